@@ -1,0 +1,68 @@
+// Bundles the extension into dist/. Two outputs: extension.js (loaded at every start) and mcp.js (the MCP
+// SDK client, loaded only once an Adlyse key exists, so it costs nothing at activation otherwise).
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const metafile = process.argv.includes('--metafile');
+
+/** Keep the lazily loaded MCP session out of the main bundle: `import('./mcpSession')` becomes require('./mcp.js'). */
+const lazyMcp = {
+  name: 'lazy-mcp',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]mcpSession$/ }, () => ({ path: './mcp.js', external: true }));
+  },
+};
+
+/** Prints errors in the problem-matcher format VS Code's esbuild watch tasks understand. */
+const problemMatcher = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd(result => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  format: 'cjs',
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  platform: 'node',
+  target: 'node20',
+  external: ['vscode'],
+  logLevel: 'warning',
+  metafile,
+};
+
+async function main() {
+  const builds = [
+    { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazyMcp, problemMatcher] },
+    { ...common, entryPoints: ['src/providers/adlyse/mcpSession.ts'], outfile: 'dist/mcp.js', plugins: [problemMatcher] },
+  ];
+  if (watch) {
+    for (const options of builds) await (await esbuild.context(options)).watch();
+    return;
+  }
+  for (const options of builds) {
+    const result = await esbuild.build(options);
+    if (metafile) fs.writeFileSync(path.join('dist', path.basename(options.outfile) + '.meta.json'), JSON.stringify(result.metafile));
+  }
+  for (const file of ['dist/extension.js', 'dist/mcp.js']) {
+    console.log(`${file}: ${(fs.statSync(file).size / 1024).toFixed(1)} KB`);
+  }
+}
+
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});

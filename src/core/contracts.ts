@@ -1,0 +1,103 @@
+// The two seams inside the core: the poll scheduler (how often and when runs are fetched) and the
+// service facade the VS Code layer talks to. Kept apart from their implementations so each side can be
+// tested alone.
+import type { ProviderError } from './errors';
+import type { ProviderId, Run } from './run';
+import type { RunStore } from './store';
+import type { Account, PipelineKind, Provider, StartResult } from '../providers/provider';
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/** Why a provider is or is not being polled. */
+export type ProviderHealth =
+  | { state: 'ok' }
+  | { state: 'noKey' }
+  | { state: 'authFailed'; message: string }
+  | { state: 'rateLimited'; message: string; until: number }
+  | { state: 'backoff'; message: string; until: number }
+  | { state: 'misconfigured'; message: string };
+
+export type FocusMode = 'slow' | 'pause' | 'normal';
+
+export interface SchedulerOptions {
+  /** What polling does while the window is unfocused. */
+  whenUnfocused: FocusMode;
+  /** Cadence multiplier while unfocused in 'slow' mode. */
+  unfocusedFactor: number;
+  /** Requests in flight at once, per provider. */
+  maxConcurrentPerProvider: number;
+  /** A run whose stage has not moved for this long is stuck. */
+  stuckAfterMs: number;
+  /** User-raised minimum intervals per provider (ms); never below the documented cadence. */
+  minIntervalMs: Partial<Record<ProviderId, number>>;
+}
+
+export interface SchedulerDeps {
+  store: RunStore;
+  /** The adapter for a provider that has a key; undefined when it has none. */
+  provider(id: ProviderId): Provider | undefined;
+  onHealth(id: ProviderId, health: ProviderHealth): void;
+  /** A run became stuck (stage unmoved past the threshold). */
+  onStuck?(key: string): void;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface PollScheduler extends Disposable {
+  /** Begin polling every active run in the store. */
+  start(): void;
+  /** A run was added or changed outside the scheduler: (re)plan its next poll. */
+  wake(key: string): void;
+  /** Poll these runs (or all active runs) now, skipping ones already in flight. */
+  refreshNow(keys?: string[]): Promise<void>;
+  setFocused(focused: boolean): void;
+  /** The key changed: clear an auth stop or a back-off and poll at once. */
+  resumeProvider(id: ProviderId): void;
+  health(id: ProviderId): ProviderHealth;
+  /** Another window polls for us: make no requests, only read the store. */
+  setPassive(passive: boolean): void;
+  updateOptions(options: Partial<SchedulerOptions>): void;
+}
+
+/** The facade the commands, tree and status bar use. */
+export interface RunwatchService extends Disposable {
+  readonly store: RunStore;
+  /** Every provider Runwatch knows, keyed or not. */
+  providerIds(): ProviderId[];
+  displayName(id: ProviderId): string;
+  /** The adapter, whether or not a key is set (capabilities, kinds, cadence). */
+  provider(id: ProviderId): Provider;
+  hasKey(id: ProviderId): boolean;
+  health(id: ProviderId): ProviderHealth;
+  onDidChangeProvider(listener: (id: ProviderId) => void): Disposable;
+
+  /** Accounts last loaded (listed or remembered); undefined until first loaded. */
+  accounts(id: ProviderId): Account[] | undefined;
+  /** The error of the last account load, shown as a row in place of the accounts. */
+  accountsError(id: ProviderId): ProviderError | undefined;
+  refreshAccounts(id: ProviderId): Promise<Account[]>;
+  addAccount(id: ProviderId, input: { value: string; label?: string }): Promise<Account>;
+  removeAccount(id: ProviderId, accountId: string): Promise<void>;
+
+  /** Loads (or with `more`, appends) an account's runs from the provider into the store. */
+  refreshRuns(id: ProviderId, account: Account, opts?: { more?: boolean }): Promise<void>;
+  hasMoreRuns(id: ProviderId, accountId: string): boolean;
+  runsError(id: ProviderId, accountId: string): ProviderError | undefined;
+
+  kinds(id: ProviderId, account: Account): Promise<PipelineKind[]>;
+  startRun(id: ProviderId, account: Account, kind: PipelineKind, input: Record<string, unknown>): Promise<StartResult>;
+  cancelRun(key: string): Promise<Run>;
+  /** Starts the same pipeline with the same input again. */
+  rerun(key: string): Promise<StartResult>;
+  trackRun(id: ProviderId, accountId: string, runId: string): Promise<Run>;
+  untrack(key: string): void;
+  /** Poll runs now (all active runs when no keys are given). */
+  refreshNow(keys?: string[]): Promise<void>;
+
+  /** The key was set or cleared: reset the provider and reload its accounts. */
+  keyChanged(id: ProviderId): Promise<void>;
+  setFocused(focused: boolean): void;
+  setViewVisible(visible: boolean): void;
+}

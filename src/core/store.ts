@@ -1,0 +1,320 @@
+// Tracked runs and their last known state. The one place run state lives: the scheduler writes into it,
+// the tree, the status bar and the notifier read from it and listen to its change events.
+import { isActive, isTerminal, keyOf, type ProviderId, type Run, type RunStatus } from './run';
+
+/** The slice of VS Code's Memento the store needs; a Map-backed one serves the unit tests. */
+export interface StateStorage {
+  get<T>(key: string): T | undefined;
+  update(key: string, value: unknown): PromiseLike<void>;
+}
+
+export class MemoryStorage implements StateStorage {
+  readonly data = new Map<string, unknown>();
+  get<T>(key: string): T | undefined {
+    return this.data.get(key) as T | undefined;
+  }
+  async update(key: string, value: unknown): Promise<void> {
+    this.data.set(key, JSON.parse(JSON.stringify(value ?? null)));
+  }
+}
+
+export interface TrackedRun {
+  key: string;
+  run: Run;
+  /** When Runwatch first saw the run (ms). */
+  firstSeenAt: number;
+  /** When the provider last confirmed this state (ms); undefined if never. */
+  lastConfirmedAt?: number;
+  /** When status, stage or progress last changed (ms). */
+  lastChangedAt: number;
+  /** Consecutive failed refreshes. */
+  failures: number;
+  /** Why the last refresh failed, in plain words. */
+  lastError?: string;
+  /** Refresh failed `staleAfterFailures` times in a row: shown as stale, still polled. */
+  stale: boolean;
+  /** The provider said the run does not exist (404). Kept, no longer polled. */
+  gone: boolean;
+  /** No stage movement for longer than the stuck threshold. */
+  stuck: boolean;
+  /** The user has looked at this run's failure (clears the status bar's error look). */
+  acknowledged: boolean;
+  /** Status polls made for this run. */
+  polls: number;
+  /** The user asked to track it (started, tracked by id, adopted), as opposed to listed with its account. */
+  pinned: boolean;
+}
+
+export interface Transition {
+  key: string;
+  from?: RunStatus;
+  to: RunStatus;
+  run: Run;
+}
+
+export interface StoreChange {
+  /** Runs whose row must be redrawn. */
+  keys: string[];
+  /** Accounts whose list of runs changed (a run added or removed): their node must be redrawn. */
+  accounts: { provider: ProviderId; accountId: string }[];
+  /** Status transitions in this change, for notifications. */
+  transitions: Transition[];
+}
+
+type Listener = (change: StoreChange) => void;
+
+const STORAGE_KEY = 'runwatch.trackedRuns.v1';
+
+export interface RunStoreOptions {
+  storage?: StateStorage;
+  /** Consecutive refresh failures before a run shows as stale. */
+  staleAfterFailures?: number;
+  /** Finished runs kept per account across restarts (active runs are always kept). */
+  keepFinishedPerAccount?: number;
+  now?: () => number;
+}
+
+export class RunStore {
+  private readonly runs = new Map<string, TrackedRun>();
+  /** provider → accountId → keys, newest first. */
+  private readonly byAccountIndex = new Map<string, string[]>();
+  private readonly listeners = new Set<Listener>();
+  private pending: StoreChange | undefined;
+  private persistTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly now: () => number;
+  staleAfterFailures: number;
+
+  constructor(private readonly options: RunStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.staleAfterFailures = options.staleAfterFailures ?? 3;
+  }
+
+  /** Loads runs persisted by an earlier session. */
+  load(): TrackedRun[] {
+    const saved = this.options.storage?.get<TrackedRun[]>(STORAGE_KEY) ?? [];
+    for (const entry of saved) {
+      if (!entry?.run?.id || !entry.run.provider) continue;
+      const key = keyOf(entry.run);
+      this.runs.set(key, { ...entry, key });
+      this.index(entry.run);
+    }
+    return [...this.runs.values()];
+  }
+
+  onDidChange(listener: Listener): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  get(key: string): TrackedRun | undefined {
+    return this.runs.get(key);
+  }
+
+  all(): TrackedRun[] {
+    return [...this.runs.values()];
+  }
+
+  get size(): number {
+    return this.runs.size;
+  }
+
+  /** Runs still worth polling: not terminal and not gone. */
+  active(): TrackedRun[] {
+    return this.all().filter(t => isActive(t.run.status) && !t.gone);
+  }
+
+  forProvider(provider: ProviderId): TrackedRun[] {
+    return this.all().filter(t => t.run.provider === provider);
+  }
+
+  /** An account's runs, newest first. */
+  forAccount(provider: ProviderId, accountId: string): TrackedRun[] {
+    const keys = this.byAccountIndex.get(accountKey(provider, accountId)) ?? [];
+    return keys.map(k => this.runs.get(k)).filter((t): t is TrackedRun => !!t);
+  }
+
+  /**
+   * Records a state the provider just confirmed. Returns the transition if the status changed.
+   * `pinned` marks runs the user asked to follow; listing an account's runs does not unpin them.
+   */
+  upsert(run: Run, opts: { pinned?: boolean; confirmedAt?: number } = {}): Transition | undefined {
+    const key = keyOf(run);
+    const now = opts.confirmedAt ?? this.now();
+    const existing = this.runs.get(key);
+    if (!existing) {
+      const tracked: TrackedRun = {
+        key,
+        run,
+        firstSeenAt: now,
+        lastConfirmedAt: now,
+        lastChangedAt: now,
+        failures: 0,
+        stale: false,
+        gone: false,
+        stuck: false,
+        acknowledged: false,
+        polls: 0,
+        pinned: !!opts.pinned,
+      };
+      this.runs.set(key, tracked);
+      this.index(run);
+      this.emit({ keys: [key], accounts: [{ provider: run.provider, accountId: run.accountId }], transitions: [] });
+      return undefined;
+    }
+    const merged: Run = { ...run, input: run.input ?? existing.run.input, kind: run.kind || existing.run.kind };
+    const moved = progressSignature(existing.run) !== progressSignature(merged);
+    const transition = existing.run.status !== merged.status ? { key, from: existing.run.status, to: merged.status, run: merged } : undefined;
+    const wasStale = existing.stale || existing.failures > 0 || existing.gone;
+    existing.run = merged;
+    existing.lastConfirmedAt = now;
+    existing.failures = 0;
+    existing.lastError = undefined;
+    existing.stale = false;
+    existing.gone = false;
+    if (opts.pinned) existing.pinned = true;
+    if (moved) existing.lastChangedAt = now;
+    if (isTerminal(merged.status)) existing.stuck = false;
+    if (moved || transition || wasStale) {
+      this.emit({ keys: [key], accounts: [], transitions: transition ? [transition] : [] });
+    } else {
+      // Freshness changed even if nothing else did: tooltips show "updated … ago".
+      this.schedulePersist();
+    }
+    return transition;
+  }
+
+  /** Replaces what is known of an account's run list, keeping pinned runs the list no longer shows. */
+  replaceAccountRuns(provider: ProviderId, accountId: string, runs: Run[]): Transition[] {
+    const transitions: Transition[] = [];
+    for (const run of runs) {
+      const t = this.upsert(run);
+      if (t) transitions.push(t);
+    }
+    return transitions;
+  }
+
+  recordPoll(key: string): void {
+    const t = this.runs.get(key);
+    if (t) t.polls++;
+  }
+
+  /** A refresh failed: keep the last state, count it, and mark stale after enough failures in a row. */
+  recordFailure(key: string, reason: string): void {
+    const t = this.runs.get(key);
+    if (!t) return;
+    t.failures++;
+    t.lastError = reason;
+    const becameStale = !t.stale && t.failures >= this.staleAfterFailures;
+    if (becameStale) t.stale = true;
+    this.emit({ keys: [key], accounts: [], transitions: [] });
+  }
+
+  markGone(key: string, reason: string): void {
+    const t = this.runs.get(key);
+    if (!t || t.gone) return;
+    t.gone = true;
+    t.lastError = reason;
+    this.emit({ keys: [key], accounts: [], transitions: [] });
+  }
+
+  setStuck(key: string, stuck: boolean): boolean {
+    const t = this.runs.get(key);
+    if (!t || t.stuck === stuck) return false;
+    t.stuck = stuck;
+    this.emit({ keys: [key], accounts: [], transitions: [] });
+    return true;
+  }
+
+  acknowledge(key: string): void {
+    const t = this.runs.get(key);
+    if (!t || t.acknowledged) return;
+    t.acknowledged = true;
+    this.emit({ keys: [key], accounts: [], transitions: [] });
+  }
+
+  remove(key: string): void {
+    const t = this.runs.get(key);
+    if (!t) return;
+    this.runs.delete(key);
+    const ak = accountKey(t.run.provider, t.run.accountId);
+    const list = this.byAccountIndex.get(ak);
+    if (list) this.byAccountIndex.set(ak, list.filter(k => k !== key));
+    this.emit({ keys: [key], accounts: [{ provider: t.run.provider, accountId: t.run.accountId }], transitions: [] });
+  }
+
+  removeProvider(provider: ProviderId): void {
+    for (const t of this.forProvider(provider)) this.remove(t.key);
+  }
+
+  /** Writes now (deactivate). */
+  async flush(): Promise<void> {
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
+    await this.options.storage?.update(STORAGE_KEY, this.snapshotForStorage());
+  }
+
+  private snapshotForStorage(): TrackedRun[] {
+    const keep = this.options.keepFinishedPerAccount ?? 50;
+    const out: TrackedRun[] = [];
+    for (const keys of this.byAccountIndex.values()) {
+      let finished = 0;
+      for (const k of keys) {
+        const t = this.runs.get(k);
+        if (!t) continue;
+        if (isTerminal(t.run.status) && !t.pinned && ++finished > keep) continue;
+        out.push(t);
+      }
+    }
+    return out;
+  }
+
+  private index(run: Run): void {
+    const ak = accountKey(run.provider, run.accountId);
+    const list = this.byAccountIndex.get(ak) ?? [];
+    const key = keyOf(run);
+    if (list.includes(key)) return;
+    // Newest first by start time; runs without one go first (just started).
+    const started = (k: string) => Date.parse(this.runs.get(k)?.run.startedAt ?? '') || Number.MAX_SAFE_INTEGER;
+    const mine = Date.parse(run.startedAt ?? '') || Number.MAX_SAFE_INTEGER;
+    let i = 0;
+    while (i < list.length && started(list[i]) >= mine) i++;
+    list.splice(i, 0, key);
+    this.byAccountIndex.set(ak, list);
+  }
+
+  private emit(change: StoreChange): void {
+    // Coalesce changes made in the same tick into one event, so a list refresh redraws once.
+    if (this.pending) {
+      for (const k of change.keys) if (!this.pending.keys.includes(k)) this.pending.keys.push(k);
+      for (const a of change.accounts) {
+        if (!this.pending.accounts.some(x => x.provider === a.provider && x.accountId === a.accountId)) this.pending.accounts.push(a);
+      }
+      this.pending.transitions.push(...change.transitions);
+      return;
+    }
+    this.pending = { keys: [...change.keys], accounts: [...change.accounts], transitions: [...change.transitions] };
+    queueMicrotask(() => {
+      const out = this.pending!;
+      this.pending = undefined;
+      for (const l of this.listeners) l(out);
+      this.schedulePersist();
+    });
+  }
+
+  private schedulePersist(): void {
+    if (!this.options.storage || this.persistTimer) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = undefined;
+      void this.options.storage?.update(STORAGE_KEY, this.snapshotForStorage());
+    }, 1000);
+  }
+}
+
+function accountKey(provider: ProviderId, accountId: string): string {
+  return `${provider}\u0000${accountId}`;
+}
+
+function progressSignature(run: Run): string {
+  const p = run.progress;
+  return JSON.stringify([run.status, p?.current, p?.index, p?.percent, p?.documents, p?.stageStartedAt, p?.detail, p?.stages?.map(s => [s.state, s.counts, s.rawStatus])]);
+}

@@ -1,0 +1,39 @@
+// STUB: replaced by the real Automindz adapter.
+import { ProviderError } from '../core/errors';
+import type { Run } from '../core/run';
+import type { Account, KeyCheck, PipelineKind, Provider, ProviderCapabilities, ProviderContext, RunPage, RunRef, StartResult } from './provider';
+
+export class AutomindzProvider implements Provider {
+  readonly id = 'automindz' as const;
+  readonly displayName = 'Automindz';
+  readonly capabilities: ProviderCapabilities = { listAccounts: false, addAccount: 'none', listRuns: false, cancel: false, result: false };
+  readonly keyHelp = { prompt: 'Automindz API key', placeholder: '' };
+  constructor(readonly context: ProviderContext) {}
+  checkKeyFormat(_key: string): KeyCheck {
+    return {};
+  }
+  private todo(): never {
+    throw new ProviderError('unsupported', 'Automindz is not implemented yet');
+  }
+  async validateKey(): Promise<void> {
+    this.todo();
+  }
+  cadenceMs(): number {
+    return 10_000;
+  }
+  async listAccounts(): Promise<Account[]> {
+    return this.todo();
+  }
+  async listRuns(_account: Account, _cursor?: string): Promise<RunPage> {
+    return this.todo();
+  }
+  async getRun(_ref: RunRef): Promise<Run> {
+    return this.todo();
+  }
+  async listKinds(_account: Account): Promise<PipelineKind[]> {
+    return this.todo();
+  }
+  async startRun(_account: Account, _kind: PipelineKind, _input: Record<string, unknown>): Promise<StartResult> {
+    return this.todo();
+  }
+}

@@ -1,0 +1,47 @@
+// Pieces every REST adapter shares: an HttpClient wired to the provider's key, and small mapping helpers.
+import { ProviderError } from '../core/errors';
+import { HttpClient, type ErrorDetail } from '../core/http';
+import type { ProviderContext } from './provider';
+
+/** An HttpClient that sends the key the provider's way: `X-API-Key: <key>` or `Authorization: Bearer <key>`. */
+export function providerHttp(
+  context: ProviderContext,
+  providerName: string,
+  auth: 'x-api-key' | 'bearer',
+  describeError?: (status: number, body: unknown) => ErrorDetail | undefined,
+): HttpClient {
+  return new HttpClient({
+    providerName,
+    baseUrl: context.baseUrl,
+    log: context.log,
+    timeoutMs: context.timeoutMs,
+    describeError,
+    authHeaders: async () => {
+      const key = (await context.getKey())?.trim();
+      if (!key) throw new ProviderError('noKey', `No ${providerName} API key is set. Run "Runwatch: Set API Key".`);
+      return auth === 'x-api-key' ? { 'x-api-key': key } : { authorization: `Bearer ${key}` };
+    },
+  });
+}
+
+/** ISO timestamp or undefined: providers send null, empty strings or garbage for "not yet". */
+export function isoOrUndefined(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value) return undefined;
+  return Number.isFinite(Date.parse(value)) ? value : undefined;
+}
+
+/** A plain-object copy of a wire record for the tooltip (drops nothing, adds nothing). */
+export function rawRecord(value: unknown): Record<string, unknown> | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : undefined;
+}
+
+/** Standard key-format check: warn (don't refuse) when the documented prefix is missing. */
+export function checkPrefix(key: string, prefixes: string[], providerName: string): { warning?: string; error?: string } {
+  const k = key.trim();
+  if (!k) return { error: 'The key is empty.' };
+  if (/\s/.test(k)) return { error: 'The key contains spaces or line breaks.' };
+  if (prefixes.length && !prefixes.some(p => k.startsWith(p))) {
+    return { warning: `${providerName} keys usually start with ${prefixes.map(p => `"${p}"`).join(' or ')}; saved anyway.` };
+  }
+  return {};
+}

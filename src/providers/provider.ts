@@ -1,0 +1,152 @@
+// The contract between the core and one provider adapter. An adapter knows one API: its wire shapes
+// (zod), how they map onto Run, its documented cadence and what it can and cannot do.
+import type { Logger } from '../core/http';
+import type { ProviderId, Run } from '../core/run';
+
+export interface ProviderCapabilities {
+  /** The API lists accounts (brands, specs, workflows). False: the user adds them by id and Runwatch remembers. */
+  listAccounts: boolean;
+  /** How a user adds an account: created through the API (a Boring Marketing brand by domain), or remembered by id. */
+  addAccount: 'create' | 'byId' | 'none';
+  /** The API lists an account's runs. False: only runs started from Runwatch or tracked by id are known. */
+  listRuns: boolean;
+  /** The API can cancel a run. */
+  cancel: boolean;
+  /** Why cancel is unavailable, for the message when a user asks anyway. */
+  cancelUnavailableReason?: string;
+  /** Runs carry a result worth showing (JSON, links). */
+  result: boolean;
+  /** Talonic: a finished pipeline can become a data product. */
+  dataProduct?: boolean;
+}
+
+export interface Account {
+  provider: ProviderId;
+  id: string;
+  label: string;
+  description?: string;
+  /** Every field the API gave, for the tooltip. */
+  raw?: Record<string, unknown>;
+}
+
+/** One field a pipeline needs to start. */
+export interface InputField {
+  name: string;
+  label: string;
+  type: 'string' | 'string[]' | 'number' | 'boolean' | 'json';
+  required: boolean;
+  /** Stored in SecretStorage, asked with a password box, never put in Run.input or a log. */
+  secret?: boolean;
+  description?: string;
+  placeholder?: string;
+  default?: unknown;
+  /** Allowed values, offered as a quick pick. */
+  options?: string[];
+}
+
+/** What can be started on an account: a Boring Marketing pipeline, a GloriaMundo workflow, … */
+export interface PipelineKind {
+  id: string;
+  label: string;
+  description?: string;
+  inputs: InputField[];
+}
+
+export interface StartResult {
+  run: Run;
+  /** True when the provider said a run was already going and Runwatch adopted it (Boring Marketing 409). */
+  adopted?: boolean;
+  /** Anything worth telling the user (why a run was adopted, a key-prefix warning). */
+  message?: string;
+}
+
+export interface RunPage {
+  runs: Run[];
+  /** Present when more runs can be loaded ("Load more"). */
+  nextCursor?: string;
+  total?: number;
+}
+
+/** A run as the user refers to it: the id plus the account it lives under, where the API needs one. */
+export interface RunRef {
+  accountId: string;
+  id: string;
+  /** The run's kind when known, so the adapter can pick a cadence or a route. */
+  kind?: string;
+}
+
+export interface KeyCheck {
+  /** A warning that does not block saving the key (an unexpected prefix). */
+  warning?: string;
+  /** The key cannot be right (empty, whitespace); saving is refused. */
+  error?: string;
+}
+
+/** Documented polling cadence for a run in its current state, in ms. */
+export interface CadenceContext {
+  /** ms since the run started (or since Runwatch first saw it). */
+  ageMs: number;
+  /** How many times this run has been polled so far. */
+  polls: number;
+}
+
+export interface ProviderContext {
+  baseUrl: string;
+  /** The key from SecretStorage, or undefined. Adapters never store it. */
+  getKey: () => Promise<string | undefined>;
+  /** A named secret other than the main key (Automindz's third-party keys). */
+  getSecret?: (name: string) => Promise<string | undefined>;
+  log: Logger;
+  timeoutMs?: number;
+}
+
+export interface Provider {
+  readonly id: ProviderId;
+  readonly displayName: string;
+  readonly capabilities: ProviderCapabilities;
+  /** Where the user gets a key and what it looks like, for the Set API Key input box. */
+  readonly keyHelp: { prompt: string; placeholder: string };
+  /** Dashboard address for "Open in provider dashboard", when the provider has one. */
+  dashboardUrl?(run: Run): string | undefined;
+
+  /** Format check before storing a key: warns on an unexpected prefix, refuses only the impossible. */
+  checkKeyFormat(key: string): KeyCheck;
+  /** One cheap authenticated call, to tell the user whether a new key works. Throws ProviderError. */
+  validateKey(): Promise<void>;
+
+  /** Documented cadence for this run, in ms. Only called for non-terminal runs. */
+  cadenceMs(run: Run, context: CadenceContext): number;
+  /** A provider-wide budget of status polls, where the docs give one (GloriaMundo: 60 a minute per key). */
+  readonly pollBudget?: { requests: number; perMs: number };
+
+  listAccounts(): Promise<Account[]>;
+  /** Adds an account: creates it through the API ('create') or checks and returns it ('byId'). */
+  addAccount?(input: { value: string; label?: string }): Promise<Account>;
+  listRuns(account: Account, cursor?: string): Promise<RunPage>;
+  getRun(ref: RunRef): Promise<Run>;
+  listKinds(account: Account): Promise<PipelineKind[]>;
+  startRun(account: Account, kind: PipelineKind, input: Record<string, unknown>): Promise<StartResult>;
+  cancelRun?(ref: RunRef): Promise<Run>;
+
+  /** Talonic: turn a finished pipeline into a data product. */
+  createDataProduct?(ref: RunRef, name?: string): Promise<{ product: Record<string, unknown>; shareToken?: string }>;
+  /** Releases connections (MCP sessions). */
+  dispose?(): Promise<void>;
+}
+
+/** Display names, in the order the UI lists providers. */
+export const PROVIDER_DISPLAY_NAMES: Record<ProviderId, string> = {
+  boringMarketing: 'Boring Marketing',
+  gloriaMundo: 'GloriaMundo',
+  automindz: 'Automindz',
+  talonic: 'Talonic',
+  adlyse: 'Adlyse',
+};
+
+export const DEFAULT_BASE_URLS: Record<ProviderId, string> = {
+  boringMarketing: 'https://api.boringmarketing.com',
+  gloriaMundo: 'https://app.gloriamundo.com/api/v1',
+  automindz: 'https://api.automindz.co',
+  talonic: 'https://api.talonic.com',
+  adlyse: 'https://mcp.adlyse.com/mcp/workflows/',
+};

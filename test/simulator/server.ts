@@ -1,0 +1,356 @@
+// The provider simulator: one loopback HTTP server that plays all five providers, each under its own
+// path prefix, with scriptable run lifecycles and faults, and a log of every request for assertions.
+//
+//   http://127.0.0.1:PORT/bm          Boring Marketing
+//   http://127.0.0.1:PORT/gm/api/v1   GloriaMundo
+//   http://127.0.0.1:PORT/amz         Automindz
+//   http://127.0.0.1:PORT/tlnc        Talonic
+//   http://127.0.0.1:PORT/adlyse/mcp/workflows/   Adlyse (MCP, Streamable HTTP)
+//   http://127.0.0.1:PORT/__sim/...   control API (requests, faults, reset, scenario) for out-of-process drivers
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ProviderId } from '../../src/core/run';
+
+/** Simulated time: real time times `scale`, plus a manual offset tests can advance. */
+export class SimClock {
+  scale = 1;
+  private offsetMs = 0;
+  private readonly origin = Date.now();
+
+  /** Simulated now, in ms since the epoch. */
+  now(): number {
+    const real = Date.now();
+    return this.origin + (real - this.origin) * this.scale + this.offsetMs;
+  }
+
+  /** Jump simulated time forward (lifecycles are computed from the clock, so runs move on at once). */
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+
+  iso(ms = this.now()): string {
+    return new Date(ms).toISOString();
+  }
+}
+
+export interface SimRequest {
+  provider: ProviderId;
+  method: string;
+  /** Path below the provider's prefix, without the query ("/brands/b1/runs"). */
+  path: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  /** Parsed JSON body, or undefined when empty or not JSON. */
+  body: unknown;
+  rawBody: string;
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+}
+
+export interface SimReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A provider played by the simulator. `handle` returns undefined when it sent the response itself (MCP). */
+export interface SimProvider {
+  readonly id: ProviderId;
+  /** Path prefix, e.g. "/bm". */
+  readonly prefix: string;
+  handle(req: SimRequest): Promise<SimReply | undefined> | SimReply | undefined;
+  /** Forget every brand, run and workflow; keep the keys. */
+  reset(): void;
+  /** Populate a demo-sized scenario: a few accounts and runs in progress. */
+  seedDemo?(): void;
+}
+
+/** A scripted fault: consumed by the next `times` matching requests. */
+export interface Fault {
+  provider?: ProviderId;
+  /** Regular expression (source) matched against the path below the prefix. */
+  path?: string;
+  method?: string;
+  times?: number;
+  /** What to answer instead of the provider. */
+  status?: number;
+  headers?: Record<string, string>;
+  /** JSON body; or one of the raw bodies below. */
+  body?: unknown;
+  html?: boolean;
+  /** A JSON body cut off halfway. */
+  truncated?: boolean;
+  /** A syntactically valid JSON body of this many bytes. */
+  hugeBytes?: number;
+  /** Wait this long before answering (then answer normally unless another field says otherwise). */
+  delayMs?: number;
+  /** Never answer (the client's timeout must fire). */
+  hang?: boolean;
+  /** Drop the connection without an answer. */
+  reset?: boolean;
+}
+
+export interface LoggedRequest {
+  time: number;
+  provider: ProviderId | 'control' | 'none';
+  method: string;
+  path: string;
+  status: number;
+  /** Which auth header carried something (never its value). */
+  auth?: 'x-api-key' | 'bearer' | 'none';
+  /** True when a scripted fault answered. */
+  fault?: boolean;
+  /** MCP tool name for Adlyse tools/call requests. */
+  tool?: string;
+}
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  /** Simulated-time multiplier (60 → a simulated hour per real minute). */
+  timeScale?: number;
+}
+
+export class Simulator {
+  readonly clock = new SimClock();
+  readonly requests: LoggedRequest[] = [];
+  private readonly providers = new Map<ProviderId, SimProvider>();
+  private faults: Fault[] = [];
+  private server?: http.Server;
+  private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly hanging = new Set<http.ServerResponse>();
+  port = 0;
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    this.clock.scale = options.timeScale ?? 1;
+  }
+
+  register(provider: SimProvider): this {
+    this.providers.set(provider.id, provider);
+    return this;
+  }
+
+  provider<T extends SimProvider>(id: ProviderId): T {
+    const p = this.providers.get(id);
+    if (!p) throw new Error(`simulator: provider ${id} is not registered`);
+    return p as T;
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The base URL a Runwatch setting should hold for this provider. */
+  baseUrl(id: ProviderId): string {
+    const p = this.provider(id);
+    return `${this.origin}${p.prefix}`;
+  }
+
+  addFault(fault: Fault): void {
+    this.faults.push({ times: 1, ...fault });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  reset(): void {
+    this.clearFaults();
+    this.requests.length = 0;
+    for (const p of this.providers.values()) p.reset();
+  }
+
+  requestsFor(provider: ProviderId, pathPattern?: RegExp): LoggedRequest[] {
+    return this.requests.filter(r => r.provider === provider && (!pathPattern || pathPattern.test(r.path)));
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => {
+      this.dispatch(req, res).catch(e => {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ detail: `simulator error: ${(e as Error).message}` }));
+        }
+      });
+    });
+    this.server.on('connection', s => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>(resolve => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+  }
+
+  private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const rawBody = await readBody(req);
+    let body: unknown;
+    try {
+      body = rawBody ? JSON.parse(rawBody) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (url.pathname.startsWith('/__sim/')) return this.control(url, req.method ?? 'GET', body, res);
+
+    const provider = [...this.providers.values()].find(p => url.pathname === p.prefix || url.pathname.startsWith(`${p.prefix}/`));
+    const auth = req.headers['x-api-key'] ? 'x-api-key' : /^bearer /i.test(req.headers.authorization ?? '') ? 'bearer' : 'none';
+    const entry: LoggedRequest = {
+      time: this.clock.now(),
+      provider: provider?.id ?? 'none',
+      method: req.method ?? 'GET',
+      path: provider ? url.pathname.slice(provider.prefix.length) || '/' : url.pathname,
+      status: 0,
+      auth,
+    };
+    if (provider?.id === 'adlyse' && body && typeof body === 'object' && (body as { method?: string }).method === 'tools/call') {
+      entry.tool = (body as { params?: { name?: string } }).params?.name;
+    }
+    this.requests.push(entry);
+    res.on('finish', () => (entry.status = res.statusCode));
+    if (!provider) return send(res, { status: 404, body: { detail: 'no simulated provider at this path' } });
+
+    const fault = this.takeFault(provider.id, entry.method, entry.path);
+    if (fault) {
+      entry.fault = true;
+      if (fault.delayMs) await new Promise(r => setTimeout(r, fault.delayMs));
+      if (fault.hang) {
+        this.hanging.add(res);
+        res.on('close', () => this.hanging.delete(res));
+        return;
+      }
+      if (fault.reset) {
+        req.socket.destroy();
+        return;
+      }
+      if (fault.status !== undefined || fault.html || fault.truncated || fault.hugeBytes) return sendFault(res, fault);
+    }
+
+    const reply = await provider.handle({
+      provider: provider.id,
+      method: entry.method,
+      path: entry.path,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      rawBody,
+      req,
+      res,
+    });
+    if (reply) send(res, reply);
+  }
+
+  private takeFault(provider: ProviderId, method: string, path: string): Fault | undefined {
+    const i = this.faults.findIndex(
+      f => (!f.provider || f.provider === provider) && (!f.method || f.method === method) && (!f.path || new RegExp(f.path).test(path)),
+    );
+    if (i < 0) return undefined;
+    const fault = this.faults[i];
+    fault.times = (fault.times ?? 1) - 1;
+    if (fault.times <= 0) this.faults.splice(i, 1);
+    return fault;
+  }
+
+  /** Control API for drivers in another process (the UI smoke test, the demo, the benchmark). */
+  private control(url: URL, method: string, body: unknown, res: http.ServerResponse): void {
+    const what = url.pathname.slice('/__sim/'.length);
+    if (what === 'requests' && method === 'GET') return send(res, { status: 200, body: this.requests });
+    if (what === 'faults' && method === 'POST') {
+      for (const f of Array.isArray(body) ? body : [body]) this.addFault(f as Fault);
+      return send(res, { status: 204 });
+    }
+    if (what === 'reset' && method === 'POST') {
+      this.reset();
+      return send(res, { status: 204 });
+    }
+    if (what === 'seed' && method === 'POST') {
+      for (const p of this.providers.values()) p.seedDemo?.();
+      return send(res, { status: 204 });
+    }
+    if (what === 'advance' && method === 'POST') {
+      this.clock.advance(Number((body as { ms?: number })?.ms ?? 0));
+      return send(res, { status: 204 });
+    }
+    if (what === 'info' && method === 'GET') {
+      const baseUrls = Object.fromEntries([...this.providers.keys()].map(id => [id, this.baseUrl(id)]));
+      return send(res, { status: 200, body: { baseUrls, timeScale: this.clock.scale } });
+    }
+    send(res, { status: 404, body: { detail: `unknown control call ${method} ${what}` } });
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', c => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+let requestCounter = 0;
+
+export function send(res: http.ServerResponse, reply: SimReply): void {
+  const headers: Record<string, string> = {
+    'x-request-id': (++requestCounter).toString(16).padStart(8, '0'),
+    ...reply.headers,
+  };
+  if (reply.body === undefined) {
+    res.writeHead(reply.status, headers);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+function sendFault(res: http.ServerResponse, fault: Fault): void {
+  const status = fault.status ?? 200;
+  if (fault.html) {
+    res.writeHead(status, { 'content-type': 'text/html', ...fault.headers });
+    res.end(`<!DOCTYPE html><html><head><title>${status} Bad Gateway</title></head><body><h1>${status}</h1><p>nginx</p></body></html>`);
+    return;
+  }
+  if (fault.truncated) {
+    const text = JSON.stringify(fault.body ?? { id: 'run-1', status: 'running', meta: { current_stage: 'evidence_collection' } });
+    res.writeHead(status, { 'content-type': 'application/json', ...fault.headers });
+    res.end(text.slice(0, Math.floor(text.length / 2)));
+    return;
+  }
+  if (fault.hugeBytes) {
+    res.writeHead(status, { 'content-type': 'application/json', ...fault.headers });
+    const chunk = 'x'.repeat(64 * 1024);
+    res.write('{"padding":"');
+    let written = 0;
+    const pump = () => {
+      while (written < fault.hugeBytes!) {
+        written += chunk.length;
+        if (!res.write(chunk)) return res.once('drain', pump);
+      }
+      res.end('"}');
+    };
+    res.on('error', () => {});
+    pump();
+    return;
+  }
+  send(res, { status, body: fault.body ?? { detail: `simulated ${status}` }, headers: fault.headers });
+}
+
+/** Reads the key a request carries: X-API-Key, or the token of `Authorization: Bearer`. */
+export function presentedKey(req: SimRequest): string | undefined {
+  const x = req.headers['x-api-key'];
+  if (typeof x === 'string' && x) return x;
+  const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  return m?.[1]?.trim();
+}
