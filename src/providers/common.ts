@@ -16,7 +16,7 @@ export function providerHttp(
     log: context.log,
     timeoutMs: context.timeoutMs,
     describeError,
-    authHeaders: async () => {
+    authHeaders: async (): Promise<Record<string, string>> => {
       const key = (await context.getKey())?.trim();
       if (!key) throw new ProviderError('noKey', `No ${providerName} API key is set. Run "Runwatch: Set API Key".`);
       return auth === 'x-api-key' ? { 'x-api-key': key } : { authorization: `Bearer ${key}` };
