@@ -71,7 +71,10 @@ export interface RunwatchService extends Disposable {
   provider(id: ProviderId): Provider;
   hasKey(id: ProviderId): boolean;
   health(id: ProviderId): ProviderHealth;
+  /** Provider health, key or account list changed: redraw the provider's node. */
   onDidChangeProvider(listener: (id: ProviderId) => void): Disposable;
+  /** A run's stage has not moved for longer than the stuck threshold (fires once per stall). */
+  onDidBecomeStuck(listener: (key: string) => void): Disposable;
 
   /** Accounts last loaded (listed or remembered); undefined until first loaded. */
   accounts(id: ProviderId): Account[] | undefined;
@@ -100,4 +103,31 @@ export interface RunwatchService extends Disposable {
   keyChanged(id: ProviderId): Promise<void>;
   setFocused(focused: boolean): void;
   setViewVisible(visible: boolean): void;
+  /** Settings changed: new cadence floors, focus mode, concurrency, stuck threshold. */
+  updateSchedulerOptions(options: Partial<SchedulerOptions>): void;
+}
+
+/** Where keys live (SecretStorage in VS Code, a Map in tests). The core reads keys only through this. */
+export interface KeyVault {
+  getKey(id: ProviderId): Promise<string | undefined>;
+  /** A named secret of a provider other than its key (Automindz's third-party keys). */
+  getSecret(id: ProviderId, name: string): Promise<string | undefined>;
+  /** Whether a key is stored; kept in memory so the tree can ask synchronously. */
+  hasKey(id: ProviderId): boolean;
+}
+
+export interface ServiceOptions {
+  /** Persistent state (VS Code globalState). */
+  storage: import('./store').StateStorage;
+  keys: KeyVault;
+  /** The validated base URL for a provider, or an error message when the setting is invalid. */
+  baseUrl(id: ProviderId): { ok: true; url: string } | { ok: false; reason: string };
+  log: import('./http').Logger;
+  scheduler: SchedulerOptions;
+  /** Consecutive failed refreshes before a run shows as stale. */
+  staleAfterFailures?: number;
+  /** Folder shared by all windows (VS Code globalStorageUri): enables the cross-window lease when set. */
+  sharedDir?: string;
+  /** Request timeout for provider calls, ms. */
+  timeoutMs?: number;
 }

@@ -1,0 +1,386 @@
+// The facade the VS Code layer talks to: providers, accounts, runs and the scheduler behind one API.
+// It owns no UI and imports nothing from vscode.
+import { asProviderError, ProviderError } from './errors';
+import type { Disposable, ProviderHealth, RunwatchService, ServiceOptions } from './contracts';
+import { PROVIDER_IDS, keyOf, type ProviderId, type Run } from './run';
+import { RunStore } from './store';
+import { Scheduler } from './scheduler';
+import { createProvider } from '../providers';
+import { DEFAULT_BASE_URLS, PROVIDER_DISPLAY_NAMES, type Account, type PipelineKind, type Provider, type StartResult } from '../providers/provider';
+
+const REMEMBERED_ACCOUNTS_KEY = 'runwatch.rememberedAccounts.v1';
+/** How often account and run lists are reloaded while the Runwatch view is visible. */
+const LIST_REFRESH_MS = 60_000;
+
+/** What Re-run needs to repeat a start: the kind and the non-secret inputs. */
+export interface RunInput {
+  kindId: string;
+  values: Record<string, unknown>;
+}
+
+export function runInputOf(run: Run): RunInput | undefined {
+  const input = run.input as Partial<RunInput> | undefined;
+  return input && typeof input.kindId === 'string' ? { kindId: input.kindId, values: input.values ?? {} } : undefined;
+}
+
+type Listener<T> = (value: T) => void;
+
+class Emitter<T> {
+  private readonly listeners = new Set<Listener<T>>();
+  event = (listener: Listener<T>): Disposable => {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  };
+  fire(value: T): void {
+    for (const l of [...this.listeners]) l(value);
+  }
+}
+
+export function createRunwatchService(options: ServiceOptions): RunwatchService {
+  return new Service(options);
+}
+
+class Service implements RunwatchService {
+  readonly store: RunStore;
+  private readonly scheduler: Scheduler;
+  private readonly adapters = new Map<ProviderId, { provider: Provider; baseUrl: string }>();
+  private readonly accountCache = new Map<ProviderId, Account[]>();
+  private readonly accountErrors = new Map<ProviderId, ProviderError>();
+  /** Auth failures seen by list calls (the scheduler tracks its own from polling). */
+  private readonly listAuthFailures = new Map<ProviderId, string>();
+  private readonly cursors = new Map<string, string | undefined>();
+  private readonly runErrors = new Map<string, ProviderError>();
+  private readonly providerChanged = new Emitter<ProviderId>();
+  private readonly stuck = new Emitter<string>();
+  private viewVisible = false;
+  private listTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly disposables: Disposable[] = [];
+
+  constructor(private readonly options: ServiceOptions) {
+    this.store = new RunStore({ storage: options.storage, staleAfterFailures: options.staleAfterFailures });
+    this.store.load();
+    this.scheduler = new Scheduler(
+      {
+        store: this.store,
+        provider: id => this.pollableProvider(id),
+        onHealth: id => this.providerChanged.fire(id),
+        onStuck: key => this.stuck.fire(key),
+      },
+      options.scheduler,
+    );
+    this.scheduler.start();
+  }
+
+  // ── providers ────────────────────────────────────────────────────────────
+
+  providerIds(): ProviderId[] {
+    return [...PROVIDER_IDS];
+  }
+
+  displayName(id: ProviderId): string {
+    return PROVIDER_DISPLAY_NAMES[id];
+  }
+
+  provider(id: ProviderId): Provider {
+    const configured = this.options.baseUrl(id);
+    const baseUrl = configured.ok ? configured.url : DEFAULT_BASE_URLS[id];
+    const existing = this.adapters.get(id);
+    if (existing && existing.baseUrl === baseUrl) return existing.provider;
+    if (existing) void existing.provider.dispose?.();
+    const provider = createProvider(id, {
+      baseUrl,
+      getKey: () => this.options.keys.getKey(id),
+      getSecret: name => this.options.keys.getSecret(id, name),
+      log: this.options.log,
+      timeoutMs: this.options.timeoutMs,
+    });
+    this.adapters.set(id, { provider, baseUrl });
+    return provider;
+  }
+
+  /** The adapter the scheduler may poll with: only with a key and a valid base URL. */
+  private pollableProvider(id: ProviderId): Provider | undefined {
+    if (!this.options.keys.hasKey(id) || !this.options.baseUrl(id).ok) return undefined;
+    return this.provider(id);
+  }
+
+  hasKey(id: ProviderId): boolean {
+    return this.options.keys.hasKey(id);
+  }
+
+  health(id: ProviderId): ProviderHealth {
+    if (!this.hasKey(id)) return { state: 'noKey' };
+    const url = this.options.baseUrl(id);
+    if (!url.ok) return { state: 'misconfigured', message: `The base URL setting runwatch.providers.${id}.baseUrl is invalid: ${url.reason}` };
+    const polled = this.scheduler.health(id);
+    if (polled.state !== 'ok') return polled;
+    const listAuth = this.listAuthFailures.get(id);
+    return listAuth ? { state: 'authFailed', message: listAuth } : polled;
+  }
+
+  onDidChangeProvider(listener: (id: ProviderId) => void): Disposable {
+    return this.providerChanged.event(listener);
+  }
+
+  onDidBecomeStuck(listener: (key: string) => void): Disposable {
+    return this.stuck.event(listener);
+  }
+
+  // ── accounts ─────────────────────────────────────────────────────────────
+
+  accounts(id: ProviderId): Account[] | undefined {
+    return this.accountCache.get(id);
+  }
+
+  accountsError(id: ProviderId): ProviderError | undefined {
+    return this.accountErrors.get(id);
+  }
+
+  async refreshAccounts(id: ProviderId): Promise<Account[]> {
+    if (!this.hasKey(id)) {
+      this.accountCache.set(id, []);
+      this.providerChanged.fire(id);
+      return [];
+    }
+    const provider = this.provider(id);
+    const remembered = this.remembered(id);
+    let listed: Account[] = [];
+    try {
+      this.guardUsable(id);
+      listed = await provider.listAccounts();
+      this.accountErrors.delete(id);
+      this.listAuthFailures.delete(id);
+    } catch (e) {
+      const error = asProviderError(e, this.displayName(id));
+      if (error.kind !== 'unsupported') {
+        this.accountErrors.set(id, error);
+        this.noteAuthFailure(id, error);
+      }
+    }
+    const byId = new Map<string, Account>();
+    for (const a of [...listed, ...remembered]) if (!byId.has(a.id)) byId.set(a.id, a);
+    // Accounts that only runs refer to (tracked by id) still get a node, so no run is orphaned.
+    for (const t of this.store.forProvider(id)) {
+      if (!byId.has(t.run.accountId)) byId.set(t.run.accountId, { provider: id, id: t.run.accountId, label: t.run.accountId });
+    }
+    const accounts = [...byId.values()];
+    this.accountCache.set(id, accounts);
+    this.providerChanged.fire(id);
+    return accounts;
+  }
+
+  async addAccount(id: ProviderId, input: { value: string; label?: string }): Promise<Account> {
+    const provider = this.provider(id);
+    if (!provider.addAccount || provider.capabilities.addAccount === 'none') {
+      throw new ProviderError('unsupported', `${this.displayName(id)} accounts cannot be added by hand.`);
+    }
+    this.guardUsable(id);
+    const account = await provider.addAccount(input);
+    if (provider.capabilities.addAccount === 'byId') await this.remember(id, account);
+    const list = this.accountCache.get(id) ?? [];
+    this.accountCache.set(id, [...list.filter(a => a.id !== account.id), account]);
+    this.providerChanged.fire(id);
+    return account;
+  }
+
+  async removeAccount(id: ProviderId, accountId: string): Promise<void> {
+    await this.options.storage.update(REMEMBERED_ACCOUNTS_KEY, {
+      ...this.rememberedAll(),
+      [id]: this.remembered(id).filter(a => a.id !== accountId),
+    });
+    for (const t of this.store.forAccount(id, accountId)) this.store.remove(t.key);
+    this.accountCache.set(
+      id,
+      (this.accountCache.get(id) ?? []).filter(a => a.id !== accountId),
+    );
+    this.providerChanged.fire(id);
+  }
+
+  private rememberedAll(): Partial<Record<ProviderId, Account[]>> {
+    return this.options.storage.get<Partial<Record<ProviderId, Account[]>>>(REMEMBERED_ACCOUNTS_KEY) ?? {};
+  }
+
+  private remembered(id: ProviderId): Account[] {
+    return this.rememberedAll()[id] ?? [];
+  }
+
+  private async remember(id: ProviderId, account: Account): Promise<void> {
+    const list = this.remembered(id).filter(a => a.id !== account.id);
+    await this.options.storage.update(REMEMBERED_ACCOUNTS_KEY, { ...this.rememberedAll(), [id]: [...list, { provider: id, id: account.id, label: account.label, description: account.description }] });
+  }
+
+  // ── runs ─────────────────────────────────────────────────────────────────
+
+  async refreshRuns(id: ProviderId, account: Account, opts: { more?: boolean } = {}): Promise<void> {
+    const provider = this.provider(id);
+    const cursorKey = accountKey(id, account.id);
+    if (!provider.capabilities.listRuns || !this.hasKey(id)) {
+      this.cursors.set(cursorKey, undefined);
+      return;
+    }
+    try {
+      this.guardUsable(id);
+      const page = await provider.listRuns(account, opts.more ? this.cursors.get(cursorKey) : undefined);
+      this.cursors.set(cursorKey, page.nextCursor);
+      this.runErrors.delete(cursorKey);
+      this.listAuthFailures.delete(id);
+      this.store.replaceAccountRuns(id, account.id, page.runs);
+    } catch (e) {
+      const error = asProviderError(e, this.displayName(id));
+      this.runErrors.set(cursorKey, error);
+      this.noteAuthFailure(id, error);
+      this.providerChanged.fire(id);
+    }
+  }
+
+  hasMoreRuns(id: ProviderId, accountId: string): boolean {
+    return !!this.cursors.get(accountKey(id, accountId));
+  }
+
+  runsError(id: ProviderId, accountId: string): ProviderError | undefined {
+    return this.runErrors.get(accountKey(id, accountId));
+  }
+
+  kinds(id: ProviderId, account: Account): Promise<PipelineKind[]> {
+    return this.provider(id).listKinds(account);
+  }
+
+  async startRun(id: ProviderId, account: Account, kind: PipelineKind, input: Record<string, unknown>): Promise<StartResult> {
+    this.guardUsable(id);
+    const result = await this.provider(id).startRun(account, kind, input);
+    const secretNames = new Set(kind.inputs.filter(f => f.secret).map(f => f.name));
+    const values = Object.fromEntries(Object.entries(input).filter(([name]) => !secretNames.has(name)));
+    const run: Run = { ...result.run, input: { kindId: kind.id, values } satisfies RunInput };
+    if (result.adopted) delete run.input; // an adopted run was started elsewhere: its inputs are unknown
+    this.store.upsert(run, { pinned: true });
+    this.scheduler.wake(keyOf(run));
+    return { ...result, run: this.store.get(keyOf(run))?.run ?? run };
+  }
+
+  async cancelRun(key: string): Promise<Run> {
+    const tracked = this.requireRun(key);
+    const provider = this.provider(tracked.run.provider);
+    if (!provider.capabilities.cancel || !provider.cancelRun) {
+      throw new ProviderError('unsupported', provider.capabilities.cancelUnavailableReason ?? `${provider.displayName} runs cannot be cancelled.`);
+    }
+    this.guardUsable(tracked.run.provider);
+    const run = await provider.cancelRun({ accountId: tracked.run.accountId, id: tracked.run.id, kind: tracked.run.kind });
+    this.store.upsert(run);
+    return this.store.get(key)?.run ?? run;
+  }
+
+  async rerun(key: string): Promise<StartResult> {
+    const tracked = this.requireRun(key);
+    const { provider: id, accountId } = tracked.run;
+    const account = this.accountCache.get(id)?.find(a => a.id === accountId) ?? { provider: id, id: accountId, label: accountId };
+    const kinds = await this.kinds(id, account);
+    const previous = runInputOf(tracked.run);
+    const kind = kinds.find(k => k.id === previous?.kindId) ?? kinds.find(k => k.id === tracked.run.kind || k.label === tracked.run.kind) ?? (kinds.length === 1 ? kinds[0] : undefined);
+    if (!kind) throw new ProviderError('unsupported', `Runwatch does not know how "${tracked.run.kind}" was started, so it cannot re-run it. Use "Start Run" instead.`);
+    const missing = kind.inputs.filter(f => f.required && !f.secret && previous?.values[f.name] === undefined);
+    if (missing.length) {
+      throw new ProviderError('validation', `Re-run needs ${missing.map(f => f.label).join(', ')}, which Runwatch did not record for this run. Use "Start Run" instead.`);
+    }
+    return this.startRun(id, account, kind, previous?.values ?? {});
+  }
+
+  async trackRun(id: ProviderId, accountId: string, runId: string): Promise<Run> {
+    this.guardUsable(id);
+    const run = await this.provider(id).getRun({ accountId, id: runId.trim() });
+    this.store.upsert(run, { pinned: true });
+    this.scheduler.wake(keyOf(run));
+    const accounts = this.accountCache.get(id);
+    if (accounts && !accounts.some(a => a.id === run.accountId)) {
+      const account: Account = { provider: id, id: run.accountId, label: run.accountId };
+      if (this.provider(id).capabilities.addAccount === 'byId') await this.remember(id, account);
+      this.accountCache.set(id, [...accounts, account]);
+      this.providerChanged.fire(id);
+    }
+    return this.store.get(keyOf(run))?.run ?? run;
+  }
+
+  untrack(key: string): void {
+    this.store.remove(key);
+  }
+
+  refreshNow(keys?: string[]): Promise<void> {
+    return this.scheduler.refreshNow(keys);
+  }
+
+  // ── keys, settings, attention ────────────────────────────────────────────
+
+  async keyChanged(id: ProviderId): Promise<void> {
+    const existing = this.adapters.get(id);
+    this.adapters.delete(id);
+    await existing?.provider.dispose?.();
+    this.accountCache.delete(id);
+    this.accountErrors.delete(id);
+    this.listAuthFailures.delete(id);
+    for (const k of [...this.cursors.keys()]) if (k.startsWith(`${id}\u0000`)) this.cursors.delete(k);
+    for (const k of [...this.runErrors.keys()]) if (k.startsWith(`${id}\u0000`)) this.runErrors.delete(k);
+    this.scheduler.resumeProvider(id);
+    this.providerChanged.fire(id);
+    if (this.hasKey(id)) await this.refreshAccounts(id);
+  }
+
+  setFocused(focused: boolean): void {
+    this.scheduler.setFocused(focused);
+  }
+
+  setViewVisible(visible: boolean): void {
+    if (visible === this.viewVisible) return;
+    this.viewVisible = visible;
+    if (this.listTimer) clearInterval(this.listTimer);
+    this.listTimer = undefined;
+    if (visible) {
+      this.listTimer = setInterval(() => void this.refreshLoadedLists(), LIST_REFRESH_MS);
+    }
+  }
+
+  /** Reloads the lists the user has opened; only runs while the view is visible. */
+  private async refreshLoadedLists(): Promise<void> {
+    for (const id of this.providerIds()) {
+      if (!this.hasKey(id) || this.health(id).state !== 'ok') continue;
+      const accounts = this.accountCache.get(id);
+      if (!accounts) continue;
+      for (const account of accounts) {
+        if (this.cursors.has(accountKey(id, account.id))) await this.refreshRuns(id, account);
+      }
+    }
+  }
+
+  updateSchedulerOptions(options: Partial<ServiceOptions['scheduler']>): void {
+    this.scheduler.updateOptions(options);
+  }
+
+  dispose(): void {
+    if (this.listTimer) clearInterval(this.listTimer);
+    this.scheduler.dispose();
+    for (const d of this.disposables) d.dispose();
+    for (const { provider } of this.adapters.values()) void provider.dispose?.();
+    void this.store.flush();
+  }
+
+  // ── helpers ──────────────────────────────────────────────────────────────
+
+  private requireRun(key: string) {
+    const tracked = this.store.get(key);
+    if (!tracked) throw new ProviderError('notFound', 'Runwatch is not tracking that run any more.');
+    return tracked;
+  }
+
+  /** Refuses early, with the reason, when the provider cannot be called at all. */
+  private guardUsable(id: ProviderId): void {
+    if (!this.hasKey(id)) throw new ProviderError('noKey', `No ${this.displayName(id)} API key is set. Run "Runwatch: Set API Key".`);
+    const url = this.options.baseUrl(id);
+    if (!url.ok) throw new ProviderError('validation', `The base URL setting runwatch.providers.${id}.baseUrl is invalid: ${url.reason}`);
+  }
+
+  private noteAuthFailure(id: ProviderId, error: ProviderError): void {
+    if (error.kind === 'auth') this.listAuthFailures.set(id, error.message);
+  }
+}
+
+function accountKey(id: ProviderId, accountId: string): string {
+  return `${id}\u0000${accountId}`;
+}
