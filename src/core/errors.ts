@@ -80,7 +80,7 @@ const KEY_PATTERNS: RegExp[] = [
   /\bmf_oauth_[A-Za-z0-9_-]{4,}/g,
   /\bshr_[A-Za-z0-9_-]{4,}/g,
   /(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi,
-  /((?:x-api-key|authorization|api[_-]?key|token)["']?\s*[:=]\s*["']?)[^\s"',}]{6,}/gi,
+  /((?:x-api-key|authorization|api[_-]?key|token)["']?\s*[:=]\s*["']?)(?!Bearer\b)[^\s"',}]{6,}/gi,
 ];
 
 const knownSecrets = new Set<string>();

@@ -314,7 +314,7 @@ function transportError(e: unknown, providerName: string, timeoutMs: number): Pr
   const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err?.code ?? err?.cause?.code ?? '';
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new ProviderError('timeout', `${providerName} did not answer within ${Math.round(timeoutMs / 1000)} s.`);
+    return new ProviderError('timeout', `${providerName} did not answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}.`);
   }
   const why = code || err?.message || String(e);
   return new ProviderError('network', redact(`Could not reach ${providerName} (${why}).`));
