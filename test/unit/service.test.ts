@@ -1,0 +1,176 @@
+// The service facade end to end against the simulator over loopback HTTP: what a command does.
+import * as assert from 'node:assert/strict';
+import { createRunwatchService } from '../../src/core/service';
+import type { KeyVault, RunwatchService, SchedulerOptions } from '../../src/core/contracts';
+import { MemoryStorage } from '../../src/core/store';
+import { silentLogger, validateBaseUrl } from '../../src/core/http';
+import { isProviderError } from '../../src/core/errors';
+import type { ProviderId } from '../../src/core/run';
+import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
+import type { BoringMarketingSim } from '../simulator/boringMarketing';
+
+const schedulerOptions: SchedulerOptions = {
+  whenUnfocused: 'normal',
+  unfocusedFactor: 1,
+  maxConcurrentPerProvider: 4,
+  stuckAfterMs: 15 * 60_000,
+  minIntervalMs: {},
+};
+
+class MapVault implements KeyVault {
+  readonly keys = new Map<ProviderId, string>();
+  async getKey(id: ProviderId) {
+    return this.keys.get(id);
+  }
+  async getSecret() {
+    return undefined;
+  }
+  hasKey(id: ProviderId) {
+    return this.keys.has(id);
+  }
+}
+
+describe('RunwatchService against the simulator', () => {
+  let sim: Simulator;
+  let bm: BoringMarketingSim;
+  let storage: MemoryStorage;
+  let vault: MapVault;
+  let service: RunwatchService;
+
+  const make = () =>
+    createRunwatchService({
+      storage,
+      keys: vault,
+      baseUrl: id => validateBaseUrl(sim.baseUrl(id)),
+      log: silentLogger,
+      scheduler: schedulerOptions,
+    });
+
+  beforeEach(async () => {
+    sim = await createSimulator().start();
+    bm = sim.provider<BoringMarketingSim>('boringMarketing');
+    storage = new MemoryStorage();
+    vault = new MapVault();
+    vault.keys.set('boringMarketing', SIM_KEYS.boringMarketing);
+    vault.keys.set('gloriaMundo', SIM_KEYS.gloriaMundo);
+    service = make();
+  });
+
+  afterEach(async () => {
+    service.dispose();
+    await sim.stop();
+  });
+
+  it('lists brands, starts an analysis, follows its stages and records how it was started', async () => {
+    const brand = bm.addBrand({ domain: 'acme.com', name: 'Acme' });
+    const accounts = await service.refreshAccounts('boringMarketing');
+    const acme = accounts.find(a => a.id === brand.id);
+    assert.ok(acme, 'the brand is listed');
+    const kinds = await service.kinds('boringMarketing', acme);
+    const analyze = kinds.find(k => k.id === 'full');
+    assert.ok(analyze);
+    const { run } = await service.startRun('boringMarketing', acme, analyze, {});
+    const key = `boringMarketing:${run.id}`;
+    assert.equal(service.store.get(key)?.pinned, true);
+    assert.deepEqual(service.store.get(key)?.run.input, { kindId: 'full', values: {} });
+
+    sim.clock.advance(30 * 60_000);
+    await service.refreshNow([key]);
+    const done = service.store.get(key)!;
+    assert.equal(done.run.status, 'succeeded');
+    assert.deepEqual(done.run.input, { kindId: 'full', values: {} }, 'polling keeps the start input');
+  });
+
+  it('adopts the run already going on 409 instead of starting a second one', async () => {
+    const brand = bm.addBrand({ domain: 'acme.com' });
+    const running = bm.addRun(brand.id, { kind: 'full', status: 'running', stage: 'family_discovery' });
+    const [acme] = (await service.refreshAccounts('boringMarketing')).filter(a => a.id === brand.id);
+    const analyze = (await service.kinds('boringMarketing', acme)).find(k => k.id === 'full')!;
+    const result = await service.startRun('boringMarketing', acme, analyze, {});
+    assert.equal(result.adopted, true);
+    assert.equal(result.run.id, running.id);
+    assert.equal(bm.runsFor(brand.id).length, 1, 'no duplicate run was created');
+    assert.ok(service.store.get(`boringMarketing:${running.id}`));
+  });
+
+  it('re-runs a failed run with the same pipeline', async () => {
+    const brand = bm.addBrand({ domain: 'acme.com' });
+    const [acme] = (await service.refreshAccounts('boringMarketing')).filter(a => a.id === brand.id);
+    const score = (await service.kinds('boringMarketing', acme)).find(k => k.id === 'scoring')!;
+    bm.scriptNextRun(brand.id, { failAt: { stage: 'leverage_scoring', error: 'DataForSEO rate limit exceeded — retry in 60 seconds' } });
+    const first = (await service.startRun('boringMarketing', acme, score, {})).run;
+    sim.clock.advance(30 * 60_000);
+    await service.refreshNow([`boringMarketing:${first.id}`]);
+    assert.equal(service.store.get(`boringMarketing:${first.id}`)?.run.status, 'failed');
+
+    const again = await service.rerun(`boringMarketing:${first.id}`);
+    assert.notEqual(again.run.id, first.id);
+    assert.equal(again.run.kind, 'scoring');
+    assert.equal(bm.runsFor(brand.id).length, 2);
+  });
+
+  it('cancels a running Boring Marketing run and shows it as cancelled', async () => {
+    const brand = bm.addBrand({ domain: 'acme.com' });
+    const running = bm.addRun(brand.id, { kind: 'full', status: 'running', stage: 'evidence_collection' });
+    await service.trackRun('boringMarketing', brand.id, running.id);
+    const run = await service.cancelRun(`boringMarketing:${running.id}`);
+    assert.equal(run.status, 'cancelled');
+    assert.equal(service.store.get(`boringMarketing:${running.id}`)?.run.status, 'cancelled');
+  });
+
+  it('refuses to cancel where the provider has no cancel, and says why', async () => {
+    const account = await service.addAccount('gloriaMundo', { value: 'wf_daily_digest', label: 'Daily digest' });
+    const gm = sim.provider<import('../simulator/gloriaMundo').GloriaMundoSim>('gloriaMundo');
+    gm.seedDemo();
+    const kinds = await service.kinds('gloriaMundo', account);
+    const { run } = await service.startRun('gloriaMundo', account, kinds[0], { input: { topic: 'x' } });
+    await assert.rejects(service.cancelRun(`gloriaMundo:${run.id}`), (e: unknown) => isProviderError(e) && e.kind === 'unsupported' && /no cancel/i.test(e.message));
+  });
+
+  it('remembers GloriaMundo workflows added by id across restarts', async () => {
+    await service.addAccount('gloriaMundo', { value: 'wf_daily_digest', label: 'Daily digest' });
+    service.dispose();
+    service = make();
+    const accounts = await service.refreshAccounts('gloriaMundo');
+    assert.deepEqual(
+      accounts.map(a => [a.id, a.label]),
+      [['wf_daily_digest', 'Daily digest']],
+    );
+  });
+
+  it('keeps tracked runs across a restart', async () => {
+    const brand = bm.addBrand({ domain: 'acme.com' });
+    const running = bm.addRun(brand.id, { kind: 'full', status: 'running', stage: 'evidence_collection' });
+    await service.trackRun('boringMarketing', brand.id, running.id);
+    await service.store.flush();
+    service.dispose();
+    service = make();
+    assert.equal(service.store.get(`boringMarketing:${running.id}`)?.run.progress?.current, 'evidence_collection');
+  });
+
+  it('reports a rejected key as the provider’s health, and clears it when the key changes', async () => {
+    vault.keys.set('boringMarketing', 'bm_wrongwrongwrong');
+    await service.refreshAccounts('boringMarketing');
+    const health = service.health('boringMarketing');
+    assert.equal(health.state, 'authFailed');
+    assert.ok(!JSON.stringify(health).includes('bm_wrongwrongwrong'), 'the key is not in the message');
+    vault.keys.set('boringMarketing', SIM_KEYS.boringMarketing);
+    await service.keyChanged('boringMarketing');
+    assert.equal(service.health('boringMarketing').state, 'ok');
+  });
+
+  it('says which setting is wrong when a base URL is not https', async () => {
+    service.dispose();
+    service = createRunwatchService({
+      storage,
+      keys: vault,
+      baseUrl: id => (id === 'boringMarketing' ? validateBaseUrl('http://api.example.com') : validateBaseUrl(sim.baseUrl(id))),
+      log: silentLogger,
+      scheduler: schedulerOptions,
+    });
+    const health = service.health('boringMarketing');
+    assert.equal(health.state, 'misconfigured');
+    assert.match((health as { message: string }).message, /runwatch\.providers\.boringMarketing\.baseUrl/);
+    assert.equal(sim.requestsFor('boringMarketing').length, 0, 'nothing was sent over plain http');
+  });
+});
