@@ -8,11 +8,15 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const metafile = process.argv.includes('--metafile');
 
-/** Keep the lazily loaded MCP session out of the main bundle: `import('./mcpSession')` becomes require('./mcp.js'). */
+/**
+ * Keep the lazily loaded MCP session out of the main bundle: `import('./mcpSession')` becomes require('./mcp.js').
+ * The `.js` spelling is matched too: tsc (module Node16) requires it in a dynamic import, and it is what the
+ * compiled tests load.
+ */
 const lazyMcp = {
   name: 'lazy-mcp',
   setup(build) {
-    build.onResolve({ filter: /[\\/]mcpSession$/ }, () => ({ path: './mcp.js', external: true }));
+    build.onResolve({ filter: /[\\/]mcpSession(\.js)?$/ }, () => ({ path: './mcp.js', external: true }));
   },
 };
 
@@ -20,7 +24,9 @@ const lazyMcp = {
 const problemMatcher = {
   name: 'problem-matcher',
   setup(build) {
-    build.onStart(() => if (watch) console.log("[watch] build started"));
+    build.onStart(() => {
+      if (watch) console.log("[watch] build started");
+    });
     build.onEnd(result => {
       for (const { text, location } of result.errors) {
         console.error(`✘ [ERROR] ${text}`);

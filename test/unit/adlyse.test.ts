@@ -1,0 +1,510 @@
+// Adlyse over MCP end to end: the adapter and its SDK session against the simulator's real MCP server.
+import * as assert from 'node:assert/strict';
+import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
+import type { AdlyseSim } from '../simulator/adlyse';
+import { AdlyseProvider, inputFields, labelOutput } from '../../src/providers/adlyse/adlyse';
+import { createMcpSession, type McpSession } from '../../src/providers/adlyse/mcpSession';
+import { ProviderError } from '../../src/core/errors';
+import type { Logger } from '../../src/core/http';
+import type { Account, PipelineKind } from '../../src/providers/provider';
+
+const KEY = SIM_KEYS.adlyse;
+
+interface RecordingLogger extends Logger {
+  lines: string[];
+}
+
+function recordingLogger(): RecordingLogger {
+  const lines: string[] = [];
+  const add = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
+  return { lines, trace: add('trace'), debug: add('debug'), info: add('info'), warn: add('warn'), error: add('error') };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof ProviderError, `expected a ProviderError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('expected the call to fail');
+}
+
+describe('Adlyse over MCP', () => {
+  let sim: Simulator;
+  let adlyse: AdlyseSim;
+  let log: RecordingLogger;
+  let key: string | undefined;
+  const providers: AdlyseProvider[] = [];
+  const sessions: McpSession[] = [];
+
+  function provider(options: { baseUrl?: string; timeoutMs?: number } = {}): AdlyseProvider {
+    const p = new AdlyseProvider({ baseUrl: options.baseUrl ?? sim.baseUrl('adlyse'), getKey: async () => key, log, timeoutMs: options.timeoutMs ?? 5_000 });
+    providers.push(p);
+    return p;
+  }
+
+  function session(options: { timeoutMs?: number } = {}): McpSession {
+    const s = createMcpSession({ url: `${sim.baseUrl('adlyse')}/`, getKey: async () => key, log, timeoutMs: options.timeoutMs ?? 5_000, serverName: 'Adlyse' });
+    sessions.push(s);
+    return s;
+  }
+
+  async function account(p: AdlyseProvider, name: string): Promise<Account> {
+    const found = (await p.listAccounts()).find(a => a.label === name);
+    assert.ok(found, `workflow ${name} listed`);
+    return found;
+  }
+
+  async function runKind(p: AdlyseProvider, a: Account): Promise<PipelineKind> {
+    const kinds = await p.listKinds(a);
+    assert.equal(kinds.length, 1);
+    return kinds[0];
+  }
+
+  before(async () => {
+    sim = await createSimulator().start();
+    adlyse = sim.provider<AdlyseSim>('adlyse');
+  });
+
+  after(async () => {
+    await sim.stop();
+  });
+
+  beforeEach(() => {
+    sim.reset();
+    adlyse.addKey(KEY);
+    adlyse.seedDemo();
+    key = KEY;
+    log = recordingLogger();
+  });
+
+  afterEach(async () => {
+    for (const p of providers.splice(0)) await p.dispose();
+    for (const s of sessions.splice(0)) await s.close();
+    // Whatever happened, the key never reached a log line.
+    for (const line of log.lines) assert.ok(!line.includes(KEY), `key in log line: ${line}`);
+  });
+
+  describe('session', () => {
+    it('initializes once, gets a session id and sends it with every later request', async () => {
+      const s = session();
+      const first = await s.callTool('list_workflows', {});
+      assert.equal(first.isError, false);
+      assert.equal((first.data as { workflows: unknown[] }).workflows.length, 3);
+      assert.ok(s.sessionId, 'the server assigned an Mcp-Session-Id');
+      await s.callTool('list_workflows', {});
+
+      assert.equal(adlyse.initializeCount, 1);
+      const methods = adlyse.rpcLog.map(e => e.method);
+      assert.deepEqual(methods, ['initialize', 'notifications/initialized', 'tools/call', 'tools/call']);
+      for (const entry of adlyse.rpcLog.slice(1)) assert.equal(entry.sessionId, s.sessionId);
+      assert.ok(sim.requestsFor('adlyse').every(r => r.auth === 'bearer'), 'every request carried a Bearer key');
+    });
+
+    it('connects only when a call needs it', async () => {
+      const p = provider();
+      assert.deepEqual(p.checkKeyFormat(KEY), {});
+      assert.equal(p.cadenceMs(), 1_000);
+      assert.equal(sim.requestsFor('adlyse').length, 0);
+      await p.validateKey();
+      assert.equal(adlyse.initializeCount, 1);
+    });
+
+    it('reads text-only results as JSON and keeps non-JSON text as text', async () => {
+      adlyse.resultFormat = 'text';
+      const s = session();
+      const result = await s.callTool('get_workflow', { workflow_id: adlyse.workflowByName('Lead enrichment').id });
+      assert.equal((result.data as { name: string }).name, 'Lead enrichment');
+      assert.ok(result.text?.startsWith('{'));
+
+      const p = provider();
+      const a = await account(p, 'Weekly report');
+      assert.equal(a.description, adlyse.workflowByName('Weekly report').description);
+    });
+
+    it('re-initializes transparently when the server expired the session', async () => {
+      const p = provider();
+      await p.listAccounts();
+      adlyse.expireSessions();
+
+      const accounts = await p.listAccounts();
+      assert.equal(accounts.length, 3);
+      assert.equal(adlyse.initializeCount, 2);
+      assert.ok(adlyse.rpcLog.some(e => e.staleSession && e.method === 'tools/call'), 'the old session id was tried first');
+      assert.ok(sim.requestsFor('adlyse').some(r => r.status === 404), 'the server answered 404 for the old session');
+      assert.ok(log.lines.some(l => /session expired; starting a new session/.test(l)));
+    });
+
+    it('also re-initializes when the server answers 400 "No valid session ID" for an ended session', async () => {
+      adlyse.unknownSessionStatus = 400;
+      const p = provider();
+      await p.listAccounts();
+      adlyse.expireSessions();
+      assert.equal((await p.listAccounts()).length, 3);
+      assert.equal(adlyse.initializeCount, 2);
+      assert.ok(sim.requestsFor('adlyse').some(r => r.status === 400));
+    });
+
+    it('re-initializes once when the connection broke, for calls safe to repeat', async () => {
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      const { run } = await p.startRun(a, await runKind(p, a), { email: 'lead@example.com' });
+      sim.addFault({ provider: 'adlyse', method: 'POST', reset: true });
+
+      const polled = await p.getRun({ accountId: a.id, id: run.id });
+      assert.equal(polled.id, run.id);
+      assert.equal(adlyse.initializeCount, 2);
+    });
+
+    it('does not start a run twice when the connection broke mid-request', async () => {
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      const kind = await runKind(p, a);
+      sim.addFault({ provider: 'adlyse', method: 'POST', reset: true });
+
+      const error = await rejection(p.startRun(a, kind, { email: 'lead@example.com' }));
+      assert.equal(error.kind, 'network');
+      assert.equal(sim.requestsFor('adlyse').filter(r => r.tool === 'run_workflow').length, 1, 'run_workflow was sent once, not retried');
+    });
+
+    it('opens a new session with the new key when the key changes', async () => {
+      const p = provider();
+      await p.listAccounts();
+      const newKey = 'mii_prod_rotated0123456789';
+      adlyse.addKey(newKey);
+      adlyse.revokeKey(KEY);
+      key = newKey;
+
+      assert.equal((await p.listAccounts()).length, 3);
+      assert.equal(adlyse.initializeCount, 2);
+      for (const line of log.lines) assert.ok(!line.includes(newKey), `new key in log line: ${line}`);
+    });
+
+    it('closes the session on dispose', async () => {
+      const p = provider();
+      await p.listAccounts();
+      assert.equal(adlyse.sessionCount, 1);
+      await p.dispose();
+      assert.equal(adlyse.sessionCount, 0, 'the client ended the session (DELETE)');
+    });
+
+    it('accepts the endpoint with and without a trailing slash', async () => {
+      for (const baseUrl of [sim.baseUrl('adlyse'), `${sim.baseUrl('adlyse')}/`]) {
+        const accounts = await provider({ baseUrl }).listAccounts();
+        assert.equal(accounts.length, 3, baseUrl);
+      }
+    });
+  });
+
+  for (const mode of ['sse', 'json'] as const) {
+    describe(`${mode === 'sse' ? 'SSE stream' : 'JSON'} responses`, () => {
+      beforeEach(() => {
+        adlyse.responseMode = mode;
+      });
+
+      it('the server answers a POST in this mode', async () => {
+        const response = await fetch(`${sim.baseUrl('adlyse')}/`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${KEY}`, accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'initialize',
+            params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'probe', version: '0' } },
+          }),
+        });
+        assert.equal(response.status, 200);
+        assert.match(response.headers.get('content-type') ?? '', mode === 'sse' ? /^text\/event-stream/ : /^application\/json/);
+        assert.ok(response.headers.get('mcp-session-id'));
+        const body = await response.text();
+        assert.match(body, /"protocolVersion":"2025-06-18"/);
+      });
+
+      it('starts a run and polls it to completion with output, labels and duration', async () => {
+        const p = provider();
+        const a = await account(p, 'Lead enrichment');
+        const { run } = await p.startRun(a, await runKind(p, a), { email: 'lead@example.com' });
+        assert.match(run.id, /^agent_run_/);
+        assert.equal(run.status, 'queued');
+        assert.equal(run.rawStatus, 'pending');
+        assert.equal(run.kind, 'Lead enrichment');
+
+        const ref = { accountId: a.id, id: run.id, kind: run.kind };
+        assert.equal((await p.getRun(ref)).status, 'queued');
+        sim.clock.advance(2_000);
+        const running = await p.getRun(ref);
+        assert.equal(running.status, 'running');
+        assert.equal(running.result, undefined);
+
+        sim.clock.advance(7_000);
+        const done = await p.getRun(ref);
+        assert.equal(done.status, 'succeeded');
+        assert.equal(done.rawStatus, 'completed');
+        assert.deepEqual(done.result, { company: 'Example Corp', role: 'Head of Growth', seniority: 'Director' });
+        assert.equal(done.durationSeconds, 8.4);
+        assert.ok(done.finishedAt && done.startedAt && Date.parse(done.finishedAt) > Date.parse(done.startedAt));
+        assert.deepEqual(
+          labelOutput(done.result, done.raw?.output_schema).map(r => [r.label, r.value]),
+          [
+            ['Company', 'Example Corp'],
+            ['Role', 'Head of Growth'],
+            ['Seniority', 'Director'],
+          ],
+        );
+        assert.ok(adlyse.rpcLog.filter(e => e.method === 'tools/call').every(e => e.responseMode === mode));
+      });
+    });
+  }
+
+  describe('workflows', () => {
+    it('lists the workflows as accounts', async () => {
+      const accounts = await provider().listAccounts();
+      assert.deepEqual(accounts.map(a => a.label).sort(), ['Competitor ad scan', 'Lead enrichment', 'Weekly report']);
+      for (const a of accounts) {
+        assert.match(a.id, /^agent_/);
+        assert.equal(a.provider, 'adlyse');
+      }
+    });
+
+    it('accepts a list as {items}, as a bare array, or as {workflows}', async () => {
+      for (const shape of ['items', 'array', 'workflows'] as const) {
+        adlyse.listShape = shape;
+        const accounts = await provider().listAccounts();
+        assert.equal(accounts.length, 3, shape);
+      }
+    });
+
+    it("turns a workflow's input_schema into input fields", async () => {
+      const p = provider();
+      const lead = await runKind(p, await account(p, 'Lead enrichment'));
+      assert.equal(lead.id, 'run');
+      assert.deepEqual(
+        lead.inputs.map(f => [f.name, f.type, f.required, f.label]),
+        [['email', 'string', true, 'Email']],
+      );
+      assert.equal(lead.inputs[0].description, 'The lead’s work email address');
+
+      const scan = await runKind(p, await account(p, 'Competitor ad scan'));
+      const byName = Object.fromEntries(scan.inputs.map(f => [f.name, f]));
+      assert.equal(byName.competitor_domain.type, 'string');
+      assert.equal(byName.competitor_domain.required, true);
+      assert.equal(byName.channels.type, 'string[]');
+      assert.deepEqual(byName.channels.options, ['meta', 'google', 'tiktok', 'linkedin']);
+      assert.equal(byName.lookback_days.type, 'number');
+      assert.equal(byName.lookback_days.default, 30);
+      assert.equal(byName.lookback_days.required, false);
+      assert.equal(byName.lookback_days.label, 'Lookback days');
+    });
+
+    it('offers one JSON input when a workflow has no object input schema, and passes it through', async () => {
+      const free = adlyse.addWorkflow({ name: 'Free-form', input_schema: null, output: input => ({ echoed: input }) });
+      const p = provider();
+      const a = await account(p, 'Free-form');
+      const kind = await runKind(p, a);
+      assert.deepEqual(kind.inputs.map(f => [f.name, f.type, f.required]), [['input_data', 'json', false]]);
+
+      const { run } = await p.startRun(a, kind, { input_data: '{"topic": "q3"}' });
+      sim.clock.advance(free.durationMs);
+      assert.deepEqual((await p.getRun({ accountId: a.id, id: run.id })).result, { echoed: { topic: 'q3' } });
+
+      const raw = await p.startRun(a, kind, { input_data: 'plain words' });
+      sim.clock.advance(free.durationMs);
+      assert.deepEqual((await p.getRun({ accountId: a.id, id: raw.run.id })).result, { echoed: 'plain words' });
+      assert.deepEqual(inputFields({ type: 'string' }).map(f => f.type), ['json']);
+    });
+  });
+
+  describe('runs', () => {
+    it("reports a failed run with the failing node's error", async () => {
+      adlyse.scriptNextRun({ durationMs: 3_000, fail: 'No company found for email lead@example.com' });
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      const { run } = await p.startRun(a, await runKind(p, a), { email: 'lead@example.com' });
+      sim.clock.advance(3_000);
+      const failed = await p.getRun({ accountId: a.id, id: run.id });
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.error?.message, 'No company found for email lead@example.com');
+      assert.ok(failed.finishedAt);
+      assert.equal(failed.result, undefined);
+    });
+
+    it('reports a run cancelled outside Runwatch, and says why it cannot cancel', async () => {
+      const p = provider();
+      assert.equal(p.capabilities.cancel, false);
+      assert.equal(p.capabilities.cancelUnavailableReason, 'Adlyse has no cancel tool for workflow runs.');
+      assert.equal(p.capabilities.listRuns, false);
+      const a = await account(p, 'Weekly report');
+      const { run } = await p.startRun(a, await runKind(p, a), { week: '2026-W17' });
+      sim.clock.advance(5_000);
+      adlyse.cancelRun(run.id);
+      assert.equal((await p.getRun({ accountId: a.id, id: run.id })).status, 'cancelled');
+    });
+
+    it('follows the demo run that was already in progress', async () => {
+      const p = provider();
+      const a = await account(p, 'Competitor ad scan');
+      const ref = { accountId: a.id, id: adlyse.demoRunId! };
+      assert.equal((await p.getRun(ref)).status, 'running');
+      sim.clock.advance(30_000);
+      const done = await p.getRun(ref);
+      assert.equal(done.status, 'succeeded');
+      assert.deepEqual(
+        labelOutput(done.result, done.raw?.output_schema).map(r => r.label),
+        ['Ads found', 'Top channel', 'New creatives', 'Summary'],
+      );
+    });
+  });
+
+  describe('errors', () => {
+    it('maps invalid_input to a validation error naming the field', async () => {
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      const error = await rejection(p.startRun(a, await runKind(p, a), {}));
+      assert.equal(error.kind, 'validation');
+      assert.equal(error.code, 'invalid_input');
+      assert.match(error.message, /^Adlyse rejected the workflow input: .*'email'/);
+    });
+
+    it('maps execution_error to a transient server error', async () => {
+      adlyse.addToolFault({ tool: 'run_workflow', error_type: 'execution_error', message: 'Dispatch queue unavailable' });
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      const error = await rejection(p.startRun(a, await runKind(p, a), { email: 'lead@example.com' }));
+      assert.equal(error.kind, 'server');
+      assert.equal(error.transient, true);
+      assert.match(error.message, /try again later: Dispatch queue unavailable/);
+    });
+
+    it('maps not_found for an unknown run', async () => {
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      const error = await rejection(p.getRun({ accountId: a.id, id: 'agent_run_missing' }));
+      assert.equal(error.kind, 'notFound');
+      assert.match(error.message, /agent_run_missing not found/);
+    });
+
+    it('maps an auth_error for a key revoked mid-session to auth', async () => {
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      adlyse.revokeKey(KEY);
+      const error = await rejection(p.listKinds(a));
+      assert.equal(error.kind, 'auth');
+      assert.equal(error.stopsProvider, true);
+      assert.match(error.message, /Invalid or inactive API key/);
+      assert.equal(adlyse.initializeCount, 1, 'the error came from a tool in the open session');
+    });
+
+    it('maps HTTP 401 to auth, and the server names its resource metadata', async () => {
+      key = 'mii_prod_wrongwrongwrong';
+      const error = await rejection(provider().validateKey());
+      assert.equal(error.kind, 'auth');
+      assert.equal(error.status, 401);
+      assert.ok(!error.message.includes(key));
+      for (const line of log.lines) assert.ok(!line.includes(key), `wrong key in log line: ${line}`);
+
+      const response = await fetch(`${sim.baseUrl('adlyse')}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(response.status, 401);
+      assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer resource_metadata=".*\/\.well-known\/oauth-protected-resource"$/);
+    });
+
+    it('refuses to connect without a key', async () => {
+      key = undefined;
+      const error = await rejection(provider().listAccounts());
+      assert.equal(error.kind, 'noKey');
+      assert.equal(sim.requestsFor('adlyse').length, 0);
+    });
+
+    it('maps JSON-RPC errors carrying an error_type like tool errors', async () => {
+      adlyse.errorMode = 'jsonrpc';
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      const kind = await runKind(p, a);
+      assert.equal((await rejection(p.startRun(a, kind, {}))).kind, 'validation');
+      assert.equal((await rejection(p.getRun({ accountId: a.id, id: 'agent_run_missing' }))).kind, 'notFound');
+      adlyse.revokeKey(KEY);
+      assert.equal((await rejection(p.listAccounts())).kind, 'auth');
+    });
+
+    it('maps a plain JSON-RPC protocol error to validation', async () => {
+      const s = session();
+      const error = await rejection(s.callTool('no_such_tool', {}));
+      assert.equal(error.kind, 'validation');
+      assert.match(error.message, /Unknown tool: no_such_tool/);
+    });
+
+    it('reads tool errors sent as text only', async () => {
+      adlyse.resultFormat = 'text';
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      const error = await rejection(p.startRun(a, await runKind(p, a), {}));
+      assert.equal(error.kind, 'validation');
+      assert.match(error.message, /'email'/);
+    });
+
+    it('reads a tool error that is plain text, not JSON', async () => {
+      adlyse.scriptToolResult({ tool: 'get_run_status', result: { content: [{ type: 'text', text: 'Internal error: worker crashed' }], isError: true } });
+      const error = await rejection(provider().getRun({ accountId: 'agent_x', id: 'agent_run_x' }));
+      assert.equal(error.kind, 'server');
+      assert.match(error.message, /get_run_status: Internal error: worker crashed$/);
+    });
+
+    it('tolerates added fields and nulls, and refuses wrong types as badResponse', async () => {
+      const p = provider();
+      const lenient = { run_id: 'agent_run_x', status: 'running', created_at: null, output: null, error: null, duration_seconds: null, node: 'enrich', source: 'adlyse.workflows@v2' };
+      adlyse.scriptToolResult({ tool: 'get_run_status', result: { content: [{ type: 'text', text: JSON.stringify(lenient) }], structuredContent: lenient } });
+      const run = await p.getRun({ accountId: 'agent_x', id: 'agent_run_x' });
+      assert.equal(run.status, 'running');
+      assert.equal(run.raw?.node, 'enrich');
+
+      const wrong = { run_id: 'agent_run_x', status: 42 };
+      adlyse.scriptToolResult({ tool: 'get_run_status', result: { content: [{ type: 'text', text: JSON.stringify(wrong) }], structuredContent: wrong } });
+      assert.equal((await rejection(p.getRun({ accountId: 'agent_x', id: 'agent_run_x' }))).kind, 'badResponse');
+
+      adlyse.scriptToolResult({ tool: 'list_workflows', result: { content: [{ type: 'text', text: '<html>oops</html>' }] } });
+      assert.equal((await rejection(p.listAccounts())).kind, 'badResponse');
+    });
+
+    it('times out when the server does not answer', async () => {
+      const p = provider({ timeoutMs: 300 });
+      await p.listAccounts();
+      sim.addFault({ provider: 'adlyse', method: 'POST', hang: true });
+      const error = await rejection(p.listAccounts());
+      assert.equal(error.kind, 'timeout');
+      assert.equal((await p.listAccounts()).length, 3, 'the next call works on a new session');
+    });
+
+    it('reports a network error when nothing listens', async () => {
+      const error = await rejection(provider({ baseUrl: 'http://127.0.0.1:9/adlyse/mcp/workflows/' }).listAccounts());
+      assert.equal(error.kind, 'network');
+    });
+
+    it('warns on a key without a documented prefix', () => {
+      const p = provider();
+      assert.deepEqual(p.checkKeyFormat('mf_oauth_abc123'), {});
+      assert.match(p.checkKeyFormat('sk_live_123456')?.warning ?? '', /mii_/);
+      assert.ok(p.checkKeyFormat('   ').error);
+    });
+  });
+
+  describe('labelOutput', () => {
+    it('labels from the schema, humanizes the rest and formats values', () => {
+      const rows = labelOutput(
+        { summary: 'ok', extra_field: [1, 2], nested: { a: 1 }, missing: null },
+        { type: 'object', properties: { summary: { title: 'Summary', description: 'What changed' } } },
+      );
+      assert.deepEqual(
+        rows.map(r => [r.label, r.value]),
+        [
+          ['Summary', 'ok'],
+          ['Extra field', '1, 2'],
+          ['Nested', '{"a":1}'],
+          ['Missing', '—'],
+        ],
+      );
+      assert.equal(rows[0].description, 'What changed');
+      assert.deepEqual(labelOutput('plain text', null), [{ key: '', label: 'Output', value: 'plain text' }]);
+      assert.deepEqual(labelOutput(undefined, null), []);
+    });
+  });
+});
