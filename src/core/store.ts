@@ -232,6 +232,29 @@ export class RunStore {
     this.emit({ keys: [key], accounts: [], transitions: [] });
   }
 
+  /**
+   * Takes a run as another window's store knows it (cross-window sharing, see lease.ts): its state, when it
+   * was confirmed and its refresh flags, as given. The caller checks the entry is newer than what is here.
+   */
+  applyRemote(entry: TrackedRun): Transition | undefined {
+    const transition = this.upsert(entry.run, { pinned: entry.pinned, confirmedAt: entry.lastConfirmedAt ?? entry.firstSeenAt });
+    const t = this.runs.get(keyOf(entry.run));
+    if (!t) return transition;
+    const flags = (x: TrackedRun) => JSON.stringify([x.failures, x.lastError, x.stale, x.gone, x.stuck, x.acknowledged, x.lastChangedAt, x.firstSeenAt]);
+    const before = flags(t);
+    if (Number.isFinite(entry.firstSeenAt)) t.firstSeenAt = Math.min(t.firstSeenAt, entry.firstSeenAt);
+    if (Number.isFinite(entry.lastChangedAt)) t.lastChangedAt = entry.lastChangedAt;
+    t.failures = entry.failures ?? 0;
+    t.lastError = entry.lastError;
+    t.stale = !!entry.stale;
+    t.gone = !!entry.gone;
+    t.stuck = !!entry.stuck;
+    t.acknowledged = t.acknowledged || !!entry.acknowledged;
+    t.polls = Math.max(t.polls, entry.polls ?? 0);
+    if (flags(t) !== before) this.emit({ keys: [t.key], accounts: [], transitions: [] });
+    return transition;
+  }
+
   remove(key: string): void {
     const t = this.runs.get(key);
     if (!t) return;

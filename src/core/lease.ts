@@ -1,0 +1,661 @@
+// Cross-window coordination, so that runs are polled once however many VS Code windows are open.
+//
+// FileLease: the windows elect a leader through one small JSON file in the extension's global storage
+// directory. The leader renews its heartbeat; the others check it and take over when it is missing, stale,
+// released, or held by a process that no longer exists.
+//
+// SharedStateFile: the leader publishes its store (runs and provider health) to a second file; followers
+// apply it to their own store. What a follower learns or does itself (a run it started, tracked, refreshed,
+// stopped tracking) goes back to the leader through a per-window inbox file, so the leader polls it too.
+//
+// File operations are synchronous on purpose: the files are small, a lease decision must not interleave
+// with another window's, and the timers stay deterministic under fake clocks in tests.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import * as z from 'zod/mini';
+import type { Disposable, ProviderHealth } from './contracts';
+import type { Logger } from './http';
+import { PROVIDER_IDS, type ProviderId } from './run';
+import type { RunStore, StoreChange, TrackedRun } from './store';
+
+export const DEFAULT_HEARTBEAT_MS = 2000;
+export const LEASE_FILE = 'runwatch-lease.json';
+export const STATE_FILE = 'runwatch-state.json';
+const LOCK_SUFFIX = '.lock';
+const INBOX_PREFIX = 'runwatch-inbox-';
+
+export interface LeaseRecord {
+  holderId: string;
+  pid: number;
+  hostname?: string;
+  heartbeatAt: number;
+}
+
+export interface FileLeaseOptions {
+  heartbeatMs?: number;
+  /** A heartbeat older than this means the holder is gone (default 3 × heartbeat). */
+  staleAfterMs?: number;
+  /** This window's id (default: a random UUID). */
+  id?: string;
+  now?: () => number;
+  log?: Logger;
+}
+
+const leaseSchema = z.looseObject({
+  holderId: z.string(),
+  pid: z.number(),
+  hostname: z.optional(z.string()),
+  heartbeatAt: z.number(),
+});
+
+export class FileLease implements Disposable {
+  readonly id: string;
+  readonly path: string;
+  readonly heartbeatMs: number;
+  readonly staleAfterMs: number;
+  private readonly now: () => number;
+  private readonly listeners = new Set<(isLeader: boolean) => void>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private leader = false;
+  private disposed = false;
+  private failedBeats = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: FileLeaseOptions = {},
+  ) {
+    this.id = options.id ?? randomUUID();
+    this.path = path.join(dir, LEASE_FILE);
+    this.heartbeatMs = Math.max(10, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+    this.staleAfterMs = options.staleAfterMs ?? 3 * this.heartbeatMs;
+    this.now = options.now ?? (() => Date.now());
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  /** Decides leadership at once, then keeps checking (and renewing) every heartbeat. */
+  start(): void {
+    if (this.disposed || this.timer) return;
+    fs.mkdirSync(this.dir, { recursive: true });
+    this.beat();
+    this.timer = setInterval(() => this.beat(), this.heartbeatMs);
+    unref(this.timer);
+  }
+
+  onDidChangeLeadership(listener: (isLeader: boolean) => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Stops heart-beating without releasing the lease, as a crashed or frozen window would. For tests. */
+  stopHeartbeat(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Stops, and releases the lease if held so another window takes over at its next check. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.stopHeartbeat();
+    if (this.leader) {
+      // No lock needed: while our heartbeat is fresh no other window writes the lease.
+      try {
+        if (this.read()?.holderId === this.id) fs.rmSync(this.path, { force: true });
+      } catch (e) {
+        this.options.log?.warn(`Runwatch could not release the window lease: ${(e as Error).message}`);
+      }
+    }
+    this.leader = false;
+    this.listeners.clear();
+  }
+
+  /** One heartbeat: renew if ours, take over if free or stale, else follow. */
+  private beat(): void {
+    if (this.disposed) return;
+    try {
+      const decided = this.withLock(() => {
+        const now = this.now();
+        const current = this.read();
+        if (current?.holderId === this.id || this.isFree(current, now)) {
+          writeAtomically(this.path, JSON.stringify({ holderId: this.id, pid: process.pid, hostname: os.hostname(), heartbeatAt: now } satisfies LeaseRecord), this.id);
+          return true;
+        }
+        return false;
+      });
+      // Lock busy: another window is deciding right now; keep our role until the next beat.
+      if (decided !== undefined) this.setLeader(decided);
+      this.failedBeats = 0;
+    } catch (e) {
+      // A passing error (a file held open on Windows) costs one beat. A storage directory that stays
+      // unusable must not leave every window waiting for a leader: then this window polls on its own.
+      if (++this.failedBeats >= 3 && !this.leader) {
+        this.options.log?.warn(`Runwatch could not use the window lease (${(e as Error).message}); this window polls on its own.`);
+        this.setLeader(true);
+      }
+    }
+  }
+
+  private isFree(current: LeaseRecord | undefined, now: number): boolean {
+    if (!current) return true;
+    const age = now - current.heartbeatAt;
+    if (age > this.staleAfterMs || age < -this.staleAfterMs) return true;
+    // Same machine, other process: if that process is gone, no need to wait for the heartbeat to go stale.
+    if ((current.hostname === undefined || current.hostname === os.hostname()) && current.pid !== process.pid && !processExists(current.pid)) return true;
+    return false;
+  }
+
+  private read(): LeaseRecord | undefined {
+    const text = readIfExists(this.path);
+    if (text === undefined) return undefined;
+    try {
+      const parsed = leaseSchema.safeParse(JSON.parse(text));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined; // unreadable lease: treated as missing
+    }
+  }
+
+  private setLeader(leader: boolean): void {
+    if (leader === this.leader) return;
+    this.leader = leader;
+    for (const listener of [...this.listeners]) listener(leader);
+  }
+
+  /**
+   * Runs `fn` holding the lease's lock file (so two windows never decide at the same moment). Returns
+   * undefined when another window holds the lock. The lock is created complete (written, then hard-linked),
+   * so a half-written lock is never seen; one left by a crash is broken once older than the stale time.
+   */
+  private withLock<T>(fn: () => T): T | undefined {
+    const lockPath = this.path + LOCK_SUFFIX;
+    if (!this.acquireLock(lockPath)) return undefined;
+    try {
+      return fn();
+    } finally {
+      fs.rmSync(lockPath, { force: true });
+    }
+  }
+
+  private acquireLock(lockPath: string): boolean {
+    const tmp = `${lockPath}.${this.id}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ holderId: this.id, at: this.now() }));
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          fs.linkSync(tmp, lockPath);
+          return true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          if (attempt > 0 || !this.lockIsStale(lockPath)) return false;
+          fs.rmSync(lockPath, { force: true });
+        }
+      }
+      return false;
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+
+  private lockIsStale(lockPath: string): boolean {
+    const text = readIfExists(lockPath);
+    if (text === undefined) return true;
+    try {
+      const at = Number((JSON.parse(text) as { at?: unknown }).at);
+      return !Number.isFinite(at) || Math.abs(this.now() - at) > this.staleAfterMs;
+    } catch {
+      return true;
+    }
+  }
+}
+
+// ---- shared state ----
+
+export interface SharedSnapshot {
+  version: 1;
+  writerId: string;
+  seq: number;
+  writtenAt: number;
+  runs: TrackedRun[];
+  health: Partial<Record<ProviderId, ProviderHealth>>;
+}
+
+/** What a follower hands the leader: runs it learned of or changed, and runs it stopped tracking. */
+interface Inbox {
+  upserts: TrackedRun[];
+  removals: string[];
+}
+
+export type SharedRole = 'leader' | 'follower' | 'off';
+
+export interface SharedStateOptions {
+  /** How often followers look at the file (and the leader at its inbox) when fs.watch says nothing. */
+  heartbeatMs?: number;
+  /** Wait after a change before writing, so a burst of changes is one write. */
+  debounceMs?: number;
+  /** The leader republishes this often while runs are active, so followers see fresh confirmation times. */
+  refreshMs?: number;
+  /** Provider health to publish (the leader's scheduler). */
+  health?: () => Partial<Record<ProviderId, ProviderHealth>>;
+  /** This window's id (use the lease's). */
+  id?: string;
+  now?: () => number;
+  /** Use fs.watch as well as polling (default true; falls back to polling where watching fails). */
+  watch?: boolean;
+  log?: Logger;
+}
+
+const trackedRunSchema = z.looseObject({
+  key: z.string(),
+  run: z.looseObject({ provider: z.enum(PROVIDER_IDS), accountId: z.string(), id: z.string(), kind: z.string(), status: z.string(), rawStatus: z.string() }),
+  firstSeenAt: z.number(),
+  lastChangedAt: z.number(),
+  lastConfirmedAt: z.optional(z.nullable(z.number())),
+});
+
+const snapshotSchema = z.looseObject({
+  version: z.number(),
+  writerId: z.string(),
+  seq: z.number(),
+  writtenAt: z.number(),
+  runs: z.array(z.unknown()),
+  health: z.optional(z.record(z.string(), z.unknown())),
+});
+
+const inboxSchema = z.looseObject({
+  upserts: z.optional(z.array(z.unknown())),
+  removals: z.optional(z.array(z.string())),
+});
+
+export class SharedStateFile implements Disposable {
+  readonly id: string;
+  readonly path: string;
+  private readonly heartbeatMs: number;
+  private readonly debounceMs: number;
+  private readonly refreshMs: number;
+  private readonly now: () => number;
+  private currentRole: SharedRole = 'off';
+  private readonly storeSubscription: { dispose(): void };
+  private readonly listeners = new Set<(snapshot: SharedSnapshot) => void>();
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private publishTimer: ReturnType<typeof setTimeout> | undefined;
+  private inboxTimer: ReturnType<typeof setTimeout> | undefined;
+  private watcher: fs.FSWatcher | undefined;
+  private seq = 0;
+  private lastPublishedAt = 0;
+  private lastPublishCostMs = 0;
+  private lastPublishedHealth = '';
+  /** stat signature and writer/seq of the last snapshot read, to skip re-reading an unchanged file. */
+  private lastSeenStat = '';
+  private lastAppliedVersion = '';
+  /** The leader's view of each run in the last snapshot applied: what a local change is compared against. */
+  private remote = new Map<string, TrackedRun>();
+  /** Runs this follower stopped tracking, until the leader's snapshot no longer has them. */
+  private readonly pendingRemovals = new Map<string, number>();
+  private outbox: Inbox = { upserts: [], removals: [] };
+  private lastHealth: Partial<Record<ProviderId, ProviderHealth>> = {};
+  private disposed = false;
+
+  constructor(
+    readonly dir: string,
+    private readonly store: RunStore,
+    private readonly options: SharedStateOptions = {},
+  ) {
+    this.id = options.id ?? randomUUID();
+    this.path = path.join(dir, STATE_FILE);
+    this.heartbeatMs = Math.max(10, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+    this.debounceMs = options.debounceMs ?? 250;
+    this.refreshMs = options.refreshMs ?? 2 * this.heartbeatMs;
+    this.now = options.now ?? (() => Date.now());
+    this.storeSubscription = store.onDidChange(change => this.onStoreChange(change));
+  }
+
+  get role(): SharedRole {
+    return this.currentRole;
+  }
+
+  /** Provider health as the leader last published it (what a follower shows). */
+  get remoteHealth(): Partial<Record<ProviderId, ProviderHealth>> {
+    return this.lastHealth;
+  }
+
+  /** A follower applied a snapshot from the leader. */
+  onDidApply(listener: (snapshot: SharedSnapshot) => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  setRole(role: SharedRole): void {
+    if (this.disposed || role === this.currentRole) return;
+    this.stopTimers();
+    this.currentRole = role;
+    if (role === 'off') return;
+    fs.mkdirSync(this.dir, { recursive: true });
+    this.heartbeat = setInterval(() => this.onHeartbeat(), this.heartbeatMs);
+    unref(this.heartbeat);
+    this.startWatching();
+    if (role === 'leader') {
+      this.consumeInboxes();
+      this.publishNow();
+    } else {
+      this.lastSeenStat = '';
+      this.readAndApply();
+    }
+  }
+
+  /** The leader's state changed in a way the store does not announce (provider health): publish soon. */
+  publishSoon(): void {
+    if (this.currentRole !== 'leader' || this.publishTimer || this.disposed) return;
+    // Never spend more than a few percent of the time writing, however big the store grows.
+    const spacing = Math.max(this.debounceMs, this.lastPublishCostMs * 20);
+    const wait = Math.max(this.debounceMs, this.lastPublishedAt + spacing - this.now());
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = undefined;
+      this.publishNow();
+    }, wait);
+    unref(this.publishTimer);
+  }
+
+  publishNow(): void {
+    if (this.currentRole !== 'leader' || this.disposed) return;
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+    this.publishTimer = undefined;
+    const started = Date.now();
+    const health = this.options.health?.() ?? {};
+    const snapshot: SharedSnapshot = { version: 1, writerId: this.id, seq: ++this.seq, writtenAt: this.now(), runs: this.store.all(), health };
+    try {
+      writeAtomically(this.path, JSON.stringify(snapshot), this.id);
+      this.lastPublishedHealth = JSON.stringify(health);
+    } catch (e) {
+      this.options.log?.warn(`Runwatch could not share its state with other windows: ${(e as Error).message}`);
+    }
+    this.lastPublishedAt = this.now();
+    this.lastPublishCostMs = Math.max(0, Date.now() - started);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    if (this.currentRole === 'follower') this.flushOutbox();
+    this.disposed = true;
+    this.stopTimers();
+    this.storeSubscription.dispose();
+    this.listeners.clear();
+  }
+
+  // ---- both roles ----
+
+  private stopTimers(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+    if (this.inboxTimer) clearTimeout(this.inboxTimer);
+    this.heartbeat = this.publishTimer = this.inboxTimer = undefined;
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  private startWatching(): void {
+    if (this.options.watch === false) return;
+    try {
+      this.watcher = fs.watch(this.dir, { persistent: false }, (_event, file) => {
+        const name = file?.toString() ?? '';
+        if (this.currentRole === 'follower' && (name === '' || name === STATE_FILE)) this.readAndApply();
+        if (this.currentRole === 'leader' && (name === '' || name.startsWith(INBOX_PREFIX))) this.consumeInboxes();
+      });
+      this.watcher.on('error', () => {
+        // Watching is an optimisation; the heartbeat poll carries on.
+        this.watcher?.close();
+        this.watcher = undefined;
+      });
+    } catch {
+      this.watcher = undefined;
+    }
+  }
+
+  private onHeartbeat(): void {
+    if (this.currentRole === 'follower') {
+      this.readAndApply();
+      return;
+    }
+    this.consumeInboxes();
+    const healthChanged = this.options.health && JSON.stringify(this.options.health()) !== this.lastPublishedHealth;
+    const due = this.now() - this.lastPublishedAt >= this.refreshMs && this.store.active().length > 0;
+    if (healthChanged || due) this.publishSoon();
+  }
+
+  private onStoreChange(change: StoreChange): void {
+    if (this.disposed) return;
+    if (this.currentRole === 'leader') {
+      this.publishSoon();
+      return;
+    }
+    if (this.currentRole !== 'follower') return;
+    let forwarded = false;
+    for (const key of change.keys) {
+      const local = this.store.get(key);
+      const remote = this.remote.get(key);
+      if (!local) {
+        if (remote) {
+          // Stopped tracking here: tell the leader, and do not take it back from the next snapshot.
+          this.outbox.upserts = this.outbox.upserts.filter(t => t.key !== key);
+          if (!this.outbox.removals.includes(key)) this.outbox.removals.push(key);
+          this.pendingRemovals.set(key, this.now());
+          forwarded = true;
+        }
+        continue;
+      }
+      if (!remote || newerHere(local, remote)) {
+        this.outbox.upserts = this.outbox.upserts.filter(t => t.key !== key);
+        this.outbox.upserts.push(local);
+        this.outbox.removals = this.outbox.removals.filter(k => k !== key);
+        this.pendingRemovals.delete(key);
+        forwarded = true;
+      }
+    }
+    if (forwarded && !this.inboxTimer) {
+      this.inboxTimer = setTimeout(() => {
+        this.inboxTimer = undefined;
+        this.flushOutbox();
+      }, this.debounceMs);
+      unref(this.inboxTimer);
+    }
+  }
+
+  // ---- follower ----
+
+  private readAndApply(): void {
+    if (this.currentRole !== 'follower' || this.disposed) return;
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(this.path);
+    } catch {
+      return; // nothing published yet
+    }
+    const signature = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    if (signature === this.lastSeenStat) return;
+    let parsed: z.infer<typeof snapshotSchema>;
+    try {
+      const text = readIfExists(this.path);
+      if (text === undefined) return;
+      const result = snapshotSchema.safeParse(JSON.parse(text));
+      if (!result.success) return;
+      parsed = result.data;
+    } catch {
+      return; // being replaced, or damaged: the next look will do
+    }
+    this.lastSeenStat = signature;
+    const version = `${parsed.writerId}:${parsed.seq}`;
+    if (parsed.writerId === this.id || version === this.lastAppliedVersion) return;
+    this.lastAppliedVersion = version;
+    const runs: TrackedRun[] = [];
+    for (const entry of parsed.runs) {
+      if (trackedRunSchema.safeParse(entry).success) runs.push(entry as TrackedRun);
+    }
+    const health = pickHealth(parsed.health);
+    this.apply({ version: 1, writerId: parsed.writerId, seq: parsed.seq, writtenAt: parsed.writtenAt, runs, health });
+  }
+
+  private apply(snapshot: SharedSnapshot): void {
+    const now = this.now();
+    const next = new Map<string, TrackedRun>();
+    for (const entry of snapshot.runs) {
+      const key = entry.key;
+      next.set(key, entry);
+      const pendingSince = this.pendingRemovals.get(key);
+      if (pendingSince !== undefined && now - pendingSince < 5 * this.heartbeatMs) continue;
+      const local = this.store.get(key);
+      if (!local || newerThere(entry, local)) this.store.applyRemote(entry);
+    }
+    for (const [key, before] of this.remote) {
+      if (next.has(key)) continue;
+      this.pendingRemovals.delete(key);
+      // The leader dropped it (stopped tracking, pruned): drop it here unless we know something newer.
+      const local = this.store.get(key);
+      if (local && !newerHere(local, before)) this.store.remove(key);
+    }
+    for (const key of [...this.pendingRemovals.keys()]) if (!next.has(key)) this.pendingRemovals.delete(key);
+    this.remote = next;
+    this.lastHealth = snapshot.health;
+    for (const listener of [...this.listeners]) listener(snapshot);
+  }
+
+  private flushOutbox(): void {
+    if (this.inboxTimer) clearTimeout(this.inboxTimer);
+    this.inboxTimer = undefined;
+    if (!this.outbox.upserts.length && !this.outbox.removals.length) return;
+    const file = path.join(this.dir, `${INBOX_PREFIX}${this.id}.json`);
+    try {
+      // Merge with what the leader has not collected yet; this window's newer word on a run wins.
+      const pending = parseInbox(readIfExists(file));
+      const upserts = new Map(pending.upserts.map(t => [t.key, t] as const));
+      const removals = new Set(pending.removals);
+      for (const key of this.outbox.removals) {
+        upserts.delete(key);
+        removals.add(key);
+      }
+      for (const t of this.outbox.upserts) {
+        removals.delete(t.key);
+        upserts.set(t.key, t);
+      }
+      writeAtomically(file, JSON.stringify({ upserts: [...upserts.values()], removals: [...removals] } satisfies Inbox), this.id);
+      this.outbox = { upserts: [], removals: [] };
+    } catch (e) {
+      this.options.log?.warn(`Runwatch could not hand a change to the polling window: ${(e as Error).message}`);
+    }
+  }
+
+  // ---- leader ----
+
+  private consumeInboxes(): void {
+    if (this.currentRole !== 'leader' || this.disposed) return;
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir).filter(n => n.startsWith(INBOX_PREFIX) && n.endsWith('.json'));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      // Claim it first: a follower writing at this moment then starts a new inbox instead of losing its change.
+      const claimed = `${file}.${this.id}.claimed`;
+      try {
+        fs.renameSync(file, claimed);
+      } catch {
+        continue;
+      }
+      let inbox: Inbox;
+      try {
+        inbox = parseInbox(readIfExists(claimed));
+      } finally {
+        fs.rmSync(claimed, { force: true });
+      }
+      for (const entry of inbox.upserts) {
+        const local = this.store.get(entry.key);
+        if (!local || newerThere(entry, local)) this.store.applyRemote(entry);
+      }
+      for (const key of inbox.removals) this.store.remove(key);
+    }
+  }
+}
+
+/** The local entry carries something the remote one does not: a later confirmation, a pin, an acknowledgement. */
+function newerHere(local: TrackedRun, remote: TrackedRun): boolean {
+  return (local.lastConfirmedAt ?? 0) > (remote.lastConfirmedAt ?? 0) || (local.pinned && !remote.pinned) || (local.acknowledged && !remote.acknowledged);
+}
+
+function newerThere(remote: TrackedRun, local: TrackedRun): boolean {
+  if ((remote.lastConfirmedAt ?? 0) > (local.lastConfirmedAt ?? 0)) return true;
+  if ((remote.lastConfirmedAt ?? 0) < (local.lastConfirmedAt ?? 0)) return false;
+  // Same confirmation: the state or the flags may still differ (two changes in one millisecond, a failed
+  // refresh, stuck, gone, a pin). Cheap fields only: this runs for every run of every snapshot.
+  return (
+    remote.run.status !== local.run.status ||
+    remote.run.rawStatus !== local.run.rawStatus ||
+    remote.lastChangedAt !== local.lastChangedAt ||
+    remote.failures !== local.failures ||
+    remote.stale !== local.stale ||
+    remote.gone !== local.gone ||
+    remote.stuck !== local.stuck ||
+    (remote.pinned && !local.pinned) ||
+    (remote.acknowledged && !local.acknowledged)
+  );
+}
+
+function parseInbox(text: string | undefined): Inbox {
+  if (text === undefined) return { upserts: [], removals: [] };
+  try {
+    const parsed = inboxSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) return { upserts: [], removals: [] };
+    const upserts = (parsed.data.upserts ?? []).filter(e => trackedRunSchema.safeParse(e).success) as TrackedRun[];
+    return { upserts, removals: parsed.data.removals ?? [] };
+  } catch {
+    return { upserts: [], removals: [] };
+  }
+}
+
+function pickHealth(raw: Record<string, unknown> | undefined): Partial<Record<ProviderId, ProviderHealth>> {
+  const out: Partial<Record<ProviderId, ProviderHealth>> = {};
+  for (const id of PROVIDER_IDS) {
+    const h = raw?.[id] as { state?: unknown } | undefined;
+    if (h && typeof h === 'object' && typeof h.state === 'string') out[id] = h as ProviderHealth;
+  }
+  return out;
+}
+
+/** Write to a temporary file, then rename over the target: readers see the old file or the new one, never half. */
+function writeAtomically(file: string, text: string, writerId: string): void {
+  const tmp = `${file}.${writerId}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function processExists(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return true; // cannot tell: rely on the heartbeat
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function unref(timer: unknown): void {
+  (timer as { unref?: () => void } | undefined)?.unref?.();
+}

@@ -1,0 +1,246 @@
+// When and how to tell the user that runs finished, failed or got stuck, without VS Code: which events
+// pass the user's settings, how they are batched and worded, and what is said after time away or at
+// start-up. The VS Code layer only shows what this decides.
+import type { Disposable } from './contracts';
+import { isActive, isTerminal, type Run } from './run';
+import type { TrackedRun } from './store';
+
+export type NotifyKind = 'succeeded' | 'failed' | 'cancelled' | 'stuck';
+
+export interface NotifyEvent {
+  key: string;
+  kind: NotifyKind;
+  run: Run;
+}
+
+export interface NotificationPolicy {
+  onSuccess: boolean;
+  onFailure: boolean;
+  onCancel: boolean;
+  onStuck: boolean;
+}
+
+export interface NotificationBatch {
+  events: NotifyEvent[];
+  summary: string;
+  /** The Runwatch view is visible and the window focused: show in the status bar only, no toast. */
+  quiet: boolean;
+  /** When the batch was shown (ms). */
+  at: number;
+}
+
+export interface NotificationBatcherOptions {
+  policy: NotificationPolicy;
+  /** Events arriving within this window of the first are shown together (default 1500 ms). */
+  batchWindowMs?: number;
+  /** Asked at flush time. */
+  quiet?: () => boolean;
+  now?: () => number;
+  /** How a run is named in a message (default: "Analyze on acme.com" from its kind and account). */
+  describe?: (run: Run) => string;
+}
+
+/** Transitions remembered to avoid repeats; beyond this the oldest are forgotten. */
+const REMEMBERED_TRANSITIONS = 5000;
+
+export class NotificationBatcher implements Disposable {
+  private policy: NotificationPolicy;
+  private readonly batchWindowMs: number;
+  private readonly listeners = new Set<(batch: NotificationBatch) => void>();
+  /** `key\0kind` of every transition already notified (or queued), in insertion order. */
+  private readonly seen = new Set<string>();
+  private pending: NotifyEvent[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+
+  constructor(private readonly options: NotificationBatcherOptions) {
+    this.policy = { ...options.policy };
+    this.batchWindowMs = options.batchWindowMs ?? 1500;
+  }
+
+  updatePolicy(policy: Partial<NotificationPolicy>): void {
+    this.policy = { ...this.policy, ...policy };
+  }
+
+  onFlush(listener: (batch: NotificationBatch) => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Queues an event; false when the settings exclude it or it was already notified for this run. */
+  push(event: NotifyEvent): boolean {
+    if (this.disposed || !allowed(this.policy, event.kind)) return false;
+    const id = `${event.key}\u0000${event.kind}`;
+    if (this.seen.has(id)) return false;
+    this.seen.add(id);
+    if (this.seen.size > REMEMBERED_TRANSITIONS) this.seen.delete(this.seen.values().next().value!);
+    this.pending.push(event);
+    // The window starts at the first event and is not extended, so a steady stream still gets shown.
+    if (!this.timer) this.timer = setTimeout(() => this.flush(), this.batchWindowMs);
+    return true;
+  }
+
+  /** Shows what is queued now (deactivation, tests). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.pending.length) return;
+    const events = this.pending;
+    this.pending = [];
+    const at = (this.options.now ?? Date.now)();
+    const batch: NotificationBatch = { events, summary: summarize(events, this.options.describe), quiet: !!this.options.quiet?.(), at };
+    for (const listener of [...this.listeners]) listener(batch);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = [];
+    this.listeners.clear();
+  }
+}
+
+function allowed(policy: NotificationPolicy, kind: NotifyKind): boolean {
+  switch (kind) {
+    case 'succeeded':
+      return policy.onSuccess;
+    case 'failed':
+      return policy.onFailure;
+    case 'cancelled':
+      return policy.onCancel;
+    case 'stuck':
+      return policy.onStuck;
+  }
+}
+
+/** The kind of a notification for a status, or undefined when the status is not worth one. */
+export function notifyKindFor(status: Run['status']): NotifyKind | undefined {
+  return status === 'succeeded' || status === 'failed' || status === 'cancelled' ? status : undefined;
+}
+
+const ACRONYMS = new Set(['llm', 'seo', 'api', 'url', 'ai', 'pdf', 'csv']);
+
+/** "Analyze on acme.com": the run's kind, readable, and its account. */
+export function describeRun(run: Run): string {
+  const words = (run.kind || 'run').split(/[_\s-]+/).filter(Boolean).map(w => (ACRONYMS.has(w.toLowerCase()) ? w.toUpperCase() : w));
+  const kind = words.join(' ') || 'Run';
+  const label = kind.charAt(0).toUpperCase() + kind.slice(1);
+  return run.accountId ? `${label} on ${run.accountId}` : label;
+}
+
+/** One event: a specific sentence. Several: counts ("3 runs finished: 2 succeeded, 1 failed"). */
+export function summarize(events: NotifyEvent[], describe: (run: Run) => string = describeRun): string {
+  if (events.length === 1) return single(events[0], describe);
+  const finished = events.filter(e => e.kind !== 'stuck');
+  const stuck = events.length - finished.length;
+  const parts: string[] = [];
+  if (finished.length === 1) parts.push(single(finished[0], describe));
+  else if (finished.length > 1) parts.push(`${runs(finished.length)} finished: ${breakdown(finished)}`);
+  if (stuck > 0) parts.push(`${runs(stuck)} ${stuck === 1 ? 'looks' : 'look'} stuck`);
+  return parts.join('; ');
+}
+
+function single(event: NotifyEvent, describe: (run: Run) => string): string {
+  const name = describe(event.run);
+  switch (event.kind) {
+    case 'succeeded':
+      return `${name} succeeded`;
+    case 'failed': {
+      const error = event.run.error;
+      const where = error?.step ? ` in ${error.step}` : '';
+      return `${name} failed${where}: ${error?.message || 'the provider gave no reason'}`;
+    }
+    case 'cancelled':
+      return `${name} was cancelled`;
+    case 'stuck': {
+      const stage = event.run.progress?.current;
+      return `${name} looks stuck${stage ? ` in ${stage}` : ''}: no progress for a long time`;
+    }
+  }
+}
+
+function breakdown(events: NotifyEvent[]): string {
+  const count = (kind: NotifyKind) => events.filter(e => e.kind === kind).length;
+  const out: string[] = [];
+  const succeeded = count('succeeded');
+  const failed = count('failed');
+  const cancelled = count('cancelled');
+  if (succeeded) out.push(`${succeeded} succeeded`);
+  if (failed) out.push(`${failed} failed`);
+  if (cancelled) out.push(`${cancelled} cancelled`);
+  return out.join(', ');
+}
+
+function runs(n: number): string {
+  return `${n} ${n === 1 ? 'run' : 'runs'}`;
+}
+
+/**
+ * "While you were away: 3 runs finished, 1 failed": what happened while the window was unfocused for long.
+ * `finished` counts every run that ended (the failures and cancellations included). Undefined when nothing did.
+ */
+export function awaySummary(events: NotifyEvent[]): string | undefined {
+  const unique = new Map<string, NotifyEvent>();
+  for (const e of events) unique.set(`${e.key}\u0000${e.kind}`, e);
+  const all = [...unique.values()];
+  const finishedKeys = new Set(all.filter(e => e.kind !== 'stuck').map(e => e.key));
+  const failed = new Set(all.filter(e => e.kind === 'failed').map(e => e.key)).size;
+  const cancelled = new Set(all.filter(e => e.kind === 'cancelled').map(e => e.key)).size;
+  const stuck = new Set(all.filter(e => e.kind === 'stuck' && !finishedKeys.has(e.key)).map(e => e.key)).size;
+  if (!finishedKeys.size && !stuck) return undefined;
+  const parts: string[] = [];
+  if (finishedKeys.size) {
+    let text = `${runs(finishedKeys.size)} finished`;
+    if (failed) text += `, ${failed} failed`;
+    if (cancelled) text += `, ${cancelled} cancelled`;
+    parts.push(text);
+  }
+  if (stuck) parts.push(`${runs(stuck)} ${stuck === 1 ? 'looks' : 'look'} stuck`);
+  return `While you were away: ${parts.join('; ')}`;
+}
+
+/**
+ * Collects events while the window is unfocused; on refocus after more than `awayAfterMs`, returns the
+ * "while you were away" summary (shorter absences return undefined: the normal notifications did).
+ */
+export class AwayTracker {
+  private unfocusedAt: number | undefined;
+  private events: NotifyEvent[] = [];
+  private readonly now: () => number;
+
+  constructor(private readonly options: { awayAfterMs: number; now?: () => number }) {
+    this.now = options.now ?? (() => Date.now());
+  }
+
+  get away(): boolean {
+    return this.unfocusedAt !== undefined;
+  }
+
+  record(event: NotifyEvent): void {
+    if (this.unfocusedAt !== undefined) this.events.push(event);
+  }
+
+  /** Returns the summary to show when focus comes back after a long absence. */
+  setFocused(focused: boolean): string | undefined {
+    if (!focused) {
+      if (this.unfocusedAt === undefined) {
+        this.unfocusedAt = this.now();
+        this.events = [];
+      }
+      return undefined;
+    }
+    const since = this.unfocusedAt;
+    const events = this.events;
+    this.unfocusedAt = undefined;
+    this.events = [];
+    if (since === undefined || this.now() - since < this.options.awayAfterMs) return undefined;
+    return awaySummary(events);
+  }
+}
+
+/** Runs that were active when the last session saved and are finished now: reported once at start-up. */
+export function finishedWhileClosed(previousSnapshot: TrackedRun[], current: TrackedRun[]): TrackedRun[] {
+  const wasActive = new Set(previousSnapshot.filter(t => isActive(t.run.status) && !t.gone).map(t => t.key));
+  return current.filter(t => wasActive.has(t.key) && isTerminal(t.run.status));
+}

@@ -1,0 +1,712 @@
+// The poll scheduler: decides when each active run is fetched, for all providers at once.
+//
+// One lane per provider: a min-heap of the runs waiting for their next poll (ordered by due time, so the
+// oldest-due run always goes first), a count of requests in flight, a sliding-window budget, a pause
+// (Retry-After, provider back-off) or a stop (bad key), and ONE timer set to the next moment anything in
+// the lane can happen. Terminal and gone runs are not in any heap, so 10,000 finished runs cost nothing:
+// a tick touches only the heads of the heaps.
+import { PROVIDER_IDS, isActive, type ProviderId, type Run } from './run';
+import { asProviderError, redact, type ProviderError } from './errors';
+import type { PollScheduler, ProviderHealth, SchedulerDeps, SchedulerOptions } from './contracts';
+import type { RunStore, StoreChange, TrackedRun } from './store';
+import { PROVIDER_DISPLAY_NAMES, type Provider } from '../providers/provider';
+
+/** Longest wait between two polls of a failing run, and longest provider back-off. */
+export const BACKOFF_CAP_MS = 5 * 60_000;
+/** No adapter may make the scheduler poll one run more often than this, whatever it returns. */
+export const MIN_CADENCE_MS = 500;
+/** Base of the slow back-off for answers that retrying soon will not change (403, 402, 400/422). */
+export const SLOW_BACKOFF_BASE_MS = 60_000;
+/** Consecutive server/network failures (across at least two runs) that back off a whole provider. */
+export const PROVIDER_FAILURE_STREAK = 3;
+/** A Retry-After longer than this is treated as this: a broken header must not silence a provider for days. */
+export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+/** Base pause after a 429 that carried no Retry-After. */
+export const RATE_LIMIT_BASE_MS = 5_000;
+/** A budget window is widened by this fraction, so clock skew and latency never push us over the provider's count. */
+export const BUDGET_MARGIN = 0.02;
+
+const FALLBACK_CADENCE_MS = 10_000;
+
+interface Plan {
+  readonly key: string;
+  readonly provider: ProviderId;
+  /** When the next poll may go (ms). Valid while queued. */
+  due: number;
+  /** Tie-break among equal due times: first planned, first served. */
+  seq: number;
+  /** Position in the lane's heap; -1 when not queued (in flight, or not planned yet). */
+  heapIndex: number;
+  /** When the last poll of this run was sent. */
+  lastAttemptAt?: number;
+  /** Consecutive failed polls seen by the scheduler; > 0 means `retryAt` decides the next poll. */
+  failStreak: number;
+  retryAt: number;
+  /** Poll at this time regardless of cadence (refresh, refocus, key change); cleared when sent. */
+  forceDue?: number;
+  /** refreshNow() callers waiting for this run's next poll to settle. */
+  waiters: (() => void)[];
+}
+
+/** A binary min-heap of plans by (due, seq) that keeps each plan's index, so updates and removals are O(log n). */
+class PlanHeap {
+  readonly items: Plan[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): Plan | undefined {
+    return this.items[0];
+  }
+
+  /** Inserts the plan or moves it to where its (new) due time belongs. */
+  put(plan: Plan): void {
+    if (plan.heapIndex < 0) {
+      plan.heapIndex = this.items.length;
+      this.items.push(plan);
+    }
+    this.siftUp(plan.heapIndex);
+    this.siftDown(plan.heapIndex);
+  }
+
+  remove(plan: Plan): void {
+    const i = plan.heapIndex;
+    if (i < 0) return;
+    const last = this.items.pop()!;
+    plan.heapIndex = -1;
+    if (last !== plan) {
+      this.items[i] = last;
+      last.heapIndex = i;
+      this.siftUp(i);
+      this.siftDown(last.heapIndex);
+    }
+  }
+
+  pop(): Plan | undefined {
+    const top = this.items[0];
+    if (top) this.remove(top);
+    return top;
+  }
+
+  private less(a: Plan, b: Plan): boolean {
+    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+  }
+
+  private swap(i: number, j: number): void {
+    const a = this.items[i];
+    const b = this.items[j];
+    this.items[i] = b;
+    this.items[j] = a;
+    a.heapIndex = j;
+    b.heapIndex = i;
+  }
+
+  private siftUp(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(this.items[i], this.items[parent])) return;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private siftDown(i: number): void {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let smallest = i;
+      if (l < this.items.length && this.less(this.items[l], this.items[smallest])) smallest = l;
+      if (r < this.items.length && this.less(this.items[r], this.items[smallest])) smallest = r;
+      if (smallest === i) return;
+      this.swap(i, smallest);
+      i = smallest;
+    }
+  }
+}
+
+/** Send times of recent requests, for a provider's sliding-window budget. */
+class SlidingWindow {
+  private readonly sent: number[] = [];
+
+  record(at: number): void {
+    this.sent.push(at);
+  }
+
+  /** Requests sent in (now - windowMs, now]. */
+  count(now: number, windowMs: number): number {
+    while (this.sent.length && this.sent[0] <= now - windowMs) this.sent.shift();
+    return this.sent.length;
+  }
+
+  /** When the oldest request in the window leaves it. */
+  nextFreeAt(windowMs: number): number {
+    return (this.sent[0] ?? 0) + windowMs;
+  }
+}
+
+/** Everything the scheduler knows about one provider. */
+class Lane {
+  readonly queue = new PlanHeap();
+  /** Active, not gone runs of this provider (queued or in flight): the N a budget is shared by. */
+  planCount = 0;
+  inFlight = 0;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  timerAt = 0;
+  /** No request before this (ms). */
+  pausedUntil = 0;
+  /** Why: the provider told us (Retry-After, which refreshNow honours), or our own back-off (which it may lift). */
+  pauseSource: 'retryAfter' | 'backoff' | undefined;
+  /** A bad or missing key: nothing is sent until resumeProvider(). */
+  stopped = false;
+  health: ProviderHealth = { state: 'ok' };
+  /** Consecutive server/network failures across runs, and which runs they came from. */
+  failureStreak = 0;
+  readonly streakKeys = new Set<string>();
+  backoffLevel = 0;
+  rateLimitLevel = 0;
+  readonly budget = new SlidingWindow();
+
+  constructor(readonly id: ProviderId) {}
+}
+
+export class Scheduler implements PollScheduler {
+  private readonly plans = new Map<string, Plan>();
+  /** Keys with a request in flight; kept apart from plans so a run removed and re-added mid-request is never polled twice. */
+  private readonly inFlight = new Set<string>();
+  private readonly lanes = new Map<ProviderId, Lane>();
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private options: SchedulerOptions;
+  private storeSubscription: { dispose(): void } | undefined;
+  private started = false;
+  private disposed = false;
+  private focused = true;
+  private passive = false;
+  private seq = 0;
+
+  constructor(
+    private readonly deps: SchedulerDeps,
+    options: SchedulerOptions,
+  ) {
+    this.options = { ...options, minIntervalMs: { ...options.minIntervalMs } };
+    this.now = deps.now ?? (() => Date.now());
+    this.random = deps.random ?? Math.random;
+    for (const id of PROVIDER_IDS) this.lanes.set(id, new Lane(id));
+  }
+
+  private get store(): RunStore {
+    return this.deps.store;
+  }
+
+  start(): void {
+    if (this.started || this.disposed) return;
+    this.started = true;
+    this.storeSubscription = this.store.onDidChange(change => this.onStoreChange(change));
+    const now = this.now();
+    for (const tracked of this.store.active()) this.plan(tracked, now);
+    this.pumpAll();
+  }
+
+  wake(key: string): void {
+    if (!this.started || this.disposed) return;
+    const now = this.now();
+    const tracked = this.store.get(key);
+    if (!tracked || !isActive(tracked.run.status) || tracked.gone) {
+      this.drop(key);
+      return;
+    }
+    const plan = this.plan(tracked, now);
+    if (!this.passive) this.checkStuck(tracked, now);
+    this.arm(this.lane(plan.provider), now);
+  }
+
+  async refreshNow(keys?: string[]): Promise<void> {
+    if (!this.started || this.disposed || this.passive) return;
+    const now = this.now();
+    const targets: Plan[] = [];
+    for (const key of keys ?? [...this.plans.keys()]) {
+      let plan = this.plans.get(key);
+      if (!plan) {
+        // A run the store knows but we have not planned yet (changed in this very tick): plan it now.
+        const tracked = this.store.get(key);
+        if (tracked && isActive(tracked.run.status) && !tracked.gone) plan = this.plan(tracked, now);
+      }
+      if (plan && !this.inFlight.has(plan.key)) targets.push(plan);
+    }
+    const told = new Set<ProviderId>();
+    const touched = new Set<Lane>();
+    const waits: Promise<void>[] = [];
+    for (const plan of targets) {
+      const lane = this.lane(plan.provider);
+      const honouredPause = lane.pausedUntil > now && lane.pauseSource === 'retryAfter';
+      if (lane.stopped || honouredPause) {
+        // Say why nothing is sent instead of sending: the health listener shows it again.
+        if (!told.has(lane.id)) this.deps.onHealth(lane.id, lane.health);
+        told.add(lane.id);
+        continue;
+      }
+      if (lane.pausedUntil > now && lane.pauseSource === 'backoff') {
+        // The user asked: our own back-off may be lifted (a Retry-After may not).
+        lane.pausedUntil = 0;
+        lane.pauseSource = undefined;
+      }
+      plan.forceDue = now;
+      this.requeue(plan, now);
+      touched.add(lane);
+      if (!this.focusPaused()) waits.push(new Promise<void>(resolve => plan.waiters.push(resolve)));
+    }
+    for (const lane of touched) this.pump(lane);
+    await Promise.all(waits);
+  }
+
+  setFocused(focused: boolean): void {
+    if (focused === this.focused) return;
+    this.focused = focused;
+    if (this.disposed || !this.started) return;
+    const now = this.now();
+    if (!focused) {
+      if (this.options.whenUnfocused === 'normal') return;
+      if (this.focusPaused()) this.settleAllWaiters();
+      this.replanAll(now);
+      return;
+    }
+    this.forceStale(now);
+    this.replanAll(now);
+  }
+
+  resumeProvider(id: ProviderId): void {
+    const lane = this.lane(id);
+    lane.stopped = false;
+    lane.pausedUntil = 0;
+    lane.pauseSource = undefined;
+    lane.failureStreak = 0;
+    lane.streakKeys.clear();
+    lane.backoffLevel = 0;
+    lane.rateLimitLevel = 0;
+    this.setHealth(lane, { state: 'ok' });
+    if (!this.started || this.disposed) return;
+    const now = this.now();
+    for (const plan of this.plans.values()) {
+      if (plan.provider !== id) continue;
+      plan.failStreak = 0;
+      plan.retryAt = 0;
+      plan.forceDue = now;
+      this.requeue(plan, now);
+    }
+    this.pump(lane);
+  }
+
+  health(id: ProviderId): ProviderHealth {
+    const lane = this.lane(id);
+    if (lane.health.state === 'ok' && !this.deps.provider(id)) return { state: 'noKey' };
+    return lane.health;
+  }
+
+  setPassive(passive: boolean): void {
+    if (passive === this.passive) return;
+    this.passive = passive;
+    if (this.disposed || !this.started) return;
+    if (passive) {
+      for (const lane of this.lanes.values()) this.clearTimer(lane);
+      this.settleAllWaiters();
+      return;
+    }
+    const now = this.now();
+    this.forceStale(now);
+    this.replanAll(now);
+  }
+
+  updateOptions(options: Partial<SchedulerOptions>): void {
+    this.options = { ...this.options, ...options, minIntervalMs: { ...(options.minIntervalMs ?? this.options.minIntervalMs) } };
+    if (this.disposed || !this.started) return;
+    this.replanAll(this.now());
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.storeSubscription?.dispose();
+    for (const lane of this.lanes.values()) this.clearTimer(lane);
+    this.settleAllWaiters();
+  }
+
+  // ---- planning ----
+
+  private lane(id: ProviderId): Lane {
+    let lane = this.lanes.get(id);
+    if (!lane) {
+      lane = new Lane(id);
+      this.lanes.set(id, lane);
+    }
+    return lane;
+  }
+
+  private onStoreChange(change: StoreChange): void {
+    for (const key of change.keys) this.wake(key);
+  }
+
+  /** Creates or updates the plan of an active run and (re)queues it. */
+  private plan(tracked: TrackedRun, now: number): Plan {
+    let plan = this.plans.get(tracked.key);
+    if (!plan) {
+      plan = { key: tracked.key, provider: tracked.run.provider, due: now, seq: ++this.seq, heapIndex: -1, failStreak: 0, retryAt: 0, waiters: [] };
+      this.plans.set(tracked.key, plan);
+      this.lane(plan.provider).planCount++;
+    } else if (tracked.failures === 0 && plan.failStreak > 0) {
+      // Someone else confirmed the run (a list refresh, another window): its back-off is over.
+      plan.failStreak = 0;
+      plan.retryAt = 0;
+    }
+    this.requeue(plan, now);
+    return plan;
+  }
+
+  /** Recomputes a plan's due time and puts it in its lane's heap (unless a request for it is in flight). */
+  private requeue(plan: Plan, now: number): void {
+    const lane = this.lane(plan.provider);
+    if (this.inFlight.has(plan.key)) {
+      lane.queue.remove(plan);
+      return;
+    }
+    const due = this.dueOf(plan, now);
+    if (plan.heapIndex >= 0 && due === plan.due) return;
+    if (due !== plan.due) plan.seq = ++this.seq;
+    plan.due = due;
+    lane.queue.put(plan);
+  }
+
+  private dueOf(plan: Plan, now: number): number {
+    if (plan.forceDue !== undefined) return plan.forceDue;
+    if (plan.failStreak > 0) return plan.retryAt;
+    const tracked = this.store.get(plan.key);
+    if (!tracked) return now;
+    const last = Math.max(tracked.lastConfirmedAt ?? -Infinity, plan.lastAttemptAt ?? -Infinity);
+    if (last === -Infinity) return now;
+    return last + this.cadence(tracked, now);
+  }
+
+  /** The interval this run is polled at now: documented cadence, user minimum, focus, and its share of the budget. */
+  private cadence(tracked: TrackedRun, now: number): number {
+    const id = tracked.run.provider;
+    const provider = this.deps.provider(id);
+    let ms = FALLBACK_CADENCE_MS;
+    if (provider) {
+      const startedAt = Date.parse(tracked.run.startedAt ?? '');
+      const ageMs = Math.max(0, now - (Number.isFinite(startedAt) ? startedAt : tracked.firstSeenAt));
+      try {
+        const documented = provider.cadenceMs(tracked.run, { ageMs, polls: tracked.polls });
+        if (Number.isFinite(documented) && documented > 0) ms = documented;
+      } catch {
+        // A broken cadence function must not stop polling: keep the fallback.
+      }
+    }
+    ms = Math.max(ms, MIN_CADENCE_MS, this.options.minIntervalMs[id] ?? 0);
+    if (!this.focused && this.options.whenUnfocused === 'slow') ms *= Math.max(1, this.options.unfocusedFactor || 1);
+    const budget = provider?.pollBudget;
+    if (budget && budget.requests > 0 && budget.perMs > 0) {
+      // N active runs share the budget evenly, so together they stay inside it.
+      const share = (this.lane(id).planCount * budget.perMs * (1 + BUDGET_MARGIN)) / budget.requests;
+      ms = Math.max(ms, share);
+    }
+    return ms;
+  }
+
+  private drop(key: string): void {
+    const plan = this.plans.get(key);
+    if (!plan) return;
+    const lane = this.lane(plan.provider);
+    lane.queue.remove(plan);
+    lane.planCount--;
+    this.plans.delete(key);
+    settle(plan);
+    if (this.started && !this.disposed) this.arm(lane, this.now());
+  }
+
+  private replanAll(now: number): void {
+    for (const plan of this.plans.values()) this.requeue(plan, now);
+    this.pumpAll();
+  }
+
+  /** Runs whose last confirmation is older than their cadence are polled at once (refocus, taking over). */
+  private forceStale(now: number): void {
+    for (const plan of this.plans.values()) {
+      const tracked = this.store.get(plan.key);
+      if (!tracked || this.inFlight.has(plan.key)) continue;
+      const confirmed = tracked.lastConfirmedAt ?? -Infinity;
+      if (now - confirmed > this.cadence(tracked, now)) plan.forceDue = now;
+    }
+  }
+
+  // ---- sending ----
+
+  private focusPaused(): boolean {
+    return !this.focused && this.options.whenUnfocused === 'pause';
+  }
+
+  private canSend(): boolean {
+    return this.started && !this.disposed && !this.passive && !this.focusPaused();
+  }
+
+  private pumpAll(): void {
+    for (const lane of this.lanes.values()) this.pump(lane);
+  }
+
+  /** Sends every due request the lane allows now, then sets the lane's timer for the next one. */
+  private pump(lane: Lane): void {
+    this.clearTimer(lane);
+    if (!this.canSend() || lane.stopped || lane.queue.size === 0) return;
+    const provider = this.deps.provider(lane.id);
+    if (!provider) {
+      this.setHealth(lane, { state: 'noKey' });
+      this.settleLaneWaiters(lane);
+      return;
+    }
+    if (lane.health.state === 'noKey' && !lane.stopped) this.setHealth(lane, { state: 'ok' });
+    const now = this.now();
+    if (lane.pausedUntil > now) {
+      this.setTimer(lane, lane.pausedUntil, now);
+      return;
+    }
+    if (lane.pausedUntil) {
+      // The window is over. A rate limit ends with it; a back-off ends with the first success.
+      lane.pausedUntil = 0;
+      lane.pauseSource = undefined;
+      if (lane.health.state === 'rateLimited') this.setHealth(lane, { state: 'ok' });
+    }
+    const budget = provider.pollBudget;
+    const windowMs = budget ? budget.perMs * (1 + BUDGET_MARGIN) : 0;
+    const max = Math.max(1, this.options.maxConcurrentPerProvider || 1);
+    while (lane.inFlight < max) {
+      const next = lane.queue.peek();
+      if (!next || next.due > now) break;
+      if (budget && lane.budget.count(now, windowMs) >= budget.requests) {
+        this.setTimer(lane, lane.budget.nextFreeAt(windowMs), now);
+        return;
+      }
+      if (next.forceDue === undefined && next.failStreak === 0) {
+        // Confirmed meanwhile by someone else (a list refresh, another window) without a change the store
+        // announces: the run is not due after all.
+        const due = this.dueOf(next, now);
+        if (due > now) {
+          this.requeue(next, now);
+          continue;
+        }
+      }
+      lane.queue.pop();
+      this.send(next, provider, lane, now);
+    }
+    if (lane.inFlight >= max) return; // a completion pumps again
+    const next = lane.queue.peek();
+    if (next) this.setTimer(lane, next.due, now);
+  }
+
+  /** Makes sure the lane's timer fires by the time its first run is due (without sending from here). */
+  private arm(lane: Lane, now: number): void {
+    if (!this.canSend() || lane.stopped) return;
+    const next = lane.queue.peek();
+    if (!next) {
+      this.clearTimer(lane);
+      return;
+    }
+    const at = Math.max(next.due, lane.pausedUntil);
+    if (lane.timer && lane.timerAt <= at) return; // an earlier pump will look again
+    this.setTimer(lane, at, now);
+  }
+
+  private setTimer(lane: Lane, at: number, now: number): void {
+    if (lane.timer && lane.timerAt === at) return;
+    this.clearTimer(lane);
+    lane.timerAt = at;
+    lane.timer = setTimeout(() => {
+      lane.timer = undefined;
+      this.pump(lane);
+    }, Math.max(0, at - now));
+  }
+
+  private clearTimer(lane: Lane): void {
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = undefined;
+  }
+
+  private send(plan: Plan, provider: Provider, lane: Lane, now: number): void {
+    const tracked = this.store.get(plan.key);
+    if (!tracked) {
+      this.drop(plan.key);
+      return;
+    }
+    lane.inFlight++;
+    lane.budget.record(now);
+    this.inFlight.add(plan.key);
+    plan.lastAttemptAt = now;
+    plan.forceDue = undefined;
+    let request: Promise<Run>;
+    try {
+      request = provider.getRun({ accountId: tracked.run.accountId, id: tracked.run.id, kind: tracked.run.kind });
+    } catch (e) {
+      request = Promise.reject(e);
+    }
+    request.then(
+      run => this.settled(plan.key, lane, () => this.onSuccess(plan.key, run, lane)),
+      error => this.settled(plan.key, lane, () => this.onFailure(plan.key, asProviderError(error, PROVIDER_DISPLAY_NAMES[lane.id] ?? lane.id), lane)),
+    );
+  }
+
+  private settled(key: string, lane: Lane, handle: () => void): void {
+    lane.inFlight--;
+    this.inFlight.delete(key);
+    if (this.disposed) return;
+    handle();
+    const plan = this.plans.get(key);
+    if (plan) {
+      settle(plan);
+      const tracked = this.store.get(key);
+      if (!tracked || !isActive(tracked.run.status) || tracked.gone) this.drop(key);
+      else this.requeue(plan, this.now());
+    }
+    this.pump(lane);
+  }
+
+  private onSuccess(key: string, run: Run, lane: Lane): void {
+    const tracked = this.store.get(key);
+    if (!tracked) return; // untracked while the request was out: do not bring it back
+    this.store.recordPoll(key);
+    this.store.upsert(run);
+    const plan = this.plans.get(key);
+    if (plan) {
+      plan.failStreak = 0;
+      plan.retryAt = 0;
+    }
+    lane.failureStreak = 0;
+    lane.streakKeys.clear();
+    lane.backoffLevel = 0;
+    lane.rateLimitLevel = 0;
+    const now = this.now();
+    if (lane.pausedUntil <= now && (lane.health.state === 'backoff' || lane.health.state === 'rateLimited')) this.setHealth(lane, { state: 'ok' });
+    const after = this.store.get(key);
+    if (after) this.checkStuck(after, now);
+  }
+
+  private onFailure(key: string, error: ProviderError, lane: Lane): void {
+    const now = this.now();
+    const tracked = this.store.get(key);
+    const plan = this.plans.get(key);
+    const message = redact(error.message);
+    const cadence = tracked ? this.cadence(tracked, now) : FALLBACK_CADENCE_MS;
+    switch (error.kind) {
+      case 'notFound':
+        this.store.markGone(key, message);
+        this.drop(key);
+        return;
+      case 'auth':
+      case 'noKey':
+        lane.stopped = true;
+        this.clearTimer(lane);
+        this.setHealth(lane, error.kind === 'auth' ? { state: 'authFailed', message } : { state: 'noKey' });
+        this.settleLaneWaiters(lane);
+        return;
+      case 'rateLimited': {
+        const wait = error.retryAfterMs !== undefined ? clampRetryAfter(error.retryAfterMs) : this.jittered(Math.max(cadence, RATE_LIMIT_BASE_MS), ++lane.rateLimitLevel);
+        this.pause(lane, now + wait, error.retryAfterMs !== undefined ? 'retryAfter' : 'backoff', { state: 'rateLimited', message, until: now + wait });
+        return;
+      }
+      case 'server':
+      case 'timeout':
+      case 'network':
+      case 'badResponse': {
+        this.store.recordFailure(key, message);
+        lane.failureStreak++;
+        lane.streakKeys.add(key);
+        if (error.retryAfterMs !== undefined) {
+          // A 503 that says when to come back: the whole provider waits, as for a 429.
+          const until = now + clampRetryAfter(error.retryAfterMs);
+          if (plan) this.backOff(plan, until);
+          this.pause(lane, until, 'retryAfter', { state: 'backoff', message, until });
+          return;
+        }
+        if (plan) this.backOff(plan, now + this.jittered(cadence, plan.failStreak + 1));
+        const several = lane.streakKeys.size >= 2 || lane.planCount <= 1;
+        if (lane.failureStreak >= PROVIDER_FAILURE_STREAK && several) {
+          const until = now + this.jittered(cadence, ++lane.backoffLevel);
+          this.pause(lane, until, 'backoff', { state: 'backoff', message, until });
+        }
+        return;
+      }
+      default:
+        // 403, 402, 400/422, 409, unsupported: the provider answered, and asking again soon will not change
+        // the answer. Keep the run, say why, and come back slowly.
+        lane.failureStreak = 0;
+        lane.streakKeys.clear();
+        this.store.recordFailure(key, message);
+        if (plan) this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS), plan.failStreak + 1));
+    }
+  }
+
+  private backOff(plan: Plan, until: number): void {
+    plan.failStreak++;
+    plan.retryAt = until;
+  }
+
+  /**
+   * Exponential back-off with full jitter above the cadence: uniform in [base, min(cap, base × 2^attempt)].
+   * The floor keeps a failing run from being polled faster than a healthy one.
+   */
+  private jittered(base: number, attempt: number): number {
+    const ceiling = Math.max(base, Math.min(BACKOFF_CAP_MS, base * 2 ** attempt));
+    const r = Math.min(1, Math.max(0, this.random()));
+    return Math.round(base + r * (ceiling - base));
+  }
+
+  private pause(lane: Lane, until: number, source: 'retryAfter' | 'backoff', health: ProviderHealth): void {
+    if (until > lane.pausedUntil) {
+      lane.pausedUntil = until;
+      lane.pauseSource = source;
+    } else if (source === 'retryAfter') {
+      lane.pauseSource = 'retryAfter';
+    }
+    this.clearTimer(lane);
+    this.setHealth(lane, health.state === 'rateLimited' || health.state === 'backoff' ? { ...health, until: lane.pausedUntil } : health);
+    this.settleLaneWaiters(lane);
+  }
+
+  private setHealth(lane: Lane, health: ProviderHealth): void {
+    if (sameHealth(lane.health, health)) return;
+    lane.health = health;
+    this.deps.onHealth(lane.id, health);
+  }
+
+  // ---- stuck detection ----
+
+  private checkStuck(tracked: TrackedRun, now: number): void {
+    const threshold = this.options.stuckAfterMs;
+    if (!(threshold > 0)) return;
+    const stageStartedAt = Date.parse(tracked.run.progress?.stageStartedAt ?? '');
+    const since = Number.isFinite(stageStartedAt) ? stageStartedAt : tracked.lastChangedAt;
+    const stuck = tracked.run.status === 'running' && !tracked.gone && now - since >= threshold;
+    if (stuck === tracked.stuck) return;
+    if (this.store.setStuck(tracked.key, stuck) && stuck) this.deps.onStuck?.(tracked.key);
+  }
+
+  // ---- refreshNow() waiters ----
+
+  private settleLaneWaiters(lane: Lane): void {
+    for (const plan of lane.queue.items) settle(plan);
+  }
+
+  private settleAllWaiters(): void {
+    for (const plan of this.plans.values()) settle(plan);
+  }
+}
+
+function settle(plan: Plan): void {
+  const waiters = plan.waiters.splice(0);
+  for (const resolve of waiters) resolve();
+}
+
+function clampRetryAfter(ms: number): number {
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(1000, ms));
+}
+
+function sameHealth(a: ProviderHealth, b: ProviderHealth): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

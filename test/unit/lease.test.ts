@@ -1,0 +1,284 @@
+// Cross-window leadership and shared state, with real files in a temporary directory and a fake clock.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as FakeTimers from '@sinonjs/fake-timers';
+import type { SchedulerOptions } from '../../src/core/contracts';
+import { FileLease, LEASE_FILE, SharedStateFile, STATE_FILE, type SharedSnapshot } from '../../src/core/lease';
+import type { ProviderId, Run } from '../../src/core/run';
+import { Scheduler } from '../../src/core/scheduler';
+import { RunStore } from '../../src/core/store';
+import type { Provider, RunRef } from '../../src/providers/provider';
+
+const T0 = Date.parse('2026-04-07T10:00:00Z');
+const HEARTBEAT = 2000;
+
+function run(id: string, over: Partial<Run> = {}): Run {
+  return { provider: 'boringMarketing', accountId: 'brand-1', id, kind: 'full', status: 'running', rawStatus: 'running', startedAt: new Date(T0).toISOString(), ...over };
+}
+
+/** Lets the store's change events (microtasks) reach their listeners. */
+const settle = () => new Promise(resolve => setImmediate(resolve));
+
+describe('FileLease', () => {
+  let clock: ReturnType<typeof FakeTimers.install>;
+  let dir: string;
+  const leases: FileLease[] = [];
+
+  function lease(id: string, options: { heartbeatMs?: number; staleAfterMs?: number } = {}): FileLease {
+    const l = new FileLease(dir, { id, heartbeatMs: HEARTBEAT, ...options });
+    leases.push(l);
+    return l;
+  }
+
+  const leaders = () => leases.filter(l => l.isLeader).map(l => l.id);
+
+  beforeEach(() => {
+    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-lease-'));
+  });
+
+  afterEach(() => {
+    for (const l of leases.splice(0)) l.dispose();
+    clock.uninstall();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('elects exactly one leader among two windows, and keeps it', async () => {
+    const a = lease('window-a');
+    const b = lease('window-b');
+    a.start();
+    b.start();
+    assert.deepEqual(leaders(), ['window-a']);
+    for (let i = 0; i < 10; i++) {
+      await clock.tickAsync(HEARTBEAT);
+      assert.deepEqual(leaders(), ['window-a'], `still one leader after ${i + 1} heartbeats`);
+    }
+    const record = JSON.parse(fs.readFileSync(path.join(dir, LEASE_FILE), 'utf8'));
+    assert.equal(record.holderId, 'window-a');
+    assert.equal(record.pid, process.pid);
+    assert.equal(record.heartbeatAt, Date.now(), 'renewed at every heartbeat');
+    assert.deepEqual(fs.readdirSync(dir).sort(), [LEASE_FILE], 'no temporary or lock file left behind');
+  });
+
+  it('hands over within two heartbeats when the leader closes', async () => {
+    const a = lease('window-a');
+    const b = lease('window-b');
+    const changes: boolean[] = [];
+    b.onDidChangeLeadership(isLeader => changes.push(isLeader));
+    a.start();
+    await clock.tickAsync(500);
+    b.start();
+    assert.equal(b.isLeader, false);
+    a.dispose();
+    assert.equal(fs.existsSync(path.join(dir, LEASE_FILE)), false, 'the lease is released at once');
+    await clock.tickAsync(2 * HEARTBEAT);
+    assert.equal(b.isLeader, true);
+    assert.deepEqual(changes, [true], 'told once');
+  });
+
+  it('replaces a leader that stopped heart-beating (a crash) once its heartbeat is stale, not before', async () => {
+    const staleAfterMs = 3 * HEARTBEAT;
+    const a = lease('window-a', { staleAfterMs });
+    const b = lease('window-b', { staleAfterMs });
+    a.start();
+    b.start();
+    await clock.tickAsync(HEARTBEAT);
+    const lastBeat = JSON.parse(fs.readFileSync(path.join(dir, LEASE_FILE), 'utf8')).heartbeatAt as number;
+    a.stopHeartbeat();
+    let tookOverAt: number | undefined;
+    b.onDidChangeLeadership(isLeader => (tookOverAt = isLeader ? Date.now() : undefined));
+    await clock.tickAsync(staleAfterMs + 3 * HEARTBEAT);
+    assert.ok(tookOverAt !== undefined, 'a follower took over');
+    assert.ok(tookOverAt > lastBeat + staleAfterMs, 'not while the heartbeat was still fresh');
+    assert.ok(tookOverAt <= lastBeat + staleAfterMs + HEARTBEAT, `at the first check after it went stale (${tookOverAt - lastBeat} ms after the last beat)`);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, LEASE_FILE), 'utf8')).holderId, 'window-b');
+  });
+
+  it('takes over at once from a process that no longer exists, but not from a live one', () => {
+    const exited = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const file = path.join(dir, LEASE_FILE);
+    fs.writeFileSync(file, JSON.stringify({ holderId: 'crashed', pid: exited, hostname: os.hostname(), heartbeatAt: Date.now() }));
+    const a = lease('window-a');
+    a.start();
+    assert.equal(a.isLeader, true, 'the holder’s process is gone: no need to wait for staleness');
+    a.dispose();
+    fs.writeFileSync(file, JSON.stringify({ holderId: 'other-window', pid: process.ppid, hostname: os.hostname(), heartbeatAt: Date.now() }));
+    const b = lease('window-b');
+    b.start();
+    assert.equal(b.isLeader, false, 'a live holder with a fresh heartbeat keeps the lease');
+  });
+
+  it('breaks a lock left behind by a crash and ignores a damaged lease file', () => {
+    fs.writeFileSync(path.join(dir, `${LEASE_FILE}.lock`), JSON.stringify({ holderId: 'crashed', at: Date.now() - 60_000 }));
+    fs.writeFileSync(path.join(dir, LEASE_FILE), '{"holderId": "half-writ');
+    const a = lease('window-a');
+    a.start();
+    assert.equal(a.isLeader, true);
+    assert.equal(fs.existsSync(path.join(dir, `${LEASE_FILE}.lock`)), false);
+  });
+});
+
+describe('SharedStateFile', () => {
+  let clock: ReturnType<typeof FakeTimers.install>;
+  let dir: string;
+  const disposables: { dispose(): void }[] = [];
+
+  function shared(id: string, store: RunStore, health?: () => SharedSnapshot['health']): SharedStateFile {
+    const s = new SharedStateFile(dir, store, { id, heartbeatMs: HEARTBEAT, watch: false, health });
+    disposables.push(s);
+    return s;
+  }
+
+  beforeEach(() => {
+    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-state-'));
+  });
+
+  afterEach(() => {
+    for (const d of disposables.splice(0)) d.dispose();
+    clock.uninstall();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('round-trips the leader’s runs, their flags and provider health to a follower’s store', async () => {
+    const leaderStore = new RunStore();
+    leaderStore.upsert(run('active', { progress: { current: 'evidence_collection', index: 4, total: 6 } }), { pinned: true });
+    leaderStore.upsert(run('flaky'));
+    for (let i = 0; i < 3; i++) leaderStore.recordFailure('boringMarketing:flaky', 'Boring Marketing had a server error (HTTP 502).');
+    leaderStore.upsert(run('vanished'));
+    leaderStore.markGone('boringMarketing:vanished', 'Boring Marketing has no such run (404).');
+    leaderStore.upsert(run('slow'));
+    leaderStore.setStuck('boringMarketing:slow', true);
+    leaderStore.upsert(run('done', { status: 'failed', rawStatus: 'failed', error: { message: 'DataForSEO rate limit exceeded' } }));
+    const health = { gloriaMundo: { state: 'rateLimited' as const, message: 'GloriaMundo: too many requests', until: T0 + 30_000 } };
+    const leader = shared('leader', leaderStore, () => health);
+    leader.setRole('leader');
+
+    const followerStore = new RunStore();
+    const follower = shared('follower', followerStore);
+    const applied: SharedSnapshot[] = [];
+    follower.onDidApply(s => applied.push(s));
+    follower.setRole('follower');
+
+    assert.equal(applied.length, 1);
+    const strip = (store: RunStore) => JSON.parse(JSON.stringify(store.all().sort((x, y) => x.key.localeCompare(y.key))));
+    assert.deepEqual(strip(followerStore), strip(leaderStore), 'every run with its state, confirmation time and flags');
+    assert.equal(followerStore.get('boringMarketing:flaky')?.stale, true);
+    assert.equal(followerStore.get('boringMarketing:vanished')?.gone, true);
+    assert.equal(followerStore.get('boringMarketing:slow')?.stuck, true);
+    assert.deepEqual(follower.remoteHealth, health);
+
+    // A later change reaches the follower after the debounce and its next look at the file.
+    clock.tick(5000);
+    leaderStore.upsert(run('active', { progress: { current: 'leverage_scoring', index: 5, total: 6 } }));
+    await clock.tickAsync(250 + HEARTBEAT);
+    assert.equal(followerStore.get('boringMarketing:active')?.run.progress?.current, 'leverage_scoring');
+    leaderStore.remove('boringMarketing:done');
+    await clock.tickAsync(250 + HEARTBEAT);
+    assert.equal(followerStore.get('boringMarketing:done'), undefined, 'a run the leader stopped tracking goes here too');
+  });
+
+  it('writes a burst of changes once, after the debounce', async () => {
+    const store = new RunStore();
+    const leader = shared('leader', store);
+    leader.setRole('leader');
+    const seq = () => JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')).seq as number;
+    const first = seq();
+    for (let i = 0; i < 20; i++) {
+      store.upsert(run(`r${i}`));
+      await settle();
+    }
+    await clock.tickAsync(249);
+    assert.equal(seq(), first, 'nothing written inside the debounce window');
+    await clock.tickAsync(1);
+    assert.equal(seq(), first + 1, 'one write for the whole burst');
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')).runs.length, 20);
+  });
+
+  it('hands what a follower starts or stops tracking to the leader, and does not take a removal back', async () => {
+    const leaderStore = new RunStore();
+    leaderStore.upsert(run('shared'));
+    const leader = shared('leader', leaderStore);
+    leader.setRole('leader');
+    const followerStore = new RunStore();
+    const follower = shared('follower', followerStore);
+    follower.setRole('follower');
+    await settle();
+
+    // Started in the follower window: the leader must learn of it to poll it.
+    clock.tick(1000);
+    followerStore.upsert(run('started-here', { status: 'queued', rawStatus: 'queued' }), { pinned: true });
+    followerStore.remove('boringMarketing:shared');
+    await settle();
+    leader.publishNow(); // a snapshot that crossed the removal on its way: it still lists the run
+    await clock.tickAsync(250 + HEARTBEAT);
+    assert.equal(followerStore.get('boringMarketing:shared'), undefined, 'a snapshot older than the removal does not bring the run back');
+    assert.equal(leaderStore.get('boringMarketing:started-here')?.pinned, true, 'the leader now tracks the run started in the follower');
+    assert.equal(leaderStore.get('boringMarketing:shared'), undefined, 'and stopped tracking the one untracked there');
+    await clock.tickAsync(250 + HEARTBEAT);
+    assert.equal(followerStore.get('boringMarketing:shared'), undefined, 'the next snapshot does not bring it back');
+    assert.ok(followerStore.get('boringMarketing:started-here'));
+    assert.deepEqual(fs.readdirSync(dir).filter(n => n.includes('inbox')), [], 'the inbox was collected');
+  });
+});
+
+describe('Windows sharing one lease: runs are polled once', () => {
+  it('only the leader polls; when it closes, the follower takes over and polls', async () => {
+    const clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-windows-'));
+    const options: SchedulerOptions = { whenUnfocused: 'normal', unfocusedFactor: 1, maxConcurrentPerProvider: 4, stuckAfterMs: 0, minIntervalMs: {} };
+    const windows = ['a', 'b'].map(name => {
+      const calls: number[] = [];
+      const provider = {
+        id: 'boringMarketing',
+        cadenceMs: () => 10_000,
+        getRun: async (ref: RunRef) => {
+          calls.push(Date.now());
+          return run(ref.id);
+        },
+      } as unknown as Provider;
+      const store = new RunStore();
+      store.upsert(run('r1'));
+      const lease = new FileLease(dir, { id: `window-${name}`, heartbeatMs: HEARTBEAT });
+      const scheduler = new Scheduler({ store, provider: (id: ProviderId) => (id === 'boringMarketing' ? provider : undefined), onHealth: () => {} }, options);
+      const sharedState = new SharedStateFile(dir, store, { id: lease.id, heartbeatMs: HEARTBEAT, watch: false });
+      const follow = (isLeader: boolean) => {
+        scheduler.setPassive(!isLeader);
+        sharedState.setRole(isLeader ? 'leader' : 'follower');
+      };
+      lease.onDidChangeLeadership(follow);
+      scheduler.setPassive(true);
+      scheduler.start();
+      lease.start();
+      follow(lease.isLeader);
+      return { calls, lease, scheduler, sharedState, store };
+    });
+    try {
+      const [a, b] = windows;
+      await clock.tickAsync(5 * 60_000);
+      assert.ok(a.calls.length >= 29, `the leader polls (${a.calls.length})`);
+      assert.equal(b.calls.length, 0, 'the follower makes no request');
+      const confirmedByLeader = a.store.get('boringMarketing:r1')!.lastConfirmedAt!;
+      await clock.tickAsync(3 * HEARTBEAT + 250);
+      assert.ok(b.store.get('boringMarketing:r1')!.lastConfirmedAt! >= confirmedByLeader, 'yet sees what the leader confirmed within a few heartbeats');
+      a.scheduler.dispose();
+      a.sharedState.dispose();
+      a.lease.dispose();
+      await clock.tickAsync(2 * HEARTBEAT);
+      assert.equal(b.lease.isLeader, true);
+      await clock.tickAsync(60_000);
+      assert.ok(b.calls.length >= 6, `the new leader polls (${b.calls.length})`);
+    } finally {
+      for (const w of windows) {
+        w.scheduler.dispose();
+        w.sharedState.dispose();
+        w.lease.dispose();
+      }
+      clock.uninstall();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
