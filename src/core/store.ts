@@ -95,6 +95,7 @@ export class RunStore {
     for (const entry of saved) {
       if (!entry?.run?.id || !entry.run.provider) continue;
       const key = keyOf(entry.run);
+      if (this.runs.has(key)) continue;
       this.runs.set(key, { ...entry, key });
       this.index(entry.run);
     }
@@ -291,17 +292,20 @@ export class RunStore {
     return out;
   }
 
+  /** Inserts a new run into its account's list, newest first, by binary search on its start time. */
   private index(run: Run): void {
     const ak = accountKey(run.provider, run.accountId);
     const list = this.byAccountIndex.get(ak) ?? [];
-    const key = keyOf(run);
-    if (list.includes(key)) return;
-    // Newest first by start time; runs without one go first (just started).
-    const started = (k: string) => Date.parse(this.runs.get(k)?.run.startedAt ?? '') || Number.MAX_SAFE_INTEGER;
-    const mine = Date.parse(run.startedAt ?? '') || Number.MAX_SAFE_INTEGER;
-    let i = 0;
-    while (i < list.length && started(list[i]) >= mine) i++;
-    list.splice(i, 0, key);
+    const mine = startOrder(run);
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      // Equal start times keep arrival order: a new run goes after the ones already there.
+      if (startOrder(this.runs.get(list[mid])?.run) >= mine) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, keyOf(run));
     this.byAccountIndex.set(ak, list);
   }
 
@@ -331,6 +335,11 @@ export class RunStore {
       void this.options.storage?.update(STORAGE_KEY, this.snapshotForStorage());
     }, 1000);
   }
+}
+
+/** Sort position of a run: its start time, and runs without one (just started) first. */
+function startOrder(run: Run | undefined): number {
+  return Date.parse(run?.startedAt ?? '') || Number.MAX_SAFE_INTEGER;
 }
 
 function accountKey(provider: ProviderId, accountId: string): string {

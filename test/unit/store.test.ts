@@ -89,3 +89,17 @@ describe('RunStore', () => {
     assert.equal(store.active().length, 0);
   });
 });
+
+describe('RunStore at scale', () => {
+  it('keeps 10,000 runs of one account newest first whatever order they arrive in', () => {
+    const store = new RunStore();
+    for (let i = 0; i < 10_000; i++) {
+      // Arrive in a shuffled order so the index has to place each one.
+      const minute = (i * 7919) % 10_000;
+      store.upsert(run(`r${i}`, { startedAt: new Date(Date.UTC(2026, 0, 1) + minute * 60_000).toISOString() }));
+    }
+    const runs = store.forAccount('boringMarketing', 'brand-1');
+    assert.equal(runs.length, 10_000);
+    for (let i = 1; i < runs.length; i++) assert.ok(Date.parse(runs[i - 1].run.startedAt!) >= Date.parse(runs[i].run.startedAt!));
+  });
+});
