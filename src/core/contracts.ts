@@ -103,6 +103,8 @@ export interface RunwatchService extends Disposable {
   keyChanged(id: ProviderId): Promise<void>;
   setFocused(focused: boolean): void;
   setViewVisible(visible: boolean): void;
+  /** This window does the polling (or is the only one); notifications are shown only here. */
+  isPollingWindow(): boolean;
   /** Settings changed: new cadence floors, focus mode, concurrency, stuck threshold. */
   updateSchedulerOptions(options: Partial<SchedulerOptions>): void;
 }

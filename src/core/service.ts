@@ -5,6 +5,7 @@ import type { Disposable, ProviderHealth, RunwatchService, ServiceOptions } from
 import { PROVIDER_IDS, keyOf, type ProviderId, type Run } from './run';
 import { RunStore } from './store';
 import { Scheduler } from './scheduler';
+import { FileLease, SharedStateFile } from './lease';
 import { createProvider } from '../providers';
 import { DEFAULT_BASE_URLS, PROVIDER_DISPLAY_NAMES, type Account, type PipelineKind, type Provider, type StartResult } from '../providers/provider';
 
@@ -55,6 +56,9 @@ class Service implements RunwatchService {
   private viewVisible = false;
   private listTimer: ReturnType<typeof setInterval> | undefined;
   private readonly disposables: Disposable[] = [];
+  /** Cross-window coordination; absent when no shared folder was given (tests, a single window). */
+  private lease?: FileLease;
+  private shared?: SharedStateFile;
 
   constructor(private readonly options: ServiceOptions) {
     this.store = new RunStore({ storage: options.storage, staleAfterFailures: options.staleAfterFailures });
@@ -63,12 +67,59 @@ class Service implements RunwatchService {
       {
         store: this.store,
         provider: id => this.pollableProvider(id),
-        onHealth: id => this.providerChanged.fire(id),
+        onHealth: id => {
+          this.shared?.publishSoon();
+          this.providerChanged.fire(id);
+        },
         onStuck: key => this.stuck.fire(key),
       },
       options.scheduler,
     );
+    if (options.sharedDir) this.coordinateWindows(options.sharedDir);
     this.scheduler.start();
+  }
+
+  /**
+   * Several windows share one poller: the lease holder polls and publishes its store; the others make no
+   * requests and apply what it publishes. A leader that goes away is replaced within a few heartbeats.
+   */
+  private coordinateWindows(dir: string): void {
+    try {
+      const lease = new FileLease(dir, { log: this.options.log });
+      const shared = new SharedStateFile(dir, this.store, {
+        id: lease.id,
+        log: this.options.log,
+        health: () => Object.fromEntries(PROVIDER_IDS.map(id => [id, this.scheduler.health(id)])),
+      });
+      const applyRole = (isLeader: boolean) => {
+        this.scheduler.setPassive(!isLeader);
+        shared.setRole(isLeader ? 'leader' : 'follower');
+        this.options.log.info(isLeader ? 'This window polls for all Runwatch windows.' : 'Another window polls; this one shows what it publishes.');
+        for (const id of PROVIDER_IDS) this.providerChanged.fire(id);
+      };
+      this.disposables.push(
+        lease.onDidChangeLeadership(applyRole),
+        shared.onDidApply(() => {
+          for (const id of PROVIDER_IDS) this.providerChanged.fire(id);
+        }),
+        shared,
+        lease,
+      );
+      this.lease = lease;
+      this.shared = shared;
+      lease.start();
+      applyRole(lease.isLeader);
+    } catch (e) {
+      // A read-only or missing storage folder must not stop Runwatch: this window simply polls itself.
+      this.options.log.warn(`Runwatch could not coordinate with other windows (${(e as Error).message}); this window polls on its own.`);
+      this.lease = undefined;
+      this.shared = undefined;
+      this.scheduler.setPassive(false);
+    }
+  }
+
+  isPollingWindow(): boolean {
+    return !this.lease || this.lease.isLeader;
   }
 
   // ── providers ────────────────────────────────────────────────────────────
@@ -112,7 +163,7 @@ class Service implements RunwatchService {
     if (!this.hasKey(id)) return { state: 'noKey' };
     const url = this.options.baseUrl(id);
     if (!url.ok) return { state: 'misconfigured', message: `The base URL setting runwatch.providers.${id}.baseUrl is invalid: ${url.reason}` };
-    const polled = this.scheduler.health(id);
+    const polled = this.isPollingWindow() ? this.scheduler.health(id) : (this.shared?.remoteHealth[id] ?? this.scheduler.health(id));
     if (polled.state !== 'ok') return polled;
     const listAuth = this.listAuthFailures.get(id);
     return listAuth ? { state: 'authFailed', message: listAuth } : polled;
@@ -356,6 +407,7 @@ class Service implements RunwatchService {
   dispose(): void {
     if (this.listTimer) clearInterval(this.listTimer);
     this.scheduler.dispose();
+    // Releases the lease, so another window takes over polling at its next heartbeat.
     for (const d of this.disposables) d.dispose();
     for (const { provider } of this.adapters.values()) void provider.dispose?.();
     void this.store.flush();

@@ -173,4 +173,32 @@ describe('RunwatchService against the simulator', () => {
     assert.match((health as { message: string }).message, /runwatch\.providers\.boringMarketing\.baseUrl/);
     assert.equal(sim.requestsFor('boringMarketing').length, 0, 'nothing was sent over plain http');
   });
+
+  it('two windows sharing a folder: one polls, the other shows what it publishes', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-windows-'));
+    const window = () =>
+      createRunwatchService({ storage: new MemoryStorage(), keys: vault, baseUrl: id => validateBaseUrl(sim.baseUrl(id)), log: silentLogger, scheduler: schedulerOptions, sharedDir: dir });
+    const first = window();
+    const second = window();
+    try {
+      assert.deepEqual([first.isPollingWindow(), second.isPollingWindow()].sort(), [false, true], 'exactly one window polls');
+      const [leader, follower] = first.isPollingWindow() ? [first, second] : [second, first];
+      const brand = bm.addBrand({ domain: 'acme.com' });
+      const running = bm.addRun(brand.id, { kind: 'full', status: 'running', stage: 'family_discovery' });
+      await leader.trackRun('boringMarketing', brand.id, running.id);
+      const key = `boringMarketing:${running.id}`;
+      for (let i = 0; i < 100 && !follower.store.get(key); i++) await new Promise(r => setTimeout(r, 50));
+      assert.equal(follower.store.get(key)?.run.progress?.current, 'family_discovery', 'the follower shows the leader’s run');
+      leader.dispose();
+      for (let i = 0; i < 200 && !follower.isPollingWindow(); i++) await new Promise(r => setTimeout(r, 50));
+      assert.equal(follower.isPollingWindow(), true, 'the other window takes over when the leader closes');
+    } finally {
+      first.dispose();
+      second.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
