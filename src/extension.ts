@@ -1,4 +1,161 @@
-// STUB: composition root, replaced by the VS Code layer.
-import type * as vscode from 'vscode';
-export function activate(_context: vscode.ExtensionContext): void {}
-export function deactivate(): void {}
+// Composition root: builds the pieces, wires them to VS Code and returns the API tests read. Nothing here
+// blocks on the network or the keychain: keys known from the last session are trusted at once and
+// checked in the background.
+import * as vscode from 'vscode';
+import type { RunwatchService } from './core/contracts';
+import { createRunwatchService } from './core/service';
+import type { Run } from './core/run';
+import { AccountLabels } from './vscode/accountLabels';
+import type { RunwatchApi } from './vscode/api';
+import { registerCommands } from './vscode/commands';
+import { acknowledgeFailure, RunDocuments } from './vscode/documents';
+import { Notifier } from './vscode/notifications';
+import { SecretKeyVault } from './vscode/secrets';
+import { Settings } from './vscode/settings';
+import { RunStatusBar } from './vscode/statusBar';
+import type { RunwatchNode } from './vscode/tree/node';
+import { RunNode } from './vscode/tree/runNode';
+import { RunTreeProvider } from './vscode/tree/runTreeProvider';
+
+export type { RunwatchApi } from './vscode/api';
+
+const VIEW_ID = 'runwatch.runs';
+
+let running: RunwatchService | undefined;
+
+export function activate(context: vscode.ExtensionContext): RunwatchApi {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('Runwatch', { log: true });
+  const settings = new Settings();
+  const vault = new SecretKeyVault(context.secrets, context.globalState, log);
+  const service = createRunwatchService({
+    storage: context.globalState,
+    keys: vault,
+    baseUrl: id => settings.baseUrl(id),
+    log,
+    scheduler: settings.scheduler(),
+    staleAfterFailures: settings.staleAfterFailures(),
+    sharedDir: context.globalStorageUri.fsPath,
+    // Read when an adapter is (re)built, so a changed setting applies to the next one.
+    get timeoutMs() {
+      return settings.timeoutMs();
+    },
+  });
+  running = service;
+
+  const labels = new AccountLabels(context.globalState);
+  const accountLabel = (run: Pick<Run, 'provider' | 'accountId'>) => labels.label(service, run.provider, run.accountId);
+  const tree = new RunTreeProvider(service, {
+    baseUrlOf: id => {
+      const url = settings.baseUrl(id);
+      return url.ok ? url.url : undefined;
+    },
+    accountLabel: (provider, accountId) => labels.label(service, provider, accountId),
+  });
+  const view = vscode.window.createTreeView<RunwatchNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  tree.attach(view);
+  const statusBar = new RunStatusBar(service, accountLabel);
+  const documents = new RunDocuments(service, accountLabel);
+  const notifier = new Notifier({
+    service,
+    settings: settings.notifications(),
+    viewFocused: () => view.visible && vscode.window.state.focused,
+    describe: run => `${run.kind || 'Run'} on ${accountLabel(run)}`,
+    reveal: key => tree.reveal(key, { focus: true, expand: true }),
+    log,
+  });
+
+  const syncKeyContext = () => void vscode.commands.executeCommand('setContext', 'runwatch.hasAnyKey', vault.keyedProviders().length > 0);
+  syncKeyContext();
+
+  context.subscriptions.push(
+    log,
+    settings,
+    vault,
+    tree,
+    view,
+    statusBar,
+    documents,
+    notifier,
+    { dispose: () => service.dispose() },
+    ...registerCommands({ service, vault, tree, statusBar, documents, log, accountLabel }),
+    vault.onDidChangeKeys(change => {
+      syncKeyContext();
+      // This window's own key commands reset the provider themselves; other windows' changes land here.
+      if (change.external) void service.keyChanged(change.id).then(() => tree.resetProvider(change.id));
+    }),
+    new vscode.Disposable(service.onDidChangeProvider(id => labels.learn(service, id)).dispose),
+    settings.onDidChange(change => {
+      if (change.scheduler) service.updateSchedulerOptions(settings.scheduler());
+      if (change.staleAfterFailures) service.store.staleAfterFailures = settings.staleAfterFailures();
+      if (change.notifications) notifier.updateSettings(settings.notifications());
+      // A new base URL or timeout means new adapters: reset those providers as a key change does.
+      const reset = new Set(change.baseUrls);
+      if (change.timeout) for (const id of service.providerIds()) if (service.hasKey(id)) reset.add(id);
+      for (const id of reset) void service.keyChanged(id).then(() => tree.resetProvider(id));
+    }),
+    view.onDidChangeVisibility(e => service.setViewVisible(e.visible)),
+    // Selecting a failed run's row counts as having looked at it (clears the status bar's error look).
+    view.onDidChangeSelection(e => {
+      for (const node of e.selection) if (node instanceof RunNode) acknowledgeFailure(service, node.key);
+    }),
+    vscode.window.onDidChangeWindowState(state => {
+      service.setFocused(state.focused);
+      notifier.setFocused(state.focused);
+    }),
+  );
+  service.setFocused(vscode.window.state.focused);
+  service.setViewVisible(view.visible);
+
+  const activationMs = performance.now() - started;
+  log.info(`Runwatch activated in ${activationMs.toFixed(1)} ms`);
+
+  return {
+    service,
+    tree,
+    treeView: view,
+    statusBar: {
+      get visible() {
+        return statusBar.state.visible;
+      },
+      get text() {
+        return statusBar.state.text;
+      },
+      get tooltip() {
+        return statusBar.state.tooltip;
+      },
+      get backgroundColor() {
+        return statusBar.state.backgroundColor;
+      },
+      get command() {
+        return statusBar.state.command;
+      },
+      update: () => statusBar.update(),
+    },
+    notifier: {
+      get shown() {
+        return notifier.shown;
+      },
+      get last() {
+        return notifier.shown[notifier.shown.length - 1];
+      },
+      flush: () => notifier.flush(),
+    },
+    documents: {
+      get opened() {
+        return documents.opened;
+      },
+      get last() {
+        return documents.opened[documents.opened.length - 1];
+      },
+    },
+    hasKey: id => vault.hasKey(id),
+    activationMs,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  // Persist the last known state before the window goes; the subscriptions dispose the rest.
+  await running?.store.flush();
+  running = undefined;
+}

@@ -1,0 +1,50 @@
+// What `activate()` returns: the live pieces, so extension-host tests (and other extensions) can read the
+// tree, the status bar, notifications and documents through the real VS Code API plus this object.
+import type * as vscode from 'vscode';
+import type { RunwatchService } from '../core/contracts';
+import type { ProviderId } from '../core/run';
+import type { OpenedDocument } from './documents';
+import type { ShownNotification } from './notifications';
+import type { RunwatchNode } from './tree/node';
+import type { RunTreeProvider } from './tree/runTreeProvider';
+
+export interface StatusBarApi {
+  readonly visible: boolean;
+  /** As shown, codicons included: `$(sync~spin) acme.com · evidence_collection 4/6`; '' when hidden. */
+  readonly text: string;
+  /** Markdown source of the tooltip. */
+  readonly tooltip: string;
+  /** `statusBarItem.errorBackground` while a failure is unseen, else undefined. */
+  readonly backgroundColor: string | undefined;
+  readonly command: string;
+  /** Recomputes now instead of after the short debounce. */
+  update(): void;
+}
+
+export interface NotifierApi {
+  /** Every notification shown, oldest first (quiet ones went to the status bar only). */
+  readonly shown: readonly ShownNotification[];
+  readonly last: ShownNotification | undefined;
+  /** Shows whatever is waiting in the batch window now. */
+  flush(): void;
+}
+
+export interface DocumentsApi {
+  /** Documents opened by Show Error / Show Result / Create Data Product, oldest first. */
+  readonly opened: readonly OpenedDocument[];
+  readonly last: OpenedDocument | undefined;
+}
+
+export interface RunwatchApi {
+  readonly service: RunwatchService;
+  /** The Runs view's TreeDataProvider (getChildren / getTreeItem / resolveTreeItem, plus reveal and stats). */
+  readonly tree: RunTreeProvider;
+  readonly treeView: vscode.TreeView<RunwatchNode>;
+  readonly statusBar: StatusBarApi;
+  readonly notifier: NotifierApi;
+  readonly documents: DocumentsApi;
+  /** Which providers have a key (kept in sync with SecretStorage, across windows). */
+  hasKey(id: ProviderId): boolean;
+  /** How long activate() took, ms. */
+  readonly activationMs: number;
+}

@@ -1,0 +1,34 @@
+// "Cancel and Re-run", offered for stuck runs: stop the run whose stage stopped moving, start it again.
+import * as vscode from 'vscode';
+import { isActive } from '../../core/run';
+import { providerOf } from './args';
+import { ensureCancellable } from './cancelRun';
+import { registerCommand, type CommandContext } from './context';
+import { resolveRun } from './runArgs';
+import { announceStart } from './startRun';
+
+export function registerCancelAndRerun(ctx: CommandContext): vscode.Disposable {
+  return registerCommand(
+    ctx,
+    'runwatch.cancelAndRerun',
+    'cancel and re-run',
+    async (arg?: unknown) => {
+      const t = await resolveRun(ctx, arg, { title: 'Cancel and Re-run', filter: r => r.stuck && isActive(r.run.status), empty: 'No run is stuck.' });
+      if (!t) return undefined;
+      if (isActive(t.run.status)) {
+        if (!ensureCancellable(ctx, t)) return undefined;
+        const confirm = await vscode.window.showWarningMessage(
+          `Cancel the ${t.stuck ? 'stuck ' : ''}${t.run.kind} on ${ctx.accountLabel(t.run)} and start it again?`,
+          { modal: true },
+          'Cancel and Re-run',
+        );
+        if (confirm !== 'Cancel and Re-run') return undefined;
+        await ctx.service.cancelRun(t.key);
+      }
+      const result = await ctx.service.rerun(t.key);
+      await announceStart(ctx, result, `Re-ran ${t.run.kind} after cancelling ${t.run.id}`);
+      return result.run;
+    },
+    providerOf,
+  );
+}

@@ -1,0 +1,56 @@
+// What every command may use, and the one way commands are registered: errors shown, never thrown at VS Code.
+import * as vscode from 'vscode';
+import type { RunwatchService } from '../../core/contracts';
+import type { ProviderId, Run } from '../../core/run';
+import type { RunDocuments } from '../documents';
+import { reportError } from '../errors';
+import type { SecretKeyVault } from '../secrets';
+import type { RunStatusBar } from '../statusBar';
+import type { RunTreeProvider } from '../tree/runTreeProvider';
+
+export interface CommandContext {
+  readonly service: RunwatchService;
+  readonly vault: SecretKeyVault;
+  readonly tree: RunTreeProvider;
+  readonly statusBar: RunStatusBar;
+  readonly documents: RunDocuments;
+  readonly log: vscode.LogOutputChannel;
+  accountLabel(run: Pick<Run, 'provider' | 'accountId'>): string;
+}
+
+/**
+ * Registers a command whose failures become a message (with "Set API Key" for auth errors) instead of an
+ * unhandled rejection. `action` reads as "Runwatch could not <action>".
+ */
+export function registerCommand(
+  ctx: CommandContext,
+  id: string,
+  action: string,
+  handler: (...args: unknown[]) => Promise<unknown> | unknown,
+  providerOf?: (...args: unknown[]) => ProviderId | undefined,
+): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+    try {
+      return await handler(...args);
+    } catch (e) {
+      let provider: ProviderId | undefined;
+      try {
+        provider = providerOf?.(...args);
+      } catch {
+        provider = undefined;
+      }
+      await reportError(e, { log: ctx.log, action, provider: provider ?? providerFromError(e) });
+      return undefined;
+    }
+  });
+}
+
+/** Commands that fail inside a flow attach the provider they were talking to. */
+export function withProvider(error: unknown, provider: ProviderId): unknown {
+  if (error && typeof error === 'object') (error as { runwatchProvider?: ProviderId }).runwatchProvider = provider;
+  return error;
+}
+
+function providerFromError(e: unknown): ProviderId | undefined {
+  return e && typeof e === 'object' ? (e as { runwatchProvider?: ProviderId }).runwatchProvider : undefined;
+}

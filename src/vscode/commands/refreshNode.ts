@@ -1,0 +1,35 @@
+// "Refresh Item": one provider (its accounts), one account (its runs) or one run (poll it now).
+import * as vscode from 'vscode';
+import { accountOf, isProviderId, providerOf, runKeyOf } from './args';
+import { registerCommand, type CommandContext } from './context';
+
+export function registerRefreshNode(ctx: CommandContext): vscode.Disposable {
+  return registerCommand(
+    ctx,
+    'runwatch.refreshNode',
+    'refresh',
+    async (arg?: unknown) => {
+      const { service, tree } = ctx;
+      const key = runKeyOf(arg);
+      if (key) {
+        await service.refreshNow([key]);
+        return true;
+      }
+      const account = accountOf(arg);
+      if (account) {
+        await vscode.window.withProgress({ location: { viewId: 'runwatch.runs' } }, async () => {
+          await service.refreshRuns(account.provider, account.account);
+          tree.invalidateAccount(tree.accountNode(account.provider, account.account));
+        });
+        return true;
+      }
+      const provider = providerOf(arg);
+      if (provider && isProviderId(provider)) {
+        await vscode.window.withProgress({ location: { viewId: 'runwatch.runs' } }, () => service.refreshAccounts(provider));
+        return true;
+      }
+      return vscode.commands.executeCommand('runwatch.refresh');
+    },
+    providerOf,
+  );
+}

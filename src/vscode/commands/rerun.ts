@@ -1,0 +1,28 @@
+// "Re-run": the same pipeline with the same input again, revealed in the tree.
+import * as vscode from 'vscode';
+import { isTerminal } from '../../core/run';
+import { providerOf } from './args';
+import { acknowledgeFailure } from '../documents';
+import { registerCommand, type CommandContext } from './context';
+import { resolveRun } from './runArgs';
+import { announceStart } from './startRun';
+
+export function registerRerun(ctx: CommandContext): vscode.Disposable {
+  return registerCommand(
+    ctx,
+    'runwatch.rerun',
+    're-run',
+    async (arg?: unknown) => {
+      const t = await resolveRun(ctx, arg, { title: 'Re-run', filter: r => isTerminal(r.run.status), empty: 'No finished run to re-run.' });
+      if (!t) return undefined;
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Re-running ${t.run.kind} on ${ctx.accountLabel(t.run)}…` },
+        () => ctx.service.rerun(t.key),
+      );
+      acknowledgeFailure(ctx.service, t.key);
+      await announceStart(ctx, result, `Re-ran ${t.run.kind}`);
+      return result.run;
+    },
+    providerOf,
+  );
+}

@@ -1,0 +1,46 @@
+// How a failed command tells the user: the provider's plain message (already redacted), the request id
+// where there is one, and the one action that helps (set a key, or when to retry).
+import * as vscode from 'vscode';
+import { isProviderError, redact, type ProviderError } from '../core/errors';
+import type { Logger } from '../core/http';
+import type { ProviderId } from '../core/run';
+import { KeychainUnavailableError } from './secrets';
+
+export const SET_API_KEY = 'Set API Key';
+
+export function describeProviderError(e: ProviderError): string {
+  let message = redact(e.message);
+  if (e.kind === 'rateLimited') {
+    if (e.retryAfterMs !== undefined) {
+      const at = new Date(Date.now() + e.retryAfterMs).toLocaleTimeString();
+      message += ` Try again in ${Math.ceil(e.retryAfterMs / 1000)} s (after ${at}).`;
+    } else {
+      message += ' Try again in a minute.';
+    }
+  }
+  if (e.hint && !message.includes(e.hint)) message += ` ${redact(e.hint)}`;
+  if (e.requestId) message += ` (request id ${e.requestId})`;
+  return message;
+}
+
+/** Shows an error from a command. Never throws. */
+export async function reportError(e: unknown, options: { log: Logger; action: string; provider?: ProviderId }): Promise<void> {
+  if (isProviderError(e)) {
+    const message = describeProviderError(e);
+    options.log.warn(`${options.action} failed: ${message}`);
+    if ((e.kind === 'auth' || e.kind === 'noKey') && options.provider) {
+      const choice = await vscode.window.showErrorMessage(message, SET_API_KEY);
+      if (choice === SET_API_KEY) await vscode.commands.executeCommand('runwatch.setApiKey', options.provider);
+      return;
+    }
+    if (e.kind === 'rateLimited' || e.transient) {
+      await vscode.window.showWarningMessage(message);
+      return;
+    }
+    await vscode.window.showErrorMessage(message);
+    return;
+  }
+  const text = e instanceof KeychainUnavailableError ? e.message : `Runwatch could not ${options.action}: ${redact(e instanceof Error ? e.message : String(e))}`;
+  options.log.error(text);
+  await vscode.window.showErrorMessage(text);
+}

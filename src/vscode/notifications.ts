@@ -1,0 +1,184 @@
+// Shows what the notification policy (core/notifyPolicy.ts) decides: finished, failed, cancelled and stuck
+// runs, batched and summarised, with "Show Error" / "Re-run" / "Open"; quiet batches go to the status bar
+// only; one warning per provider whose key was rejected; a "while you were away" summary on return.
+import * as vscode from 'vscode';
+import type { RunwatchService } from '../core/contracts';
+import { AwayTracker, NotificationBatcher, notifyKindFor, type NotificationBatch, type NotifyEvent } from '../core/notifyPolicy';
+import type { ProviderId, Run } from '../core/run';
+import type { StoreChange } from '../core/store';
+import { acknowledgeFailure } from './documents';
+import type { NotificationSettings } from './settings';
+
+export interface ShownNotification {
+  severity: 'info' | 'warning' | 'error';
+  message: string;
+  actions: string[];
+  /** Shown in the status bar only (the Runwatch view was visible and the window focused). */
+  quiet: boolean;
+  at: number;
+}
+
+export interface NotifierDeps {
+  service: RunwatchService;
+  settings: NotificationSettings;
+  /** The Runwatch view is visible and the window focused. */
+  viewFocused(): boolean;
+  describe(run: Run): string;
+  reveal(key: string): Promise<unknown>;
+  log: { info(message: string): void };
+  /** Batch window; tests shorten it. */
+  batchWindowMs?: number;
+  /** An absence longer than this gets a "while you were away" summary. */
+  awayAfterMs?: number;
+}
+
+const ACTIONS = {
+  showError: 'Show Error',
+  rerun: 'Re-run',
+  open: 'Open',
+  cancelAndRerun: 'Cancel and Re-run',
+  setKey: 'Set API Key',
+} as const;
+
+/** Notifications kept for the test API. */
+const KEEP_SHOWN = 50;
+
+export class Notifier implements vscode.Disposable {
+  private readonly batcher: NotificationBatcher;
+  private readonly away: AwayTracker;
+  private readonly authWarned = new Set<ProviderId>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private settings: NotificationSettings;
+  /** What was shown, oldest first (for tests and the status bar). */
+  readonly shown: ShownNotification[] = [];
+
+  constructor(private readonly deps: NotifierDeps) {
+    this.settings = deps.settings;
+    this.batcher = new NotificationBatcher({
+      policy: deps.settings,
+      batchWindowMs: deps.batchWindowMs,
+      quiet: () => this.settings.quietWhenViewFocused && deps.viewFocused(),
+      describe: deps.describe,
+    });
+    this.away = new AwayTracker({ awayAfterMs: deps.awayAfterMs ?? 5 * 60_000 });
+    const { service } = deps;
+    this.disposables.push(
+      toVscode(this.batcher),
+      toVscode(this.batcher.onFlush(batch => void this.show(batch))),
+      toVscode(service.store.onDidChange(change => this.onStoreChange(change))),
+      toVscode(service.onDidBecomeStuck(key => this.onStuck(key))),
+      toVscode(service.onDidChangeProvider(id => this.onProviderChanged(id))),
+    );
+  }
+
+  updateSettings(settings: NotificationSettings): void {
+    this.settings = settings;
+    this.batcher.updatePolicy(settings);
+  }
+
+  /** Window focus changed: after a long absence, one summary of what happened meanwhile. */
+  setFocused(focused: boolean): void {
+    const summary = this.away.setFocused(focused);
+    if (summary) this.toast('info', summary, [], () => undefined);
+  }
+
+  /** Shows whatever is batched now (tests, deactivation). */
+  flush(): void {
+    this.batcher.flush();
+  }
+
+  private push(event: NotifyEvent): void {
+    if (this.batcher.push(event)) this.away.record(event);
+  }
+
+  private onStoreChange(change: StoreChange): void {
+    for (const t of change.transitions) {
+      const kind = notifyKindFor(t.to);
+      if (kind) this.push({ key: t.key, kind, run: t.run });
+    }
+  }
+
+  private onStuck(key: string): void {
+    const t = this.deps.service.store.get(key);
+    if (t) this.push({ key, kind: 'stuck', run: t.run });
+  }
+
+  /** One warning per provider whose key stops working; said again only after it worked in between. */
+  private onProviderChanged(id: ProviderId): void {
+    const { service } = this.deps;
+    const health = service.health(id);
+    if (health.state !== 'authFailed') {
+      if (health.state === 'ok' || health.state === 'noKey') this.authWarned.delete(id);
+      return;
+    }
+    if (this.authWarned.has(id)) return;
+    this.authWarned.add(id);
+    const name = service.displayName(id);
+    this.toast('warning', `${name} rejected the API key, so Runwatch stopped polling ${name}. ${health.message}`, [ACTIONS.setKey], choice => {
+      if (choice === ACTIONS.setKey) void vscode.commands.executeCommand('runwatch.setApiKey', id);
+    });
+  }
+
+  private show(batch: NotificationBatch): void {
+    const failed = batch.events.filter(e => e.kind === 'failed');
+    const severity: ShownNotification['severity'] = failed.length ? 'error' : batch.events.some(e => e.kind === 'stuck') ? 'warning' : 'info';
+    this.deps.log.info(`Notify${batch.quiet ? ' (quiet)' : ''}: ${batch.summary}`);
+    if (batch.quiet) {
+      this.record({ severity, message: batch.summary, actions: [], quiet: true, at: batch.at });
+      const icon = severity === 'error' ? '$(error)' : severity === 'warning' ? '$(warning)' : '$(bell)';
+      vscode.window.setStatusBarMessage(`${icon} ${batch.summary}`, 10_000);
+      return;
+    }
+    const first = batch.events[0];
+    const single = batch.events.length === 1;
+    const actions: string[] = [];
+    if (failed.length) actions.push(ACTIONS.showError);
+    if (single && (first.kind === 'failed' || first.kind === 'cancelled')) actions.push(ACTIONS.rerun);
+    if (single && first.kind === 'stuck') actions.push(ACTIONS.cancelAndRerun);
+    actions.push(ACTIONS.open);
+    const errorKey = (failed[0] ?? first).key;
+    this.toast(severity, batch.summary, actions, choice => {
+      switch (choice) {
+        case ACTIONS.showError:
+          void vscode.commands.executeCommand('runwatch.showError', errorKey);
+          break;
+        case ACTIONS.rerun:
+          void vscode.commands.executeCommand('runwatch.rerun', first.key);
+          break;
+        case ACTIONS.cancelAndRerun:
+          void vscode.commands.executeCommand('runwatch.cancelAndRerun', first.key);
+          break;
+        case ACTIONS.open:
+          acknowledgeFailure(this.deps.service, errorKey);
+          void this.deps.reveal(errorKey);
+          break;
+        default:
+          break;
+      }
+    }, batch.at);
+  }
+
+  private toast(severity: ShownNotification['severity'], message: string, actions: string[], act: (choice: string | undefined) => void, at = Date.now()): void {
+    this.record({ severity, message, actions, quiet: false, at });
+    const shown =
+      severity === 'error'
+        ? vscode.window.showErrorMessage(message, ...actions)
+        : severity === 'warning'
+          ? vscode.window.showWarningMessage(message, ...actions)
+          : vscode.window.showInformationMessage(message, ...actions);
+    void Promise.resolve(shown).then(act, () => undefined);
+  }
+
+  private record(n: ShownNotification): void {
+    this.shown.push(n);
+    if (this.shown.length > KEEP_SHOWN) this.shown.shift();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function toVscode(d: { dispose(): void }): vscode.Disposable {
+  return new vscode.Disposable(() => d.dispose());
+}

@@ -1,0 +1,171 @@
+// API keys and provider secrets in VS Code's SecretStorage (the OS keychain), never anywhere else.
+// Which providers have a key is also remembered in globalState (ids only), so the tree can answer
+// `hasKey` synchronously at activation without waiting on the keychain; it is verified right after.
+import * as vscode from 'vscode';
+import type { KeyVault } from '../core/contracts';
+import { registerSecret } from '../core/errors';
+import type { Logger } from '../core/http';
+import { PROVIDER_IDS, type ProviderId } from '../core/run';
+
+const KEYED_PROVIDERS_STATE = 'runwatch.keyedProviders.v1';
+
+export function keySecretName(id: ProviderId): string {
+  return `runwatch.key.${id}`;
+}
+
+export function providerSecretName(id: ProviderId, name: string): string {
+  return `runwatch.secret.${id}.${name}`;
+}
+
+/** The OS keychain refused: the message says what to do about it. */
+export class KeychainUnavailableError extends Error {
+  constructor(action: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `Runwatch could not ${action} because the OS keychain is unavailable (${detail}). ` +
+        'Keys are only ever kept in the keychain. On Linux, install and unlock a keyring (for example gnome-keyring or KWallet), ' +
+        'or start VS Code with --password-store=basic; then try again.',
+    );
+    this.name = 'KeychainUnavailableError';
+  }
+}
+
+export interface KeyChange {
+  id: ProviderId;
+  hasKey: boolean;
+  /** The change came from another window or from the start-up check, not from this window's commands. */
+  external: boolean;
+}
+
+export class SecretKeyVault implements KeyVault, vscode.Disposable {
+  private readonly keyed = new Set<ProviderId>();
+  /** Secret names this window just wrote: their onDidChange echo is not news. */
+  private readonly ownWrites = new Map<string, number>();
+  private readonly listeners = new Set<(change: KeyChange) => void>();
+  private readonly subscription: vscode.Disposable;
+  /** Settles once the remembered list has been checked against the keychain. */
+  readonly ready: Promise<void>;
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly state: vscode.Memento,
+    private readonly log: Logger,
+  ) {
+    for (const id of state.get<string[]>(KEYED_PROVIDERS_STATE) ?? []) {
+      if ((PROVIDER_IDS as readonly string[]).includes(id)) this.keyed.add(id as ProviderId);
+    }
+    this.subscription = secrets.onDidChange(e => void this.onSecretChanged(e.key));
+    this.ready = this.verify();
+  }
+
+  onDidChangeKeys(listener: (change: KeyChange) => void): vscode.Disposable {
+    this.listeners.add(listener);
+    return new vscode.Disposable(() => this.listeners.delete(listener));
+  }
+
+  hasKey(id: ProviderId): boolean {
+    return this.keyed.has(id);
+  }
+
+  keyedProviders(): ProviderId[] {
+    return PROVIDER_IDS.filter(id => this.keyed.has(id));
+  }
+
+  async getKey(id: ProviderId): Promise<string | undefined> {
+    const key = await this.read(keySecretName(id));
+    registerSecret(key);
+    return key;
+  }
+
+  async getSecret(id: ProviderId, name: string): Promise<string | undefined> {
+    const value = await this.read(providerSecretName(id, name));
+    registerSecret(value);
+    return value;
+  }
+
+  async setKey(id: ProviderId, key: string): Promise<void> {
+    registerSecret(key);
+    await this.write(keySecretName(id), key);
+    this.setKeyed(id, true, false);
+  }
+
+  async deleteKey(id: ProviderId): Promise<void> {
+    await this.write(keySecretName(id), undefined);
+    this.setKeyed(id, false, false);
+  }
+
+  async setSecret(id: ProviderId, name: string, value: string): Promise<void> {
+    registerSecret(value);
+    await this.write(providerSecretName(id, name), value);
+  }
+
+  private async read(name: string): Promise<string | undefined> {
+    try {
+      return await this.secrets.get(name);
+    } catch (e) {
+      throw new KeychainUnavailableError('read a key', e);
+    }
+  }
+
+  private async write(name: string, value: string | undefined): Promise<void> {
+    this.ownWrites.set(name, (this.ownWrites.get(name) ?? 0) + 1);
+    try {
+      if (value === undefined) await this.secrets.delete(name);
+      else await this.secrets.store(name, value);
+    } catch (e) {
+      this.consumeOwnWrite(name);
+      throw new KeychainUnavailableError(value === undefined ? 'remove the key' : 'store the key', e);
+    }
+  }
+
+  private consumeOwnWrite(name: string): boolean {
+    const count = this.ownWrites.get(name);
+    if (!count) return false;
+    if (count === 1) this.ownWrites.delete(name);
+    else this.ownWrites.set(name, count - 1);
+    return true;
+  }
+
+  private setKeyed(id: ProviderId, has: boolean, external: boolean): void {
+    const changed = this.keyed.has(id) !== has;
+    if (has) this.keyed.add(id);
+    else this.keyed.delete(id);
+    if (changed) void this.state.update(KEYED_PROVIDERS_STATE, this.keyedProviders());
+    // A replaced key is a change too (has stays true), so listeners always hear of it.
+    for (const l of this.listeners) l({ id, hasKey: has, external });
+  }
+
+  /** Another window (or this one) changed a secret; only other windows' changes are news here. */
+  private async onSecretChanged(name: string): Promise<void> {
+    if (this.consumeOwnWrite(name)) return;
+    const id = PROVIDER_IDS.find(p => keySecretName(p) === name);
+    if (!id) return;
+    try {
+      const key = await this.secrets.get(name);
+      registerSecret(key);
+      this.setKeyed(id, !!key, true);
+    } catch (e) {
+      this.log.warn(`Could not read the ${id} key after it changed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Checks the remembered list against the keychain; corrects it and tells listeners on a mismatch. */
+  private async verify(): Promise<void> {
+    await Promise.all(
+      PROVIDER_IDS.map(async id => {
+        try {
+          const key = await this.secrets.get(keySecretName(id));
+          registerSecret(key);
+          if (!!key !== this.keyed.has(id)) this.setKeyed(id, !!key, true);
+        } catch (e) {
+          this.log.warn(`The OS keychain could not be read for ${id}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }),
+    );
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.listeners.clear();
+  }
+}

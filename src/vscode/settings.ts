@@ -1,0 +1,125 @@
+// Reads `runwatch.*` settings into the shapes the core takes, and says which parts changed.
+import * as vscode from 'vscode';
+import type { FocusMode, SchedulerOptions } from '../core/contracts';
+import { validateBaseUrl } from '../core/http';
+import { PROVIDER_IDS, type ProviderId } from '../core/run';
+import { DEFAULT_BASE_URLS } from '../providers/provider';
+
+export interface NotificationSettings {
+  onSuccess: boolean;
+  onFailure: boolean;
+  onCancel: boolean;
+  onStuck: boolean;
+  /** Status bar only while the Runwatch view is visible and the window focused. */
+  quietWhenViewFocused: boolean;
+}
+
+export interface SettingsChange {
+  scheduler: boolean;
+  baseUrls: ProviderId[];
+  staleAfterFailures: boolean;
+  timeout: boolean;
+  notifications: boolean;
+}
+
+const FOCUS_MODES: FocusMode[] = ['slow', 'pause', 'normal'];
+
+export class Settings implements vscode.Disposable {
+  private readonly listeners = new Set<(change: SettingsChange) => void>();
+  private readonly subscription: vscode.Disposable;
+  /** Validated base URLs: asked for on every tree render, so read once per settings change. */
+  private readonly baseUrls = new Map<ProviderId, { ok: true; url: string } | { ok: false; reason: string }>();
+
+  constructor() {
+    this.subscription = vscode.workspace.onDidChangeConfiguration(e => {
+      if (!e.affectsConfiguration('runwatch')) return;
+      this.baseUrls.clear();
+      const change: SettingsChange = {
+        scheduler: e.affectsConfiguration('runwatch.polling') || e.affectsConfiguration('runwatch.stuckThresholdMinutes'),
+        baseUrls: PROVIDER_IDS.filter(id => e.affectsConfiguration(`runwatch.providers.${id}.baseUrl`)),
+        staleAfterFailures: e.affectsConfiguration('runwatch.staleAfterFailures'),
+        timeout: e.affectsConfiguration('runwatch.requestTimeoutSeconds'),
+        notifications: e.affectsConfiguration('runwatch.notifications'),
+      };
+      for (const l of this.listeners) l(change);
+    });
+  }
+
+  onDidChange(listener: (change: SettingsChange) => void): vscode.Disposable {
+    this.listeners.add(listener);
+    return new vscode.Disposable(() => this.listeners.delete(listener));
+  }
+
+  private get config(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration('runwatch');
+  }
+
+  private number(key: string, fallback: number, minimum: number): number {
+    const value = this.config.get<unknown>(key);
+    return typeof value === 'number' && Number.isFinite(value) ? Math.max(minimum, value) : fallback;
+  }
+
+  private boolean(key: string, fallback: boolean): boolean {
+    const value = this.config.get<unknown>(key);
+    return typeof value === 'boolean' ? value : fallback;
+  }
+
+  /**
+   * The provider's base URL, validated. Only the user (global) value counts: the setting is
+   * application-scoped, and reading `globalValue` makes sure a workspace can never redirect a key.
+   */
+  baseUrl(id: ProviderId): { ok: true; url: string } | { ok: false; reason: string } {
+    let result = this.baseUrls.get(id);
+    if (!result) {
+      result = this.readBaseUrl(id);
+      this.baseUrls.set(id, result);
+    }
+    return result;
+  }
+
+  private readBaseUrl(id: ProviderId): { ok: true; url: string } | { ok: false; reason: string } {
+    const inspected = this.config.inspect<unknown>(`providers.${id}.baseUrl`);
+    const raw = inspected?.globalValue;
+    const value = typeof raw === 'string' && raw.trim() ? raw : DEFAULT_BASE_URLS[id];
+    return validateBaseUrl(value);
+  }
+
+  scheduler(): SchedulerOptions {
+    const mode = this.config.get<string>('polling.whenUnfocused');
+    const minIntervalMs: Partial<Record<ProviderId, number>> = {};
+    for (const id of PROVIDER_IDS) {
+      const seconds = this.number(`polling.minIntervalSeconds.${id}`, 0, 0);
+      if (seconds > 0) minIntervalMs[id] = seconds * 1000;
+    }
+    return {
+      whenUnfocused: FOCUS_MODES.includes(mode as FocusMode) ? (mode as FocusMode) : 'slow',
+      unfocusedFactor: this.number('polling.unfocusedFactor', 3, 1),
+      maxConcurrentPerProvider: Math.floor(this.number('polling.maxConcurrentPerProvider', 4, 1)),
+      stuckAfterMs: this.number('stuckThresholdMinutes', 15, 1) * 60_000,
+      minIntervalMs,
+    };
+  }
+
+  staleAfterFailures(): number {
+    return Math.floor(this.number('staleAfterFailures', 3, 1));
+  }
+
+  timeoutMs(): number {
+    return this.number('requestTimeoutSeconds', 15, 1) * 1000;
+  }
+
+  notifications(): NotificationSettings {
+    return {
+      onSuccess: this.boolean('notifications.onSuccess', true),
+      onFailure: this.boolean('notifications.onFailure', true),
+      onCancel: this.boolean('notifications.onCancel', false),
+      onStuck: this.boolean('notifications.onStuck', true),
+      quietWhenViewFocused: this.boolean('notifications.quietWhenViewFocused', true),
+    };
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.listeners.clear();
+  }
+}

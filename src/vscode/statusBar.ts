@@ -1,0 +1,207 @@
+// One status bar item for every run: the active run that matters most with its stage and progress, a
+// count when several run, an ETA where progress allows, and an error look while a failure is unseen.
+import * as vscode from 'vscode';
+import type { RunwatchService } from '../core/contracts';
+import { estimateRemaining, formatDuration } from '../core/eta';
+import type { Run } from '../core/run';
+import type { StoreChange, TrackedRun } from '../core/store';
+import { freshnessText, md, progressText, startedAtMs, statusBarProgressText } from './tree/format';
+
+export interface StatusBarState {
+  visible: boolean;
+  text: string;
+  /** Markdown source of the tooltip. */
+  tooltip: string;
+  /** Theme color id of the background (`statusBarItem.errorBackground`) or undefined. */
+  backgroundColor: string | undefined;
+  command: string;
+}
+
+/** How long durations of finished runs are reused for ETAs before being recomputed. */
+const HISTORY_TTL_MS = 60_000;
+/** Redraw cadence while something is active (elapsed time, ETA, freshness). */
+const TICK_MS = 5_000;
+
+/** Running before queued (and unknown), then most recently started first. */
+export function rankActive(runs: TrackedRun[]): TrackedRun[] {
+  const weight = (t: TrackedRun) => (t.run.status === 'running' ? 0 : 1);
+  return [...runs].sort((a, b) => weight(a) - weight(b) || startedAtMs(b) - startedAtMs(a));
+}
+
+export class RunStatusBar implements vscode.Disposable {
+  static readonly COMMAND = 'runwatch.showActiveRuns';
+  private readonly item: vscode.StatusBarItem;
+  /** Runs seen turning `failed` in this session and not opened since. */
+  private readonly failedUnseen = new Set<string>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private pending: ReturnType<typeof setTimeout> | undefined;
+  private history: { at: number; byKind: Map<string, number[]> } | undefined;
+  private current: StatusBarState = { visible: false, text: '', tooltip: '', backgroundColor: undefined, command: RunStatusBar.COMMAND };
+
+  constructor(
+    private readonly service: RunwatchService,
+    private readonly accountLabel: (run: Run) => string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.item = vscode.window.createStatusBarItem('runwatch.status', vscode.StatusBarAlignment.Left, 100);
+    this.item.name = 'Runwatch';
+    this.item.command = RunStatusBar.COMMAND;
+    this.disposables.push(this.item, service.store.onDidChange(change => this.onStoreChange(change)));
+    this.update();
+  }
+
+  /** What the item shows now (for tests and the quick pick). */
+  get state(): StatusBarState {
+    return this.current;
+  }
+
+  /** Failures the user has not opened yet, newest first. */
+  unseenFailures(): TrackedRun[] {
+    return [...this.failedUnseen]
+      .map(k => this.service.store.get(k))
+      .filter((t): t is TrackedRun => !!t && t.run.status === 'failed' && !t.acknowledged)
+      .reverse();
+  }
+
+  /** Marks a failure as something the user should see (e.g. one reported at start-up). */
+  noteFailure(key: string): void {
+    this.failedUnseen.add(key);
+    this.schedule();
+  }
+
+  private onStoreChange(change: StoreChange): void {
+    for (const t of change.transitions) {
+      if (t.to === 'failed') this.failedUnseen.add(t.key);
+    }
+    this.schedule();
+  }
+
+  /** Coalesces bursts of store events (a list refresh) into one redraw. */
+  private schedule(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.update();
+    }, 50);
+  }
+
+  update(): void {
+    const state = this.compute();
+    this.current = state;
+    this.item.text = state.text;
+    this.item.tooltip = state.tooltip ? new vscode.MarkdownString(state.tooltip, true) : undefined;
+    this.item.backgroundColor = state.backgroundColor ? new vscode.ThemeColor(state.backgroundColor) : undefined;
+    if (state.visible) this.item.show();
+    else this.item.hide();
+    const wantTimer = state.visible;
+    if (wantTimer && !this.timer) this.timer = setInterval(() => this.update(), TICK_MS);
+    if (!wantTimer && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private compute(): StatusBarState {
+    const now = this.now();
+    for (const key of [...this.failedUnseen]) {
+      const t = this.service.store.get(key);
+      if (!t || t.acknowledged || t.run.status !== 'failed') this.failedUnseen.delete(key);
+    }
+    const active = rankActive(this.service.store.active());
+    const failed = this.unseenFailures();
+    const base = { command: RunStatusBar.COMMAND };
+    if (!active.length && !failed.length) return { ...base, visible: false, text: '', tooltip: '', backgroundColor: undefined };
+
+    const parts: string[] = [];
+    if (failed.length) {
+      const f = failed[0];
+      parts.push(active.length ? `$(error) ${failed.length} failed` : `$(error) ${this.accountLabel(f.run)} · ${f.run.kind} failed${failed.length > 1 ? ` (+${failed.length - 1})` : ''}`);
+    }
+    if (active.length) parts.push(this.activeText(active[0], active.length - 1, now));
+
+    const tooltip: string[] = [];
+    if (active.length) {
+      tooltip.push(this.describe(active[0], now, true));
+      if (active.length > 1) {
+        tooltip.push('', `**${active.length - 1} more active**`, '');
+        for (const t of active.slice(1, 11)) tooltip.push(`- ${this.oneLine(t, now)}`);
+        if (active.length > 11) tooltip.push(`- … and ${active.length - 11} more`);
+      }
+    }
+    if (failed.length) {
+      tooltip.push('', `**Failed, not yet opened**`, '');
+      for (const t of failed.slice(0, 10)) tooltip.push(`- $(error) ${md(this.accountLabel(t.run))} · ${md(t.run.kind)}: ${md(t.run.error?.message ?? 'failed')}`);
+    }
+    tooltip.push('', '_Click to pick a run._');
+    return {
+      ...base,
+      visible: true,
+      text: parts.join(' · '),
+      tooltip: tooltip.join('\n'),
+      backgroundColor: failed.length ? 'statusBarItem.errorBackground' : undefined,
+    };
+  }
+
+  private icon(t: TrackedRun): string {
+    if (t.stuck || t.stale) return '$(warning)';
+    return t.run.status === 'running' ? '$(sync~spin)' : '$(clock)';
+  }
+
+  /** `$(sync~spin) acme.com · evidence_collection 4/6 · ~6m left (+2)`. */
+  private activeText(t: TrackedRun, others: number, now: number): string {
+    const progress = statusBarProgressText(t.run.progress) ?? (t.run.status === 'queued' ? `${t.run.kind} queued` : t.run.kind);
+    const eta = this.eta(t, now);
+    return `${this.icon(t)} ${this.accountLabel(t.run)} · ${progress}${eta ? ` · ~${formatDuration(eta)} left` : ''}${others > 0 ? ` (+${others})` : ''}`;
+  }
+
+  eta(t: TrackedRun, now: number): number | undefined {
+    if (t.run.status !== 'running') return undefined;
+    return estimateRemaining({ progress: t.run.progress, startedAtMs: startedAtMs(t), now, pastDurationsMs: this.pastDurations(t.run, now) })?.remainingMs;
+  }
+
+  /** How long earlier successful runs of this kind took, recomputed at most once a minute. */
+  private pastDurations(run: Run, now: number): number[] {
+    if (!this.history || now - this.history.at > HISTORY_TTL_MS) {
+      const byKind = new Map<string, number[]>();
+      for (const t of this.service.store.all()) {
+        if (t.run.status !== 'succeeded') continue;
+        const start = Date.parse(t.run.startedAt ?? '');
+        const end = Date.parse(t.run.finishedAt ?? '');
+        if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) continue;
+        const k = `${t.run.provider}:${t.run.kind}`;
+        const list = byKind.get(k) ?? [];
+        list.push(end - start);
+        byKind.set(k, list);
+      }
+      this.history = { at: now, byKind };
+    }
+    return this.history.byKind.get(`${run.provider}:${run.kind}`) ?? [];
+  }
+
+  private oneLine(t: TrackedRun, now: number): string {
+    const progress = progressText(t.run.progress);
+    return `${this.icon(t)} ${md(this.accountLabel(t.run))} · ${md(t.run.kind)}${progress ? ` · ${md(progress)}` : ''} · ${t.run.status} for ${formatDuration(now - startedAtMs(t))}`;
+  }
+
+  private describe(t: TrackedRun, now: number, full: boolean): string {
+    const run = t.run;
+    const lines = [`${this.icon(t)} **${md(this.accountLabel(run))} · ${md(run.kind)}** (${md(this.service.displayName(run.provider))})`, ''];
+    const progress = progressText(run.progress);
+    lines.push(`- **Status:** ${run.status} for ${formatDuration(now - startedAtMs(t))}`);
+    if (progress) lines.push(`- **Progress:** ${md(progress)}`);
+    if (full && run.progress?.detail) lines.push(`- **Detail:** ${md(run.progress.detail)}`);
+    const eta = this.eta(t, now);
+    if (eta !== undefined) lines.push(`- **About ${formatDuration(eta)} left** (estimated)`);
+    if (t.stuck) lines.push('- **Stuck:** the stage has not moved past the stuck threshold');
+    lines.push(`- **Freshness:** ${md(freshnessText(t, now))}`);
+    return lines.join('\n');
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.pending) clearTimeout(this.pending);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+

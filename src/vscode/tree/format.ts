@@ -1,0 +1,224 @@
+// How a run reads in a narrow UI: row descriptions, status bar progress, icons, tooltips. Pure and free of
+// `vscode` imports, so plain-Node tests and the benchmark can load it.
+import { redact } from '../../core/errors';
+import { formatDuration } from '../../core/eta';
+import { isTerminal, type Run, type RunCost, type RunProgress } from '../../core/run';
+import type { TrackedRun } from '../../core/store';
+
+export interface IconSpec {
+  /** Codicon id, e.g. `loading~spin`. */
+  id: string;
+  /** Theme color id, when the icon should be tinted. */
+  color?: string;
+}
+
+export function runIcon(t: Pick<TrackedRun, 'run' | 'stale' | 'stuck' | 'gone'>): IconSpec {
+  if (t.gone || ((t.stuck || t.stale) && !isTerminal(t.run.status))) return { id: 'warning', color: 'list.warningForeground' };
+  switch (t.run.status) {
+    case 'running':
+      return { id: 'loading~spin' };
+    case 'queued':
+      return { id: 'clock' };
+    case 'succeeded':
+      return { id: 'pass', color: 'testing.iconPassed' };
+    case 'failed':
+      return { id: 'error', color: 'testing.iconFailed' };
+    case 'cancelled':
+      return { id: 'circle-slash' };
+    default:
+      return { id: 'question' };
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function documentsText(docs: NonNullable<RunProgress['documents']>): string {
+  const base = `${docs.completed}/${docs.total} docs`;
+  return docs.errors ? `${base} · ${plural(docs.errors, 'error')}` : base;
+}
+
+/**
+ * Stage and progress for a tree row: `evidence_collection · 4/6`, `step 2/5 · Generate content · 40%`,
+ * `15/24 docs · 1 error`. Undefined when the provider reports nothing.
+ */
+export function progressText(progress: RunProgress | undefined): string | undefined {
+  if (!progress) return undefined;
+  if (progress.documents && progress.documents.total > 0) return documentsText(progress.documents);
+  const hasIndex = typeof progress.index === 'number' && typeof progress.total === 'number' && progress.total > 0;
+  const percent = typeof progress.percent === 'number' && Number.isFinite(progress.percent) ? `${Math.round(progress.percent)}%` : undefined;
+  const current = progress.current || undefined;
+  if (hasIndex && percent) return [`step ${progress.index}/${progress.total}`, current, percent].filter(Boolean).join(' · ');
+  if (hasIndex) return [current, `${progress.index}/${progress.total}`].filter(Boolean).join(' · ');
+  if (percent) return [current, percent].filter(Boolean).join(' · ');
+  return current;
+}
+
+/** The same, tighter, for the status bar: `evidence_collection 4/6`, `step 2/5 40%`, `15/24 docs`. */
+export function statusBarProgressText(progress: RunProgress | undefined): string | undefined {
+  if (!progress) return undefined;
+  if (progress.documents && progress.documents.total > 0) return `${progress.documents.completed}/${progress.documents.total} docs`;
+  const hasIndex = typeof progress.index === 'number' && typeof progress.total === 'number' && progress.total > 0;
+  const percent = typeof progress.percent === 'number' && Number.isFinite(progress.percent) ? `${Math.round(progress.percent)}%` : undefined;
+  const current = progress.current || undefined;
+  if (hasIndex && percent) return `step ${progress.index}/${progress.total} ${percent}`;
+  if (hasIndex) return [current, `${progress.index}/${progress.total}`].filter(Boolean).join(' ');
+  if (percent) return [current, percent].filter(Boolean).join(' ');
+  return current;
+}
+
+export function costText(cost: RunCost | undefined): string | undefined {
+  if (!cost || typeof cost.amount !== 'number' || !Number.isFinite(cost.amount)) return undefined;
+  const currency = cost.currency?.toUpperCase();
+  if (currency === 'USD') return `$${cost.amount.toFixed(2)}`;
+  if (currency === 'EUR') return `€${cost.amount.toFixed(2)}`;
+  if (currency) return `${cost.amount.toFixed(2)} ${currency}`;
+  return plural(Number(cost.amount.toFixed(4)), 'credit');
+}
+
+/** When the run started, in ms; falls back to when Runwatch first saw it. */
+export function startedAtMs(t: Pick<TrackedRun, 'run' | 'firstSeenAt'>): number {
+  const parsed = Date.parse(t.run.startedAt ?? '');
+  return Number.isFinite(parsed) ? parsed : t.firstSeenAt;
+}
+
+export function finishedAtMs(run: Run): number | undefined {
+  const parsed = Date.parse(run.finishedAt ?? '');
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+/** `evidence_collection · 4/6 · 3m`, `failed at evidence_collection · 2h ago`, `… · stale`. */
+export function runDescription(t: TrackedRun, now: number): string {
+  const run = t.run;
+  const parts: string[] = [];
+  if (run.status === 'unknown') parts.push(`status "${run.rawStatus}"`);
+  if (isTerminal(run.status)) {
+    if (run.status === 'failed' && run.error?.step) parts.push(`failed at ${run.error.step}`);
+    else if (run.progress?.documents && run.progress.documents.total > 0) parts.push(documentsText(run.progress.documents));
+    const cost = costText(run.cost);
+    if (cost) parts.push(cost);
+    const finished = finishedAtMs(run) ?? t.lastChangedAt;
+    parts.push(`${formatDuration(now - finished)} ago`);
+  } else {
+    const progress = progressText(run.progress);
+    if (progress) parts.push(progress);
+    else if (run.status === 'queued') parts.push('queued');
+    parts.push(formatDuration(now - startedAtMs(t)));
+  }
+  if (t.gone) parts.push('gone');
+  else if (t.stuck && !isTerminal(run.status)) parts.push('stuck');
+  if (t.stale && !t.gone) parts.push('stale');
+  return parts.join(' · ');
+}
+
+/** `12 s ago`, `3 min ago`, `2 h ago`. */
+export function agoText(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s ago`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.round(h / 24)} days ago`;
+}
+
+/** "updated 12 s ago", or why not. */
+export function freshnessText(t: Pick<TrackedRun, 'lastConfirmedAt' | 'stale' | 'failures' | 'lastError' | 'gone'>, now: number): string {
+  const base = t.lastConfirmedAt === undefined ? 'not confirmed by the provider yet' : `updated ${agoText(now - t.lastConfirmedAt)}`;
+  if (t.gone) return `${base}; the provider no longer knows this run`;
+  if (t.stale) return `${base}; stale after ${t.failures} failed refresh${t.failures === 1 ? '' : 'es'}`;
+  return base;
+}
+
+/** Escapes text for Markdown so provider strings cannot inject links or formatting. */
+export function md(text: string): string {
+  return redact(text).replace(/([\\`*_{}[\]()#+\-.!|<>~])/g, '\\$1');
+}
+
+function code(text: string): string {
+  const clean = redact(text).replace(/`/g, "'");
+  return `\`${clean}\``;
+}
+
+function isoLocal(iso: string | undefined): string | undefined {
+  if (!iso) return undefined;
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? new Date(t).toLocaleString() : iso;
+}
+
+/** A provider value for one line of the tooltip: JSON for structures, cut short. */
+export function fieldValue(value: unknown, max = 160): string {
+  let text: string;
+  if (value === null) text = 'null';
+  else if (typeof value === 'string') text = value;
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  text = redact(text);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Flattens one level of nesting (`meta.current_stage`) so the tooltip lists what the provider sent. */
+export function flattenFields(raw: Record<string, unknown> | undefined, limit = 40): [string, unknown][] {
+  if (!raw) return [];
+  const out: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length <= 12) {
+      for (const [sub, subValue] of Object.entries(value as Record<string, unknown>)) out.push([`${key}.${sub}`, subValue]);
+    } else {
+      out.push([key, value]);
+    }
+    if (out.length >= limit) break;
+  }
+  return out.slice(0, limit);
+}
+
+export interface TooltipContext {
+  providerName: string;
+  accountLabel: string;
+  now: number;
+}
+
+/** Markdown for a run's tooltip: every normalized field, freshness, then what the provider sent. */
+export function runTooltipMarkdown(t: TrackedRun, ctx: TooltipContext): string {
+  const run = t.run;
+  const lines: string[] = [];
+  lines.push(`**${md(run.kind || 'run')}** on ${md(ctx.accountLabel)} · ${md(ctx.providerName)}`, '');
+  const add = (label: string, value: string | undefined) => {
+    if (value) lines.push(`- **${label}:** ${value}`);
+  };
+  add('Status', `${md(run.status)}${run.rawStatus && run.rawStatus !== run.status ? ` (provider says ${code(run.rawStatus)})` : ''}`);
+  add('Run id', code(run.id));
+  add('Account id', code(run.accountId));
+  add('Started', isoLocal(run.startedAt));
+  add('Finished', isoLocal(run.finishedAt));
+  const start = startedAtMs(t);
+  const end = finishedAtMs(run) ?? (isTerminal(run.status) ? undefined : ctx.now);
+  if (end !== undefined) add(isTerminal(run.status) ? 'Took' : 'Running for', formatDuration(end - start));
+  if (typeof run.durationSeconds === 'number') add('Duration (provider)', formatDuration(run.durationSeconds * 1000));
+  add('Progress', progressText(run.progress) ? md(progressText(run.progress)!) : undefined);
+  add('Stage detail', run.progress?.detail ? md(run.progress.detail) : undefined);
+  add('Stage started', isoLocal(run.progress?.stageStartedAt));
+  add('Cost', costText(run.cost));
+  if (run.cost?.lines) add('Cost lines', Object.entries(run.cost.lines).map(([k, v]) => `${md(k)} ${v}`).join(', '));
+  if (run.error) {
+    add('Error', md(run.error.message));
+    add('Failed in', run.error.step ? md(run.error.step) : undefined);
+    if (run.error.items?.length) add('Document errors', String(run.error.items.length));
+  }
+  if (run.links?.length) add('Links', run.links.map(l => md(l.label)).join(', '));
+  if (t.stuck && !isTerminal(run.status)) add('Stuck', 'the stage has not moved past the stuck threshold');
+  add('Freshness', md(freshnessText(t, ctx.now)));
+  if ((t.stale || t.gone) && t.lastError) add('Last refresh error', md(t.lastError));
+  const fields = flattenFields(run.raw);
+  if (fields.length) {
+    lines.push('', '---', '', '**From the provider**', '');
+    for (const [key, value] of fields) lines.push(`- ${code(key)}: ${md(fieldValue(value))}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,153 @@
+// A run row: status icon, kind, stage/progress and age; children are its stages, errors and results.
+// The node object is cached by key and reads the store on every render, so firing it redraws it.
+import * as vscode from 'vscode';
+import { isActive, isTerminal, type ProviderId } from '../../core/run';
+import type { TrackedRun } from '../../core/store';
+import { ActionNode } from './actionNode';
+import { runContext } from './contextValue';
+import { freshnessText, runDescription, runIcon, runTooltipMarkdown } from './format';
+import { LinkNode } from './linkNode';
+import { MessageNode } from './messageNode';
+import { runNodeId, RunwatchNode, type TreeContext } from './node';
+import { RunErrorNode } from './runErrorNode';
+import { StageNode } from './stageNode';
+
+/** Per-document error rows shown before "… and N more". */
+export const MAX_ERROR_ROWS = 50;
+
+export class RunNode extends RunwatchNode {
+  readonly id: string;
+
+  constructor(
+    private readonly ctx: TreeContext,
+    readonly key: string,
+    readonly provider: ProviderId,
+    readonly parent: RunwatchNode | undefined,
+  ) {
+    super();
+    this.id = runNodeId(key);
+  }
+
+  get tracked(): TrackedRun | undefined {
+    return this.ctx.service.store.get(this.key);
+  }
+
+  contextValue(t: TrackedRun): string {
+    const adapter = this.ctx.service.provider(this.provider);
+    const caps = adapter.capabilities;
+    const run = t.run;
+    const completedDocs = run.progress?.documents ? run.progress.documents.completed > 0 : true;
+    let dashboard = false;
+    try {
+      dashboard = !!adapter.dashboardUrl?.(run);
+    } catch {
+      dashboard = false;
+    }
+    return runContext(run.status, {
+      cancellable: caps.cancel && isActive(run.status) && !t.gone,
+      rerunnable: !t.gone,
+      stuck: t.stuck && !isTerminal(run.status),
+      stale: t.stale,
+      gone: t.gone,
+      hasError: !!run.error || t.stale || t.gone,
+      hasResult: caps.result && (run.result !== undefined || (isTerminal(run.status) && !!run.links?.length)),
+      dataProduct: !!caps.dataProduct && isTerminal(run.status) && completedDocs,
+      dashboard,
+      tracked: t.pinned,
+    });
+  }
+
+  private hasChildren(t: TrackedRun): boolean {
+    const run = t.run;
+    return !!(run.progress?.stages?.length || run.error || run.links?.length || run.result !== undefined || t.stale || t.gone || t.stuck || run.progress?.detail);
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const t = this.tracked;
+    if (!t) {
+      // Removed between the event and the render: show a placeholder rather than throw.
+      const gone = new vscode.TreeItem('(no longer tracked)', vscode.TreeItemCollapsibleState.None);
+      gone.id = this.id;
+      return gone;
+    }
+    const item = new vscode.TreeItem(t.run.kind || 'run', this.hasChildren(t) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = runDescription(t, this.ctx.now());
+    const icon = runIcon(t);
+    item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+    item.contextValue = this.contextValue(t);
+    item.accessibilityInformation = { label: `${t.run.kind} ${t.run.status}, ${item.description}` };
+    return item;
+  }
+
+  override resolveTooltip(): vscode.MarkdownString | undefined {
+    const t = this.tracked;
+    if (!t) return undefined;
+    const markdown = runTooltipMarkdown(t, {
+      providerName: this.ctx.service.displayName(this.provider),
+      accountLabel: this.ctx.accountLabel(this.provider, t.run.accountId),
+      now: this.ctx.now(),
+    });
+    const tooltip = new vscode.MarkdownString(markdown);
+    tooltip.supportThemeIcons = false;
+    tooltip.isTrusted = false;
+    return tooltip;
+  }
+
+  override getChildren(): RunwatchNode[] {
+    const t = this.tracked;
+    if (!t) return [];
+    const run = t.run;
+    const active = isActive(run.status);
+    const out: RunwatchNode[] = [];
+    if (t.gone) {
+      out.push(new MessageNode(`${this.id}:gone`, this, 'The provider no longer knows this run', 'warning', { tooltip: t.lastError, command: showErrorCommand(this.key) }));
+    } else if (t.stale) {
+      out.push(new MessageNode(`${this.id}:stale`, this, 'Stale: could not refresh', 'warning', { description: freshnessText(t, this.ctx.now()), tooltip: t.lastError, command: showErrorCommand(this.key) }));
+    }
+    if (t.stuck && active) {
+      out.push(
+        new MessageNode(`${this.id}:stuck`, this, 'Stuck: the stage has not moved', 'warning', {
+          description: 'Cancel and re-run…',
+          command: { title: 'Cancel and Re-run', command: 'runwatch.cancelAndRerun', arguments: [this.key] },
+        }),
+      );
+    }
+    const stages = run.progress?.stages ?? [];
+    stages.forEach((stage, i) => out.push(new StageNode(`${this.id}:stage:${i}:${stage.id}`, this, stage, active)));
+    if (!stages.length && run.progress?.detail) {
+      out.push(new MessageNode(`${this.id}:detail`, this, run.progress.detail, 'info', { icon: 'note' }));
+    }
+    if (run.error) {
+      out.push(
+        new RunErrorNode(`${this.id}:error`, this, this.key, run.error.message, {
+          description: run.error.step ? `in ${run.error.step}` : undefined,
+          tooltip: run.error.hint ? `${run.error.message}\n\n${run.error.hint}` : run.error.message,
+          isItem: false,
+        }),
+      );
+      const items = run.error.items ?? [];
+      items.slice(0, MAX_ERROR_ROWS).forEach((e, i) =>
+        out.push(
+          new RunErrorNode(`${this.id}:docError:${i}:${e.id}`, this, this.key, e.label || e.id, {
+            description: [e.phase, e.message].filter(Boolean).join(' · '),
+            tooltip: `${e.label || e.id}${e.phase ? ` (${e.phase})` : ''}: ${e.message}`,
+            isItem: true,
+          }),
+        ),
+      );
+      if (items.length > MAX_ERROR_ROWS) {
+        out.push(new MessageNode(`${this.id}:moreErrors`, this, `… and ${items.length - MAX_ERROR_ROWS} more`, 'info', { description: 'Show Error lists them all', command: showErrorCommand(this.key) }));
+      }
+    }
+    (run.links ?? []).forEach((link, i) => out.push(new LinkNode(`${this.id}:link:${i}`, this, link)));
+    if (run.result !== undefined) {
+      out.push(new ActionNode(`${this.id}:result`, this, { label: 'Show result', command: 'runwatch.showResult', args: [this.key], icon: 'json' }));
+    }
+    return out;
+  }
+}
+
+function showErrorCommand(key: string): vscode.Command {
+  return { title: 'Show Error', command: 'runwatch.showError', arguments: [key] };
+}

@@ -1,0 +1,251 @@
+// The Runs tree: provider → account → run → stages/errors/links. Provider, account and run nodes are
+// cached by id so the very object VS Code rendered is the one fired when it changes: a store change
+// redraws just the run rows (and account rows whose run list changed), never the whole tree.
+import * as vscode from 'vscode';
+import type { RunwatchService } from '../../core/contracts';
+import { isActive, PROVIDER_IDS, type ProviderId } from '../../core/run';
+import type { StoreChange } from '../../core/store';
+import type { Account } from '../../providers/provider';
+import { AccountNode } from './accountNode';
+import { accountNodeId, runNodeId, type RunwatchNode, type TreeContext } from './node';
+import { ProviderNode } from './providerNode';
+import { RunNode } from './runNode';
+
+/** How often visible active rows are redrawn so that their age stays true. */
+const AGE_TICK_MS = 30_000;
+
+export interface TreeStats {
+  /** Nodes passed to onDidChangeTreeData since activation. */
+  firedNodes: number;
+  /** Times the whole tree was refreshed. */
+  fullRefreshes: number;
+  /** Nodes fired by the last store change. */
+  lastFired: number;
+}
+
+export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, TreeContext, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<RunwatchNode | RunwatchNode[] | undefined>();
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private readonly providers = new Map<ProviderId, ProviderNode>();
+  private readonly accounts = new Map<string, AccountNode>();
+  private readonly runs = new Map<string, RunNode>();
+  private readonly requestedRuns = new Set<string>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private view: vscode.TreeView<RunwatchNode> | undefined;
+  private ageTimer: ReturnType<typeof setInterval> | undefined;
+  /** Whether the root showed providers when last asked (false: the welcome view). */
+  private hadAnyKey = false;
+  readonly stats: TreeStats = { firedNodes: 0, fullRefreshes: 0, lastFired: 0 };
+
+  readonly now: () => number;
+  private readonly baseUrlOf: (id: ProviderId) => string | undefined;
+  private readonly labelOf: ((provider: ProviderId, accountId: string) => string | undefined) | undefined;
+
+  constructor(
+    readonly service: RunwatchService,
+    options: {
+      /** The provider's base URL when valid (shown on the provider row when not the default). */
+      baseUrlOf?: (id: ProviderId) => string | undefined;
+      /** Remembered account labels, for runs whose account list is not loaded yet. */
+      accountLabel?: (provider: ProviderId, accountId: string) => string | undefined;
+      now?: () => number;
+    } = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.baseUrlOf = options.baseUrlOf ?? (() => undefined);
+    this.labelOf = options.accountLabel;
+    this.disposables.push(
+      this.changeEmitter,
+      service.store.onDidChange(change => this.onStoreChange(change)),
+      service.onDidChangeProvider(id => this.fire([this.providerNode(id)])),
+    );
+  }
+
+  /** Binds the TreeView, to reveal nodes and to redraw ages only while visible. */
+  attach(view: vscode.TreeView<RunwatchNode>): void {
+    this.view = view;
+    const sync = () => {
+      if (this.ageTimer) clearInterval(this.ageTimer);
+      this.ageTimer = view.visible ? setInterval(() => this.redrawActiveRows(), AGE_TICK_MS) : undefined;
+    };
+    sync();
+    this.disposables.push(view.onDidChangeVisibility(sync));
+  }
+
+  // ── TreeContext ────────────────────────────────────────────────────────
+
+  providerNode(id: ProviderId): ProviderNode {
+    let node = this.providers.get(id);
+    if (!node) {
+      node = new ProviderNode(this, id, this.baseUrlOf);
+      this.providers.set(id, node);
+    }
+    return node;
+  }
+
+  accountNode(provider: ProviderId, account: Account): AccountNode {
+    const id = accountNodeId(provider, account.id);
+    let node = this.accounts.get(id);
+    if (!node) {
+      node = new AccountNode(this, provider, account, this.providerNode(provider));
+      this.accounts.set(id, node);
+    } else {
+      node.account = account;
+    }
+    return node;
+  }
+
+  runNode(key: string): RunNode | undefined {
+    const id = runNodeId(key);
+    let node = this.runs.get(id);
+    if (node) return node;
+    const t = this.service.store.get(key);
+    if (!t) return undefined;
+    const parent = this.accountNode(t.run.provider, this.accountFor(t.run.provider, t.run.accountId));
+    node = new RunNode(this, key, t.run.provider, parent);
+    this.runs.set(id, node);
+    return node;
+  }
+
+  runsRequested(provider: ProviderId, accountId: string): boolean {
+    return this.requestedRuns.has(accountNodeId(provider, accountId));
+  }
+
+  markRunsRequested(provider: ProviderId, accountId: string): void {
+    this.requestedRuns.add(accountNodeId(provider, accountId));
+  }
+
+  accountLabel(provider: ProviderId, accountId: string): string {
+    return (
+      this.accounts.get(accountNodeId(provider, accountId))?.account.label ||
+      this.service.accounts(provider)?.find(a => a.id === accountId)?.label ||
+      this.labelOf?.(provider, accountId) ||
+      accountId
+    );
+  }
+
+  private accountFor(provider: ProviderId, accountId: string): Account {
+    return this.service.accounts(provider)?.find(a => a.id === accountId) ?? this.accounts.get(accountNodeId(provider, accountId))?.account ?? { provider, id: accountId, label: accountId };
+  }
+
+  // ── TreeDataProvider ───────────────────────────────────────────────────
+
+  getTreeItem(node: RunwatchNode): vscode.TreeItem {
+    return node.getTreeItem();
+  }
+
+  getChildren(node?: RunwatchNode): RunwatchNode[] | Promise<RunwatchNode[]> {
+    if (node) return node.getChildren();
+    // Empty until a key exists, so that the welcome view (viewsWelcome) shows.
+    this.hadAnyKey = PROVIDER_IDS.some(id => this.service.hasKey(id));
+    if (!this.hadAnyKey) return [];
+    return this.service.providerIds().map(id => this.providerNode(id));
+  }
+
+  getParent(node: RunwatchNode): RunwatchNode | undefined {
+    return node.parent;
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, node: RunwatchNode): vscode.TreeItem {
+    item.tooltip ??= node.resolveTooltip();
+    return item;
+  }
+
+  // ── changes ────────────────────────────────────────────────────────────
+
+  /** Everything, for the Refresh button and key changes that add or remove the whole tree. */
+  refreshAll(): void {
+    this.requestedRuns.clear();
+    this.stats.fullRefreshes++;
+    this.changeEmitter.fire(undefined);
+  }
+
+  /**
+   * A provider's key was set or cleared: its run lists load again with the new key. The whole tree redraws
+   * only when the root changes (the first key arrives, or the last one goes and the welcome view returns).
+   */
+  resetProvider(id: ProviderId): void {
+    for (const requested of [...this.requestedRuns]) if (requested.startsWith(`account:${id}:`)) this.requestedRuns.delete(requested);
+    const anyKey = PROVIDER_IDS.some(p => this.service.hasKey(p));
+    if (anyKey !== this.hadAnyKey) {
+      this.hadAnyKey = anyKey;
+      this.stats.fullRefreshes++;
+      this.changeEmitter.fire(undefined);
+    } else {
+      this.fire([this.providerNode(id)]);
+    }
+  }
+
+  /** Reloads an account's runs next time it renders, and redraws it now. */
+  invalidateAccount(node: AccountNode): void {
+    this.requestedRuns.delete(node.id);
+    this.fire([node]);
+  }
+
+  fire(nodes: RunwatchNode[]): void {
+    if (!nodes.length) return;
+    this.stats.firedNodes += nodes.length;
+    this.stats.lastFired = nodes.length;
+    this.changeEmitter.fire(nodes.length === 1 ? nodes[0] : nodes);
+  }
+
+  private onStoreChange(change: StoreChange): void {
+    const accountsToFire = new Map<string, AccountNode>();
+    for (const a of change.accounts) {
+      const node = this.accounts.get(accountNodeId(a.provider, a.accountId));
+      if (node) accountsToFire.set(node.id, node);
+    }
+    const runsToFire: RunwatchNode[] = [];
+    for (const key of change.keys) {
+      const id = runNodeId(key);
+      const node = this.runs.get(id);
+      if (!node) continue;
+      if (!this.service.store.get(key)) {
+        this.runs.delete(id);
+        continue;
+      }
+      // A redrawn account redraws its runs too; firing them as well would be wasted work.
+      if (node.parent && accountsToFire.has(node.parent.id)) continue;
+      runsToFire.push(node);
+    }
+    this.fire([...accountsToFire.values(), ...runsToFire]);
+  }
+
+  /** Active rows show their age; redraw those VS Code has rendered, while the view is visible. */
+  private redrawActiveRows(): void {
+    const nodes = [...this.runs.values()].filter(n => {
+      const t = n.tracked;
+      return t && isActive(t.run.status) && !t.gone;
+    });
+    this.fire(nodes);
+  }
+
+  // ── reveal ─────────────────────────────────────────────────────────────
+
+  /** Selects a run in the tree, expanding its provider and account. */
+  async reveal(key: string, options: { focus?: boolean; expand?: boolean } = {}): Promise<boolean> {
+    const node = this.runNode(key);
+    if (!node || !this.view) return false;
+    try {
+      await this.view.reveal(node, { select: true, focus: options.focus ?? false, expand: options.expand ?? false });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async revealAccount(provider: ProviderId, account: Account): Promise<boolean> {
+    if (!this.view) return false;
+    try {
+      await this.view.reveal(this.accountNode(provider, account), { select: true, focus: false, expand: true });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  dispose(): void {
+    if (this.ageTimer) clearInterval(this.ageTimer);
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,239 @@
+// package.json is part of the product: a menu whose `when` never matches hides an action, a command that is
+// contributed but not registered fails when clicked, a bad setting default breaks the Settings UI. This
+// checks the manifest against the source and against the context values the tree nodes really emit.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { validateBaseUrl } from '../../src/core/http';
+import { PROVIDER_IDS } from '../../src/core/run';
+import { DEFAULT_BASE_URLS } from '../../src/providers/provider';
+import { allContextValues, allFlags } from '../../src/vscode/tree/contextValue';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+interface Command {
+  command: string;
+  title: string;
+  category?: string;
+  icon?: string;
+}
+
+interface MenuEntry {
+  command: string;
+  when?: string;
+  group?: string;
+}
+
+interface Setting {
+  type: string | string[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  enum?: unknown[];
+  scope?: string;
+  description?: string;
+  markdownDescription?: string;
+}
+
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const contributes = pkg.contributes ?? {};
+const commands: Command[] = contributes.commands ?? [];
+const menus: Record<string, MenuEntry[]> = contributes.menus ?? {};
+const settings: Record<string, Setting> = contributes.configuration?.properties ?? {};
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(entry => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+const SOURCE = sourceFiles(path.join(ROOT, 'src')).map(f => fs.readFileSync(f, 'utf8'));
+
+/** Command ids the source registers: `registerCommand(ctx, 'runwatch.x'` or `registerCommand('runwatch.x'`. */
+function registeredCommandIds(): Set<string> {
+  const ids = new Set<string>();
+  const pattern = /registerCommand\(\s*(?:\w+\s*,\s*)?['"`](runwatch\.[\w.]+)['"`]/g;
+  for (const text of SOURCE) for (const m of text.matchAll(pattern)) ids.add(m[1]);
+  return ids;
+}
+
+/** The `viewItem` condition of a `when` clause, as a predicate over context values (VS Code semantics). */
+function viewItemMatcher(when: string): ((value: string) => boolean) | undefined {
+  const regex = /viewItem\s*=~\s*\/(.+?)\/([gimsuy]*)(?:\s|$|\))/.exec(when);
+  if (regex) {
+    const re = new RegExp(regex[1], regex[2]);
+    return value => re.test(value);
+  }
+  const equal = /viewItem\s*==\s*([\w.-]+)/.exec(when);
+  if (equal) return value => value === equal[1];
+  return undefined;
+}
+
+const itemMenus = (menus['view/item/context'] ?? []).map(entry => ({ entry, match: viewItemMatcher(entry.when ?? '') }));
+const CONTEXT_VALUES = allContextValues();
+
+describe('package.json manifest', () => {
+  it('contributes each command once, in the Runwatch category, with a title and a codicon', () => {
+    assert.ok(commands.length > 0, 'no commands contributed');
+    const ids = commands.map(c => c.command);
+    assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'duplicate command ids');
+    const titles = commands.map(c => c.title.toLowerCase());
+    assert.deepEqual(titles.filter((t, i) => titles.indexOf(t) !== i), [], 'two commands share a title (tests and users find commands by title)');
+    for (const c of commands) {
+      assert.match(c.command, /^runwatch\.[a-zA-Z]+$/, `${c.command}: not in the runwatch. namespace`);
+      assert.equal(c.category, 'Runwatch', `${c.command}: category`);
+      assert.ok(c.title?.trim(), `${c.command}: no title`);
+      assert.match(c.icon ?? '', /^\$\([a-z0-9-]+(~spin)?\)$/, `${c.command}: icon is not a codicon`);
+    }
+  });
+
+  it('registers every contributed command in the source, and contributes every command it registers', () => {
+    const registered = registeredCommandIds();
+    const contributed = new Set(commands.map(c => c.command));
+    assert.deepEqual([...contributed].filter(id => !registered.has(id)), [], 'contributed but never registered');
+    assert.deepEqual([...registered].filter(id => !contributed.has(id)), [], 'registered but not contributed (no title, invisible in the palette)');
+  });
+
+  it('offers the commands the product promises', () => {
+    const titles = new Set(commands.map(c => c.title));
+    for (const title of ['Set API Key', 'Clear API Key', 'Start Run', 'Cancel Run', 'Re-run', 'Cancel and Re-run', 'Track Run by ID', 'Show Error', 'Show Result', 'Refresh', 'Copy Run ID', 'Open in Provider Dashboard', 'Create Data Product', 'Show Log']) {
+      assert.ok(titles.has(title), `no command titled "${title}"`);
+    }
+  });
+
+  it('names only contributed commands in menus', () => {
+    const contributed = new Set(commands.map(c => c.command));
+    for (const [menu, entries] of Object.entries(menus)) {
+      for (const entry of entries) assert.ok(contributed.has(entry.command), `${menu} names ${entry.command}, which is not contributed`);
+    }
+  });
+
+  it('scopes every view menu entry to the Runs view', () => {
+    for (const menu of ['view/title', 'view/item/context']) {
+      for (const entry of menus[menu] ?? []) assert.match(entry.when ?? '', /\bview == runwatch\.runs\b/, `${menu} ${entry.command}: when "${entry.when}"`);
+    }
+  });
+
+  it('gives every tree item menu a `viewItem` condition that some node really emits', () => {
+    assert.ok(itemMenus.length > 0, 'no view/item/context menus');
+    for (const { entry, match } of itemMenus) {
+      assert.ok(match, `${entry.command}: when "${entry.when}" has no viewItem condition`);
+      const hits = CONTEXT_VALUES.filter(match);
+      assert.ok(hits.length > 0, `${entry.command}: when "${entry.when}" matches no context value a node emits`);
+    }
+  });
+
+  it('uses every context value flag in some menu, so that the flag decides what is offered', () => {
+    // For each flag, a menu must match some value with the flag and not the same value without it.
+    for (const flag of allFlags()) {
+      const withFlag = CONTEXT_VALUES.filter(v => v.split('.').includes(flag));
+      assert.ok(withFlag.length > 0, `the builder never emits "${flag}"`);
+      const decisive = withFlag.some(value => {
+        const without = value
+          .split('.')
+          .filter(token => token !== flag)
+          .join('.');
+        return itemMenus.some(({ match }) => match && match(value) && !match(without));
+      });
+      assert.ok(decisive, `no menu depends on the "${flag}" flag`);
+    }
+  });
+
+  it('keeps node-only commands out of the palette', () => {
+    const hidden = new Set((menus.commandPalette ?? []).filter(e => e.when === 'false').map(e => e.command));
+    for (const id of ['runwatch.refreshNode', 'runwatch.removeAccount', 'runwatch.loadMore', 'runwatch.openLink']) {
+      assert.ok(hidden.has(id), `${id} needs a tree item but shows in the palette`);
+    }
+    for (const id of ['runwatch.setApiKey', 'runwatch.startRun', 'runwatch.refresh']) assert.ok(!hidden.has(id), `${id} is hidden from the palette`);
+  });
+
+  it('declares the Runwatch container, the Runs view and its welcome content', () => {
+    const container = contributes.viewsContainers?.activitybar?.find((c: { id: string }) => c.id === 'runwatch');
+    assert.equal(container?.title, 'Runwatch');
+    assert.ok(fs.existsSync(path.join(ROOT, container.icon)), `icon ${container.icon} is missing`);
+    const svg = fs.readFileSync(path.join(ROOT, container.icon), 'utf8');
+    assert.match(svg, /viewBox="0 0 24 24"/, 'activity-bar icon is not 24×24');
+    assert.match(svg, /currentColor/, 'activity-bar icon is not monochrome (currentColor)');
+    const view = contributes.views?.runwatch?.find((v: { id: string }) => v.id === 'runwatch.runs');
+    assert.equal(view?.name, 'Runs');
+    assert.ok(pkg.activationEvents.includes('onView:runwatch.runs'), 'no onView activation');
+    assert.ok(pkg.activationEvents.includes('onStartupFinished'), 'no onStartupFinished activation');
+    const welcome = contributes.viewsWelcome?.find((w: { view: string }) => w.view === 'runwatch.runs');
+    assert.ok(welcome, 'no welcome content for the empty view');
+    assert.match(welcome.contents, /\[Set API Key\]\(command:runwatch\.setApiKey\)/);
+    assert.match(welcome.when, /!runwatch\.hasAnyKey/);
+    assert.ok(SOURCE.some(text => text.includes("'runwatch.hasAnyKey'")), 'the source never sets runwatch.hasAnyKey');
+    if (pkg.icon) assert.ok(fs.existsSync(path.join(ROOT, pkg.icon)), `marketplace icon ${pkg.icon} is missing`);
+  });
+
+  describe('settings', () => {
+    it('describes every setting and gives it a default of its type', () => {
+      assert.ok(Object.keys(settings).length > 0, 'no settings');
+      for (const [name, s] of Object.entries(settings)) {
+        assert.match(name, /^runwatch\./, name);
+        assert.ok((s.description ?? s.markdownDescription ?? '').length > 10, `${name}: no description`);
+        assert.ok('default' in s, `${name}: no default`);
+        const type = Array.isArray(s.type) ? s.type[0] : s.type;
+        switch (type) {
+          case 'number':
+          case 'integer':
+            assert.equal(typeof s.default, 'number', `${name}: default is not a number`);
+            if (type === 'integer') assert.ok(Number.isInteger(s.default), `${name}: default is not an integer`);
+            assert.equal(typeof s.minimum, 'number', `${name}: a numeric setting needs a minimum`);
+            assert.ok((s.default as number) >= s.minimum!, `${name}: default below its minimum`);
+            if (s.maximum !== undefined) assert.ok((s.default as number) <= s.maximum, `${name}: default above its maximum`);
+            break;
+          case 'boolean':
+            assert.equal(typeof s.default, 'boolean', `${name}: default is not a boolean`);
+            break;
+          case 'string':
+            assert.equal(typeof s.default, 'string', `${name}: default is not a string`);
+            if (s.enum) assert.ok(s.enum.includes(s.default), `${name}: default not among its enum values`);
+            break;
+          default:
+            assert.fail(`${name}: unexpected type ${String(s.type)}`);
+        }
+      }
+    });
+
+    it('has an application-scoped, valid base URL setting per provider with the documented default', () => {
+      for (const id of PROVIDER_IDS) {
+        const s = settings[`runwatch.providers.${id}.baseUrl`];
+        assert.ok(s, `no base URL setting for ${id}`);
+        assert.equal(s.scope, 'application', `${id}: a workspace must not be able to redirect a key`);
+        assert.equal(s.default, DEFAULT_BASE_URLS[id], `${id}: default differs from the adapter's`);
+        assert.equal(validateBaseUrl(s.default as string).ok, true, `${id}: default base URL does not validate`);
+      }
+    });
+
+    it('declares the polling, stuck, stale, timeout and notification settings', () => {
+      const expect: Record<string, unknown> = {
+        'runwatch.polling.whenUnfocused': 'slow',
+        'runwatch.polling.unfocusedFactor': 3,
+        'runwatch.polling.maxConcurrentPerProvider': 4,
+        'runwatch.stuckThresholdMinutes': 15,
+        'runwatch.staleAfterFailures': 3,
+        'runwatch.requestTimeoutSeconds': 15,
+        'runwatch.notifications.onSuccess': true,
+        'runwatch.notifications.onFailure': true,
+        'runwatch.notifications.onCancel': false,
+        'runwatch.notifications.onStuck': true,
+        'runwatch.notifications.quietWhenViewFocused': true,
+      };
+      for (const id of PROVIDER_IDS) expect[`runwatch.polling.minIntervalSeconds.${id}`] = 0;
+      for (const [name, value] of Object.entries(expect)) assert.equal(settings[name]?.default, value, name);
+      assert.deepEqual(settings['runwatch.polling.whenUnfocused'].enum, ['slow', 'pause', 'normal']);
+    });
+
+    it('reads every contributed setting somewhere in the VS Code layer', () => {
+      const reader = fs.readFileSync(path.join(ROOT, 'src/vscode/settings.ts'), 'utf8');
+      for (const name of Object.keys(settings)) {
+        const relative = name.replace(/^runwatch\./, '');
+        const templated = PROVIDER_IDS.reduce((text, id) => text.replace(`.${id}.`, '.${id}.').replace(new RegExp(`\\.${id}$`), '.${id}'), relative);
+        assert.ok(reader.includes(`'${relative}'`) || reader.includes(`\`${templated}\``), `${name} is contributed but never read`);
+      }
+    });
+  });
+});
