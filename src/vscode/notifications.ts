@@ -51,6 +51,9 @@ export class Notifier implements vscode.Disposable {
   private settings: NotificationSettings;
   /** What was shown, oldest first (for tests and the status bar). */
   readonly shown: ShownNotification[] = [];
+  /** Batches that came while the window was unfocused: shown on return, or folded into one summary. */
+  private deferred: NotificationBatch[] = [];
+  private focused = true;
 
   constructor(private readonly deps: NotifierDeps) {
     this.settings = deps.settings;
@@ -78,8 +81,21 @@ export class Notifier implements vscode.Disposable {
 
   /** Window focus changed: after a long absence, one summary of what happened meanwhile. */
   setFocused(focused: boolean): void {
+    this.focused = focused;
     const summary = this.away.setFocused(focused);
-    if (summary) this.toast('info', summary, [], () => undefined);
+    if (!focused) return;
+    const deferred = this.deferred;
+    this.deferred = [];
+    if (summary) {
+      // A long absence: one summary instead of a pile of toasts.
+      const failed = deferred.flatMap(b => b.events).find(e => e.kind === 'failed');
+      this.toast(failed ? 'error' : 'info', summary, failed ? [ACTIONS.showError, ACTIONS.open] : [ACTIONS.open], choice => {
+        if (choice === ACTIONS.showError && failed) void vscode.commands.executeCommand('runwatch.showError', failed.key);
+        if (choice === ACTIONS.open) void vscode.commands.executeCommand('workbench.view.extension.runwatch');
+      });
+      return;
+    }
+    for (const batch of deferred) this.show(batch);
   }
 
   /** Shows whatever is batched now (tests, deactivation). */
@@ -92,6 +108,8 @@ export class Notifier implements vscode.Disposable {
   }
 
   private onStoreChange(change: StoreChange): void {
+    // Every window sees every transition (followers copy the polling window's state): only one tells.
+    if (!this.deps.service.isPollingWindow()) return;
     for (const t of change.transitions) {
       const kind = notifyKindFor(t.to);
       if (kind) this.push({ key: t.key, kind, run: t.run });
@@ -99,6 +117,7 @@ export class Notifier implements vscode.Disposable {
   }
 
   private onStuck(key: string): void {
+    if (!this.deps.service.isPollingWindow()) return;
     const t = this.deps.service.store.get(key);
     if (t) this.push({ key, kind: 'stuck', run: t.run });
   }
@@ -120,6 +139,10 @@ export class Notifier implements vscode.Disposable {
   }
 
   private show(batch: NotificationBatch): void {
+    if (!this.focused && !batch.quiet) {
+      this.deferred.push(batch);
+      return;
+    }
     const failed = batch.events.filter(e => e.kind === 'failed');
     const severity: ShownNotification['severity'] = failed.length ? 'error' : batch.events.some(e => e.kind === 'stuck') ? 'warning' : 'info';
     this.deps.log.info(`Notify${batch.quiet ? ' (quiet)' : ''}: ${batch.summary}`);

@@ -46,7 +46,7 @@ function documentsText(docs: NonNullable<RunProgress['documents']>): string {
 export function progressText(progress: RunProgress | undefined): string | undefined {
   if (!progress) return undefined;
   if (progress.documents && progress.documents.total > 0) return documentsText(progress.documents);
-  const hasIndex = typeof progress.index === 'number' && typeof progress.total === 'number' && progress.total > 0;
+  const hasIndex = hasStepIndex(progress);
   const percent = typeof progress.percent === 'number' && Number.isFinite(progress.percent) ? `${Math.round(progress.percent)}%` : undefined;
   const current = progress.current || undefined;
   if (hasIndex && percent) return [`step ${progress.index}/${progress.total}`, current, percent].filter(Boolean).join(' · ');
@@ -55,11 +55,16 @@ export function progressText(progress: RunProgress | undefined): string | undefi
   return current;
 }
 
+/** A step position worth showing: "step 0/5" before anything started says nothing. */
+function hasStepIndex(progress: RunProgress): boolean {
+  return typeof progress.index === 'number' && progress.index >= 1 && typeof progress.total === 'number' && progress.total > 0;
+}
+
 /** The same, tighter, for the status bar: `evidence_collection 4/6`, `step 2/5 40%`, `15/24 docs`. */
 export function statusBarProgressText(progress: RunProgress | undefined): string | undefined {
   if (!progress) return undefined;
   if (progress.documents && progress.documents.total > 0) return `${progress.documents.completed}/${progress.documents.total} docs`;
-  const hasIndex = typeof progress.index === 'number' && typeof progress.total === 'number' && progress.total > 0;
+  const hasIndex = hasStepIndex(progress);
   const percent = typeof progress.percent === 'number' && Number.isFinite(progress.percent) ? `${Math.round(progress.percent)}%` : undefined;
   const current = progress.current || undefined;
   if (hasIndex && percent) return `step ${progress.index}/${progress.total} ${percent}`;
