@@ -11,6 +11,10 @@ NODE24_VERSION=${NODE24_VERSION:-24.21.0}
 CODE_SERVER_VERSION=${CODE_SERVER_VERSION:-4.139.1}
 PLAYWRIGHT_CORE_VERSION=${PLAYWRIGHT_CORE_VERSION:-1.65.1}
 step() { local s=$(date +%s); "$@"; echo "[setup] $(( $(date +%s) - s ))s: $*" >&2; }
+# Run from an npm script (npm test), the outer npm hands its settings down as npm_* variables and npm reads
+# npm_config_* as config: the nested installs would then report the outer Node in their user agent, and
+# code-server's postinstall (which reads the Node version from it) refuses with "requires node v24".
+while read -r name; do unset "$name"; done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
 export npm_config_loglevel=error npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
 
 need_apt=()

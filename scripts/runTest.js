@@ -1,0 +1,81 @@
+// Runs the extension tests (out/test/integration) inside a real VS Code extension host with @vscode/test-electron.
+// Offline (the default) the "VS Code executable" is scripts/vscode-offline/vscode-shim.js: VS Code 1.139.1 from the
+// code-server npm package, driven by headless Chromium. With RUNWATCH_VSCODE=desktop, test-electron downloads
+// desktop VS Code as usual (needs internet). Writes .vscode-test/integration/result.json and prints
+// "N passed, N failed" as its last line.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { runTests } = require('@vscode/test-electron');
+
+const ROOT = path.resolve(__dirname, '..');
+// RUNWATCH_BENCH=1 (npm run bench): the host runs test/integration/bench.scale.ts instead of the tests, in a
+// work folder of its own, and it writes its figures to RUNWATCH_BENCH_OUT.
+const BENCH = process.env.RUNWATCH_BENCH === '1';
+const WORK = path.join(ROOT, '.vscode-test', BENCH ? 'bench' : 'integration');
+
+async function main() {
+  const desktop = process.env.RUNWATCH_VSCODE === 'desktop';
+  const shim = path.join(__dirname, 'vscode-offline', 'vscode-shim.js');
+  if (!desktop) {
+    require('./vscode-offline/tools').ensureTools();
+    fs.chmodSync(shim, 0o755); // test-electron spawns it directly; a checkout may have lost the exec bit
+  }
+
+  const testsPath = path.join(ROOT, 'out', 'test', 'integration', 'index.js');
+  if (!fs.existsSync(testsPath)) throw new Error(`${path.relative(ROOT, testsPath)} is missing: run npm run compile-tests`);
+
+  // A fresh profile, extensions dir and workspace folder every run: no state leaks between runs.
+  fs.rmSync(WORK, { recursive: true, force: true });
+  const workspace = path.join(WORK, 'workspace');
+  fs.mkdirSync(workspace, { recursive: true });
+  fs.writeFileSync(path.join(workspace, 'README.md'), '# Runwatch integration test workspace\n');
+  const resultFile = path.join(WORK, 'result.json');
+
+  const started = Date.now();
+  let runError;
+  try {
+    await runTests({
+      vscodeExecutablePath: desktop ? undefined : shim,
+      extensionDevelopmentPath: ROOT,
+      extensionTestsPath: testsPath,
+      launchArgs: [
+        workspace,
+        `--user-data-dir=${path.join(WORK, 'user-data')}`,
+        `--extensions-dir=${path.join(WORK, 'extensions')}`,
+      ],
+      extensionTestsEnv: {
+        RUNWATCH_TEST_RESULT: resultFile,
+        RUNWATCH_TEST_GREP: process.env.RUNWATCH_TEST_GREP || '',
+        RUNWATCH_BENCH: BENCH ? '1' : '',
+        RUNWATCH_BENCH_OUT: process.env.RUNWATCH_BENCH_OUT || '',
+      },
+    });
+  } catch (e) {
+    runError = e;
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  let result;
+  try {
+    result = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+  } catch {
+    result = undefined;
+  }
+  if (!result) {
+    console.error(`Extension tests did not report a result (${runError ? runError.message : 'no result file'}) after ${seconds} s`);
+    console.log('0 passed, 1 failed');
+    return 1;
+  }
+  console.log(`Extension tests ran in VS Code ${result.vscodeVersion} (${result.uiKind}, Node ${result.node}) in ${seconds} s`);
+  console.log(`${result.passed} passed, ${result.failed} failed`);
+  return result.failed > 0 || runError ? 1 : 0;
+}
+
+main().then(
+  code => process.exit(code),
+  e => {
+    console.error('Failed to run extension tests:', e.message);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);

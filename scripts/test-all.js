@@ -1,0 +1,88 @@
+// `npm test`: runs the three suites in order, streaming their output, then prints one summary line
+// "N passed, N failed" (all suites together) alone on the last line. Exits non-zero if any suite failed.
+//   unit         mocha in plain Node against the simulator (out/test/unit)
+//   integration  mocha inside a real VS Code extension host (scripts/runTest.js)
+//   ui           the UI smoke test in headless Chromium (test/ui/ui-smoke.js)
+// usage: node scripts/test-all.js [unit] [integration] [ui]   (default: all three)
+'use strict';
+const { spawn } = require('child_process');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..');
+const SUITES = {
+  unit: {
+    command: [process.execPath, require.resolve('mocha/bin/mocha.js'), '--config', '.mocharc.json', '--reporter', 'spec'],
+    // mocha's spec reporter: "  12 passing (3s)" / "  2 failing" / "  1 pending"
+    parse(out) {
+      const passing = /^\s*(\d+) passing/m.exec(out);
+      const failing = /^\s*(\d+) failing/m.exec(out);
+      return passing || failing ? { passed: Number(passing?.[1] ?? 0), failed: Number(failing?.[1] ?? 0) } : undefined;
+    },
+  },
+  integration: { command: [process.execPath, path.join(__dirname, 'runTest.js')], parse: lastSummaryLine },
+  ui: { command: [process.execPath, path.join(ROOT, 'test', 'ui', 'ui-smoke.js')], parse: lastSummaryLine },
+};
+
+function lastSummaryLine(out) {
+  const all = [...out.matchAll(/^(\d+) passed, (\d+) failed$/gm)];
+  const last = all[all.length - 1];
+  return last ? { passed: Number(last[1]), failed: Number(last[2]) } : undefined;
+}
+
+function runSuite(name) {
+  const { command } = SUITES[name];
+  console.log(`\n=== ${name}: ${command.map(c => (c === process.execPath ? 'node' : path.relative(ROOT, c) || c)).join(' ')}`);
+  const started = Date.now();
+  return new Promise(resolve => {
+    const child = spawn(command[0], command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    let out = '';
+    child.stdout.on('data', d => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', d => {
+      out += d;
+      process.stderr.write(d);
+    });
+    const stop = () => child.kill('SIGINT');
+    process.on('SIGINT', stop);
+    child.on('close', code => {
+      process.removeListener('SIGINT', stop);
+      const seconds = (Date.now() - started) / 1000;
+      let counts = SUITES[name].parse(out);
+      let note = '';
+      if (!counts) {
+        counts = { passed: 0, failed: 1 };
+        note = ' (no test summary: the suite did not run)';
+      } else if (code !== 0 && counts.failed === 0) {
+        counts = { ...counts, failed: 1 };
+        note = ` (exit code ${code} although no test failed)`;
+      }
+      resolve({ name, ...counts, code, seconds, note });
+    });
+  });
+}
+
+async function main() {
+  const chosen = process.argv.slice(2).filter(a => !a.startsWith('-'));
+  const unknown = chosen.filter(n => !SUITES[n]);
+  if (unknown.length) {
+    console.error(`unknown suite(s): ${unknown.join(', ')}; choose from ${Object.keys(SUITES).join(', ')}`);
+    return 2;
+  }
+  const started = Date.now();
+  const results = [];
+  for (const name of chosen.length ? chosen : Object.keys(SUITES)) results.push(await runSuite(name));
+
+  console.log('\n=== summary');
+  for (const r of results) {
+    console.log(`${r.name.padEnd(12)} ${String(r.passed).padStart(4)} passed, ${String(r.failed).padStart(3)} failed  ${r.seconds.toFixed(1).padStart(6)} s${r.note}`);
+  }
+  console.log(`${'total'.padEnd(12)} ${' '.repeat(30)}${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`);
+  const passed = results.reduce((n, r) => n + r.passed, 0);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 && results.every(r => r.code === 0) ? 0 : 1;
+}
+
+main().then(code => process.exit(code));

@@ -1,0 +1,152 @@
+// The benchmark's in-host part (npm run bench), run by test/integration/index.ts only when RUNWATCH_BENCH=1;
+// not a *.test.ts, so the normal suite never runs it. Inside the real VS Code extension host, through the API
+// activate() returns: activation time, then the Runs tree with 10,000 tracked runs (10 accounts of 1,000):
+// getChildren for an account of 1,000 runs, and what one run's change costs: how many times
+// onDidChangeTreeData fires, with how many nodes, whether the whole tree refreshes, and how long from the
+// store change to the fire. Writes its figures to the JSON file named by RUNWATCH_BENCH_OUT for bench/run.js.
+import * as fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import type { Run } from '../../src/core/run';
+import type { RunwatchApi } from '../../src/vscode/api';
+import type { RunwatchNode } from '../../src/vscode/tree/node';
+
+const EXTENSION_ID = 'runwatch.runwatch';
+const ACCOUNTS = 10;
+const PER_ACCOUNT = 1_000;
+const CHANGES = 50;
+
+const ms = (v: number) => Math.round(v * 1000) / 1000;
+const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : NaN;
+}
+
+function run(account: number, i: number, startedAt: number): Run {
+  return {
+    provider: 'boringMarketing',
+    accountId: `bench-brand-${account}`,
+    id: `bench-run-${account}-${i}`,
+    kind: 'full',
+    status: 'succeeded',
+    rawStatus: 'done',
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date(startedAt + 20 * 60_000).toISOString(),
+    progress: { current: 'queue_building', index: 6, total: 6 },
+  };
+}
+
+const tick = () => new Promise<void>(r => setTimeout(r, 0));
+
+describe('Runwatch benchmark: scale inside VS Code', function () {
+  this.timeout(120_000);
+
+  it('measures activation, tree refresh on one change with 10,000 runs, and getChildren of 1,000 runs', async () => {
+    const result: Record<string, unknown> = { vscodeVersion: vscode.version, node: process.version, uiKind: vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop' };
+    try {
+      const ext = vscode.extensions.getExtension<RunwatchApi>(EXTENSION_ID);
+      if (!ext) throw new Error(`${EXTENSION_ID} is not loaded`);
+      result.alreadyActive = ext.isActive;
+      let api: RunwatchApi;
+      if (!ext.isActive) {
+        const t0 = performance.now();
+        api = await ext.activate();
+        result.activateCallMs = ms(performance.now() - t0);
+      } else {
+        api = ext.exports;
+      }
+      if (typeof api?.activationMs === 'number') result.activationMs = ms(api.activationMs);
+      const { service, tree } = api;
+      const store = service.store;
+
+      global.gc?.();
+      const heapBefore = process.memoryUsage().heapUsed;
+      const base = Date.parse('2026-01-01T00:00:00Z');
+      let seed = 11;
+      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const fillStarted = performance.now();
+      for (let a = 0; a < ACCOUNTS; a++) for (let i = 0; i < PER_ACCOUNT; i++) store.upsert(run(a, i, base + Math.floor(random() * 90 * 86_400_000)));
+      result.fillMs = ms(performance.now() - fillStarted);
+      await tick();
+      result.trackedRuns = store.size;
+
+      // An account of 1,000 runs as the tree lists it: first (creates the nodes), then again (cached).
+      const accounts = Array.from({ length: ACCOUNTS }, (_, a) => tree.accountNode('boringMarketing', { provider: 'boringMarketing', id: `bench-brand-${a}`, label: `bench-brand-${a}.example` }));
+      const t0 = performance.now();
+      const children = await tree.getChildren(accounts[0]);
+      result.getChildren1000FirstMs = ms(performance.now() - t0);
+      const t1 = performance.now();
+      for (const child of children) tree.getTreeItem(child);
+      result.getTreeItem1000Ms = ms(performance.now() - t1);
+      const warm: number[] = [];
+      for (let k = 0; k < 10; k++) {
+        const t = performance.now();
+        await tree.getChildren(accounts[0]);
+        warm.push(performance.now() - t);
+      }
+      result.getChildren1000WarmMs = ms(pct(warm, 50));
+      result.childrenOfAccount = children.length;
+      // Every run rendered: 10,000 run nodes live in the tree's cache, as after expanding every account.
+      for (const account of accounts.slice(1)) await tree.getChildren(account);
+      await tick();
+
+      // One run changes, 50 times over: count fires and nodes, time store change → fire → getTreeItem.
+      const fires: { nodes: number; full: boolean; at: number; node?: RunwatchNode }[] = [];
+      const sub = tree.onDidChangeTreeData(e => {
+        const at = performance.now();
+        if (e === undefined || e === null) fires.push({ nodes: 0, full: true, at });
+        else if (Array.isArray(e)) fires.push({ nodes: e.length, full: false, at, node: e[0] });
+        else fires.push({ nodes: 1, full: false, at, node: e as RunwatchNode });
+      });
+      const fullBefore = tree.stats.fullRefreshes;
+      const latencies: number[] = [];
+      const itemTimes: number[] = [];
+      const perChange: { fires: number; nodes: number }[] = [];
+      try {
+        for (let k = 0; k < CHANGES; k++) {
+          const a = k % ACCOUNTS;
+          const i = (k * 37) % PER_ACCOUNT;
+          const before = store.get(`boringMarketing:bench-run-${a}-${i}`)!.run;
+          const firstFire = fires.length;
+          const t = performance.now();
+          store.upsert({ ...before, status: 'failed', rawStatus: 'failed', error: { message: `bench change ${k}` } });
+          await tick();
+          await tick();
+          const mine = fires.slice(firstFire);
+          perChange.push({ fires: mine.length, nodes: mine.reduce((s, f) => s + f.nodes, 0) });
+          if (mine[0]) {
+            latencies.push(mine[0].at - t);
+            if (mine[0].node) {
+              const ti = performance.now();
+              tree.getTreeItem(mine[0].node);
+              itemTimes.push(performance.now() - ti);
+            }
+          }
+        }
+      } finally {
+        sub.dispose();
+      }
+      result.oneRunChange = {
+        changes: CHANGES,
+        firesPerChange: { min: Math.min(...perChange.map(c => c.fires)), max: Math.max(...perChange.map(c => c.fires)) },
+        nodesPerChange: { min: Math.min(...perChange.map(c => c.nodes)), max: Math.max(...perChange.map(c => c.nodes)) },
+        fullRefreshes: tree.stats.fullRefreshes - fullBefore + fires.filter(f => f.full).length,
+        storeToFireMs: { p50: ms(pct(latencies, 50)), p95: ms(pct(latencies, 95)), max: ms(pct(latencies, 100)) },
+        getTreeItemMs: { p50: ms(pct(itemTimes, 50)), p95: ms(pct(itemTimes, 95)) },
+      };
+      global.gc?.();
+      const heapAfter = process.memoryUsage().heapUsed;
+      result.heapUsedMB = mb(heapAfter);
+      result.heapForRunsMB = mb(heapAfter - heapBefore);
+      result.gcExposed = typeof global.gc === 'function';
+      console.log(`    bench: ${JSON.stringify(result)}`);
+    } catch (e) {
+      result.error = (e as Error).stack ?? String(e);
+      throw e;
+    } finally {
+      const out = process.env.RUNWATCH_BENCH_OUT;
+      if (out) fs.writeFileSync(out, JSON.stringify(result, null, 2));
+    }
+  });
+});

@@ -1,0 +1,417 @@
+// UI smoke test: Runwatch installed in a real VS Code (code-server 1.139.1), driven like a person would in
+// headless Chromium, against the provider simulator running as its own process.
+//
+//   1. installs the built extension (dist/, media/, package.json, README) into a fresh extensions dir;
+//   2. starts `node out/test/simulator/main.js --port 0` (seeded with demo brands and runs) and reads its
+//      JSON ready line for the base URLs; user settings point runwatch.providers.*.baseUrl at it;
+//   3. opens the workbench, opens the Runwatch view (welcome view: no key yet);
+//   4. F1 → "Runwatch: Set API Key" → Boring Marketing → types the simulator key into the password box (keys
+//      live only in SecretStorage; there is no other way in);
+//   5. expands Boring Marketing and its brands, waits for run rows and the status bar, checks them against what
+//      the simulator's API says, saves docs/screenshot-runs.png; watches the status bar and the run row move to
+//      the next stage; expands the running run's stages and saves docs/screenshot-stages.png;
+//   6. sets the other four providers' keys the same way and checks each shows its accounts
+//      (.vscode-test/ui/screenshot-providers.png).
+// Prints every check and ends with "N passed, N failed". Exit 0 only when every check passed.
+//
+// Env: RUNWATCH_UI_PROVIDERS (comma-separated provider ids to key, default all five), RUNWATCH_UI_SCALE
+// (simulator time scale, default 0.5: the seeded full run then takes about two minutes), RUNWATCH_UI_KEEP=1 (keep the Chromium profile), SHOTS_DIR.
+'use strict';
+const { spawn } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const readline = require('readline');
+const tools = require('../../scripts/vscode-offline/tools');
+
+const ROOT = tools.ROOT;
+const WORK = path.join(ROOT, '.vscode-test', 'ui');
+const SHOTS = process.env.SHOTS_DIR || path.join(ROOT, 'docs');
+const ALL_PROVIDERS = ['boringMarketing', 'gloriaMundo', 'automindz', 'talonic', 'adlyse'];
+const DISPLAY_NAMES = { boringMarketing: 'Boring Marketing', gloriaMundo: 'GloriaMundo', automindz: 'Automindz', talonic: 'Talonic', adlyse: 'Adlyse' };
+const BM_STAGES = ['brand_enrichment', 'competitor_discovery', 'family_discovery', 'evidence_collection', 'leverage_scoring', 'queue_building'];
+const PROVIDERS = (process.env.RUNWATCH_UI_PROVIDERS || ALL_PROVIDERS.join(',')).split(',').map(s => s.trim()).filter(Boolean);
+
+const t0 = Date.now();
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+const results = [];
+
+/** One named check: prints ✔/✘ with what it saw. Later checks depend on earlier ones, so the first failure stops the run. */
+async function check(name, body) {
+  try {
+    const saw = await body();
+    results.push({ name, ok: true });
+    console.log(`  ✔ ${name}${saw ? `: ${saw}` : ''} (${elapsed()})`);
+    return saw;
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`  ✘ ${name}: ${e.message.split('\n')[0]} (${elapsed()})`);
+    throw e;
+  }
+}
+
+/** Polls `fn` until it returns something truthy. */
+async function until(fn, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 250));
+  }
+}
+
+const normalise = s => String(s).toLowerCase().replace(/[_\s-]+/g, ' ').trim();
+
+// ---------------------------------------------------------------------------------------------------------
+// The simulator, as its own process
+
+async function startSimulator() {
+  const main = path.join(ROOT, 'out', 'test', 'simulator', 'main.js');
+  if (!fs.existsSync(main)) throw new Error('out/test/simulator/main.js is missing: run npm run compile-tests');
+  const child = spawn(process.execPath, [main, '--port', '0', '--scale', process.env.RUNWATCH_UI_SCALE || '0.5'], {
+    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr = [];
+  child.stderr.on('data', d => stderr.push(d));
+  const ready = await new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout });
+    const timer = setTimeout(() => reject(new Error('the simulator printed no ready line within 20 s')), 20000);
+    lines.on('line', line => {
+      if (!line.startsWith('{')) return;
+      try {
+        const msg = JSON.parse(line);
+        if (msg.ready) {
+          clearTimeout(timer);
+          resolve(msg);
+        }
+      } catch { /* not the ready line */ }
+    });
+    child.on('exit', code => reject(new Error(`the simulator exited (${code}): ${Buffer.concat(stderr).toString().slice(-2000)}`)));
+  });
+  return { child, ...ready, stop: () => tools.killGroup(child.pid) };
+}
+
+/** Asks the simulator's Boring Marketing API what a person should then see in the tree. */
+async function bmGet(sim, apiPath) {
+  const { SIM_KEYS } = require(path.join(ROOT, 'out', 'test', 'simulator', 'keys.js'));
+  const res = await fetch(`${sim.baseUrls.boringMarketing}${apiPath}`, { headers: { 'X-API-Key': SIM_KEYS.boringMarketing } });
+  if (!res.ok) throw new Error(`simulator GET ${apiPath}: HTTP ${res.status}`);
+  return res.json();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The workbench, as a person sees it
+
+/** Visible rows of the side bar's tree: what each row shows. */
+function treeRows(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.part.sidebar .monaco-list-row')].map(row => ({
+      level: Number(row.getAttribute('aria-level') || 0),
+      expanded: row.getAttribute('aria-expanded'),
+      label: (row.querySelector('.label-name')?.textContent || '').trim(),
+      description: (row.querySelector('.label-description')?.textContent || '').trim(),
+      spinning: !!row.querySelector('.codicon-modifier-spin, [class*="codicon-loading"], [class*="codicon-sync"]'),
+      index: row.getAttribute('data-index'),
+    })),
+  );
+}
+
+const describeRows = rows => rows.map(r => `${'  '.repeat(Math.max(0, r.level - 1))}${r.label}${r.description ? ` — ${r.description}` : ''}`).join('\n');
+
+async function expandRow(page, row) {
+  if (row.expanded !== 'false') return;
+  await page.locator(`.part.sidebar .monaco-list-row[data-index="${row.index}"] .monaco-tl-twistie`).click();
+}
+
+/** A Boring Marketing run row (level 3) whose description names the stage it is in. */
+const isRunningBmRun = r => r.level === 3 && r.spinning && BM_STAGES.some(s => r.description.includes(s));
+
+/** Expands every collapsed row matching `which`, one at a time (rows below move each time one opens). */
+async function expandAll(page, which) {
+  const done = new Set();
+  for (let i = 0; i < 50; i++) {
+    const row = (await treeRows(page)).find(r => which(r) && r.expanded === 'false' && !done.has(`${r.level}:${r.label}`));
+    if (!row) return;
+    done.add(`${row.level}:${row.label}`);
+    await expandRow(page, row);
+    await page.waitForTimeout(200);
+  }
+}
+
+/** Drags the side bar's edge so rows show their whole description. */
+async function widenSideBar(page, width) {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box || box.width >= width) return;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width + 1, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 8 });
+  await page.mouse.up();
+}
+
+/** The Runwatch status bar entries' text (codicons render as icons, not text). */
+function runwatchStatusText(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.part.statusbar .statusbar-item')]
+      .filter(item => /^runwatch\./i.test(item.id) || /runwatch/i.test(item.getAttribute('aria-label') || ''))
+      .map(item => (item.textContent || '').trim())
+      .filter(Boolean)
+      .join(' | '),
+  );
+}
+
+async function toastTexts(page) {
+  return page.evaluate(() => [...document.querySelectorAll('.notifications-toasts .notification-toast')].map(t => ({
+    text: (t.querySelector('.notification-list-item-message')?.textContent || t.textContent || '').trim(),
+    error: !!t.querySelector('.codicon-error, .codicon-notifications-error'),
+  })));
+}
+
+/** Dismisses every notification toast (they would cover the view in screenshots). */
+async function clearToasts(page) {
+  for (let i = 0; i < 10; i++) {
+    const close = page.locator('.notifications-toasts .notification-toast .codicon-notifications-clear').first();
+    if (!(await close.count())) return;
+    await page.locator('.notifications-toasts .notification-toast').first().hover().catch(() => {});
+    await close.click({ timeout: 2000 }).catch(() => {});
+  }
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10000 });
+  await page.keyboard.type(title);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title.replace(/^Runwatch: /, '') }).first().waitFor({ timeout: 10000 });
+  await page.keyboard.press('Enter');
+}
+
+async function setKeyLikeAUser(page, provider, key) {
+  await runCommand(page, 'Runwatch: Set API Key');
+  const name = DISPLAY_NAMES[provider];
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10000 });
+  await page.keyboard.type(name);
+  await page.waitForTimeout(150); // the list filters as you type
+  await page.keyboard.press('Enter');
+  const password = page.locator('.quick-input-widget input[type="password"]');
+  await password.waitFor({ timeout: 10000 });
+  await page.keyboard.type(key);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15000 });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main() {
+  console.log('UI smoke test: Runwatch in VS Code (code-server) + headless Chromium, against the simulator');
+  tools.ensureTools();
+  fs.rmSync(WORK, { recursive: true, force: true });
+  const userDataDir = path.join(WORK, 'user-data');
+  const extensionsDir = path.join(WORK, 'extensions');
+  const workspace = path.join(WORK, 'workspace');
+  fs.mkdirSync(workspace, { recursive: true });
+  fs.mkdirSync(SHOTS, { recursive: true });
+
+  const cleanups = [];
+  let page;
+  try {
+    const installed = tools.installExtension(extensionsDir);
+    const sim = await startSimulator();
+    cleanups.push(() => sim.stop());
+    console.log(`  simulator on ${sim.origin}; extension copied to ${path.relative(ROOT, installed)}`);
+    const baseUrlSettings = Object.fromEntries(Object.entries(sim.baseUrls).map(([id, url]) => [`runwatch.providers.${id}.baseUrl`, url]));
+    tools.writeUserSettings(userDataDir, baseUrlSettings, { overwrite: true });
+
+    const server = await tools.startCodeServer({
+      port: await tools.freePort(), userDataDir, extensionsDir,
+      log: fs.createWriteStream(path.join(WORK, 'code-server.log')),
+      extraArgs: ['--disable-proxy', '--reconnection-grace-time', '5'],
+    });
+    cleanups.push(() => server.stop());
+    const browserDir = path.join(WORK, 'chromium');
+    const context = await tools.launchChromium(browserDir);
+    cleanups.push(() => context.close().catch(() => {}));
+    page = context.pages()[0] || (await context.newPage());
+    const pageErrors = [];
+    page.on('pageerror', e => pageErrors.push(e.message));
+
+    await check('workbench opens', async () => {
+      await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+      await page.locator('.part.statusbar').waitFor({ timeout: 60000 });
+      return `VS Code at ${server.url}`;
+    });
+
+    await check('the activity bar has "Runwatch" and it opens a welcome view offering "Set API Key"', async () => {
+      await page.locator('.part.activitybar [aria-label^="Runwatch"]').first().click({ timeout: 30000 });
+      const welcome = page.locator('.part.sidebar .welcome-view-content');
+      await welcome.first().waitFor({ timeout: 30000 });
+      await welcome.getByRole('button', { name: /Set API Key/i }).first().waitFor({ timeout: 10000 });
+      await widenSideBar(page, 560);
+      return (await welcome.first().innerText()).replace(/\s+/g, ' ').slice(0, 120);
+    });
+
+    const { SIM_KEYS } = require(path.join(ROOT, 'out', 'test', 'simulator', 'keys.js'));
+    const setKeyCheck = provider => check(`"Runwatch: Set API Key" from the palette stores the ${DISPLAY_NAMES[provider]} key`, async () => {
+      await setKeyLikeAUser(page, provider, SIM_KEYS[provider]);
+      const toasts = await until(async () => {
+        const all = (await toastTexts(page)).filter(t => !/^Checking the /.test(t.text));
+        return all.length ? all : undefined;
+      }, 15000, 'a notification saying whether the key works').catch(() => []);
+      const bad = toasts.find(t => t.error);
+      if (bad) throw new Error(`error notification: ${bad.text}`);
+      for (const t of toasts) if (t.text.includes(SIM_KEYS[provider])) throw new Error('a notification shows the key itself');
+      await clearToasts(page);
+      return toasts.map(t => `"${t.text}"`).join('; ') || 'no notification';
+    });
+
+    // Boring Marketing first, alone: its runs are then the only active ones, so the status bar is about them.
+    await setKeyCheck('boringMarketing');
+
+    const brands = await bmGet(sim, '/brands');
+    const brandList = Array.isArray(brands) ? brands : brands.brands || brands.items || [];
+    const brandLabel = row => brandList.find(b => row.label === b.domain || row.label === b.name || row.label.includes(b.domain));
+    await check('the tree lists Boring Marketing and every brand the API lists', async () => {
+      if (brandList.length === 0) throw new Error('the seeded simulator lists no brands');
+      const bm = await until(async () => (await treeRows(page)).find(r => r.level === 1 && r.label === 'Boring Marketing'), 30000, 'a "Boring Marketing" row');
+      await expandRow(page, bm);
+      const rows = await until(async () => {
+        const now = await treeRows(page);
+        const missing = brandList.filter(b => !now.some(r => r.level === 2 && brandLabel(r) === b));
+        return missing.length === 0 ? now : undefined;
+      }, 30000, `brand rows ${brandList.map(b => b.domain).join(', ')}`);
+      return rows.filter(r => r.level === 2).map(r => r.label).join(', ');
+    });
+
+    let activeRun;
+    await check('each brand shows its runs; the running one names its current stage', async () => {
+      await expandAll(page, r => r.level === 2 && !!brandLabel(r));
+      const running = [];
+      for (const b of brandList) {
+        const answer = await bmGet(sim, `/brands/${b.id}/runs`);
+        running.push(...(Array.isArray(answer) ? answer : answer.runs || []).filter(r => r.status === 'running'));
+      }
+      if (running.length === 0) throw new Error('the seeded simulator has no running Boring Marketing run');
+      const rows = await until(async () => {
+        const now = await treeRows(page);
+        return now.some(isRunningBmRun) ? now : undefined;
+      }, 45000, 'a run row whose description names its stage');
+      activeRun = rows.find(isRunningBmRun);
+      return `${rows.filter(r => r.level === 3).length} run rows; running: "${activeRun.label} — ${activeRun.description}"`;
+    });
+
+    let firstStatus;
+    await check('the status bar shows the running run: brand and current stage', async () => {
+      firstStatus = await until(async () => {
+        const t = await runwatchStatusText(page);
+        return BM_STAGES.some(s => t.includes(s)) ? t : undefined;
+      }, 45000, 'Runwatch status bar text naming a stage');
+      if (!brandList.some(b => firstStatus.includes(b.domain) || firstStatus.includes(b.name))) {
+        throw new Error(`status bar "${firstStatus}" names no brand`);
+      }
+      return `"${firstStatus}"`;
+    });
+
+    await check('screenshot of the runs saved', async () => {
+      await page.mouse.move(0, 0); // no hover tooltip in the picture
+      await page.waitForTimeout(300);
+      const file = path.join(SHOTS, 'screenshot-runs.png');
+      await page.screenshot({ path: file });
+      return path.relative(ROOT, file);
+    });
+
+    await check('the status bar and the run row follow the run into its next stage', async () => {
+      const stageOf = text => BM_STAGES.find(s => text.includes(s));
+      const before = stageOf(firstStatus);
+      const after = await until(async () => {
+        const t = await runwatchStatusText(page);
+        const stage = stageOf(t);
+        return stage && stage !== before ? t : undefined;
+      }, 60000, `the status bar to move on from ${before}`);
+      const row = await until(async () => {
+        const r = (await treeRows(page)).find(isRunningBmRun);
+        return r && stageOf(r.description) !== before ? r : undefined;
+      }, 20000, 'the run row to show the new stage');
+      activeRun = row;
+      return `"${firstStatus}" → "${after}"; row now "${row.description}"`;
+    });
+
+    await check('expanding the running run shows its six stages, the current one with its detail', async () => {
+      const run = (await treeRows(page)).find(isRunningBmRun);
+      if (!run) throw new Error('the running run has gone from the tree');
+      await expandRow(page, run);
+      const stageRows = await until(async () => {
+        const now = await treeRows(page);
+        const at = now.findIndex(isRunningBmRun);
+        const below = [];
+        for (let i = at + 1; i < now.length && now[i].level > 3; i++) if (now[i].level === 4) below.push(now[i]);
+        return below.length >= 5 ? below : undefined;
+      }, 30000, 'stage rows under the run');
+      const labels = stageRows.map(r => normalise(r.label));
+      const named = BM_STAGES.filter(s => labels.some(l => l.includes(normalise(s))));
+      if (named.length < 5) throw new Error(`stage rows do not name the pipeline's stages: ${stageRows.map(r => r.label).join(', ')}`);
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(300);
+      const file = path.join(SHOTS, 'screenshot-stages.png');
+      await page.screenshot({ path: file });
+      return `${stageRows.map(r => `${r.label}${r.description ? ` (${r.description})` : ''}`).join(', ')}; saved ${path.relative(ROOT, file)}`;
+    });
+
+    const others = PROVIDERS.filter(p => p !== 'boringMarketing');
+    for (const provider of others) await setKeyCheck(provider);
+    if (others.length) {
+      await check(`the tree shows ${others.map(p => DISPLAY_NAMES[p]).join(', ')} with their accounts`, async () => {
+        // Collapse Boring Marketing so every provider fits in the view.
+        const bm = (await treeRows(page)).find(r => r.level === 1 && r.label === 'Boring Marketing');
+        if (bm && bm.expanded === 'true') await page.locator(`.part.sidebar .monaco-list-row[data-index="${bm.index}"] .monaco-tl-twistie`).click();
+        const seen = {};
+        for (const provider of others) {
+          const row = await until(async () => (await treeRows(page)).find(r => r.level === 1 && r.label === DISPLAY_NAMES[provider]), 30000, `a "${DISPLAY_NAMES[provider]}" row`);
+          await expandRow(page, row);
+          const children = await until(async () => {
+            const now = await treeRows(page);
+            const at = now.findIndex(r => r.level === 1 && r.label === DISPLAY_NAMES[provider]);
+            const below = [];
+            for (let i = at + 1; i < now.length && now[i].level > 1; i++) if (now[i].level === 2) below.push(now[i]);
+            return below.length && !below.some(r => /^Loading/i.test(r.label)) ? below : undefined;
+          }, 30000, `${DISPLAY_NAMES[provider]}'s accounts`);
+          if (children.some(r => /add api key/i.test(r.label))) throw new Error(`${DISPLAY_NAMES[provider]} still asks for a key`);
+          seen[provider] = children.map(r => r.label).join(', ');
+        }
+        await page.mouse.move(0, 0);
+        await page.screenshot({ path: path.join(WORK, 'screenshot-providers.png') });
+        return Object.entries(seen).map(([id, labels]) => `${DISPLAY_NAMES[id]}: ${labels}`).join('; ');
+      });
+    }
+
+    console.log(`  visible tree:\n${describeRows(await treeRows(page)).replace(/^/gm, '    ')}`);
+    if (pageErrors.length) console.log(`  page errors (not failures): ${pageErrors.slice(0, 3).join(' | ')}`);
+  } catch (e) {
+    if (page) {
+      const file = path.join(WORK, 'failure.png');
+      await page.screenshot({ path: file }).catch(() => {});
+      console.log(`  failure screenshot: ${path.relative(ROOT, file)}`);
+      const rows = await treeRows(page).catch(() => []);
+      if (rows.length) console.log(`  visible tree:\n${describeRows(rows).replace(/^/gm, '    ')}`);
+    }
+    if (!results.some(r => !r.ok)) {
+      results.push({ name: 'setup', ok: false });
+      console.log(`  ✘ setup: ${e.message}`);
+    }
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    if (!process.env.RUNWATCH_UI_KEEP) fs.rmSync(path.join(WORK, 'chromium'), { recursive: true, force: true });
+  }
+  const passed = results.filter(r => r.ok).length;
+  const failed = results.length - passed;
+  console.log(`UI smoke test finished in ${elapsed()}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(code => process.exit(code), e => {
+  console.error('UI SMOKE FAILED:', e);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+});
