@@ -51,6 +51,7 @@ class Service implements RunwatchService {
   private readonly listAuthFailures = new Map<ProviderId, string>();
   private readonly cursors = new Map<string, string | undefined>();
   private readonly runErrors = new Map<string, ProviderError>();
+  private readonly runLoads = new Map<string, Promise<void>>();
   private readonly providerChanged = new Emitter<ProviderId>();
   private readonly stuck = new Emitter<string>();
   private viewVisible = false;
@@ -217,7 +218,16 @@ class Service implements RunwatchService {
     const accounts = [...byId.values()];
     this.accountCache.set(id, accounts);
     this.providerChanged.fire(id);
+    // Load every account's runs once, so the status bar knows of active runs in collapsed accounts too.
+    if (provider.capabilities.listRuns) void this.loadRunsOf(id, accounts);
     return accounts;
+  }
+
+  private async loadRunsOf(id: ProviderId, accounts: Account[]): Promise<void> {
+    for (const account of accounts) {
+      if (this.health(id).state !== 'ok') return;
+      if (!this.cursors.has(accountKey(id, account.id))) await this.refreshRuns(id, account);
+    }
   }
 
   async addAccount(id: ProviderId, input: { value: string; label?: string }): Promise<Account> {
@@ -262,7 +272,18 @@ class Service implements RunwatchService {
 
   // ── runs ─────────────────────────────────────────────────────────────────
 
-  async refreshRuns(id: ProviderId, account: Account, opts: { more?: boolean } = {}): Promise<void> {
+  refreshRuns(id: ProviderId, account: Account, opts: { more?: boolean } = {}): Promise<void> {
+    // One list request per account at a time: the tree expanding an account while the start-up load
+    // runs must not fetch the same page twice.
+    const flightKey = `${accountKey(id, account.id)}\u0000${opts.more ? 'more' : 'first'}`;
+    const existing = this.runLoads.get(flightKey);
+    if (existing) return existing;
+    const load = this.loadRuns(id, account, opts).finally(() => this.runLoads.delete(flightKey));
+    this.runLoads.set(flightKey, load);
+    return load;
+  }
+
+  private async loadRuns(id: ProviderId, account: Account, opts: { more?: boolean }): Promise<void> {
     const provider = this.provider(id);
     const cursorKey = accountKey(id, account.id);
     if (!provider.capabilities.listRuns || !this.hasKey(id)) {

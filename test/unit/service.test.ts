@@ -81,6 +81,16 @@ describe('RunwatchService against the simulator', () => {
     assert.deepEqual(done.run.input, { kindId: 'full', values: {} }, 'polling keeps the start input');
   });
 
+  it('loads every brand’s runs with the accounts, so active runs in collapsed brands are known', async () => {
+    bm.addBrand({ domain: 'acme.com' });
+    const initech = bm.addBrand({ domain: 'initech.dev' });
+    const queued = bm.addRun(initech.id, { kind: 'scoring', status: 'queued' });
+    await service.refreshAccounts('boringMarketing');
+    for (let i = 0; i < 100 && !service.store.get(`boringMarketing:${queued.id}`); i++) await new Promise(r => setTimeout(r, 10));
+    assert.equal(service.store.get(`boringMarketing:${queued.id}`)?.run.status, 'queued');
+    assert.equal(sim.requestsFor('boringMarketing', /\/runs$/).length, 2, 'one list request per brand');
+  });
+
   it('adopts the run already going on 409 instead of starting a second one', async () => {
     const brand = bm.addBrand({ domain: 'acme.com' });
     const running = bm.addRun(brand.id, { kind: 'full', status: 'running', stage: 'family_discovery' });

@@ -12,6 +12,8 @@ import { ProviderNode } from './providerNode';
 import { RunNode } from './runNode';
 
 /** How often visible active rows are redrawn so that their age stays true. */
+/** Finished runs younger than this still get their "… ago" redrawn. */
+const RECENT_FINISH_MS = 60 * 60_000;
 const AGE_TICK_MS = 30_000;
 
 export interface TreeStats {
@@ -191,7 +193,9 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
 
   private onStoreChange(change: StoreChange): void {
     const accountsToFire = new Map<string, AccountNode>();
-    for (const a of change.accounts) {
+    // A run that starts or ends changes its account's "n active" count.
+    const countsChanged = change.transitions.filter(t => isActive(t.to) !== (t.from === undefined || isActive(t.from))).map(t => t.run);
+    for (const a of [...change.accounts, ...countsChanged.map(r => ({ provider: r.provider, accountId: r.accountId }))]) {
       const node = this.accounts.get(accountNodeId(a.provider, a.accountId));
       if (node) accountsToFire.set(node.id, node);
     }
@@ -211,11 +215,13 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
     this.fire([...accountsToFire.values(), ...runsToFire]);
   }
 
-  /** Active rows show their age; redraw those VS Code has rendered, while the view is visible. */
+  /** Rows show their age; redraw the rendered ones whose age still moves visibly, while the view is visible. */
   private redrawActiveRows(): void {
+    const recent = Date.now() - RECENT_FINISH_MS;
     const nodes = [...this.runs.values()].filter(n => {
       const t = n.tracked;
-      return t && isActive(t.run.status) && !t.gone;
+      if (!t || t.gone) return false;
+      return isActive(t.run.status) || (Date.parse(t.run.finishedAt ?? '') || t.lastChangedAt) > recent;
     });
     this.fire(nodes);
   }
