@@ -4,31 +4,12 @@ import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
 import type { AdlyseSim } from '../simulator/adlyse';
 import { AdlyseProvider, inputFields, labelOutput } from '../../src/providers/adlyse/adlyse';
 import { createMcpSession, type McpSession } from '../../src/providers/adlyse/mcpSession';
-import { ProviderError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/http';
 import type { Account, PipelineKind } from '../../src/providers/provider';
+import { recordingLogger, rejection, type RecordingLogger } from './support';
 
 const KEY = SIM_KEYS.adlyse;
 
-interface RecordingLogger extends Logger {
-  lines: string[];
-}
 
-function recordingLogger(): RecordingLogger {
-  const lines: string[] = [];
-  const add = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
-  return { lines, trace: add('trace'), debug: add('debug'), info: add('info'), warn: add('warn'), error: add('error') };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof ProviderError, `expected a ProviderError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('Adlyse over MCP', () => {
   let sim: Simulator;

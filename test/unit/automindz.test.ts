@@ -5,28 +5,13 @@ import { createSimulator, SIM_KEYS, type Simulator } from '../simulator/index';
 import type { AutomindzSim } from '../simulator/automindz';
 import { AutomindzProvider, LEAVERS_KIND } from '../../src/providers/automindz';
 import type { Account, Provider, ProviderContext } from '../../src/providers/provider';
-import { ProviderError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/http';
 import type { Run } from '../../src/core/run';
+import { recordingLogger, rejection } from './support';
 
 const SECRETS = { ai_ark_api_key: 'ark-secret-1111aaaa', exa_api_key: 'exa-secret-2222bbbb', openrouter_api_key: 'sk-or-secret-3333cccc' };
 const INPUT = { org_name: 'Acme', industries: ['software development'], limit: 5, job_titles: 'CTO, VP Engineering' };
 
-function capturingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
-  return { lines, trace: push('trace'), debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
-}
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof ProviderError, `expected a ProviderError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 function assertNoSecret(text: string, where: string): void {
   for (const secret of [...Object.values(SECRETS), SIM_KEYS.automindz]) assert.ok(!text.includes(secret), `${where} carries a secret: ${text}`);
@@ -37,7 +22,7 @@ describe('Automindz adapter', () => {
   let amz: AutomindzSim;
   let key: string | undefined;
   let stored: Record<string, string>;
-  let log: ReturnType<typeof capturingLogger>;
+  let log: ReturnType<typeof recordingLogger>;
   let provider: AutomindzProvider;
   let leavers: Account;
 
@@ -61,7 +46,7 @@ describe('Automindz adapter', () => {
     amz = sim.provider<AutomindzSim>('automindz');
     key = SIM_KEYS.automindz;
     stored = { ...SECRETS };
-    log = capturingLogger();
+    log = recordingLogger();
     provider = new AutomindzProvider(context());
     [leavers] = await provider.listAccounts();
   });

@@ -6,6 +6,7 @@ import { BoringMarketingProvider } from '../../src/providers/boringMarketing';
 import { ProviderError } from '../../src/core/errors';
 import type { Logger } from '../../src/core/http';
 import type { Account, PipelineKind, ProviderContext } from '../../src/providers/provider';
+import { rejection } from './support';
 
 const KEY = SIM_KEYS.boringMarketing;
 const SECOND = 1000;
@@ -17,15 +18,6 @@ function capturingLogger(...sinks: string[][]): Logger {
   return { trace: keep, debug: keep, info: keep, warn: keep, error: keep };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof ProviderError, `expected a ProviderError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('Boring Marketing adapter', () => {
   let sim: Simulator;

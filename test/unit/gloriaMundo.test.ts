@@ -5,9 +5,8 @@ import { createSimulator, SIM_KEYS, type Simulator } from '../simulator/index';
 import type { GloriaMundoSim, GmWorkflowSpec } from '../simulator/gloriaMundo';
 import { GloriaMundoProvider, GM_RUN_KIND } from '../../src/providers/gloriaMundo';
 import type { Account } from '../../src/providers/provider';
-import { ProviderError } from '../../src/core/errors';
-import type { Logger } from '../../src/core/http';
 import type { Run } from '../../src/core/run';
+import { recordingLogger, rejection } from './support';
 
 const DIGEST: GmWorkflowSpec = {
   name: 'Daily digest',
@@ -17,27 +16,13 @@ const DIGEST: GmWorkflowSpec = {
   result: { generated_content: 'Daily digest: 3 emails from team...', summary: 'Posted summary to #daily-digest' },
 };
 
-function capturingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
-  return { lines, trace: push('trace'), debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
-}
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof ProviderError, `expected a ProviderError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('GloriaMundo adapter', () => {
   let sim: Simulator;
   let gm: GloriaMundoSim;
   let key: string | undefined;
-  let log: ReturnType<typeof capturingLogger>;
+  let log: ReturnType<typeof recordingLogger>;
   let provider: GloriaMundoProvider;
   let digest: Account;
 
@@ -52,7 +37,7 @@ describe('GloriaMundo adapter', () => {
     gm = sim.provider<GloriaMundoSim>('gloriaMundo');
     gm.addWorkflow('wf_daily_digest', DIGEST);
     key = SIM_KEYS.gloriaMundo;
-    log = capturingLogger();
+    log = recordingLogger();
     provider = new GloriaMundoProvider({ baseUrl: sim.baseUrl('gloriaMundo'), getKey: async () => key, log });
     digest = await provider.addAccount({ value: 'wf_daily_digest', label: 'Daily digest' });
   });

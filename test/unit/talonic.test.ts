@@ -3,10 +3,11 @@ import * as assert from 'node:assert/strict';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
 import { TALONIC_RAILS, assemblyPhase, documentPhase, type SimSpec, type TalonicPhaseDef, type TalonicSim } from '../simulator/talonic';
 import { TalonicProvider } from '../../src/providers/talonic';
-import { ProviderError, redact } from '../../src/core/errors';
+import { redact } from '../../src/core/errors';
 import type { Logger } from '../../src/core/http';
 import type { Account, Provider } from '../../src/providers/provider';
 import type { Run, RunStage } from '../../src/core/run';
+import { recordingLogger, rejection } from './support';
 
 const PIPELINE_KIND = { id: 'pipeline', label: 'Run pipeline', inputs: [] };
 
@@ -36,21 +37,7 @@ const TEN_SECOND_RAIL = (): TalonicPhaseDef[] => [
   assemblyPhase(10_000),
 ];
 
-function captureLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
-  return { lines, trace: push('trace'), debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
-}
 
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof ProviderError, `expected a ProviderError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 function stage(run: Run, id: string): RunStage {
   const s = run.progress?.stages?.find(x => x.id === id);
@@ -77,7 +64,7 @@ describe('Talonic adapter', () => {
   });
 
   function talonic(key = SIM_KEYS.talonic, log?: Logger): TalonicProvider {
-    return new TalonicProvider({ baseUrl: sim.baseUrl('talonic'), getKey: async () => key, log: log ?? captureLogger() });
+    return new TalonicProvider({ baseUrl: sim.baseUrl('talonic'), getKey: async () => key, log: log ?? recordingLogger() });
   }
 
   async function accountFor(spec: SimSpec, provider = talonic()): Promise<Account> {
@@ -588,7 +575,7 @@ describe('Talonic adapter', () => {
   describe('data products', () => {
     it('creates one from a finished pipeline, keeps the share token out of logs, and reactivates it', async () => {
       const spec = tl.addSpec({ name: 'Invoices', rail: TEN_SECOND_RAIL() });
-      const log = captureLogger();
+      const log = recordingLogger();
       const p = talonic(SIM_KEYS.talonic, log);
       const { run } = await p.startRun(await accountFor(spec, p), PIPELINE_KIND, { document_ids: ['doc_1', 'doc_2'] });
       sim.clock.advance(60_000);
