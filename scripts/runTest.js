@@ -12,7 +12,24 @@ const ROOT = path.resolve(__dirname, '..');
 // RUNWATCH_BENCH=1 (npm run bench): the host runs test/integration/bench.scale.ts instead of the tests, in a
 // work folder of its own, and it writes its figures to RUNWATCH_BENCH_OUT.
 const BENCH = process.env.RUNWATCH_BENCH === '1';
-const WORK = path.join(ROOT, '.vscode-test', BENCH ? 'bench' : 'integration');
+const RUNS = path.join(ROOT, '.vscode-test', BENCH ? 'bench' : 'integration');
+// One folder per run: two runs at once in one checkout would otherwise share a profile, and with it the
+// window lease, and one of them would become a passive follower window.
+const WORK = path.join(RUNS, `run-${process.pid}`);
+
+/** Removes the folders of earlier runs whose process is gone. */
+function removeFinishedRuns() {
+  for (const name of fs.existsSync(RUNS) ? fs.readdirSync(RUNS) : []) {
+    const pid = Number(/^run-(\d+)$/.exec(name)?.[1]);
+    let alive = false;
+    try {
+      alive = pid > 0 && (process.kill(pid, 0), true);
+    } catch {
+      alive = false;
+    }
+    if (!alive) fs.rmSync(path.join(RUNS, name), { recursive: true, force: true });
+  }
+}
 
 async function main() {
   const desktop = process.env.RUNWATCH_VSCODE === 'desktop';
@@ -26,6 +43,7 @@ async function main() {
   if (!fs.existsSync(testsPath)) throw new Error(`${path.relative(ROOT, testsPath)} is missing: run npm run compile-tests`);
 
   // A fresh profile, extensions dir and workspace folder every run: no state leaks between runs.
+  removeFinishedRuns();
   fs.rmSync(WORK, { recursive: true, force: true });
   const workspace = path.join(WORK, 'workspace');
   fs.mkdirSync(workspace, { recursive: true });

@@ -55,13 +55,17 @@ class Service implements RunwatchService {
   private readonly providerChanged = new Emitter<ProviderId>();
   private readonly stuck = new Emitter<string>();
   private viewVisible = false;
+  private focused = true;
   private listTimer: ReturnType<typeof setInterval> | undefined;
   private readonly disposables: Disposable[] = [];
   /** Cross-window coordination; absent when no shared folder was given (tests, a single window). */
   private lease?: FileLease;
   private shared?: SharedStateFile;
 
+  private schedulerOptions: ServiceOptions['scheduler'];
+
   constructor(private readonly options: ServiceOptions) {
+    this.schedulerOptions = options.scheduler;
     this.store = new RunStore({ storage: options.storage, staleAfterFailures: options.staleAfterFailures });
     this.store.load();
     this.scheduler = new Scheduler(
@@ -92,7 +96,10 @@ class Service implements RunwatchService {
         log: this.options.log,
         health: () => Object.fromEntries(PROVIDER_IDS.map(id => [id, this.scheduler.health(id)])),
       });
+      let role: boolean | undefined;
       const applyRole = (isLeader: boolean) => {
+        if (role === isLeader) return;
+        role = isLeader;
         this.scheduler.setPassive(!isLeader);
         shared.setRole(isLeader ? 'leader' : 'follower');
         this.options.log.info(isLeader ? 'This window polls for all Runwatch windows.' : 'Another window polls; this one shows what it publishes.');
@@ -396,6 +403,7 @@ class Service implements RunwatchService {
   }
 
   setFocused(focused: boolean): void {
+    this.focused = focused;
     this.scheduler.setFocused(focused);
   }
 
@@ -411,6 +419,7 @@ class Service implements RunwatchService {
 
   /** Reloads the lists the user has opened; only runs while the view is visible. */
   private async refreshLoadedLists(): Promise<void> {
+    if (!this.focused && this.schedulerOptions.whenUnfocused === 'pause') return;
     for (const id of this.providerIds()) {
       if (!this.hasKey(id) || this.health(id).state !== 'ok') continue;
       const accounts = this.accountCache.get(id);
@@ -422,6 +431,7 @@ class Service implements RunwatchService {
   }
 
   updateSchedulerOptions(options: Partial<ServiceOptions['scheduler']>): void {
+    this.schedulerOptions = { ...this.schedulerOptions, ...options };
     this.scheduler.updateOptions(options);
   }
 
