@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { RunwatchService } from './core/contracts';
 import { createRunwatchService } from './core/service';
 import type { Run } from './core/run';
+import type { StateStorage } from './core/store';
 import { AccountLabels } from './vscode/accountLabels';
 import type { RunwatchApi } from './vscode/api';
 import { registerCommands } from './vscode/commands';
@@ -12,6 +13,7 @@ import { acknowledgeFailure, RunDocuments } from './vscode/documents';
 import { Notifier } from './vscode/notifications';
 import { SecretKeyVault } from './vscode/secrets';
 import { Settings } from './vscode/settings';
+import { SteadyMemento } from './vscode/steadyMemento';
 import { RunStatusBar } from './vscode/statusBar';
 import type { RunwatchNode } from './vscode/tree/node';
 import { RunNode } from './vscode/tree/runNode';
@@ -21,15 +23,92 @@ export type { RunwatchApi } from './vscode/api';
 
 const VIEW_ID = 'runwatch.runs';
 
-let running: RunwatchService | undefined;
+/** One composition of Runwatch: what activate() builds, and how to take it down again. */
+interface Composition {
+  readonly service: RunwatchService;
+  readonly api: Omit<RunwatchApi, 'reloadForTests'>;
+  /** Disposes every piece and writes the store's last state to globalState. */
+  dispose(): Promise<void>;
+}
+
+let current: Composition | undefined;
 
 export function activate(context: vscode.ExtensionContext): RunwatchApi {
-  const started = performance.now();
+  // One log channel for the extension's lifetime: a reload for tests keeps it, as the Output view would.
   const log = vscode.window.createOutputChannel('Runwatch', { log: true });
+  current = compose(context, log);
+  let reloading: Promise<void> | undefined;
+  // VS Code disposes these at deactivation: whichever composition is live then, and the log after it.
+  context.subscriptions.push({ dispose: () => void current?.dispose() }, log);
+
+  /**
+   * For extension tests: tears everything down as a window reload would (store flushed to globalState),
+   * runs `whileClosed`, then activates again against the same ExtensionContext (same globalState,
+   * SecretStorage and global storage folder). The object returned by activate() stays valid: it reads
+   * the live composition.
+   */
+  const reloadForTests = async (options: { whileClosed?: () => unknown } = {}): Promise<void> => {
+    if (reloading) throw new Error('Runwatch is already reloading');
+    reloading = (async () => {
+      const old = current;
+      current = undefined;
+      await old?.dispose();
+      await options.whileClosed?.();
+      current = compose(context, log);
+    })();
+    try {
+      await reloading;
+    } finally {
+      reloading = undefined;
+    }
+  };
+
+  const live = (): Composition['api'] => {
+    if (!current) throw new Error('Runwatch is not active (reloading or deactivated)');
+    return current.api;
+  };
+  return {
+    get service() {
+      return live().service;
+    },
+    get tree() {
+      return live().tree;
+    },
+    get treeView() {
+      return live().treeView;
+    },
+    get statusBar() {
+      return live().statusBar;
+    },
+    get notifier() {
+      return live().notifier;
+    },
+    get documents() {
+      return live().documents;
+    },
+    hasKey: id => live().hasKey(id),
+    get activationMs() {
+      return live().activationMs;
+    },
+    reloadForTests,
+  };
+}
+
+function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Composition {
+  const started = performance.now();
   const settings = new Settings();
-  const vault = new SecretKeyVault(context.secrets, context.globalState, log);
+  // Every globalState read and write goes through one SteadyMemento (see there: VS Code can lose writes).
+  const globalState = new SteadyMemento(context.globalState);
+  const vault = new SecretKeyVault(context.secrets, globalState, log);
+  // Once this composition is disposed its store must not write any more: a late answer to a request sent
+  // before the dispose would otherwise overwrite what the next composition (after a reload) persists.
+  let persisting = true;
+  const storage: StateStorage = {
+    get: key => globalState.get(key),
+    update: (key, value) => (persisting ? globalState.update(key, value) : Promise.resolve()),
+  };
   const service = createRunwatchService({
-    storage: context.globalState,
+    storage,
     keys: vault,
     baseUrl: id => settings.baseUrl(id),
     log,
@@ -41,9 +120,8 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
       return settings.timeoutMs();
     },
   });
-  running = service;
 
-  const labels = new AccountLabels(context.globalState);
+  const labels = new AccountLabels(globalState);
   const accountLabel = (run: Pick<Run, 'provider' | 'accountId'>) => labels.label(service, run.provider, run.accountId);
   const tree = new RunTreeProvider(service, {
     baseUrlOf: id => {
@@ -68,8 +146,7 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
   const syncKeyContext = () => void vscode.commands.executeCommand('setContext', 'runwatch.hasAnyKey', vault.keyedProviders().length > 0);
   syncKeyContext();
 
-  context.subscriptions.push(
-    log,
+  const subscriptions: vscode.Disposable[] = [
     settings,
     vault,
     tree,
@@ -103,14 +180,14 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
       service.setFocused(state.focused);
       notifier.setFocused(state.focused);
     }),
-  );
+  ];
   service.setFocused(vscode.window.state.focused);
   service.setViewVisible(view.visible);
 
   const activationMs = performance.now() - started;
   log.info(`Runwatch activated in ${activationMs.toFixed(1)} ms`);
 
-  return {
+  const api: Composition['api'] = {
     service,
     tree,
     treeView: view,
@@ -152,10 +229,31 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
     hasKey: id => vault.hasKey(id),
     activationMs,
   };
+
+  let disposed: Promise<void> | undefined;
+  return {
+    service,
+    api,
+    dispose() {
+      disposed ??= (async () => {
+        for (const d of subscriptions) {
+          try {
+            d.dispose();
+          } catch (e) {
+            console.error('Runwatch: a disposable failed', e);
+          }
+        }
+        // The service's dispose starts a flush; wait for the final state to be written.
+        await service.store.flush();
+        persisting = false;
+      })();
+      return disposed;
+    },
+  };
 }
 
 export async function deactivate(): Promise<void> {
-  // Persist the last known state before the window goes; the subscriptions dispose the rest.
-  await running?.store.flush();
-  running = undefined;
+  // Dispose everything and persist the last known state before the window goes.
+  await current?.dispose();
+  current = undefined;
 }

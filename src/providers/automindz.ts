@@ -92,6 +92,7 @@ const LEAVERS_INPUTS: InputField[] = [
     name: 'employee_size_ranges',
     label: 'Employee size ranges',
     type: 'json',
+    jsonShape: 'array',
     required: false,
     description: 'A JSON list of {"start", "end"} ranges.',
     placeholder: '[{"start": 11, "end": 50}]',
@@ -396,7 +397,9 @@ function mapFailure(result: unknown): RunError {
   if (step) error.step = step;
   // The pipeline calls third-party APIs with the keys the user supplied; an HTTP 401/403 inside a step is one of those.
   if (/\b(401|403)\b|unauthori[sz]ed|forbidden/i.test(message)) {
-    error.hint = 'A third-party service refused a key you supplied (AI Ark, Exa or OpenRouter): check those keys, then re-run. Your Automindz key itself worked.';
+    error.hint =
+      'A third-party service refused a key you supplied (AI Ark, Exa or OpenRouter). Your Automindz key itself worked. ' +
+      'To enter those keys again, run "Runwatch: Clear API Key" for Automindz (it forgets them too), set the Automindz key, and start the run again.';
   }
   return error;
 }

@@ -42,6 +42,8 @@ export interface InputField {
   default?: unknown;
   /** Allowed values, offered as a quick pick. */
   options?: string[];
+  /** What a `json` field holds: a JSON object (the default) or a JSON array (Automindz's size ranges). */
+  jsonShape?: 'object' | 'array';
 }
 
 /** What can be started on an account: a Boring Marketing pipeline, a GloriaMundo workflow, … */

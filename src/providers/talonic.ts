@@ -219,9 +219,11 @@ function mapStages(progress: WireProgress, docsTerminal: boolean): RunStage[] {
 
 function mapErrorItems(progress: WireProgress): RunErrorItem[] {
   const names = new Map((progress.phases ?? []).filter(p => p.phaseId).map(p => [p.phaseId!, p.name || p.phaseId!]));
+  // The row shows the label: the document id the user sent (documentId); Talonic's own id for the document in
+  // this pipeline (pipelineDocumentId) is kept as the item id, and Show Error lists both.
   return (progress.errors ?? []).map((e, i) => ({
-    id: e.documentId || e.pipelineDocumentId || `document-${i + 1}`,
-    label: e.pipelineDocumentId && e.documentId ? e.pipelineDocumentId : undefined,
+    id: e.pipelineDocumentId || e.documentId || `document-${i + 1}`,
+    label: e.pipelineDocumentId && e.documentId ? e.documentId : undefined,
     phase: e.phase ? (names.get(e.phase) ?? e.phase) : 'before any phase',
     message: e.message || 'The document failed without a message.',
   }));

@@ -47,4 +47,11 @@ export interface RunwatchApi {
   hasKey(id: ProviderId): boolean;
   /** How long activate() took, ms. */
   readonly activationMs: number;
+  /**
+   * For extension tests: what a window reload does to Runwatch, inside one extension host. Disposes
+   * everything (the store's last state is flushed to globalState), runs `whileClosed` (say, finish runs in
+   * a simulator), then activates again with the same ExtensionContext. This object stays valid and reads
+   * the new composition; references taken from it before (service, tree, …) belong to the old one.
+   */
+  reloadForTests(options?: { whileClosed?: () => unknown }): Promise<void>;
 }

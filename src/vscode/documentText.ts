@@ -19,9 +19,13 @@ function when(iso: string | undefined): string | undefined {
   return Number.isFinite(t) ? `${new Date(t).toLocaleString()} (${iso})` : iso;
 }
 
-/** Markdown-safe inline text: provider strings cannot add headings or links. */
+/**
+ * Markdown-safe inline text: provider strings cannot add headings, links or table cells. Underscores stay as
+ * they are: the document is read as text in an editor, where `doc\_7` would be a wrong id to copy, and an
+ * underscore inside a word never starts emphasis anyway.
+ */
 function text(value: string): string {
-  return redact(value).replace(/([\\`*_[\]<>|#])/g, '\\$1');
+  return redact(value).replace(/([\\`*[\]<>|#])/g, '\\$1');
 }
 
 function requestIdOf(raw: Record<string, unknown> | undefined): string | undefined {

@@ -8,6 +8,8 @@ import type { Logger } from '../core/http';
 import { PROVIDER_IDS, type ProviderId } from '../core/run';
 
 const KEYED_PROVIDERS_STATE = 'runwatch.keyedProviders.v1';
+/** Names (never values) of the other secrets stored per provider, so that clearing the key can remove them. */
+const PROVIDER_SECRET_NAMES_STATE = 'runwatch.providerSecretNames.v1';
 
 export function keySecretName(id: ProviderId): string {
   return `runwatch.key.${id}`;
@@ -97,6 +99,23 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
   async setSecret(id: ProviderId, name: string, value: string): Promise<void> {
     registerSecret(value);
     await this.write(providerSecretName(id, name), value);
+    const names = this.secretNames(id);
+    if (!names.includes(name)) await this.state.update(PROVIDER_SECRET_NAMES_STATE, { ...this.allSecretNames(), [id]: [...names, name] });
+  }
+
+  /** Names of the provider's other stored secrets (Automindz's third-party keys). */
+  secretNames(id: ProviderId): string[] {
+    return this.allSecretNames()[id] ?? [];
+  }
+
+  /** Removes the provider's other secrets; the next run that needs one asks for it again. */
+  async deleteSecrets(id: ProviderId): Promise<void> {
+    for (const name of this.secretNames(id)) await this.write(providerSecretName(id, name), undefined);
+    await this.state.update(PROVIDER_SECRET_NAMES_STATE, { ...this.allSecretNames(), [id]: [] });
+  }
+
+  private allSecretNames(): Partial<Record<ProviderId, string[]>> {
+    return this.state.get<Partial<Record<ProviderId, string[]>>>(PROVIDER_SECRET_NAMES_STATE) ?? {};
   }
 
   private async read(name: string): Promise<string | undefined> {

@@ -7,6 +7,7 @@ import { PROVIDER_IDS, type ProviderId } from '../../src/core/run';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
 import type { SimulatorOptions } from '../simulator/server';
 import type { RunwatchApi } from '../../src/vscode/api';
+import type { TrackedRun } from '../../src/core/store';
 
 export const EXTENSION_ID = 'runwatch.runwatch';
 export { SIM_KEYS, PROVIDER_IDS, type ProviderId };
@@ -141,7 +142,34 @@ export interface UiScript {
 export interface UiRecord {
   messages: ShownMessage[];
   quickPickTitles: string[];
-  inputPrompts: Array<{ prompt?: string; password?: boolean; title?: string }>;
+  inputPrompts: InputPrompt[];
+}
+
+/** What an input box showed and said about the value typed into it. */
+export interface InputPrompt {
+  prompt?: string;
+  password?: boolean;
+  title?: string;
+  /** The value the box opened with (a default). */
+  value?: string;
+  placeHolder?: string;
+  /** What the box's validation said about the scripted value; undefined when it accepted it silently. */
+  validation?: InputValidation;
+  /** Runs the box's own validation on any other text, as if the user had typed it. */
+  validate?: (value: string) => Promise<InputValidation | undefined>;
+}
+
+export interface InputValidation {
+  message: string;
+  severity: 'error' | 'warning' | 'info';
+}
+
+function readValidation(problem: string | vscode.InputBoxValidationMessage | null | undefined): InputValidation | undefined {
+  if (!problem) return undefined;
+  if (typeof problem === 'string') return { message: problem, severity: 'error' };
+  const severity =
+    problem.severity === vscode.InputBoxValidationSeverity.Error ? 'error' : problem.severity === vscode.InputBoxValidationSeverity.Warning ? 'warning' : 'info';
+  return { message: problem.message, severity };
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -179,10 +207,14 @@ export async function withScriptedUi<T>(script: UiScript, body: (record: UiRecor
     return index >= 0 ? resolved[index] : chosen;
   };
   (window as { showInputBox: unknown }).showInputBox = async (options?: vscode.InputBoxOptions) => {
-    record.inputPrompts.push({ prompt: options?.prompt, password: options?.password, title: options?.title });
+    const shown: InputPrompt = { prompt: options?.prompt, password: options?.password, title: options?.title, value: options?.value, placeHolder: options?.placeHolder };
+    const validateInput = options?.validateInput;
+    if (validateInput) shown.validate = async (text: string) => readValidation(await validateInput(text));
+    record.inputPrompts.push(shown);
     const value = inputs.shift();
     if (value !== undefined && options?.validateInput) {
       const problem = await options.validateInput(value);
+      shown.validation = readValidation(problem);
       const text = typeof problem === 'string' ? problem : problem?.message;
       if (text && (typeof problem === 'string' || problem?.severity === vscode.InputBoxValidationSeverity.Error)) {
         throw new Error(`input box "${options.prompt ?? options.title ?? ''}" rejected the scripted value: ${text}`);
@@ -241,6 +273,10 @@ export interface TreeNodeSnapshot {
   icon?: string;
   collapsible: boolean;
   children?: TreeNodeSnapshot[];
+  /** What clicking the row runs ("Add workflow…", a link, a per-document error). */
+  command?: { command: string; title: string; arguments?: unknown[] };
+  /** The row's tooltip when it is plain text (run rows resolve theirs on hover: see tooltipOf). */
+  tooltip?: string;
 }
 
 export interface SnapshotOptions {
@@ -274,6 +310,8 @@ export async function treeSnapshot(options: SnapshotOptions = {}): Promise<TreeN
         icon,
         collapsible: item.collapsibleState !== undefined && item.collapsibleState !== vscode.TreeItemCollapsibleState.None,
       };
+      if (item.command) row.command = { command: item.command.command, title: item.command.title, arguments: item.command.arguments };
+      if (typeof item.tooltip === 'string') row.tooltip = item.tooltip;
       const here = [...path, label];
       if (row.collapsible && level < depth && (!options.expand || options.expand(row, here))) {
         row.children = await walk(child, level + 1, here);
@@ -316,4 +354,155 @@ export async function statusBarTooltip(): Promise<string> {
   const { statusBar } = await runwatchApi();
   statusBar.update();
   return statusBar.tooltip;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Flows the provider tests share: commands with scripted answers, runs, rows, menus, the log
+
+/** Runs the contributed command with this title, its quick picks, input boxes and messages answered from `script`. */
+export async function runCommand<T = unknown>(title: string, script: UiScript, ...args: unknown[]): Promise<{ result: T | undefined; ui: UiRecord }> {
+  return withScriptedUi(script, async ui => ({ result: await vscode.commands.executeCommand<T>(commandId(title), ...args), ui }));
+}
+
+/**
+ * Back to a Runwatch with no key, no tracked run and no added account: every key (and the secrets kept with
+ * it) cleared through "Clear API Key", every run untracked, every account added by id forgotten, the window
+ * counted as focused. Tests call it before and after themselves.
+ */
+export async function resetRunwatch(): Promise<void> {
+  const api = await runwatchApi();
+  const { service } = api;
+  // The headless window's focus is not the test's to decide: count it as focused, so polling runs at its cadence.
+  service.setFocused(true);
+  for (const id of PROVIDER_IDS) {
+    if (!api.hasKey(id) || service.provider(id).capabilities.addAccount !== 'byId') continue;
+    const accounts = service.accounts(id) ?? (await service.refreshAccounts(id).catch(() => []));
+    for (const account of accounts) await service.removeAccount(id, account.id);
+  }
+  for (const id of PROVIDER_IDS) if (api.hasKey(id)) await clearKey(id);
+  for (const t of service.store.all()) service.untrack(t.key);
+  assert.deepEqual(PROVIDER_IDS.filter(id => api.hasKey(id)), [], 'a key survived "Clear API Key"');
+}
+
+/** The row id of a run (`run:<provider>:<runId>`). */
+export function runRowId(key: string): string {
+  return `run:${key}`;
+}
+
+/** Finds a row anywhere in a snapshot by its id. */
+export function findNodeById(tree: TreeNodeSnapshot[], id: string): TreeNodeSnapshot | undefined {
+  for (const node of tree) {
+    if (node.id === id) return node;
+    const below = node.children && findNodeById(node.children, id);
+    if (below) return below;
+  }
+  return undefined;
+}
+
+/** A run's row (with its children) as the tree shows it now; fails with the whole tree when absent. */
+export async function runRow(key: string): Promise<TreeNodeSnapshot> {
+  const tree = await treeSnapshot();
+  const row = findNodeById(tree, runRowId(key));
+  assert.ok(row, `no row for run ${key} in the tree:\n${formatTree(tree)}`);
+  return row;
+}
+
+/** "Refresh Item" on a run's row: Runwatch polls the run now instead of at its next turn. */
+export async function pollRun(key: string): Promise<void> {
+  await vscode.commands.executeCommand('runwatch.refreshNode', key);
+}
+
+/**
+ * Polls the run as "Refresh Item" does until `predicate` holds for Runwatch's view of it (the simulator's
+ * clock was moved on, so the next answer differs). Returns the run as tracked.
+ */
+export async function waitForRun(key: string, predicate: (t: TrackedRun) => boolean, what: string, timeoutMs = 10_000): Promise<TrackedRun> {
+  const { service } = await runwatchApi();
+  return waitFor(
+    async () => {
+      await pollRun(key);
+      const t = service.store.get(key);
+      return t && predicate(t) ? t : undefined;
+    },
+    timeoutMs,
+    what,
+    150,
+  );
+}
+
+/** The Markdown of a row's tooltip, resolved as VS Code does on hover. */
+export async function tooltipOf(id: string): Promise<string> {
+  const { tree } = await runwatchApi();
+  const provider = tree as vscode.TreeDataProvider<unknown>;
+  const search = async (element: unknown): Promise<string | undefined> => {
+    for (const child of (await provider.getChildren(element as never)) ?? []) {
+      const item = await provider.getTreeItem(child as never);
+      if (item.id === id) {
+        const resolved = (await provider.resolveTreeItem?.(item, child as never, new vscode.CancellationTokenSource().token)) ?? item;
+        const tip = resolved.tooltip;
+        return typeof tip === 'string' ? tip : (tip?.value ?? '');
+      }
+      if (item.collapsibleState !== vscode.TreeItemCollapsibleState.None) {
+        const found = await search(child);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  };
+  const found = await search(undefined);
+  assert.ok(found !== undefined, `no row ${id} in the tree`);
+  return found;
+}
+
+interface MenuEntry {
+  command: string;
+  when?: string;
+  group?: string;
+}
+
+/** Evaluates the `when` clauses Runwatch's row menus use: `view == …`, `viewItem == …`, `viewItem =~ /…/`. */
+function menuWhen(when: string | undefined, contextValue: string): boolean {
+  if (!when) return true;
+  return when.split('&&').every(raw => {
+    const clause = raw.trim();
+    let m: RegExpExecArray | null;
+    if ((m = /^view == (\S+)$/.exec(clause))) return m[1] === 'runwatch.runs';
+    if ((m = /^viewItem == (\S+)$/.exec(clause))) return m[1] === contextValue;
+    if ((m = /^viewItem =~ \/(.*)\/([a-z]*)$/.exec(clause))) return new RegExp(m[1], m[2]).test(contextValue);
+    throw new Error(`rowActions cannot evaluate the when clause "${clause}"`);
+  });
+}
+
+/**
+ * The commands VS Code offers on a Runs row with this contextValue, from package.json's view/item/context
+ * menus: `inline` = the buttons on the row itself, `context` = its right-click menu.
+ */
+export function rowActions(contextValue: string, where: 'inline' | 'context'): string[] {
+  const entries = (extension().packageJSON?.contributes?.menus?.['view/item/context'] ?? []) as MenuEntry[];
+  return entries
+    .filter(e => (where === 'inline' ? e.group?.startsWith('inline') : !e.group?.startsWith('inline')))
+    .filter(e => menuWhen(e.when, contextValue))
+    .map(e => e.command);
+}
+
+/** The text of the "Runwatch" log channel, as "Runwatch: Show Log" shows it. */
+export async function runwatchLogText(): Promise<string> {
+  await vscode.commands.executeCommand('runwatch.showLog');
+  const doc = await waitFor(
+    () => vscode.workspace.textDocuments.find(d => d.uri.scheme === 'output' && /Runwatch/i.test(d.uri.path)),
+    5_000,
+    'the Runwatch log channel to be open',
+  );
+  return doc.getText();
+}
+
+/** The document Runwatch opened last (Show Error, Show Result, Create Data Product), with its editor state. */
+export async function lastDocument(kind: 'error' | 'result' | 'dataProduct'): Promise<{ content: string; document: vscode.TextDocument }> {
+  const { documents } = await runwatchApi();
+  const last = documents.last;
+  assert.ok(last, 'Runwatch opened no document');
+  assert.equal(last.kind, kind, `the last document Runwatch opened is a ${last.kind} document, not ${kind}`);
+  const document = vscode.workspace.textDocuments.find(d => d.uri.toString() === last.uri);
+  assert.ok(document, `the ${kind} document ${last.uri} is not open in VS Code`);
+  return { content: document.getText(), document };
 }

@@ -11,7 +11,10 @@
 //      the simulator's API says, saves docs/screenshot-runs.png; watches the status bar and the run row move to
 //      the next stage; expands the running run's stages and saves docs/screenshot-stages.png;
 //   6. sets the other four providers' keys the same way and checks each shows its accounts
-//      (.vscode-test/ui/screenshot-providers.png).
+//      (.vscode-test/ui/screenshot-providers.png);
+//   7. starts a run on GloriaMundo ("Add workflow…" by id first), Automindz and Adlyse from the palette as a
+//      person would (Talonic's seeded pipelines are listed by its API), checks one run row per provider as it
+//      reads on screen, and saves docs/screenshot-runs.png: all five providers, their accounts and runs.
 // Prints every check and ends with "N passed, N failed". Exit 0 only when every check passed.
 //
 // Env: RUNWATCH_UI_PROVIDERS (comma-separated provider ids to key, default all five), RUNWATCH_UI_SCALE
@@ -201,6 +204,55 @@ async function setKeyLikeAUser(page, provider, key) {
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15000 });
 }
 
+/** Picks an item in the open quick pick by typing its label, as a person filters the list. */
+async function pickItem(page, label) {
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.type(label);
+  await page.waitForTimeout(150); // the list filters as you type
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * Answers the input box whose title or prompt contains `marker`: types `text` (nothing for an optional field
+ * left empty) and presses Enter, then waits for the box to go. `password` checks the box hides what is typed.
+ */
+async function answerBox(page, marker, text, { password = false } = {}) {
+  const widget = page.locator('.quick-input-widget', { hasText: marker });
+  await widget.waitFor({ state: 'visible', timeout: 15000 });
+  const input = widget.locator('.quick-input-box input').first();
+  const type = await input.getAttribute('type');
+  if (password !== (type === 'password')) throw new Error(`the "${marker}" box is ${type === 'password' ? '' : 'not '}a password box`);
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(m => {
+    const w = document.querySelector('.quick-input-widget');
+    return !w || w.offsetParent === null || getComputedStyle(w).display === 'none' || !(w.textContent || '').includes(m);
+  }, marker, { timeout: 15000 });
+}
+
+/** The rows below a provider's row (its accounts and their runs), up to the next provider. */
+function rowsUnder(rows, provider) {
+  const at = rows.findIndex(r => r.level === 1 && r.label === DISPLAY_NAMES[provider]);
+  if (at < 0) return [];
+  const below = [];
+  for (let i = at + 1; i < rows.length && rows[i].level > 1; i++) below.push(rows[i]);
+  return below;
+}
+
+/** How one run row of each provider must read on screen for the screenshot to show it working. */
+const RUN_ROW_READS = {
+  // A stage and its position (`competitor_discovery · 2/6 · 40s`), or the seeded failure.
+  boringMarketing: r => /\S · \d\/6 · /.test(r.description) || /^failed at /.test(r.description),
+  // Out of the queue: `step 2/5 · Generate content · 40% · 12s`, or `Fetch emails · 0% · 3s` before the first step ends.
+  gloriaMundo: r => r.label === 'Daily digest' && /\d+% · /.test(r.description),
+  // No progress in the API: spinning once RUNNING.
+  automindz: r => r.label === 'Find leavers' && r.spinning,
+  // `15/24 docs · 1 error · 30s`.
+  talonic: r => r.label === 'March invoices' && /^\d+\/24 docs/.test(r.description),
+  // Out of the queue: running, or finished (`12s ago`).
+  adlyse: r => r.label === 'Lead enrichment' && (r.spinning || /ago$/.test(r.description)),
+};
+
 // ---------------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -316,7 +368,8 @@ async function main() {
     await check('screenshot of the runs saved', async () => {
       await page.mouse.move(0, 0); // no hover tooltip in the picture
       await page.waitForTimeout(300);
-      const file = path.join(SHOTS, 'screenshot-runs.png');
+      // docs/screenshot-runs.png is taken at the end, once every provider has runs.
+      const file = path.join(WORK, 'screenshot-bm-runs.png');
       await page.screenshot({ path: file });
       return path.relative(ROOT, file);
     });
@@ -384,6 +437,89 @@ async function main() {
         return Object.entries(seen).map(([id, labels]) => `${DISPLAY_NAMES[id]}: ${labels}`).join('; ');
       });
     }
+
+    if (PROVIDERS.includes('gloriaMundo')) {
+      await check('GloriaMundo: "Add workflow…" by id with a label, then "Runwatch: Start Run" on it with JSON input', async () => {
+        await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Add workflow…' }).first().click();
+        await answerBox(page, 'The GloriaMundo workflow id', 'wf_daily_digest');
+        await answerBox(page, 'A label for it (optional)', 'Daily digest');
+        await until(async () => rowsUnder(await treeRows(page), 'gloriaMundo').find(r => r.level === 2 && r.label === 'Daily digest'), 15000, 'a "Daily digest" workflow row');
+        await runCommand(page, 'Runwatch: Start Run');
+        await pickItem(page, 'GloriaMundo');
+        await pickItem(page, 'Daily digest');
+        await answerBox(page, 'Run workflow: Input (JSON object)', '{"channel": "#daily-digest"}');
+        const run = await until(async () => rowsUnder(await treeRows(page), 'gloriaMundo').find(r => r.level === 3 && r.label === 'Daily digest'), 20000, 'the run row under "Daily digest"');
+        return `"${run.label} — ${run.description}"`;
+      });
+    }
+
+    if (PROVIDERS.includes('automindz')) {
+      await check('Automindz: "Runwatch: Start Run" on "Find leavers", the third-party keys in password boxes', async () => {
+        await runCommand(page, 'Runwatch: Start Run');
+        await pickItem(page, 'Automindz');
+        const boxes = [
+          ['Find leavers: Organisation name', 'Acme'],
+          ['Find leavers: Industries', 'software development, it services and it consulting'],
+          ['Find leavers: AI Ark API key', 'aiark_demo_key_1', true],
+          ['Find leavers: Exa API key', 'exa_demo_key_2', true],
+          ['Find leavers: OpenRouter API key', 'sk-or-demo-key-3', true],
+          ['Find leavers: Limit (optional)', '25'],
+          ['Find leavers: Job titles (optional)', ''],
+          ['Find leavers: Geography (optional)', 'United Kingdom'],
+          ['Find leavers: Decision-maker titles (optional)', ''],
+          ['Find leavers: Excluded decision-maker titles (optional)', ''],
+          ['Find leavers: Employee size ranges (optional)', '[{"start": 11, "end": 50}]'],
+          ['Find leavers: Minimum tenure (months) (optional)', ''],
+          ['Find leavers: Maximum tenure (months) (optional)', ''],
+          ['Find leavers: Qualification criteria (optional)', ''],
+        ];
+        for (const [title, text, password] of boxes) await answerBox(page, title, text, { password: !!password });
+        const run = await until(async () => rowsUnder(await treeRows(page), 'automindz').find(r => r.level === 3 && r.label === 'Find leavers'), 20000, 'the run row under "Find leavers"');
+        return `${boxes.length} boxes answered; "${run.label} — ${run.description}"`;
+      });
+    }
+
+    if (PROVIDERS.includes('adlyse')) {
+      await check('Adlyse: "Runwatch: Start Run" on "Lead enrichment" asks the Email its input_schema declares', async () => {
+        await runCommand(page, 'Runwatch: Start Run');
+        await pickItem(page, 'Adlyse');
+        await pickItem(page, 'Lead enrichment');
+        await answerBox(page, 'Run Lead enrichment: Email', 'ana@acme.io');
+        const run = await until(async () => rowsUnder(await treeRows(page), 'adlyse').find(r => r.level === 3 && r.label === 'Lead enrichment'), 20000, 'the run row under "Lead enrichment"');
+        return `"${run.label} — ${run.description}"`;
+      });
+    }
+
+    await check(`one picture of ${PROVIDERS.map(p => DISPLAY_NAMES[p]).join(', ')} with their accounts and runs; a run row of each reads as it should`, async () => {
+      await clearToasts(page);
+      // Boring Marketing was folded to make room; unfold it, and fold every run's stages.
+      const bm = (await treeRows(page)).find(r => r.level === 1 && r.label === 'Boring Marketing');
+      if (bm && bm.expanded === 'false') await expandRow(page, bm);
+      for (let i = 0; i < 10; i++) {
+        const open = (await treeRows(page)).find(r => r.level === 3 && r.expanded === 'true');
+        if (!open) break;
+        await page.locator(`.part.sidebar .monaco-list-row[data-index="${open.index}"] .monaco-tl-twistie`).click();
+        await page.waitForTimeout(200);
+      }
+      const seen = await until(async () => {
+        const rows = await treeRows(page);
+        const found = {};
+        for (const provider of PROVIDERS) {
+          const row = rowsUnder(rows, provider).find(r => r.level === 3 && RUN_ROW_READS[provider](r));
+          if (!row) return undefined;
+          found[provider] = row;
+        }
+        return found;
+      }, 60000, `a run row reading as expected under each of ${PROVIDERS.map(p => DISPLAY_NAMES[p]).join(', ')}`).catch(async e => {
+        throw new Error(`${e.message}; visible:\n${describeRows(await treeRows(page))}`);
+      });
+      await clearToasts(page);
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(300);
+      const file = path.join(SHOTS, 'screenshot-runs.png');
+      await page.screenshot({ path: file });
+      return `${PROVIDERS.map(p => `${DISPLAY_NAMES[p]}: "${seen[p].label} — ${seen[p].description}"`).join('; ')}; saved ${path.relative(ROOT, file)}`;
+    });
 
     console.log(`  visible tree:\n${describeRows(await treeRows(page)).replace(/^/gm, '    ')}`);
     if (pageErrors.length) console.log(`  page errors (not failures): ${pageErrors.slice(0, 3).join(' | ')}`);

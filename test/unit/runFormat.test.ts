@@ -39,7 +39,7 @@ describe('run formatting', () => {
   it('describes a GloriaMundo step with its name and percentage', () => {
     const progress = { current: 'Generate content', index: 2, total: 5, percent: 40 };
     assert.equal(progressText(progress), 'step 2/5 · Generate content · 40%');
-    assert.equal(statusBarProgressText(progress), 'step 2/5 40%');
+    assert.equal(statusBarProgressText(progress), 'step 2/5 · Generate content · 40%');
   });
 
   it('describes a Talonic pipeline by documents and errors', () => {
@@ -119,7 +119,7 @@ describe('error and result documents', () => {
     assert.match(doc, /\*\*Failed in:\*\* extraction/);
     assert.match(doc, /\| march\.pdf \(doc-7\) \| extraction \| unreadable scan \|/);
     assert.match(doc, /\| doc-9 \| — \| password protected \|/);
-    assert.match(doc, /\*\*Request id:\*\* req\\_abc123/);
+    assert.match(doc, /\*\*Request id:\*\* req_abc123$/m);
     assert.match(doc, /## What to do next/);
   });
 

@@ -364,7 +364,7 @@ describe('Talonic adapter', () => {
       sim.clock.advance(5_000);
       let run = await p.getRun(ref);
       assert.equal(run.status, 'running');
-      assert.deepEqual(run.error?.items?.map(i => [i.id, i.phase, i.message]), [[pipeline.documents[1].documentId, 'before any phase', 'Unsupported file type.']]);
+      assert.deepEqual(run.error?.items?.map(i => [i.label ?? i.id, i.phase, i.message]), [[pipeline.documents[1].documentId, 'before any phase', 'Unsupported file type.']]);
       assert.equal(run.progress?.detail, '0/4 docs · 1 error');
 
       sim.clock.advance(60_000);
@@ -392,7 +392,7 @@ describe('Talonic adapter', () => {
       assert.equal(stage(run, 'assembly').scope, 'pipeline');
       assert.equal(run.progress?.detail, '15/24 docs · 1 error');
       assert.deepEqual(run.progress?.documents, { total: 24, completed: 15, errors: 1 });
-      assert.deepEqual(run.error?.items, [{ id: 'doc_uuid_9', label: 'pd_uuid_9', phase: 'Extraction', message: 'Extraction failed after 3 attempts.' }]);
+      assert.deepEqual(run.error?.items, [{ id: 'pd_uuid_9', label: 'doc_uuid_9', phase: 'Extraction', message: 'Extraction failed after 3 attempts.' }]);
       assert.equal(run.startedAt, '2026-04-25T14:30:00.000Z');
     });
 

@@ -271,6 +271,8 @@ export function inputFields(inputSchema: unknown): InputField[] {
     const type = primaryType(property.type);
     const itemSchema = asSchema(property.items);
     const field: InputField = { name, label: textOf(property.title) ?? humanize(name), type: fieldType(type, itemSchema), required: required.has(name) };
+    // A list of objects or numbers is entered as JSON, and the box must then take a list, not an object.
+    if (field.type === 'json' && type === 'array') field.jsonShape = 'array';
     const description = textOf(property.description);
     if (description) field.description = description;
     const options = stringEnum(property.enum) ?? (field.type === 'string[]' ? stringEnum(itemSchema?.enum) : undefined);

@@ -68,7 +68,7 @@ async function askField(ctx: CommandContext, provider: ProviderId, kind: Pipelin
   const value = await vscode.window.showInputBox({
     title: boxTitle,
     prompt: field.description ?? field.label,
-    placeHolder: field.placeholder ?? (field.type === 'string[]' ? 'comma-separated' : field.type === 'json' ? '{"key": "value"}' : undefined),
+    placeHolder: field.placeholder ?? (field.type === 'string[]' ? 'comma-separated' : field.type === 'json' ? (field.jsonShape === 'array' ? '[{"key": "value"}]' : '{"key": "value"}') : undefined),
     value: defaultText(field),
     ignoreFocusOut: true,
     validateInput: v => validateField(field, v),
@@ -79,12 +79,28 @@ async function askField(ctx: CommandContext, provider: ProviderId, kind: Pipelin
   return convertField(field, value);
 }
 
+export function parseJsonArray(text: string): { ok: true; value: unknown[] } | { ok: false; reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, reason: `Not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (!Array.isArray(value)) return { ok: false, reason: 'Enter a JSON list, e.g. [{"start": 11, "end": 50}]' };
+  return { ok: true, value };
+}
+
+/** A `json` field's text as the value it declares: an object, or an array where the field says so. */
+function parseJsonField(field: InputField, text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  return field.jsonShape === 'array' ? parseJsonArray(text) : parseJsonObject(text);
+}
+
 export function validateField(field: InputField, raw: string): string | undefined {
   const v = raw.trim();
   if (!v) return field.required ? `${field.label} is required` : undefined;
   if (field.type === 'number' && !Number.isFinite(Number(v))) return `${field.label} must be a number`;
   if (field.type === 'json') {
-    const parsed = parseJsonObject(v);
+    const parsed = parseJsonField(field, v);
     if (!parsed.ok) return parsed.reason;
   }
   return undefined;
@@ -102,7 +118,7 @@ export function convertField(field: InputField, raw: string): unknown {
         .map(s => s.trim())
         .filter(Boolean);
     case 'json': {
-      const parsed = parseJsonObject(v);
+      const parsed = parseJsonField(field, v);
       return parsed.ok ? parsed.value : undefined;
     }
     case 'boolean':

@@ -54,7 +54,11 @@ export class AccountNode extends RunwatchNode {
   override async getChildren(): Promise<RunwatchNode[]> {
     const { service } = this.ctx;
     const adapter = service.provider(this.provider);
-    if (adapter.capabilities.listRuns && service.hasKey(this.provider) && !this.ctx.runsRequested(this.provider, this.account.id)) {
+    // Like every automatic list load, none while the provider is not answering normally: a rejected key
+    // (401) stops all calls until the key changes, and a Retry-After window allows none. The store's runs
+    // show meanwhile; the list loads on the next render once the provider is healthy again.
+    const healthy = service.health(this.provider).state === 'ok';
+    if (adapter.capabilities.listRuns && service.hasKey(this.provider) && healthy && !this.ctx.runsRequested(this.provider, this.account.id)) {
       this.ctx.markRunsRequested(this.provider, this.account.id);
       await service.refreshRuns(this.provider, this.account);
     }

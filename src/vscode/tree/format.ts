@@ -60,14 +60,17 @@ function hasStepIndex(progress: RunProgress): boolean {
   return typeof progress.index === 'number' && progress.index >= 1 && typeof progress.total === 'number' && progress.total > 0;
 }
 
-/** The same, tighter, for the status bar: `evidence_collection 4/6`, `step 2/5 40%`, `15/24 docs`. */
+/**
+ * The same, tighter, for the status bar: `evidence_collection 4/6`, `15/24 docs`. A step with a percentage
+ * keeps the step's name (`step 2/5 · Generate content · 40%`): the number alone does not say what is running.
+ */
 export function statusBarProgressText(progress: RunProgress | undefined): string | undefined {
   if (!progress) return undefined;
   if (progress.documents && progress.documents.total > 0) return `${progress.documents.completed}/${progress.documents.total} docs`;
   const hasIndex = hasStepIndex(progress);
   const percent = typeof progress.percent === 'number' && Number.isFinite(progress.percent) ? `${Math.round(progress.percent)}%` : undefined;
   const current = progress.current || undefined;
-  if (hasIndex && percent) return `step ${progress.index}/${progress.total} ${percent}`;
+  if (hasIndex && percent) return [`step ${progress.index}/${progress.total}`, current, percent].filter(Boolean).join(' · ');
   if (hasIndex) return [current, `${progress.index}/${progress.total}`].filter(Boolean).join(' ');
   if (percent) return [current, percent].filter(Boolean).join(' ');
   return current;
