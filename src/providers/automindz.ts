@@ -157,7 +157,8 @@ export class AutomindzProvider implements Provider {
         provider: this.id,
         id: LEAVERS_ACCOUNT_ID,
         label: 'Find leavers',
-        description: 'The hiring-signals pipeline. Fixed: the Automindz API has no call to list pipelines.',
+        // Fixed: the Automindz API has no call to list pipelines.
+        description: 'hiring signals',
       },
     ];
   }

@@ -143,12 +143,9 @@ export class GloriaMundoProvider implements Provider {
     if (!id) throw new ProviderError('validation', 'Enter the GloriaMundo workflow id (from the workflow\'s URL or its API tab).');
     if (/[\s/?#]/.test(id)) throw new ProviderError('validation', `"${id}" does not look like a GloriaMundo workflow id: it contains spaces or URL characters.`);
     const label = input.label?.trim() || id;
-    return {
-      provider: this.id,
-      id,
-      label,
-      description: 'Added by id. The GloriaMundo API cannot list or check workflows, so the id is first tried when a run starts.',
-    };
+    // The API cannot list or look up workflows, so the id is first tried when a run starts; the row shows
+    // the id next to the label the user chose, so a mistyped id is visible.
+    return { provider: this.id, id, label, description: label === id ? undefined : id };
   }
 
   /** The API has no run list: runs come from what Runwatch started or tracked by id. */

@@ -150,9 +150,12 @@ export class RunStatusBar implements vscode.Disposable {
 
   /** `$(sync~spin) acme.com · evidence_collection 4/6 · ~6m left (+2)`. */
   private activeText(t: TrackedRun, others: number, now: number): string {
-    const progress = statusBarProgressText(t.run.progress) ?? (t.run.status === 'queued' ? `${t.run.kind} queued` : t.run.kind);
+    const account = this.accountLabel(t.run);
+    // Where the run is named after its account (a workflow), say "queued"/"running" rather than the name twice.
+    const kind = t.run.kind === account ? t.run.status : t.run.kind;
+    const progress = statusBarProgressText(t.run.progress) ?? (t.run.status === 'queued' && kind !== 'queued' ? `${kind} queued` : kind);
     const eta = this.eta(t, now);
-    return `${this.icon(t)} ${this.accountLabel(t.run)} · ${progress}${eta ? ` · ~${formatDuration(eta)} left` : ''}${others > 0 ? ` (+${others})` : ''}`;
+    return `${this.icon(t)} ${account} · ${progress}${eta ? ` · ~${formatDuration(eta)} left` : ''}${others > 0 ? ` (+${others})` : ''}`;
   }
 
   eta(t: TrackedRun, now: number): number | undefined {

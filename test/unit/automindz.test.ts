@@ -60,7 +60,7 @@ describe('Automindz adapter', () => {
         (await provider.listAccounts()).map(a => [a.id, a.label]),
         [['leavers', 'Find leavers']],
       );
-      assert.match(leavers.description ?? '', /no call to list pipelines/);
+      assert.equal(leavers.description, 'hiring signals');
       assert.equal(sim.requestsFor('automindz').length, 0);
       assert.deepEqual(await provider.listRuns(leavers), { runs: [] });
       assert.deepEqual(provider.capabilities, {

@@ -53,7 +53,8 @@ describe('GloriaMundo adapter', () => {
       const unnamed = await provider.addAccount({ value: '  wf_other ' });
       assert.equal(unnamed.id, 'wf_other');
       assert.equal(unnamed.label, 'wf_other');
-      assert.match(unnamed.description ?? '', /cannot list or check/);
+      assert.equal(unnamed.description, undefined, 'no id repeated next to itself');
+      assert.equal(digest.description, 'wf_daily_digest', 'a labelled workflow shows its id beside the label');
       assert.equal(sim.requestsFor('gloriaMundo').length, 0);
       assert.equal((await rejection(provider.addAccount({ value: '  ' }))).kind, 'validation');
     });
