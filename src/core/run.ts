@@ -109,6 +109,23 @@ export function keyOf(run: Pick<Run, 'provider' | 'id'>): string {
   return runKey(run.provider, run.id);
 }
 
+/**
+ * The status words the providers use between them (GloriaMundo, Automindz, Adlyse), in lower case; mapStatus
+ * also tries the lower-cased raw value, so Automindz's QUEUED matches. American spellings included.
+ */
+export const COMMON_STATUS_WORDS: Readonly<Record<string, RunStatus>> = {
+  queued: 'queued',
+  pending: 'queued',
+  running: 'running',
+  in_progress: 'running',
+  completed: 'succeeded',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  error: 'failed',
+  cancelled: 'cancelled',
+  canceled: 'cancelled',
+};
+
 /** Maps a status string through a table; anything unlisted becomes `unknown` and is shown as is. */
 export function mapStatus(raw: unknown, table: Record<string, RunStatus>): RunStatus {
   if (typeof raw !== 'string') return 'unknown';

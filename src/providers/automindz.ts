@@ -10,7 +10,7 @@ import * as z from 'zod/mini';
 import { ProviderError, isProviderError, redact, registerSecret } from '../core/errors';
 import type { ErrorDetail, HttpClient } from '../core/http';
 import { genericDetail } from '../core/http';
-import { mapStatus, type Run, type RunCost, type RunError, type RunLink, type RunStatus } from '../core/run';
+import { COMMON_STATUS_WORDS, mapStatus, type Run, type RunCost, type RunError, type RunLink } from '../core/run';
 import { checkPrefix, isoOrUndefined, providerHttp, rawRecord } from './common';
 import type {
   Account,
@@ -28,19 +28,6 @@ import type {
 
 const NAME = 'Automindz';
 
-/** Keys compared in lower case, so QUEUED, queued and Queued all map. */
-const STATUS_TABLE: Record<string, RunStatus> = {
-  queued: 'queued',
-  pending: 'queued',
-  running: 'running',
-  in_progress: 'running',
-  completed: 'succeeded',
-  succeeded: 'succeeded',
-  failed: 'failed',
-  error: 'failed',
-  cancelled: 'cancelled',
-  canceled: 'cancelled',
-};
 
 const startSchema = z.looseObject({
   run_id: z.string(),
@@ -198,7 +185,7 @@ export class AutomindzProvider implements Provider {
       accountId: account.id,
       id: data.run_id,
       kind: kind.label,
-      status: mapStatus(rawStatus, STATUS_TABLE),
+      status: mapStatus(rawStatus, COMMON_STATUS_WORDS),
       rawStatus,
       input: publicInput,
       raw: rawRecord(data),
@@ -312,7 +299,7 @@ export function normalizeLeaversInput(input: Record<string, unknown>): Record<st
 }
 
 function mapRunBody(data: RunBody, ref: RunRef): Run {
-  const status = mapStatus(data.status, STATUS_TABLE);
+  const status = mapStatus(data.status, COMMON_STATUS_WORDS);
   const startedAt = isoOrUndefined(data.started_at);
   const finishedAt = isoOrUndefined(data.finished_at);
   const run: Run = {

@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../core/errors';
 import type { ErrorDetail, HttpClient } from '../core/http';
 import { genericDetail } from '../core/http';
-import { mapStatus, type Run, type RunError, type RunProgress, type RunStatus } from '../core/run';
+import { COMMON_STATUS_WORDS, mapStatus, type Run, type RunError, type RunProgress } from '../core/run';
 import { checkPrefix, isoOrUndefined, providerHttp, rawRecord } from './common';
 import type {
   Account,
@@ -22,17 +22,6 @@ import type {
 
 const NAME = 'GloriaMundo';
 
-const STATUS_TABLE: Record<string, RunStatus> = {
-  queued: 'queued',
-  pending: 'queued',
-  running: 'running',
-  completed: 'succeeded',
-  succeeded: 'succeeded',
-  failed: 'failed',
-  error: 'failed',
-  cancelled: 'cancelled',
-  canceled: 'cancelled',
-};
 
 const executeSchema = z.looseObject({
   run_id: z.string(),
@@ -177,7 +166,7 @@ export class GloriaMundoProvider implements Provider {
       accountId: account.id,
       id: data.run_id,
       kind: account.label,
-      status: mapStatus(rawStatus, STATUS_TABLE),
+      status: mapStatus(rawStatus, COMMON_STATUS_WORDS),
       rawStatus,
       input: workflowInput === undefined ? {} : { input: workflowInput },
       raw: rawRecord(data),
@@ -241,7 +230,7 @@ export function parseWorkflowInput(value: unknown): Record<string, unknown> | un
 }
 
 function mapStatusBody(data: StatusBody, ref: RunRef): Run {
-  const status = mapStatus(data.status, STATUS_TABLE);
+  const status = mapStatus(data.status, COMMON_STATUS_WORDS);
   const startedAt = isoOrUndefined(data.started_at);
   const finishedAt = isoOrUndefined(data.completed_at);
   const run: Run = {

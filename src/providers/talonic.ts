@@ -82,7 +82,6 @@ const PhaseSchema = z.looseObject({
   pending: num,
   errors: num,
 });
-type WirePhase = z.infer<typeof PhaseSchema>;
 
 const DocumentErrorSchema = z.looseObject({ pipelineDocumentId: str, documentId: str, phase: str, message: str });
 

@@ -4,7 +4,7 @@
 // cancel tool. The MCP session (the SDK) lives in ./mcpSession, a separate bundle loaded on first use.
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError, redact, type ProviderErrorKind } from '../../core/errors';
-import { mapStatus, type Run, type RunError, type RunStatus } from '../../core/run';
+import { COMMON_STATUS_WORDS, mapStatus, type Run, type RunError } from '../../core/run';
 import { checkPrefix, isoOrUndefined, rawRecord } from '../common';
 import type {
   Account,
@@ -25,17 +25,6 @@ const NAME = 'Adlyse';
 /** The polling pattern in the get_run_status docs sleeps 1 second between calls. */
 export const ADLYSE_CADENCE_MS = 1_000;
 
-const STATUS_TABLE: Record<string, RunStatus> = {
-  pending: 'queued',
-  queued: 'queued',
-  running: 'running',
-  completed: 'succeeded',
-  succeeded: 'succeeded',
-  failed: 'failed',
-  error: 'failed',
-  cancelled: 'cancelled',
-  canceled: 'cancelled',
-};
 
 /** Name of the single input of a workflow whose input_schema is absent or not an object schema. */
 export const ADLYSE_JSON_INPUT = 'input_data';
@@ -163,7 +152,7 @@ export class AdlyseProvider implements Provider {
       accountId: account.id,
       id: data.run_id,
       kind: this.names.get(account.id) ?? account.label,
-      status: mapStatus(rawStatus, STATUS_TABLE),
+      status: mapStatus(rawStatus, COMMON_STATUS_WORDS),
       rawStatus,
       // run_workflow gives no created_at; the run was created just now.
       startedAt: new Date().toISOString(),
@@ -175,7 +164,7 @@ export class AdlyseProvider implements Provider {
 
   async getRun(ref: RunRef): Promise<Run> {
     const data = parse(runStatusSchema, await this.call('get_run_status', { run_id: ref.id }), 'get_run_status');
-    const status = mapStatus(data.status, STATUS_TABLE);
+    const status = mapStatus(data.status, COMMON_STATUS_WORDS);
     const raw = rawRecord(data) ?? {};
     // Show Result labels the output from the workflow's output_schema; a failure to fetch it only costs labels.
     if (status === 'succeeded') {
