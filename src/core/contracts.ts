@@ -43,6 +43,11 @@ export interface SchedulerDeps {
   onStuck?(key: string): void;
   now?: () => number;
   random?: () => number;
+  /**
+   * Divides the scheduler's own time constants (cadence floor, back-off cap and bases); default 1. Only the
+   * benchmark sets it: it runs simulated time this many times faster than real time, so those shrink with it.
+   */
+  timeScale?: number;
 }
 
 export interface PollScheduler extends Disposable {

@@ -165,6 +165,9 @@ class Lane {
   readonly streakKeys = new Set<string>();
   backoffLevel = 0;
   rateLimitLevel = 0;
+  /** When each level was last raised: requests sent before then were already in flight and fail for the same cause. */
+  backoffRaisedAt = -Infinity;
+  rateLimitRaisedAt = -Infinity;
   readonly budget = new SlidingWindow();
 
   constructor(readonly id: ProviderId) {}
@@ -177,6 +180,8 @@ export class Scheduler implements PollScheduler {
   private readonly lanes = new Map<ProviderId, Lane>();
   private readonly now: () => number;
   private readonly random: () => number;
+  /** Divides the built-in time constants (the benchmark's simulated time; 1 otherwise). */
+  private readonly timeScale: number;
   private options: SchedulerOptions;
   private storeSubscription: { dispose(): void } | undefined;
   private started = false;
@@ -192,6 +197,7 @@ export class Scheduler implements PollScheduler {
     this.options = { ...options, minIntervalMs: { ...options.minIntervalMs } };
     this.now = deps.now ?? (() => Date.now());
     this.random = deps.random ?? Math.random;
+    this.timeScale = deps.timeScale && deps.timeScale > 0 ? deps.timeScale : 1;
     for (const id of PROVIDER_IDS) this.lanes.set(id, new Lane(id));
   }
 
@@ -401,7 +407,7 @@ export class Scheduler implements PollScheduler {
         // A broken cadence function must not stop polling: keep the fallback.
       }
     }
-    ms = Math.max(ms, MIN_CADENCE_MS, this.options.minIntervalMs[id] ?? 0);
+    ms = Math.max(ms, MIN_CADENCE_MS / this.timeScale, this.options.minIntervalMs[id] ?? 0);
     if (!this.focused && this.options.whenUnfocused === 'slow') ms *= Math.max(1, this.options.unfocusedFactor || 1);
     const budget = provider?.pollBudget;
     if (budget && budget.requests > 0 && budget.perMs > 0) {
@@ -606,7 +612,10 @@ export class Scheduler implements PollScheduler {
         this.settleLaneWaiters(lane);
         return;
       case 'rateLimited': {
-        const wait = error.retryAfterMs !== undefined ? clampRetryAfter(error.retryAfterMs) : this.jittered(Math.max(cadence, RATE_LIMIT_BASE_MS), ++lane.rateLimitLevel);
+        const wait =
+          error.retryAfterMs !== undefined
+            ? clampRetryAfter(error.retryAfterMs)
+            : this.jittered(Math.max(cadence, RATE_LIMIT_BASE_MS / this.timeScale), this.raiseLevel(lane, 'rateLimit', plan, now));
         this.pause(lane, now + wait, error.retryAfterMs !== undefined ? 'retryAfter' : 'backoff', { state: 'rateLimited', message, until: now + wait });
         return;
       }
@@ -627,7 +636,7 @@ export class Scheduler implements PollScheduler {
         if (plan) this.backOff(plan, now + this.jittered(cadence, plan.failStreak + 1));
         const several = lane.streakKeys.size >= 2 || lane.planCount <= 1;
         if (lane.failureStreak >= PROVIDER_FAILURE_STREAK && several) {
-          const until = now + this.jittered(cadence, ++lane.backoffLevel);
+          const until = now + this.jittered(cadence, this.raiseLevel(lane, 'backoff', plan, now));
           this.pause(lane, until, 'backoff', { state: 'backoff', message, until });
         }
         return;
@@ -638,8 +647,29 @@ export class Scheduler implements PollScheduler {
         lane.failureStreak = 0;
         lane.streakKeys.clear();
         this.store.recordFailure(key, message);
-        if (plan) this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS), plan.failStreak + 1));
+        if (plan) this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1));
     }
+  }
+
+  /**
+   * Raises the lane's back-off (or rate-limit) level once per round of failures and returns it. Requests
+   * that were already in flight when the level was last raised fail for the same cause: counting each of
+   * them would raise it by the number in flight (up to maxConcurrentPerProvider) at once.
+   */
+  private raiseLevel(lane: Lane, which: 'backoff' | 'rateLimit', plan: Plan | undefined, now: number): number {
+    const sentAt = plan?.lastAttemptAt ?? now;
+    if (which === 'backoff') {
+      if (lane.backoffLevel === 0 || sentAt > lane.backoffRaisedAt) {
+        lane.backoffLevel++;
+        lane.backoffRaisedAt = now;
+      }
+      return lane.backoffLevel;
+    }
+    if (lane.rateLimitLevel === 0 || sentAt > lane.rateLimitRaisedAt) {
+      lane.rateLimitLevel++;
+      lane.rateLimitRaisedAt = now;
+    }
+    return lane.rateLimitLevel;
   }
 
   private backOff(plan: Plan, until: number): void {
@@ -652,7 +682,7 @@ export class Scheduler implements PollScheduler {
    * The floor keeps a failing run from being polled faster than a healthy one.
    */
   private jittered(base: number, attempt: number): number {
-    const ceiling = Math.max(base, Math.min(BACKOFF_CAP_MS, base * 2 ** attempt));
+    const ceiling = Math.max(base, Math.min(BACKOFF_CAP_MS / this.timeScale, base * 2 ** attempt));
     const r = Math.min(1, Math.max(0, this.random()));
     return Math.round(base + r * (ceiling - base));
   }

@@ -1,0 +1,60 @@
+// What the benchmark and its simulator process (simHost.ts) say to each other.
+import type { ProviderId, RunStatus } from '../src/core/run';
+
+/** Lifecycle position of a finished run; every earlier position is a smaller number. */
+export const TERMINAL_ORD = 1_000_000;
+
+export interface SimInfo {
+  /** SimClock origin: simulated now = origin + (Date.now() - origin) × timeScale. */
+  origin: number;
+  timeScale: number;
+  /** Base URL per front-end (A, B: the two windows' pollers; S: where runs are started) and provider. */
+  baseUrls: Record<'A' | 'B' | 'S', Record<ProviderId, string>>;
+  talonicSpecs: string[];
+  adlyseWorkflows: string[];
+}
+
+export interface PrepareRequest {
+  provider: ProviderId;
+  /** Sequence number of the run in the workload (names brands and workflows). */
+  n: number;
+  /** The provider simulator's own script type for the next run. */
+  script: unknown;
+}
+
+export interface PrepareResult {
+  accountId: string;
+  accountLabel: string;
+}
+
+/** What the polling window's model showed for a run at simulated time t (one entry per change it showed). */
+export interface Observation {
+  t: number;
+  status: RunStatus;
+  /** The provider's own status string. */
+  rawStatus: string;
+  terminal: boolean;
+  /** Boring Marketing: meta.current_stage. */
+  stage?: string | null;
+  /** GloriaMundo: progress.current_step; Talonic: documents completed + errored. */
+  step?: number;
+}
+
+export interface Milestone {
+  /** Lifecycle position reached. */
+  ord: number;
+  /** Simulated time the simulator entered it. */
+  tChange: number;
+  /** Simulated time Runwatch's store announced it (or a later state). */
+  tSeen: number;
+}
+
+export interface OracleResult {
+  key: string;
+  found: boolean;
+  createdAt: number;
+  /** Simulated time the run became terminal. */
+  terminalAt: number;
+  milestones: Milestone[];
+  anomalies: string[];
+}

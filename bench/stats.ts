@@ -1,0 +1,32 @@
+// Small numeric helpers for the benchmark.
+
+/** The p-th percentile (nearest rank) of the values; NaN when there are none. */
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1];
+}
+
+export function round(value: number, digits: number): number {
+  if (!Number.isFinite(value)) return value;
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** Median of a few timings. */
+export function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+/** A plain-text table: first row is the header; columns padded, numbers right-aligned. */
+export function table(rows: (string | number)[][]): string {
+  const cells = rows.map(r => r.map(c => String(c)));
+  const widths = cells[0].map((_, i) => Math.max(...cells.map(r => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i > 0 && /^[-+]?[\d.,]+( ?(ms|KB|MB|×|%|s))?$/.test(c) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(cells[0]), widths.map(w => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
