@@ -79,7 +79,7 @@ export class RunStore {
   /** provider → accountId → keys, newest first. */
   private readonly byAccountIndex = new Map<string, string[]>();
   private readonly listeners = new Set<Listener>();
-  private pending: StoreChange | undefined;
+  private pending: { keys: Set<string>; accounts: Map<string, StoreChange['accounts'][number]>; transitions: Transition[] } | undefined;
   private persistTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly now: () => number;
   staleAfterFailures: number;
@@ -310,22 +310,21 @@ export class RunStore {
   }
 
   private emit(change: StoreChange): void {
-    // Coalesce changes made in the same tick into one event, so a list refresh redraws once.
-    if (this.pending) {
-      for (const k of change.keys) if (!this.pending.keys.includes(k)) this.pending.keys.push(k);
-      for (const a of change.accounts) {
-        if (!this.pending.accounts.some(x => x.provider === a.provider && x.accountId === a.accountId)) this.pending.accounts.push(a);
-      }
-      this.pending.transitions.push(...change.transitions);
-      return;
+    // Coalesce changes made in the same tick into one event, so a list refresh redraws once. Sets keep the
+    // merge linear: applying another window's snapshot of 10,000 runs is one tick.
+    if (!this.pending) {
+      this.pending = { keys: new Set(), accounts: new Map(), transitions: [] };
+      queueMicrotask(() => {
+        const pending = this.pending!;
+        this.pending = undefined;
+        const out: StoreChange = { keys: [...pending.keys], accounts: [...pending.accounts.values()], transitions: pending.transitions };
+        for (const l of this.listeners) l(out);
+        this.schedulePersist();
+      });
     }
-    this.pending = { keys: [...change.keys], accounts: [...change.accounts], transitions: [...change.transitions] };
-    queueMicrotask(() => {
-      const out = this.pending!;
-      this.pending = undefined;
-      for (const l of this.listeners) l(out);
-      this.schedulePersist();
-    });
+    for (const k of change.keys) this.pending.keys.add(k);
+    for (const a of change.accounts) this.pending.accounts.set(accountKey(a.provider, a.accountId), a);
+    this.pending.transitions.push(...change.transitions);
   }
 
   private schedulePersist(): void {

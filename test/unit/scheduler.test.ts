@@ -341,6 +341,27 @@ describe('Scheduler', () => {
     }
   });
 
+  it('raises the provider back-off one step per round of failures, not one per request in flight', async () => {
+    const tal = new ScriptedProvider('talonic', () => 5000);
+    const down = new ProviderError('server', 'Talonic had a server error (HTTP 503).');
+    const { store, scheduler } = setup({ talonic: tal }, { maxConcurrentPerProvider: 4 }, () => 1);
+    for (const id of ['a', 'b', 'c', 'd']) {
+      store.upsert(run('talonic', id));
+      tal.answer(id, down);
+    }
+    scheduler.start();
+    await clock.tickAsync(3 * MIN);
+    // Rounds: requests sent together (the four runs are due at once after a provider pause).
+    const rounds: number[] = [];
+    for (const { at } of tal.calls) if (!rounds.length || at - rounds[rounds.length - 1] > 1000) rounds.push(at);
+    const waits = gaps(rounds);
+    assert.ok(waits.length >= 3, `several probe rounds within three minutes, got ${waits.length}`);
+    for (let i = 1; i < waits.length; i++) {
+      assert.ok(waits[i] <= waits[i - 1] * 2 + 5 * SEC, `round ${i + 1} waited ${waits[i]} ms after ${waits[i - 1]} ms: at most double (plus a cadence)`);
+    }
+    assert.ok(waits[0] <= 20 * SEC, `the first provider back-off is short (${waits[0]} ms), not four levels at once`);
+  });
+
   it('lifts its own provider back-off when the user refreshes', async () => {
     const tal = new ScriptedProvider('talonic', () => 5000);
     const down = new ProviderError('server', 'Talonic had a server error (HTTP 500).', { status: 500 });
