@@ -11,7 +11,7 @@ import { ProviderError, isProviderError, redact, registerSecret } from '../core/
 import type { ErrorDetail, HttpClient } from '../core/http';
 import { genericDetail } from '../core/http';
 import { COMMON_STATUS_WORDS, mapStatus, type Run, type RunCost, type RunError, type RunLink } from '../core/run';
-import { checkPrefix, isoOrUndefined, providerHttp, rawRecord } from './common';
+import { checkPrefix, isoOrUndefined, providerHttp, rawRecord, startedRunSchema } from './common';
 import type {
   Account,
   CadenceContext,
@@ -27,13 +27,6 @@ import type {
 } from './provider';
 
 const NAME = 'Automindz';
-
-
-const startSchema = z.looseObject({
-  run_id: z.string(),
-  status: z.nullish(z.string()),
-  poll_url: z.nullish(z.string()),
-});
 
 const runSchema = z.looseObject({
   run_id: z.nullish(z.string()),
@@ -168,11 +161,11 @@ export class AutomindzProvider implements Provider {
     let response;
     try {
       try {
-        response = await this.http.send({ method: 'POST', path: '/v1/hiring-signals/leavers', body, schema: startSchema });
+        response = await this.http.send({ method: 'POST', path: '/v1/hiring-signals/leavers', body, schema: startedRunSchema });
       } catch (e) {
         if (!isProviderError(e) || e.kind !== 'notFound') throw e;
         legacy = true;
-        response = await this.http.send({ method: 'POST', path: '/hiring-signals/leavers', body, schema: startSchema });
+        response = await this.http.send({ method: 'POST', path: '/hiring-signals/leavers', body, schema: startedRunSchema });
       }
     } catch (e) {
       throw withoutSecrets(e);

@@ -1,4 +1,5 @@
 // Pieces every REST adapter shares: an HttpClient wired to the provider's key, and small mapping helpers.
+import * as z from 'zod/mini';
 import { ProviderError } from '../core/errors';
 import { HttpClient, type ErrorDetail } from '../core/http';
 import type { ProviderContext } from './provider';
@@ -45,3 +46,10 @@ export function checkPrefix(key: string, prefixes: string[], providerName: strin
   }
   return {};
 }
+
+/** What GloriaMundo's execute and Automindz's trigger both answer: the new run's id, its status, where to poll. */
+export const startedRunSchema = z.looseObject({
+  run_id: z.string(),
+  status: z.nullish(z.string()),
+  poll_url: z.nullish(z.string()),
+});

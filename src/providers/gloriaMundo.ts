@@ -6,7 +6,7 @@ import { ProviderError, isProviderError } from '../core/errors';
 import type { ErrorDetail, HttpClient } from '../core/http';
 import { genericDetail } from '../core/http';
 import { COMMON_STATUS_WORDS, mapStatus, type Run, type RunError, type RunProgress } from '../core/run';
-import { checkPrefix, isoOrUndefined, providerHttp, rawRecord } from './common';
+import { checkPrefix, isoOrUndefined, providerHttp, rawRecord, startedRunSchema } from './common';
 import type {
   Account,
   CadenceContext,
@@ -21,13 +21,6 @@ import type {
 } from './provider';
 
 const NAME = 'GloriaMundo';
-
-
-const executeSchema = z.looseObject({
-  run_id: z.string(),
-  status: z.nullish(z.string()),
-  poll_url: z.nullish(z.string()),
-});
 
 const statusSchema = z.looseObject({
   run_id: z.nullish(z.string()),
@@ -154,7 +147,7 @@ export class GloriaMundoProvider implements Provider {
         method: 'POST',
         path: `/workflows/${encodeURIComponent(account.id)}/execute`,
         body: workflowInput === undefined ? {} : { input: workflowInput },
-        schema: executeSchema,
+        schema: startedRunSchema,
       });
     } catch (e) {
       throw this.startError(e, account);
