@@ -12,7 +12,10 @@ import type { RunStore, StoreChange, TrackedRun } from './store';
 import { PROVIDER_DISPLAY_NAMES, type Provider } from '../providers/provider';
 
 /** Longest wait between two polls of a failing run, and longest provider back-off. */
-export const BACKOFF_CAP_MS = 5 * 60_000;
+// One minute, not more: an outage costs at most one probe a minute per provider, and a provider that comes
+// back is seen again within a minute (the benchmark's 5xx storm showed a 5-minute cap hiding a recovered
+// provider for most of that time).
+export const BACKOFF_CAP_MS = 60_000;
 /** No adapter may make the scheduler poll one run more often than this, whatever it returns. */
 export const MIN_CADENCE_MS = 500;
 /** Base of the slow back-off for answers that retrying soon will not change (403, 402, 400/422). */
