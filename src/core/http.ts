@@ -3,22 +3,20 @@
 import type { Dispatcher } from 'undici';
 // undici's index pulls in fetch, WebSocket, caches and more (about 520 KB bundled). Runwatch needs the
 // HTTP/1.1 dispatcher and its request API only, so it loads those modules directly (undici has no
-// exports map; these are the same modules its index re-exports).
+// exports map; these are the same modules its index re-exports). They are required on first use, not at
+// import, so evaluating undici stays off the extension's activation path.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { Agent, EnvHttpProxyAgent } = {
-  Agent: require('undici/lib/dispatcher/agent.js') as typeof import('undici').Agent,
-  EnvHttpProxyAgent: require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof import('undici').EnvHttpProxyAgent,
+const undici = {
+  Agent: () => require('undici/lib/dispatcher/agent.js') as typeof import('undici').Agent,
+  EnvHttpProxyAgent: () => require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof import('undici').EnvHttpProxyAgent,
+  request: () => require('undici/lib/api/api-request.js') as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>,
 };
-const dispatchRequest = require('undici/lib/api/api-request.js') as (
-  this: Dispatcher,
-  options: Dispatcher.RequestOptions,
-) => Promise<Dispatcher.ResponseData>;
 
 /** undici's `request(url, options)`: the same call its index makes, on our own dispatcher. */
 function request(url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { dispatcher: Dispatcher }): Promise<Dispatcher.ResponseData> {
   const { dispatcher, ...rest } = options;
   const parsed = new URL(url);
-  return dispatchRequest.call(dispatcher, { ...rest, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` });
+  return undici.request().call(dispatcher, { ...rest, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` });
 }
 import type * as z from 'zod/mini';
 import { safeParse, prettifyError } from 'zod/mini';
@@ -106,9 +104,9 @@ function stripSlash(url: URL): string {
 export function createDispatcher(proxy?: string): Dispatcher {
   const noProxy = ['localhost', '127.0.0.1', '::1', process.env.NO_PROXY ?? process.env.no_proxy].filter(Boolean).join(',');
   if (proxy || process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy) {
-    return new EnvHttpProxyAgent({ httpProxy: proxy, httpsProxy: proxy, noProxy, connections: 16 });
+    return new (undici.EnvHttpProxyAgent())({ httpProxy: proxy, httpsProxy: proxy, noProxy, connections: 16 });
   }
-  return new Agent({ connections: 16, keepAliveTimeout: 10_000 });
+  return new (undici.Agent())({ connections: 16, keepAliveTimeout: 10_000 });
 }
 
 let sharedDispatcher: Dispatcher | undefined;
