@@ -1,15 +1,25 @@
-// Adlyse's adlyse-workflows MCP server as the simulator plays it (providers.md §5–7, seeds/004): a real MCP
-// server built on the official SDK (Server + StreamableHTTPServerTransport, stateful, one transport per
-// Mcp-Session-Id), Bearer-key auth with 401 + WWW-Authenticate, and the four workflow tools whose run
-// lifecycles are computed from the SimClock (no timers).
+// Adlyse's adlyse-workflows MCP server as the simulator plays it (providers.md §5–7, seeds/004): Bearer-key auth
+// with 401 + WWW-Authenticate, and the four workflow tools whose run lifecycles are computed from the SimClock (no
+// timers). One implementation of the tools, two transports, chosen by `era` (providers.md §6 and §6.5):
+//   'legacy' (the default, the session era Adlyse's docs describe): a real MCP server built on the official SDK
+//            (Server + StreamableHTTPServerTransport, stateful, one transport per Mcp-Session-Id), 2025-11-25 and earlier;
+//   'modern' (2026-07-28 only): hand-written stateless JSON-RPC over POST. Every request must carry the
+//            MCP-Protocol-Version, Mcp-Method and (tools/call) Mcp-Name headers and the same values in
+//            params._meta; a mismatch or missing header is 400 -32020, an unsupported version 400 -32022 with
+//            data.supported (initialize too: a modern-only server has no handshake), missing _meta fields
+//            400 -32602, GET/DELETE 405, an unknown method 404 -32601; server/discover names the versions;
+//   'dual'   answers both: a request carrying modern _meta (or a modern MCP-Protocol-Version) is served as
+//            'modern', everything else (initialize, session traffic) as 'legacy'.
 //
 // The low-level `Server` is used rather than `McpServer` on purpose: McpServer turns every thrown error into
 // an isError result, and the simulator must also be able to answer with JSON-RPC errors.
 //
 // Where the docs are silent the simulator can play each reading (all switches apply at once, except
 // responseMode which applies to sessions opened after the change):
-//   responseMode   'sse' (the SDK default): each POST answered with a text/event-stream;
+//   responseMode   legacy era: 'sse' (the SDK default): each POST answered with a text/event-stream;
 //                  'json': a single application/json body (the SDK's enableJsonResponse).
+//   modernResponseMode  modern era: 'json' (default) or 'sse' (a comment line, then the response as one event).
+//   modernVersions the versions the modern transport accepts (['2026-07-28']).
 //   resultFormat   'structured': structuredContent plus the same JSON in a text block (the spec's SHOULD);
 //                  'text': only the JSON text block.
 //   errorMode      'isError': tool errors are results with isError and {error_type, message, source} [inferred];
@@ -17,17 +27,35 @@
 //   unknownSessionStatus  404: a request with an ended session id gets 404 (the spec); 400: it gets
 //                  400 "Bad Request: No valid session ID provided", as some server SDKs answer.
 //   listShape      'workflows': list_workflows answers {workflows: [...], source}; 'items': {items: [...], source};
-//                  'array': a bare JSON array in a text block (structuredContent must be an object, so none).
+//                  'array': a bare JSON array in a text block (legacy structuredContent must be an object, so
+//                  none there; the modern era, where structuredContent may be any JSON value, sends the array).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, isInitializeRequest, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  isInitializeRequest,
+  ListToolsRequestSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import { type SimClock, type SimProvider, type SimReply, type SimRequest } from './server';
 import { SIM_KEYS } from './keys';
 
 const SECOND = 1000;
 const SOURCE = 'adlyse.workflows@v1';
 const DEFAULT_ORG = 'org_sim';
+
+/** The 2026-07-28 revision (providers.md §6.5): its reserved error codes and per-request _meta keys. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+export const HEADER_MISMATCH = -32020;
+export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+export const META_PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
+export const META_CLIENT_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
+export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
+
+export type AdlyseEra = 'legacy' | 'modern' | 'dual';
 
 export type AdlyseErrorType = 'auth_error' | 'not_found' | 'invalid_input' | 'execution_error';
 export type AdlyseRunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -113,17 +141,36 @@ export interface ScriptedResult {
 export interface RpcLogEntry {
   method: string;
   tool?: string;
+  /** Which transport took it: 'legacy' (initialize and sessions) or 'modern' (2026-07-28). */
+  era: 'legacy' | 'modern';
   sessionId?: string;
   /** True when the message arrived with an Mcp-Session-Id the server no longer knows. */
   staleSession?: boolean;
-  /** How the session that took the message answers POSTs ('sse' or 'json'); absent when no session took it. */
+  /** How the message is answered ('sse' or 'json'); absent when no legacy session took it. */
   responseMode?: 'sse' | 'json';
+  /** Modern era: the request-metadata headers as received. */
+  headers?: { protocolVersion?: string; method?: string; name?: string };
+  /** Modern era: params._meta as received. */
+  meta?: Record<string, unknown>;
+  /** Modern era: the JSON-RPC error code the transport refused the request with, before any tool ran. */
+  refusedWith?: number;
 }
 
-interface Session {
-  id: string;
+/** Who is calling a tool: a legacy session or one modern request, both authenticated by their key. */
+interface Caller {
   key: string;
   org: string;
+}
+
+interface JsonRpcRequest {
+  jsonrpc?: unknown;
+  id?: string | number | null;
+  method: string;
+  params?: { name?: unknown; arguments?: unknown; _meta?: Record<string, unknown>; [key: string]: unknown };
+}
+
+interface Session extends Caller {
+  id: string;
   server: Server;
   transport: StreamableHTTPServerTransport;
   responseMode: 'sse' | 'json';
@@ -191,7 +238,10 @@ export class AdlyseSim implements SimProvider {
   /** Valid keys and the organization each belongs to. Delete one to revoke it. */
   readonly keys = new Map<string, string>([[SIM_KEYS.adlyse, DEFAULT_ORG]]);
 
+  era: AdlyseEra = 'legacy';
   responseMode: 'sse' | 'json' = 'sse';
+  modernResponseMode: 'sse' | 'json' = 'json';
+  modernVersions: string[] = [MODERN_PROTOCOL_VERSION];
   resultFormat: 'structured' | 'text' = 'structured';
   errorMode: 'isError' | 'jsonrpc' = 'isError';
   listShape: 'workflows' | 'items' | 'array' = 'workflows';
@@ -232,7 +282,7 @@ export class AdlyseSim implements SimProvider {
     return this.sessions.size;
   }
 
-  /** How many `initialize` requests arrived (one per session the client opened). */
+  /** How many `initialize` requests arrived (one per session the client opened, plus any a modern server refused). */
   get initializeCount(): number {
     return this.rpcLog.filter(e => e.method === 'initialize').length;
   }
@@ -292,6 +342,9 @@ export class AdlyseSim implements SimProvider {
     // Keys are kept, and the default key is valid again even if a test revoked it.
     this.keys.set(SIM_KEYS.adlyse, DEFAULT_ORG);
     this.demoRunId = undefined;
+    this.era = 'legacy';
+    this.modernResponseMode = 'json';
+    this.modernVersions = [MODERN_PROTOCOL_VERSION];
     this.responseMode = 'sse';
     this.resultFormat = 'structured';
     this.errorMode = 'isError';
@@ -403,6 +456,7 @@ export class AdlyseSim implements SimProvider {
     if (typeof origin === 'string' && !/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin)) {
       return jsonRpcErrorReply(403, -32000, `Forbidden: invalid Origin ${origin}`);
     }
+    if (this.era === 'modern' || (this.era === 'dual' && isModernRequest(req))) return this.handleModern(req);
 
     const sessionId = headerValue(req.headers['mcp-session-id']);
     const session = sessionId ? this.sessions.get(sessionId) : undefined;
@@ -461,7 +515,7 @@ export class AdlyseSim implements SimProvider {
       if (session.id && this.sessions.get(session.id) === session) this.sessions.delete(session.id);
     };
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: TOOLS }));
-    server.setRequestHandler(CallToolRequestSchema, async request => this.callTool(session, request.params.name, request.params.arguments ?? {}));
+    server.setRequestHandler(CallToolRequestSchema, async request => this.callTool(session, request.params.name, request.params.arguments ?? {}, 'legacy'));
     await server.connect(transport);
     await transport.handleRequest(req.req, req.res, req.body);
   }
@@ -474,6 +528,7 @@ export class AdlyseSim implements SimProvider {
       this.rpcLog.push({
         method: m.method,
         tool: m.method === 'tools/call' && typeof m.params?.name === 'string' ? m.params.name : undefined,
+        era: 'legacy',
         sessionId,
         staleSession: staleSession || undefined,
         responseMode,
@@ -481,17 +536,119 @@ export class AdlyseSim implements SimProvider {
     }
   }
 
+  // ---- the 2026-07-28 transport ----
+
+  /** One stateless request: auth, the transport's header and _meta rules, then server/discover or the tools. */
+  private async handleModern(req: SimRequest): Promise<SimReply | undefined> {
+    const message = isJsonRpcRequest(req.body) ? req.body : undefined;
+    const entry = message ? this.logModern(req, message) : undefined;
+    const key = bearerToken(req);
+    if (!key || !this.keys.has(key)) return this.unauthorized(req, !!key);
+    if (req.method !== 'POST') {
+      return { status: 405, headers: { allow: 'POST' }, body: { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: MCP 2026-07-28 has no GET stream and no sessions.' }, id: null } };
+    }
+    const refuse = (status: number, code: number, text: string, data?: unknown): SimReply => {
+      if (entry) entry.refusedWith = code;
+      return { status, body: { jsonrpc: '2.0', id: message?.id ?? null, error: { code, message: text, ...(data === undefined ? {} : { data }) } } };
+    };
+    if (!message) return refuse(400, ErrorCode.InvalidRequest, 'Invalid Request: the body must be one JSON-RPC request.');
+    // No client notifications exist in this revision; one that arrives is accepted and ignored.
+    if (message.id === undefined) return { status: 202 };
+    const supported = this.modernVersions;
+    // A modern-only server names its versions in its answer to a legacy handshake, the only diagnostic a legacy client can show.
+    if (message.method === 'initialize') {
+      const requested = message.params?.protocolVersion;
+      return refuse(400, UNSUPPORTED_PROTOCOL_VERSION, `Unsupported protocol version: this server speaks MCP ${supported.join(', ')} only, with no initialize handshake.`, { supported, requested });
+    }
+    const headerVersion = headerValue(req.headers['mcp-protocol-version']);
+    if (!headerVersion) return refuse(400, HEADER_MISMATCH, 'Header mismatch: the MCP-Protocol-Version header is required.');
+    if (!supported.includes(headerVersion)) return refuse(400, UNSUPPORTED_PROTOCOL_VERSION, 'Unsupported protocol version', { supported, requested: headerVersion });
+    const meta = message.params?._meta;
+    const missing = [META_PROTOCOL_VERSION, META_CLIENT_CAPABILITIES].filter(k => !meta || meta[k] === undefined || meta[k] === null);
+    if (missing.length) return refuse(400, ErrorCode.InvalidParams, `Invalid params: _meta lacks ${missing.join(' and ')}.`);
+    if (meta![META_PROTOCOL_VERSION] !== headerVersion) {
+      return refuse(400, HEADER_MISMATCH, `Header mismatch: MCP-Protocol-Version header value '${headerVersion}' does not match body value '${String(meta![META_PROTOCOL_VERSION])}'.`);
+    }
+    const methodHeader = headerValue(req.headers['mcp-method']);
+    if (methodHeader !== message.method) {
+      return refuse(400, HEADER_MISMATCH, methodHeader ? `Header mismatch: Mcp-Method header value '${methodHeader}' does not match body value '${message.method}'.` : 'Header mismatch: the Mcp-Method header is required.');
+    }
+    if (message.method === 'tools/call') {
+      const nameHeader = decodeHeaderValue(headerValue(req.headers['mcp-name']));
+      if (nameHeader !== message.params?.name) {
+        return refuse(400, HEADER_MISMATCH, nameHeader === undefined ? 'Header mismatch: the Mcp-Name header is required for tools/call.' : `Header mismatch: Mcp-Name header value '${nameHeader}' does not match body value '${String(message.params?.name)}'.`);
+      }
+    }
+
+    let result: Record<string, unknown>;
+    try {
+      switch (message.method) {
+        case 'server/discover':
+          result = { supportedVersions: supported, capabilities: { tools: {} }, serverInfo: { name: 'adlyse-workflows', version: '1.0.0' } };
+          break;
+        case 'tools/list':
+          result = { tools: TOOLS };
+          break;
+        case 'tools/call': {
+          const name = message.params?.name;
+          const args = message.params?.arguments;
+          if (typeof name !== 'string') throw protocolError(ErrorCode.InvalidParams, 'Invalid params: name must be a string');
+          if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) throw protocolError(ErrorCode.InvalidParams, 'Invalid params: arguments must be an object');
+          result = await this.callTool({ key, org: this.keys.get(key) ?? DEFAULT_ORG }, name, (args ?? {}) as Record<string, unknown>, 'modern');
+          break;
+        }
+        default:
+          return refuse(404, ErrorCode.MethodNotFound, `Method not found: ${message.method}`);
+      }
+    } catch (e) {
+      const error = e as { code?: unknown; message?: string; data?: unknown };
+      const code = typeof error.code === 'number' ? error.code : ErrorCode.InternalError;
+      return this.answerModern(req, { jsonrpc: '2.0', id: message.id, error: { code, message: error.message ?? 'Internal error', ...(error.data === undefined ? {} : { data: error.data }) } });
+    }
+    // A scripted result may carry its own resultType (input_required, or undefined for none).
+    return this.answerModern(req, { jsonrpc: '2.0', id: message.id, result: { resultType: 'complete', ...result } });
+  }
+
+  /** A 200 answer as one JSON body, or as an SSE stream: a comment line (clients must skip it), then the response. */
+  private answerModern(req: SimRequest, response: unknown): SimReply | undefined {
+    if (this.modernResponseMode === 'json') return { status: 200, body: response };
+    req.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    req.res.write(': processing\n\n');
+    req.res.end(`event: message\ndata: ${JSON.stringify(response)}\n\n`);
+    return undefined;
+  }
+
+  private logModern(req: SimRequest, message: JsonRpcRequest): RpcLogEntry {
+    const meta = message.params?._meta;
+    const entry: RpcLogEntry = {
+      method: message.method,
+      tool: message.method === 'tools/call' && typeof message.params?.name === 'string' ? message.params.name : undefined,
+      era: 'modern',
+      sessionId: headerValue(req.headers['mcp-session-id']),
+      responseMode: this.modernResponseMode,
+      headers: {
+        protocolVersion: headerValue(req.headers['mcp-protocol-version']),
+        method: headerValue(req.headers['mcp-method']),
+        name: headerValue(req.headers['mcp-name']),
+      },
+      meta: meta && typeof meta === 'object' ? { ...meta } : undefined,
+    };
+    this.rpcLog.push(entry);
+    return entry;
+  }
+
   // ---- tools ----
 
-  private async callTool(session: Session, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  /** The tools, whichever transport carried the call: a result, or a thrown JSON-RPC error ({code, data}). */
+  private async callTool(caller: Caller, name: string, args: Record<string, unknown>, era: 'legacy' | 'modern'): Promise<CallToolResult> {
     try {
       if (!TOOLS.some(t => t.name === name)) throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-      if (!this.keys.has(session.key)) throw new ToolError('auth_error', 'Invalid or inactive API key');
+      if (!this.keys.has(caller.key)) throw new ToolError('auth_error', 'Invalid or inactive API key');
       const fault = takeScripted(this.toolFaults, f => !f.tool || f.tool === name);
       if (fault) throw new ToolError(fault.error_type, fault.message);
       const scripted = takeScripted(this.scriptedResults, r => r.tool === name);
       if (scripted) return scripted.result;
-      return this.toolResult(this.runTool(session.org, name, args));
+      return this.toolResult(this.runTool(caller.org, name, args), era);
     } catch (e) {
       if (!(e instanceof ToolError)) throw e;
       const body = { error_type: e.errorType, message: e.message, source: SOURCE };
@@ -499,14 +656,15 @@ export class AdlyseSim implements SimProvider {
         const code = ADLYSE_JSONRPC_CODES[e.errorType as AdlyseErrorType] ?? ErrorCode.InternalError;
         throw Object.assign(new Error(`${e.errorType}: ${e.message}`), { code, data: body });
       }
-      return { ...this.toolResult(body), isError: true };
+      return { ...this.toolResult(body, era), isError: true };
     }
   }
 
-  private toolResult(value: unknown): CallToolResult {
+  private toolResult(value: unknown, era: 'legacy' | 'modern'): CallToolResult {
     const content = [{ type: 'text' as const, text: JSON.stringify(value) }];
+    // Until 2025-11-25 structuredContent must be an object; from 2026-07-28 it may be any JSON value.
     const isObject = !!value && typeof value === 'object' && !Array.isArray(value);
-    if (this.resultFormat === 'text' || !isObject) return { content };
+    if (this.resultFormat === 'text' || (!isObject && era === 'legacy')) return { content };
     return { content, structuredContent: value as Record<string, unknown> };
   }
 
@@ -659,6 +817,31 @@ function validateInput(schema: JsonSchema | null, input: unknown): void {
       : true;
     if (!ok) throw new ToolError('invalid_input', `Input validation failed: field '${name}' must be of type ${type}`);
   }
+}
+
+function isJsonRpcRequest(body: unknown): body is JsonRpcRequest {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
+  const m = body as JsonRpcRequest;
+  return typeof m.method === 'string' && (m.params === undefined || (!!m.params && typeof m.params === 'object' && !Array.isArray(m.params)));
+}
+
+/**
+ * How a dual-era server tells the eras apart (2026-07-28 versioning page): a POST carrying modern per-request
+ * _meta, or naming a version the SDK's legacy transport does not know, is modern; initialize, session traffic
+ * and the legacy GET stream are legacy.
+ */
+function isModernRequest(req: SimRequest): boolean {
+  if (req.method !== 'POST' || headerValue(req.headers['mcp-session-id'])) return false;
+  const meta = isJsonRpcRequest(req.body) ? req.body.params?._meta : undefined;
+  if (meta && typeof meta === 'object' && meta[META_PROTOCOL_VERSION] !== undefined) return true;
+  const version = headerValue(req.headers['mcp-protocol-version']);
+  return !!version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version);
+}
+
+/** Mcp-Name / Mcp-Param-* values: plain, or the "=?base64?…?=" sentinel form for values unsafe in a header. */
+function decodeHeaderValue(value: string | undefined): string | undefined {
+  const encoded = value === undefined ? undefined : /^=\?base64\?(.*)\?=$/.exec(value)?.[1];
+  return encoded === undefined ? value : Buffer.from(encoded, 'base64').toString('utf8');
 }
 
 function jsonRpcErrorReply(status: number, code: number, message: string): SimReply {

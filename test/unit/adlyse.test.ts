@@ -1,7 +1,15 @@
 // Adlyse over MCP end to end: the adapter and its SDK session against the simulator's real MCP server.
 import * as assert from 'node:assert/strict';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
-import type { AdlyseSim } from '../simulator/adlyse';
+import {
+  HEADER_MISMATCH,
+  META_CLIENT_CAPABILITIES,
+  META_CLIENT_INFO,
+  META_PROTOCOL_VERSION,
+  MODERN_PROTOCOL_VERSION,
+  UNSUPPORTED_PROTOCOL_VERSION,
+  type AdlyseSim,
+} from '../simulator/adlyse';
 import { AdlyseProvider, inputFields, labelOutput } from '../../src/providers/adlyse/adlyse';
 import { createMcpSession, type McpSession } from '../../src/providers/adlyse/mcpSession';
 import type { Account, PipelineKind } from '../../src/providers/provider';
@@ -9,7 +17,17 @@ import { recordingLogger, rejection, type RecordingLogger } from './support';
 
 const KEY = SIM_KEYS.adlyse;
 
+/** The _meta a 2026-07-28 request carries. */
+const MODERN_META = {
+  [META_PROTOCOL_VERSION]: MODERN_PROTOCOL_VERSION,
+  [META_CLIENT_CAPABILITIES]: {},
+  [META_CLIENT_INFO]: { name: 'probe', version: '0' },
+};
 
+interface RpcAnswer {
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: { supported?: string[] } };
+}
 
 describe('Adlyse over MCP', () => {
   let sim: Simulator;
@@ -29,6 +47,32 @@ describe('Adlyse over MCP', () => {
     const s = createMcpSession({ url: `${sim.baseUrl('adlyse')}/`, getKey: async () => key, log, timeoutMs: options.timeoutMs ?? 5_000, serverName: 'Adlyse' });
     sessions.push(s);
     return s;
+  }
+
+  /**
+   * One hand-made 2026-07-28 POST: the headers and _meta a conforming client sends, with `headers` (undefined
+   * removes one) and `params._meta` overriding them.
+   */
+  async function modernPost(
+    method: string,
+    params: Record<string, unknown> = {},
+    headers: Record<string, string | undefined> = {},
+  ): Promise<{ status: number; body: RpcAnswer; response: Response }> {
+    const all: Record<string, string | undefined> = {
+      authorization: `Bearer ${KEY}`,
+      accept: 'application/json, text/event-stream',
+      'content-type': 'application/json',
+      'mcp-protocol-version': MODERN_PROTOCOL_VERSION,
+      'mcp-method': method,
+      'mcp-name': typeof params.name === 'string' ? params.name : undefined,
+      ...headers,
+    };
+    const response = await fetch(`${sim.baseUrl('adlyse')}/`, {
+      method: 'POST',
+      headers: Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined)),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { _meta: MODERN_META, ...params } }),
+    });
+    return { status: response.status, body: (await response.json()) as RpcAnswer, response };
   }
 
   async function account(p: AdlyseProvider, name: string): Promise<Account> {
@@ -170,6 +214,24 @@ describe('Adlyse over MCP', () => {
       assert.equal(adlyse.sessionCount, 0, 'the client ended the session (DELETE)');
     });
 
+    it('speaks to a session-era server with exactly the legacy handshake, with no 2026-07-28 probe', async () => {
+      const s = session();
+      await s.callTool('list_workflows', {});
+      await s.callTool('get_workflow', { workflow_id: adlyse.workflowByName('Lead enrichment').id });
+      assert.equal(s.era, 'legacy');
+      assert.deepEqual(
+        adlyse.rpcLog.map(e => [e.method, e.era]),
+        [
+          ['initialize', 'legacy'],
+          ['notifications/initialized', 'legacy'],
+          ['tools/call', 'legacy'],
+          ['tools/call', 'legacy'],
+        ],
+      );
+      // The optional GET stream may also appear; nothing the server refused.
+      assert.deepEqual(sim.requestsFor('adlyse').filter(r => r.status >= 400), []);
+    });
+
     it('accepts the endpoint with and without a trailing slash', async () => {
       for (const baseUrl of [sim.baseUrl('adlyse'), `${sim.baseUrl('adlyse')}/`]) {
         const accounts = await provider({ baseUrl }).listAccounts();
@@ -237,6 +299,268 @@ describe('Adlyse over MCP', () => {
       });
     });
   }
+
+  describe('2026-07-28 (sessionless) server', () => {
+    beforeEach(() => {
+      adlyse.era = 'modern';
+    });
+
+    it('recognizes a modern-only server from its refusal of the handshake, then sends no initialize and no session', async () => {
+      const s = session();
+      const first = await s.callTool('list_workflows', {});
+      assert.equal((first.data as { workflows: unknown[] }).workflows.length, 3);
+      await s.callTool('get_workflow', { workflow_id: adlyse.workflowByName('Lead enrichment').id });
+
+      assert.equal(s.era, 'modern');
+      assert.equal(s.sessionId, undefined);
+      assert.deepEqual(
+        adlyse.rpcLog.map(e => [e.method, e.tool, e.refusedWith]),
+        [
+          ['initialize', undefined, UNSUPPORTED_PROTOCOL_VERSION],
+          ['tools/call', 'list_workflows', undefined],
+          ['tools/call', 'get_workflow', undefined],
+        ],
+      );
+      assert.deepEqual(sim.requestsFor('adlyse').map(r => [r.method, r.status]), [['POST', 400], ['POST', 200], ['POST', 200]]);
+      assert.equal(adlyse.sessionCount, 0);
+      assert.ok(log.lines.some(l => /switching to MCP 2026-07-28/.test(l)));
+    });
+
+    it('sends the request-metadata headers and the same values in _meta, with the key as a Bearer header', async () => {
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      await runKind(p, a);
+      const calls = adlyse.rpcLog.filter(e => e.method === 'tools/call');
+      assert.deepEqual(calls.map(e => e.tool), ['list_workflows', 'get_workflow']);
+      for (const call of calls) {
+        assert.deepEqual(call.headers, { protocolVersion: '2026-07-28', method: 'tools/call', name: call.tool });
+        assert.equal(call.meta?.[META_PROTOCOL_VERSION], '2026-07-28');
+        assert.deepEqual(call.meta?.[META_CLIENT_CAPABILITIES], {});
+        assert.deepEqual(call.meta?.[META_CLIENT_INFO], { name: 'runwatch', version: '0.1.0' });
+        assert.equal(call.sessionId, undefined);
+      }
+      assert.ok(sim.requestsFor('adlyse').every(r => r.auth === 'bearer' && r.method === 'POST'));
+    });
+
+    for (const mode of ['json', 'sse'] as const) {
+      it(`starts a run and polls it to completion over ${mode === 'json' ? 'JSON' : 'SSE'} answers`, async () => {
+        adlyse.modernResponseMode = mode;
+        const p = provider();
+        const a = await account(p, 'Lead enrichment');
+        const { run } = await p.startRun(a, await runKind(p, a), { email: 'lead@example.com' });
+        assert.match(run.id, /^agent_run_/);
+        assert.equal(run.status, 'queued');
+
+        const ref = { accountId: a.id, id: run.id, kind: run.kind };
+        assert.equal((await p.getRun(ref)).status, 'queued');
+        sim.clock.advance(2_000);
+        assert.equal((await p.getRun(ref)).status, 'running');
+        sim.clock.advance(7_000);
+        const done = await p.getRun(ref);
+        assert.equal(done.status, 'succeeded');
+        assert.deepEqual(done.result, { company: 'Example Corp', role: 'Head of Growth', seniority: 'Director' });
+        assert.equal(done.durationSeconds, 8.4);
+        assert.deepEqual(
+          labelOutput(done.result, done.raw?.output_schema).map(r => r.label),
+          ['Company', 'Role', 'Seniority'],
+        );
+        const calls = adlyse.rpcLog.filter(e => e.method === 'tools/call');
+        assert.ok(calls.length >= 5);
+        assert.ok(calls.every(e => e.era === 'modern' && e.responseMode === mode && e.refusedWith === undefined));
+        assert.equal(adlyse.initializeCount, 1, 'only the first call tried the handshake');
+      });
+    }
+
+    it('maps invalid_input, auth_error and a rejected key as in the session era', async () => {
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      const kind = await runKind(p, a);
+      const invalid = await rejection(p.startRun(a, kind, {}));
+      assert.equal(invalid.kind, 'validation');
+      assert.equal(invalid.code, 'invalid_input');
+      assert.match(invalid.message, /^Adlyse rejected the workflow input: .*'email'/);
+
+      adlyse.addToolFault({ tool: 'list_workflows', error_type: 'auth_error', message: 'Invalid or inactive API key' });
+      const toolAuth = await rejection(p.listAccounts());
+      assert.equal(toolAuth.kind, 'auth');
+      assert.equal(toolAuth.stopsProvider, true);
+      assert.match(toolAuth.message, /^Adlyse rejected the API key: Invalid or inactive API key/);
+
+      adlyse.revokeKey(KEY);
+      const httpAuth = await rejection(p.listAccounts());
+      assert.equal(httpAuth.kind, 'auth');
+      assert.equal(httpAuth.status, 401);
+      assert.ok(!httpAuth.message.includes(KEY));
+    });
+
+    it('maps JSON-RPC tool errors, not_found and an unknown tool as in the session era', async () => {
+      adlyse.errorMode = 'jsonrpc';
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      assert.equal((await rejection(p.startRun(a, await runKind(p, a), {}))).kind, 'validation');
+      const missing = await rejection(p.getRun({ accountId: a.id, id: 'agent_run_missing' }));
+      assert.equal(missing.kind, 'notFound');
+      assert.match(missing.message, /agent_run_missing not found/);
+      const unknown = await rejection(session().callTool('no_such_tool', {}));
+      assert.equal(unknown.kind, 'validation');
+      assert.match(unknown.message, /Unknown tool: no_such_tool/);
+    });
+
+    it('reads a bare list sent as structuredContent, and text-only results', async () => {
+      adlyse.listShape = 'array';
+      const s = session();
+      const list = await s.callTool('list_workflows', {});
+      assert.ok(Array.isArray(list.data) && list.data.length === 3, 'structuredContent may be any JSON value');
+      adlyse.resultFormat = 'text';
+      assert.equal((await provider().listAccounts()).length, 3);
+    });
+
+    it('treats a missing resultType as complete and refuses input_required, which Runwatch cannot answer', async () => {
+      const p = provider();
+      const body = { run_id: 'agent_run_x', status: 'running', created_at: '2026-04-22T14:00:00Z' };
+      adlyse.scriptToolResult({ tool: 'get_run_status', result: { resultType: undefined, content: [{ type: 'text', text: JSON.stringify(body) }], structuredContent: body } });
+      assert.equal((await p.getRun({ accountId: 'agent_x', id: 'agent_run_x' })).status, 'running');
+
+      adlyse.scriptToolResult({ tool: 'get_run_status', result: { resultType: 'input_required', content: [], inputRequests: { confirm: { method: 'elicitation/create' } } } });
+      const error = await rejection(p.getRun({ accountId: 'agent_x', id: 'agent_run_x' }));
+      assert.equal(error.kind, 'unsupported');
+      assert.match(error.message, /input_required/);
+
+      adlyse.scriptToolResult({ tool: 'get_run_status', result: { resultType: 'later', content: [] } });
+      assert.equal((await rejection(p.getRun({ accountId: 'agent_x', id: 'agent_run_x' }))).kind, 'badResponse');
+    });
+
+    it('times out, and after a broken connection repeats a poll but never a run start', async () => {
+      const p = provider({ timeoutMs: 300 });
+      const a = await account(p, 'Lead enrichment');
+      const kind = await runKind(p, a);
+      sim.addFault({ provider: 'adlyse', method: 'POST', hang: true });
+      assert.equal((await rejection(p.listAccounts())).kind, 'timeout');
+      assert.equal((await p.listAccounts()).length, 3, 'the next call works');
+
+      const { run } = await p.startRun(a, kind, { email: 'lead@example.com' });
+      sim.addFault({ provider: 'adlyse', method: 'POST', reset: true });
+      assert.equal((await p.getRun({ accountId: a.id, id: run.id })).id, run.id);
+      assert.equal(sim.requestsFor('adlyse').filter(r => r.tool === 'get_run_status').length, 2, 'the poll was sent again');
+
+      sim.addFault({ provider: 'adlyse', method: 'POST', reset: true });
+      assert.equal((await rejection(p.startRun(a, kind, { email: 'lead@example.com' }))).kind, 'network');
+      assert.equal(sim.requestsFor('adlyse').filter(r => r.tool === 'run_workflow').length, 2, 'the broken run_workflow was not repeated');
+    });
+
+    it('names the versions of a server that speaks none Runwatch knows, after two requests', async () => {
+      adlyse.modernVersions = ['2027-01-01'];
+      const error = await rejection(provider().listAccounts());
+      assert.equal(error.kind, 'badResponse');
+      assert.match(error.message, /^Adlyse speaks MCP 2027-01-01 only; Runwatch speaks 2026-07-28 and 2025-11-25/);
+      assert.deepEqual(adlyse.rpcLog.map(e => [e.method, e.refusedWith]), [['initialize', UNSUPPORTED_PROTOCOL_VERSION], ['tools/call', UNSUPPORTED_PROTOCOL_VERSION]]);
+    });
+
+    it('the simulator enforces the 2026-07-28 transport rules', async () => {
+      for (const method of ['GET', 'DELETE']) {
+        const response = await fetch(`${sim.baseUrl('adlyse')}/`, { method, headers: { authorization: `Bearer ${KEY}`, accept: 'text/event-stream' } });
+        assert.equal(response.status, 405, method);
+      }
+      const discover = await modernPost('server/discover');
+      assert.equal(discover.status, 200);
+      assert.deepEqual(discover.body.result?.supportedVersions, ['2026-07-28']);
+      assert.equal(discover.body.result?.resultType, 'complete');
+
+      const call = await modernPost('tools/call', { name: 'list_workflows', arguments: {} }, { 'mcp-session-id': 'ignored' });
+      assert.equal(call.status, 200);
+      assert.equal(call.response.headers.get('mcp-session-id'), null, 'no session is minted or echoed');
+      const encoded = await modernPost('tools/call', { name: 'list_workflows', arguments: {} }, { 'mcp-name': `=?base64?${Buffer.from('list_workflows').toString('base64')}?=` });
+      assert.equal(encoded.status, 200, 'a base64-encoded Mcp-Name is decoded before comparing');
+
+      const refusals: Array<[string, Awaited<ReturnType<typeof modernPost>>, number, number]> = [
+        ['no MCP-Protocol-Version', await modernPost('tools/call', { name: 'list_workflows' }, { 'mcp-protocol-version': undefined }), 400, HEADER_MISMATCH],
+        ['_meta version differs', await modernPost('tools/call', { name: 'list_workflows', _meta: { ...MODERN_META, [META_PROTOCOL_VERSION]: '2025-11-25' } }), 400, HEADER_MISMATCH],
+        ['no Mcp-Method', await modernPost('tools/list', {}, { 'mcp-method': undefined }), 400, HEADER_MISMATCH],
+        ['Mcp-Name differs', await modernPost('tools/call', { name: 'list_workflows' }, { 'mcp-name': 'run_workflow' }), 400, HEADER_MISMATCH],
+        ['no Mcp-Name', await modernPost('tools/call', { name: 'list_workflows' }, { 'mcp-name': undefined }), 400, HEADER_MISMATCH],
+        ['no clientCapabilities', await modernPost('tools/list', { _meta: { [META_PROTOCOL_VERSION]: MODERN_PROTOCOL_VERSION } }), 400, -32602],
+        ['unknown method', await modernPost('resources/list'), 404, -32601],
+      ];
+      for (const [what, answer, status, code] of refusals) {
+        assert.equal(answer.status, status, what);
+        assert.equal(answer.body.error?.code, code, what);
+      }
+      const old = await modernPost('tools/list', { _meta: { ...MODERN_META, [META_PROTOCOL_VERSION]: '2025-11-25' } }, { 'mcp-protocol-version': '2025-11-25' });
+      assert.equal(old.status, 400);
+      assert.equal(old.body.error?.code, UNSUPPORTED_PROTOCOL_VERSION);
+      assert.deepEqual(old.body.error?.data?.supported, ['2026-07-28']);
+
+      const handshake = await modernPost('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'probe', version: '0' } }, { 'mcp-protocol-version': undefined, 'mcp-method': undefined });
+      assert.equal(handshake.status, 400);
+      assert.equal(handshake.body.error?.code, UNSUPPORTED_PROTOCOL_VERSION);
+      assert.match(handshake.body.error?.message ?? '', /2026-07-28/);
+      assert.deepEqual(handshake.body.error?.data?.supported, ['2026-07-28']);
+    });
+  });
+
+  describe('dual-era server', () => {
+    beforeEach(() => {
+      adlyse.era = 'dual';
+    });
+
+    it('is spoken to with the session handshake Adlyse documents', async () => {
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      const { run } = await p.startRun(a, await runKind(p, a), { email: 'lead@example.com' });
+      sim.clock.advance(9_000);
+      assert.equal((await p.getRun({ accountId: a.id, id: run.id })).status, 'succeeded');
+      assert.deepEqual(adlyse.rpcLog.slice(0, 2).map(e => e.method), ['initialize', 'notifications/initialized']);
+      assert.ok(adlyse.rpcLog.every(e => e.era === 'legacy'));
+      assert.equal(adlyse.initializeCount, 1);
+      assert.deepEqual(sim.requestsFor('adlyse').filter(r => r.status >= 400), []);
+    });
+
+    it('also answers a 2026-07-28 request', async () => {
+      const answer = await modernPost('tools/call', { name: 'list_workflows', arguments: {} });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.body.result?.resultType, 'complete');
+      assert.equal((answer.body.result?.structuredContent as { workflows: unknown[] }).workflows.length, 3);
+      assert.equal(adlyse.rpcLog.at(-1)?.era, 'modern');
+    });
+
+    it('switches to 2026-07-28 once when the server drops the session era, and starts the run only once', async () => {
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      const kind = await runKind(p, a);
+      adlyse.era = 'modern';
+
+      const { run } = await p.startRun(a, kind, { email: 'lead@example.com' });
+      const starts = adlyse.rpcLog.filter(e => e.tool === 'run_workflow');
+      assert.deepEqual(
+        starts.map(e => [e.era, !!e.sessionId, e.refusedWith]),
+        [
+          ['modern', true, UNSUPPORTED_PROTOCOL_VERSION],
+          ['modern', false, undefined],
+        ],
+        'the session request was refused before it ran, then sent the 2026-07-28 way',
+      );
+      sim.clock.advance(9_000);
+      assert.equal((await p.getRun({ accountId: a.id, id: run.id })).status, 'succeeded');
+      const after = adlyse.rpcLog.slice(adlyse.rpcLog.indexOf(starts[1]));
+      assert.ok(after.every(e => e.era === 'modern' && e.refusedWith === undefined && !e.sessionId), 'no more session traffic');
+      assert.equal(adlyse.initializeCount, 1);
+    });
+
+    it('goes back to the session handshake once when the server drops 2026-07-28', async () => {
+      adlyse.era = 'modern';
+      const p = provider();
+      await p.listAccounts();
+      adlyse.era = 'legacy';
+      assert.equal((await p.listAccounts()).length, 3);
+      assert.deepEqual(
+        sim.requestsFor('adlyse').filter(r => r.method === 'POST').map(r => r.status),
+        [400, 200, 400, 200, 202, 200],
+        'refused handshake, modern call; refused modern call, handshake, initialized, session call',
+      );
+      assert.equal(adlyse.initializeCount, 2);
+      assert.equal(adlyse.sessionCount, 1);
+    });
+  });
 
   describe('workflows', () => {
     it('lists the workflows as accounts', async () => {

@@ -1,16 +1,36 @@
-// One MCP session with a Streamable HTTP server, over the official SDK client (providers.md §6). Bundled on
-// its own as dist/mcp.js and loaded lazily by the Adlyse adapter, so the SDK costs nothing until an Adlyse
-// key is used. This is the only file in src that imports the SDK.
+// One MCP session with a Streamable HTTP server (providers.md §6), dual-era: the official SDK client for the
+// session era (initialize + optional Mcp-Session-Id, protocol 2025-11-25 and earlier: "legacy"), and a small
+// JSON-RPC-over-POST caller for the sessionless 2026-07-28 revision ("modern"), which the SDK does not speak yet.
+// Bundled on its own as dist/mcp.js and loaded lazily by the Adlyse adapter, so the SDK costs nothing until an
+// Adlyse key is used. This is the only file in src that imports the SDK.
 //
 // What it adds to the SDK: a lazy connect with the key as a static Bearer header (read again on every new
-// session), one automatic re-initialize when the session expired (404) or the transport broke, a deadline on
-// every call, and every failure turned into a ProviderError. It never logs the key or any header.
+// session, and on every modern request), one automatic re-initialize when the session expired (404) or the
+// transport broke, a deadline on every call, era detection, and every failure turned into a ProviderError by one
+// mapping for both eras. It never logs the key or any header.
+//
+// Era detection (providers.md §6.5). The 2026-07-28 spec suggests sending a modern request first; Runwatch sends
+// the legacy handshake first, because it is the safer probe for the servers it will meet:
+//  - Adlyse documents the session era, so legacy is the expected answer, and a legacy server then sees exactly
+//    the traffic it saw before this code existed: no refused probe in its logs or rate limits.
+//  - The spec's compatibility matrix warns that a legacy server may answer a modern request with an
+//    implementation-defined error, with silence, or by running it under legacy rules; the first request is often
+//    a tool call, and a run_workflow misread that way could start a run whose answer Runwatch cannot trust.
+//  - The other way round is well defined: a modern-only server must refuse the handshake's POST (it lacks the
+//    MCP-Protocol-Version and Mcp-Method headers and the per-request _meta) with 400 and a HeaderMismatch, or, as
+//    the spec asks of modern-only servers, an UnsupportedProtocolVersion error naming its versions. Both codes are
+//    reserved to the MCP spec, so recognizing them is reliable; the cost is one refused request per session.
+// The era found is cached for the session's life (a session serves one endpoint, so this is the spec's per-origin
+// cache). When a refusal later points to the other era (a legacy session refused with a modern error, or a modern
+// request refused with a 400 that is not one) the call re-detects once: the request was refused before it ran, so
+// even a run_workflow may be sent again.
 //
 // Errors cross a bundle boundary here: in the packaged extension this file carries its own copy of
 // ProviderError, so callers must not rely on `instanceof` (the adapter re-creates them by `name` and `kind`).
+import * as z from 'zod/mini';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { ProviderError, redact, registerSecret, type ProviderErrorKind } from '../../core/errors';
 import type { Logger } from '../../core/http';
 
@@ -32,12 +52,17 @@ export interface McpCallOptions {
   idempotent?: boolean;
 }
 
+/** 'legacy': initialize + sessions (2025-11-25 and earlier); 'modern': per-request metadata (2026-07-28). */
+export type McpEra = 'legacy' | 'modern';
+
 export interface McpSession {
   callTool(name: string, args: Record<string, unknown>, options?: McpCallOptions): Promise<McpToolResult>;
   /** Ends the session (DELETE, best effort) and releases the connection. The next call opens a new one. */
   close(): Promise<void>;
-  /** The current Mcp-Session-Id, when connected and the server assigned one. */
+  /** The current Mcp-Session-Id, when connected and the server assigned one (never in the modern era). */
   readonly sessionId: string | undefined;
+  /** The server's era, once a call has found it. */
+  readonly era: McpEra | undefined;
 }
 
 export interface McpSessionOptions {
@@ -52,6 +77,30 @@ export interface McpSessionOptions {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 const CLIENT_INFO = { name: 'runwatch', version: '0.1.0' };
+const USER_AGENT = 'Runwatch (VS Code extension)';
+
+/** The sessionless revision the modern caller speaks, and the _meta keys every one of its requests carries. */
+const MODERN_VERSION = '2026-07-28';
+const META_PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
+const META_CLIENT_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
+const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
+/** HeaderMismatch, MissingRequiredClientCapability, UnsupportedProtocolVersion: codes only a modern server sends. */
+const MODERN_ERROR_CODES = new Set([-32020, -32021, -32022]);
+const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+
+const rpcErrorSchema = z.looseObject({ code: z.number(), message: z.nullish(z.string()), data: z.optional(z.unknown()) });
+type RpcError = z.infer<typeof rpcErrorSchema>;
+const rpcResponseSchema = z.looseObject({
+  id: z.nullish(z.union([z.string(), z.number()])),
+  result: z.optional(z.unknown()),
+  error: z.optional(rpcErrorSchema),
+});
+const modernCallResultSchema = z.looseObject({
+  resultType: z.nullish(z.string()),
+  content: z.nullish(z.array(z.unknown())),
+  isError: z.nullish(z.boolean()),
+});
+const supportedSchema = z.looseObject({ supported: z.array(z.string()) });
 
 interface Connection {
   client: Client;
@@ -73,6 +122,9 @@ class SdkMcpSession implements McpSession {
   private connection?: Promise<Connection>;
   /** The connection once initialized, for sessionId. */
   private current?: Connection;
+  /** The server's era once known (see the top of this file); until then the legacy handshake is tried. */
+  private knownEra?: McpEra;
+  private modernRequestId = 0;
   private readonly name: string;
   private readonly timeoutMs: number;
 
@@ -85,32 +137,138 @@ class SdkMcpSession implements McpSession {
     return this.current?.transport.sessionId;
   }
 
+  get era(): McpEra | undefined {
+    return this.knownEra;
+  }
+
   async callTool(name: string, args: Record<string, unknown>, options: McpCallOptions = {}): Promise<McpToolResult> {
     const idempotent = options.idempotent ?? true;
     const started = Date.now();
     try {
-      let connection = await this.connect(await this.readKey());
-      try {
-        return await this.invoke(connection, name, args);
-      } catch (e) {
-        const failure = classify(e);
-        if (failure !== 'other') await this.drop(connection);
-        const retry = failure === 'sessionGone' || failure === 'brokenBeforeSend' || (failure === 'broken' && idempotent);
-        if (!retry) throw e;
-        this.options.log.info(`${this.name}: ${failure === 'sessionGone' ? 'MCP session expired' : 'MCP connection broke'}; starting a new session.`);
-      }
-      connection = await this.connect(await this.readKey());
-      try {
-        return await this.invoke(connection, name, args);
-      } catch (e) {
-        if (classify(e) !== 'other') await this.drop(connection);
-        throw e;
+      const key = await this.readKey();
+      let era: McpEra = this.knownEra ?? 'legacy';
+      let switched = false;
+      for (;;) {
+        try {
+          return era === 'modern' ? await this.callModern(key, name, args, idempotent) : await this.callLegacy(key, name, args, idempotent);
+        } catch (e) {
+          const other = otherEra(era, e);
+          // Once per call: a server that keeps changing its mind gets an error, not a loop.
+          if (!other || switched) throw e;
+          switched = true;
+          this.options.log.info(`${this.name}: the server refused ${era === 'legacy' ? 'the MCP session handshake with a 2026-07-28 error' : 'a 2026-07-28 request as a session-era server would'}; switching to ${other === 'modern' ? `MCP ${MODERN_VERSION} (no sessions)` : 'an MCP session'}.`);
+          if (era === 'legacy') await this.release();
+          this.knownEra = era = other;
+        }
       }
     } catch (e) {
       const error = this.toProviderError(e, name);
       this.options.log.warn(`${this.name}: tools/call ${name} → ${error.kind} after ${Date.now() - started} ms: ${error.message}`);
       throw error;
     }
+  }
+
+  /** A call in the session era: re-initializes once when the session expired or the connection broke. */
+  private async callLegacy(key: string, name: string, args: Record<string, unknown>, idempotent: boolean): Promise<McpToolResult> {
+    let connection = await this.connect(key);
+    try {
+      return await this.invoke(connection, name, args);
+    } catch (e) {
+      const failure = classify(e);
+      if (failure !== 'other') await this.drop(connection);
+      const retry = failure === 'sessionGone' || failure === 'brokenBeforeSend' || (failure === 'broken' && idempotent);
+      if (!retry) throw e;
+      this.options.log.info(`${this.name}: ${failure === 'sessionGone' ? 'MCP session expired' : 'MCP connection broke'}; starting a new session.`);
+    }
+    connection = await this.connect(await this.readKey());
+    try {
+      return await this.invoke(connection, name, args);
+    } catch (e) {
+      if (classify(e) !== 'other') await this.drop(connection);
+      throw e;
+    }
+  }
+
+  /** A call in the 2026-07-28 era: sent again once when the connection broke, for calls safe to repeat. */
+  private async callModern(key: string, name: string, args: Record<string, unknown>, idempotent: boolean): Promise<McpToolResult> {
+    try {
+      return await this.modernToolCall(key, name, args);
+    } catch (e) {
+      const failure = classify(e);
+      if (!(failure === 'brokenBeforeSend' || (failure === 'broken' && idempotent))) throw e;
+      this.options.log.info(`${this.name}: MCP connection broke; sending the request again.`);
+    }
+    return this.modernToolCall(key, name, args);
+  }
+
+  private async modernToolCall(key: string, name: string, args: Record<string, unknown>): Promise<McpToolResult> {
+    const started = Date.now();
+    const result = await this.modernRequest(key, 'tools/call', { name, arguments: args }, name);
+    const checked = z.safeParse(modernCallResultSchema, result);
+    if (!checked.success) throw new ProviderError('badResponse', `${this.name} sent a ${name} result Runwatch could not read (${redact(shorten(z.prettifyError(checked.error)))}).`);
+    // A missing resultType means complete (results from servers of earlier revisions have none).
+    const resultType = checked.data.resultType ?? 'complete';
+    if (resultType === 'input_required') {
+      throw new ProviderError('unsupported', `${this.name} asked for more input before answering ${name} (MCP input_required), which Runwatch cannot give.`);
+    }
+    if (resultType !== 'complete') throw new ProviderError('badResponse', `${this.name} answered ${name} with an unknown MCP resultType "${redact(shorten(resultType, 40))}".`);
+    const parsed = readToolResult(result);
+    this.options.log.debug(`${this.name}: tools/call ${name} → ${parsed.isError ? 'tool error' : 'ok'} (${Date.now() - started} ms, MCP ${MODERN_VERSION})`);
+    return parsed;
+  }
+
+  /**
+   * One 2026-07-28 request: POST with the request-metadata headers mirrored in params._meta, answered by one JSON
+   * body or an SSE stream. Failures are thrown as the SDK transport throws them (StreamableHTTPError for HTTP,
+   * McpError for JSON-RPC errors), so one mapping and one era check serve both eras.
+   * Tools that ask for x-mcp-header parameter headers are not supported: Adlyse's tools declare none.
+   */
+  private async modernRequest(key: string, method: string, params: Record<string, unknown>, mcpName?: string): Promise<unknown> {
+    const id = ++this.modernRequestId;
+    const meta = { [META_PROTOCOL_VERSION]: MODERN_VERSION, [META_CLIENT_CAPABILITIES]: {}, [META_CLIENT_INFO]: CLIENT_INFO };
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${key}`,
+      'User-Agent': USER_AGENT,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      'MCP-Protocol-Version': MODERN_VERSION,
+      'Mcp-Method': method,
+    };
+    if (mcpName !== undefined) headers['Mcp-Name'] = headerValueFor(mcpName);
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } });
+    // The deadline covers the answer's body too: an SSE stream that never delivers the response times out.
+    const response = await postWithinOrigin(this.options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+    if (!response.ok) {
+      const text = response.status >= 300 && response.status < 400 ? 'Redirect to another origin not followed' : await response.text().catch(() => '');
+      throw new StreamableHTTPError(response.status, `Error POSTing to endpoint: ${text}`);
+    }
+    const contentType = response.headers.get('content-type');
+    const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+    let message: unknown;
+    if (type === 'application/json') message = parseJsonBody(await response.text());
+    else if (type === 'text/event-stream') message = await readSseAnswer(response, id);
+    else {
+      await response.body?.cancel().catch(() => undefined);
+      throw new StreamableHTTPError(-1, `Unexpected content type: ${contentType}`);
+    }
+    const parsed = z.safeParse(rpcResponseSchema, message);
+    if (!parsed.success || (parsed.data.error === undefined && parsed.data.result === undefined)) {
+      throw new ProviderError('badResponse', `${this.name} sent an MCP message Runwatch could not read (no result or error).`);
+    }
+    const error = parsed.data.error;
+    if (error) throw new McpError(error.code, error.message ?? '', error.data);
+    return parsed.data.result;
+  }
+
+  /** Forgets the legacy connection without ending the session: the server no longer speaks that era. */
+  private async release(): Promise<void> {
+    const pending = this.connection;
+    this.connection = undefined;
+    this.current = undefined;
+    const connection = await pending?.catch(() => undefined);
+    if (!connection) return;
+    connection.closed = true;
+    await connection.client.close().catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -157,7 +315,7 @@ class SdkMcpSession implements McpSession {
     const { log } = this.options;
     const started = Date.now();
     const transport = new StreamableHTTPClientTransport(new URL(this.options.url), {
-      requestInit: { headers: { Authorization: `Bearer ${key}`, 'User-Agent': 'Runwatch (VS Code extension)' } },
+      requestInit: { headers: { Authorization: `Bearer ${key}`, 'User-Agent': USER_AGENT } },
       // The optional GET stream only carries server notifications, which Runwatch does not use: when it ends,
       // do not keep reconnecting in the background.
       reconnectionOptions: { initialReconnectionDelay: 1_000, maxReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1, maxRetries: 0 },
@@ -180,11 +338,16 @@ class SdkMcpSession implements McpSession {
     } catch (e) {
       connection.closed = true;
       await client.close().catch(() => undefined);
+      if (otherEra('legacy', e)) {
+        log.info(`${this.name}: MCP initialize refused with a 2026-07-28 error after ${Date.now() - started} ms.`);
+        throw e; // callTool switches eras on it
+      }
       const error = this.toProviderError(e, 'initialize');
       log.info(`${this.name}: MCP initialize → ${error.kind} after ${Date.now() - started} ms: ${error.message}`);
       throw error;
     }
     this.current = connection;
+    this.knownEra = 'legacy';
     const version = transport.protocolVersion ?? 'unknown';
     log.info(`${this.name}: MCP session opened (protocol ${version}${transport.sessionId ? ', with session id' : ''}) in ${Date.now() - started} ms`);
     return connection;
@@ -218,6 +381,15 @@ class SdkMcpSession implements McpSession {
     if (e instanceof StreamableHTTPError) {
       const status = typeof e.code === 'number' ? e.code : undefined;
       if (status === undefined || status < 0) return new ProviderError('badResponse', `${name} sent a response Runwatch could not read (${redact(shorten(e.message))}).`);
+      const rpc = rpcErrorIn(e);
+      const supported = rpc?.code === UNSUPPORTED_PROTOCOL_VERSION ? supportedVersions(rpc) : [];
+      if (rpc?.code === UNSUPPORTED_PROTOCOL_VERSION && !supported.includes(MODERN_VERSION)) {
+        return new ProviderError(
+          'badResponse',
+          `${name} speaks MCP ${supported.length ? supported.map(v => redact(shorten(v, 40))).join(', ') : 'versions'} only; Runwatch speaks ${MODERN_VERSION} and ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}.`,
+          { status, code: String(rpc.code), body: rpc.data },
+        );
+      }
       const kind = kindForHttpStatus(status);
       const text: Partial<Record<ProviderErrorKind, string>> = {
         auth: `${name} rejected the API key (HTTP 401). Check the key with "Runwatch: Set API Key".`,
@@ -226,7 +398,8 @@ class SdkMcpSession implements McpSession {
         rateLimited: `${name} is rate limiting requests (HTTP 429).`,
         server: `${name} had a server error (HTTP ${status}).`,
       };
-      return new ProviderError(kind, text[kind] ?? `${name} rejected the request (HTTP ${status}).`, { status });
+      const detail = rpc?.message ? `: ${redact(shorten(rpc.message))}` : '.';
+      return new ProviderError(kind, text[kind] ?? `${name} rejected the request (HTTP ${status})${detail}`, { status, code: rpc ? String(rpc.code) : undefined, body: rpc?.data });
     }
     if (e instanceof McpError) {
       if (e.code === ErrorCode.RequestTimeout) return new ProviderError('timeout', `${name} did not answer ${what} within ${Math.round(this.timeoutMs / 1000)} s.`);
@@ -272,7 +445,7 @@ function parseMaybeJson(text: string): unknown {
 
 function classify(e: unknown): Failure {
   // The spec says 404 for an ended session; some servers (older Python SDK versions) answer 400 "No valid session ID".
-  if (e instanceof StreamableHTTPError) return e.code === 404 || (e.code === 400 && /session/i.test(e.message)) ? 'sessionGone' : 'other';
+  if (e instanceof StreamableHTTPError) return e.code === 404 || (e.code === 400 && /session/i.test(e.message) && !otherEra('legacy', e)) ? 'sessionGone' : 'other';
   if (e instanceof McpError) return e.code === ErrorCode.ConnectionClosed ? 'broken' : 'other';
   if (e instanceof ProviderError) return 'other';
   const err = e as { name?: string; message?: string; cause?: { code?: string } };
@@ -280,6 +453,106 @@ function classify(e: unknown): Failure {
   // fetch() failed: refused or reset before an answer. Refused means the request never arrived.
   if (err?.name === 'TypeError' || err?.cause?.code) return err?.cause?.code === 'ECONNREFUSED' ? 'brokenBeforeSend' : 'broken';
   return 'other';
+}
+
+/**
+ * Which era a refusal points to when it is not the one just tried (see the top of this file): a 400 whose body is
+ * a modern JSON-RPC error means a modern server; a 400 to a modern request whose body is not one means a legacy
+ * server, as does an UnsupportedProtocolVersion that lists only session-era versions.
+ */
+function otherEra(tried: McpEra, e: unknown): McpEra | undefined {
+  if (!(e instanceof StreamableHTTPError) || e.code !== 400) return undefined;
+  const rpc = rpcErrorIn(e);
+  const modern = rpc !== undefined && MODERN_ERROR_CODES.has(rpc.code);
+  if (tried === 'legacy') return modern ? 'modern' : undefined;
+  if (!modern) return 'legacy';
+  if (rpc.code !== UNSUPPORTED_PROTOCOL_VERSION) return undefined;
+  const supported = supportedVersions(rpc);
+  return !supported.includes(MODERN_VERSION) && supported.some(v => SUPPORTED_PROTOCOL_VERSIONS.includes(v)) ? 'legacy' : undefined;
+}
+
+/** The JSON-RPC error in an HTTP error's body: the SDK transport (and the modern caller) put the body text in the message. */
+function rpcErrorIn(e: StreamableHTTPError): RpcError | undefined {
+  const start = e.message.indexOf('{');
+  if (start < 0) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(e.message.slice(start));
+  } catch {
+    return undefined;
+  }
+  const parsed = z.safeParse(z.looseObject({ error: rpcErrorSchema }), body);
+  return parsed.success ? parsed.data.error : undefined;
+}
+
+function supportedVersions(rpc: RpcError): string[] {
+  const parsed = z.safeParse(supportedSchema, rpc.data);
+  return parsed.success ? parsed.data.supported : [];
+}
+
+/**
+ * POST that follows a redirect only within the endpoint's origin (307/308 keep the method and body), as the SDK
+ * transport does: the Bearer key must never travel to another host.
+ */
+async function postWithinOrigin(url: string, init: RequestInit): Promise<Response> {
+  let target = new URL(url);
+  for (let hops = 0; ; hops++) {
+    const response = await fetch(target, { ...init, redirect: 'manual' });
+    const location = response.status === 307 || response.status === 308 ? response.headers.get('location') : null;
+    if (!location || hops === 5) return response;
+    const next = new URL(location, target);
+    if (next.origin !== target.origin || next.username || next.password) return response;
+    await response.body?.cancel().catch(() => undefined);
+    target = next;
+  }
+}
+
+function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new StreamableHTTPError(-1, `Invalid JSON in the response: ${shorten(text, 80)}`);
+  }
+}
+
+/**
+ * Reads an SSE answer until the JSON-RPC response to `id` arrives, skipping comments, other fields and any
+ * notifications before it, then closes the stream (in 2026-07-28 closing it is also how a request is cancelled).
+ */
+async function readSseAnswer(response: Response, id: number): Promise<unknown> {
+  const reader = response.body?.getReader();
+  if (!reader) throw new McpError(ErrorCode.ConnectionClosed, 'Connection closed');
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let data: string[] = [];
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      let end: RegExpExecArray | null;
+      // A lone "\r" at the end may be the first half of "\r\n": wait for the next chunk.
+      while ((end = /\r\n|\r|\n/.exec(buffer)) && !(!done && end[0] === '\r' && end.index === buffer.length - 1)) {
+        const line = buffer.slice(0, end.index);
+        buffer = buffer.slice(end.index + end[0].length);
+        if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
+        if (line !== '' || !data.length) continue;
+        const message = parseJsonBody(data.join('\n')) as { id?: unknown; result?: unknown; error?: unknown } | null;
+        data = [];
+        const answer = !!message && typeof message === 'object' && ('result' in message || 'error' in message);
+        if (answer && (message.id === id || (message.id == null && 'error' in message))) return message;
+      }
+      if (done) break;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  throw new McpError(ErrorCode.ConnectionClosed, 'Connection closed');
+}
+
+/** A header value as the 2026-07-28 spec encodes one: as is when plain visible ASCII, else "=?base64?…?=". */
+function headerValueFor(value: string): string {
+  const plain = /^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/.test(value) && !/^=\?base64\?.*\?=$/.test(value);
+  return plain ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
 }
 
 function kindForHttpStatus(status: number): ProviderErrorKind {
