@@ -44,20 +44,7 @@ function documentsText(docs: NonNullable<RunProgress['documents']>): string {
  * `15/24 docs · 1 error`. Undefined when the provider reports nothing.
  */
 export function progressText(progress: RunProgress | undefined): string | undefined {
-  if (!progress) return undefined;
-  if (progress.documents && progress.documents.total > 0) return documentsText(progress.documents);
-  const hasIndex = hasStepIndex(progress);
-  const percent = typeof progress.percent === 'number' && Number.isFinite(progress.percent) ? `${Math.round(progress.percent)}%` : undefined;
-  const current = progress.current || undefined;
-  if (hasIndex && percent) return [`step ${progress.index}/${progress.total}`, current, percent].filter(Boolean).join(' · ');
-  if (hasIndex) return [current, `${progress.index}/${progress.total}`].filter(Boolean).join(' · ');
-  if (percent) return [current, percent].filter(Boolean).join(' · ');
-  return current;
-}
-
-/** A step position worth showing: "step 0/5" before anything started says nothing. */
-function hasStepIndex(progress: RunProgress): boolean {
-  return typeof progress.index === 'number' && progress.index >= 1 && typeof progress.total === 'number' && progress.total > 0;
+  return formatProgress(progress, ' · ', documentsText);
 }
 
 /**
@@ -65,15 +52,29 @@ function hasStepIndex(progress: RunProgress): boolean {
  * keeps the step's name (`step 2/5 · Generate content · 40%`): the number alone does not say what is running.
  */
 export function statusBarProgressText(progress: RunProgress | undefined): string | undefined {
+  return formatProgress(progress, ' ', docs => `${docs.completed}/${docs.total} docs`);
+}
+
+/** The one reading of a run's progress both texts share; they differ in separator and document wording. */
+function formatProgress(
+  progress: RunProgress | undefined,
+  separator: string,
+  documents: (docs: NonNullable<RunProgress['documents']>) => string,
+): string | undefined {
   if (!progress) return undefined;
-  if (progress.documents && progress.documents.total > 0) return `${progress.documents.completed}/${progress.documents.total} docs`;
+  if (progress.documents && progress.documents.total > 0) return documents(progress.documents);
   const hasIndex = hasStepIndex(progress);
   const percent = typeof progress.percent === 'number' && Number.isFinite(progress.percent) ? `${Math.round(progress.percent)}%` : undefined;
   const current = progress.current || undefined;
   if (hasIndex && percent) return [`step ${progress.index}/${progress.total}`, current, percent].filter(Boolean).join(' · ');
-  if (hasIndex) return [current, `${progress.index}/${progress.total}`].filter(Boolean).join(' ');
-  if (percent) return [current, percent].filter(Boolean).join(' ');
+  if (hasIndex) return [current, `${progress.index}/${progress.total}`].filter(Boolean).join(separator);
+  if (percent) return [current, percent].filter(Boolean).join(separator);
   return current;
+}
+
+/** A step position worth showing: "step 0/5" before anything started says nothing. */
+function hasStepIndex(progress: RunProgress): boolean {
+  return typeof progress.index === 'number' && progress.index >= 1 && typeof progress.total === 'number' && progress.total > 0;
 }
 
 export function costText(cost: RunCost | undefined): string | undefined {
