@@ -3,7 +3,7 @@
 import { asProviderError, ProviderError } from './errors';
 import type { Disposable, ProviderHealth, RunwatchService, ServiceOptions } from './contracts';
 import { PROVIDER_IDS, keyOf, type ProviderId, type Run } from './run';
-import { RunStore } from './store';
+import { RunStore, accountKey } from './store';
 import { Scheduler } from './scheduler';
 import { FileLease, SharedStateFile } from './lease';
 import { createProvider } from '../providers';
@@ -395,8 +395,8 @@ class Service implements RunwatchService {
     this.accountCache.delete(id);
     this.accountErrors.delete(id);
     this.listAuthFailures.delete(id);
-    for (const k of [...this.cursors.keys()]) if (k.startsWith(`${id}\u0000`)) this.cursors.delete(k);
-    for (const k of [...this.runErrors.keys()]) if (k.startsWith(`${id}\u0000`)) this.runErrors.delete(k);
+    for (const k of [...this.cursors.keys()]) if (k.startsWith(accountKey(id, ''))) this.cursors.delete(k);
+    for (const k of [...this.runErrors.keys()]) if (k.startsWith(accountKey(id, ''))) this.runErrors.delete(k);
     this.scheduler.resumeProvider(id);
     this.providerChanged.fire(id);
     if (this.hasKey(id)) await this.refreshAccounts(id);
@@ -462,8 +462,4 @@ class Service implements RunwatchService {
   private noteAuthFailure(id: ProviderId, error: ProviderError): void {
     if (error.kind === 'auth') this.listAuthFailures.set(id, error.message);
   }
-}
-
-function accountKey(id: ProviderId, accountId: string): string {
-  return `${id}\u0000${accountId}`;
 }

@@ -341,7 +341,8 @@ function startOrder(run: Run | undefined): number {
   return Date.parse(run?.startedAt ?? '') || Number.MAX_SAFE_INTEGER;
 }
 
-function accountKey(provider: ProviderId, accountId: string): string {
+/** The key of an account across providers: the store's index and the service's per-account state use it. */
+export function accountKey(provider: ProviderId, accountId: string): string {
   return `${provider}\u0000${accountId}`;
 }
 
