@@ -234,6 +234,7 @@ export class Scheduler implements PollScheduler {
     if (!this.started || this.disposed || this.passive) return;
     const now = this.now();
     const targets: Plan[] = [];
+    const waits: Promise<void>[] = [];
     for (const key of keys ?? [...this.plans.keys()]) {
       let plan = this.plans.get(key);
       if (!plan) {
@@ -241,11 +242,13 @@ export class Scheduler implements PollScheduler {
         const tracked = this.store.get(key);
         if (tracked && isActive(tracked.run.status) && !tracked.gone) plan = this.plan(tracked, now);
       }
-      if (plan && !this.inFlight.has(plan.key)) targets.push(plan);
+      if (!plan) continue;
+      // A poll already out is as fresh as a new one: wait for its answer rather than returning before it.
+      if (this.inFlight.has(plan.key)) waits.push(new Promise<void>(resolve => plan.waiters.push(resolve)));
+      else targets.push(plan);
     }
     const told = new Set<ProviderId>();
     const touched = new Set<Lane>();
-    const waits: Promise<void>[] = [];
     for (const plan of targets) {
       const lane = this.lane(plan.provider);
       const honouredPause = lane.pausedUntil > now && lane.pauseSource === 'retryAfter';

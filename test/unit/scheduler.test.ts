@@ -216,6 +216,23 @@ describe('Scheduler', () => {
     for (const gap of gaps(gm.callsFor('slow'))) assert.ok(gap >= 7000, `the next poll waits for the answer (gap ${gap} ms)`);
   });
 
+  it('on refresh of a run whose poll is out, waits for that answer and sends nothing more', async () => {
+    const gm = new ScriptedProvider('gloriaMundo', () => 2000);
+    gm.latencyMs = 3000;
+    const { store, scheduler } = setup({ gloriaMundo: gm });
+    store.upsert(run('gloriaMundo', 'slow'));
+    scheduler.start();
+    await clock.tickAsync(2500);
+    assert.equal(gm.inFlight, 1);
+    let refreshed = false;
+    void scheduler.refreshNow(['gloriaMundo:slow']).then(() => (refreshed = true));
+    await clock.tickAsync(1000);
+    assert.equal(refreshed, false, 'refresh returned before the answer that was on its way');
+    await clock.tickAsync(2000);
+    assert.equal(refreshed, true, 'refresh did not return once the poll answered');
+    assert.equal(gm.calls.length, 1, 'the refresh sent a second poll');
+  });
+
   it('caps requests in flight per provider and serves waiting runs fairly', async () => {
     const talonic = new ScriptedProvider('talonic', () => 2000);
     talonic.latencyMs = 3000;
