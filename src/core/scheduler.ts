@@ -1,33 +1,23 @@
 // The poll scheduler: decides when each active run is fetched, for all providers at once.
 //
 // One lane per provider: a min-heap of the runs waiting for their next poll (ordered by due time, so the
-// oldest-due run always goes first), a count of requests in flight, a sliding-window budget, a pause
-// (Retry-After, provider back-off) or a stop (bad key), and ONE timer set to the next moment anything in
-// the lane can happen. Terminal and gone runs are not in any heap, so 10,000 finished runs cost nothing:
-// a tick touches only the heads of the heaps.
+// oldest-due run always goes first), a stop (bad key), and ONE timer set to the next moment anything in the
+// lane can happen. What holds the whole provider (a Retry-After window, the provider back-off, the budget,
+// the cap on requests in flight) is the provider's gate (gate.ts), which lists, starts and every other
+// request pass as well: the lane reads it and reports each poll's outcome to it. Terminal and gone runs are
+// not in any heap, so 10,000 finished runs cost nothing: a tick touches only the heads of the heaps.
 import { PROVIDER_IDS, isActive, type ProviderId, type Run } from './run';
 import { asProviderError, redact, type ProviderError } from './errors';
 import type { PollScheduler, ProviderHealth, SchedulerDeps, SchedulerOptions } from './contracts';
 import type { RunStore, StoreChange, TrackedRun } from './store';
 import { PROVIDER_DISPLAY_NAMES, type Provider } from '../providers/provider';
+import { BUDGET_MARGIN, backoffDelay, clampRetryAfter, ProviderGates, type ProviderGate } from './gate';
 
-/** Longest wait between two polls of a failing run, and longest provider back-off. */
-// One minute, not more: an outage costs at most one probe a minute per provider, and a provider that comes
-// back is seen again within a minute (the benchmark's 5xx storm showed a 5-minute cap hiding a recovered
-// provider for most of that time).
-export const BACKOFF_CAP_MS = 60_000;
+export { BACKOFF_CAP_MS, BUDGET_MARGIN, MAX_RETRY_AFTER_MS, PROVIDER_FAILURE_STREAK, RATE_LIMIT_BASE_MS } from './gate';
 /** No adapter may make the scheduler poll one run more often than this, whatever it returns. */
 export const MIN_CADENCE_MS = 500;
 /** Base of the slow back-off for answers that retrying soon will not change (403, 402, 400/422). */
 export const SLOW_BACKOFF_BASE_MS = 60_000;
-/** Consecutive server/network failures (across at least two runs) that back off a whole provider. */
-export const PROVIDER_FAILURE_STREAK = 3;
-/** A Retry-After longer than this is treated as this: a broken header must not silence a provider for days. */
-export const MAX_RETRY_AFTER_MS = 60 * 60_000;
-/** Base pause after a 429 that carried no Retry-After. */
-export const RATE_LIMIT_BASE_MS = 5_000;
-/** A budget window is widened by this fraction, so clock skew and latency never push us over the provider's count. */
-export const BUDGET_MARGIN = 0.02;
 
 const FALLBACK_CADENCE_MS = 10_000;
 
@@ -128,52 +118,23 @@ class PlanHeap {
   }
 }
 
-/** Send times of recent requests, for a provider's sliding-window budget. */
-class SlidingWindow {
-  private readonly sent: number[] = [];
-
-  record(at: number): void {
-    this.sent.push(at);
-  }
-
-  /** Requests sent in (now - windowMs, now]. */
-  count(now: number, windowMs: number): number {
-    while (this.sent.length && this.sent[0] <= now - windowMs) this.sent.shift();
-    return this.sent.length;
-  }
-
-  /** When the oldest request in the window leaves it. */
-  nextFreeAt(windowMs: number): number {
-    return (this.sent[0] ?? 0) + windowMs;
-  }
-}
-
-/** Everything the scheduler knows about one provider. */
+/** Everything the scheduler knows about one provider's runs. */
 class Lane {
   readonly queue = new PlanHeap();
   /** Active, not gone runs of this provider (queued or in flight): the N a budget is shared by. */
   planCount = 0;
-  inFlight = 0;
   timer: ReturnType<typeof setTimeout> | undefined;
   timerAt = 0;
-  /** No request before this (ms). */
-  pausedUntil = 0;
-  /** Why: the provider told us (Retry-After, which refreshNow honours), or our own back-off (which it may lift). */
-  pauseSource: 'retryAfter' | 'backoff' | undefined;
   /** A bad or missing key: nothing is sent until resumeProvider(). */
   stopped = false;
+  /** What the health listener was last told. */
   health: ProviderHealth = { state: 'ok' };
-  /** Consecutive server/network failures across runs, and which runs they came from. */
-  failureStreak = 0;
-  readonly streakKeys = new Set<string>();
-  backoffLevel = 0;
-  rateLimitLevel = 0;
-  /** When each level was last raised: requests sent before then were already in flight and fail for the same cause. */
-  backoffRaisedAt = -Infinity;
-  rateLimitRaisedAt = -Infinity;
-  readonly budget = new SlidingWindow();
 
-  constructor(readonly id: ProviderId) {}
+  constructor(
+    readonly id: ProviderId,
+    /** The provider's gate: its pause, budget and cap on requests in flight, shared with every other request. */
+    readonly gate: ProviderGate,
+  ) {}
 }
 
 export class Scheduler implements PollScheduler {
@@ -181,6 +142,10 @@ export class Scheduler implements PollScheduler {
   /** Keys with a request in flight; kept apart from plans so a run removed and re-added mid-request is never polled twice. */
   private readonly inFlight = new Set<string>();
   private readonly lanes = new Map<ProviderId, Lane>();
+  private readonly gates: ProviderGates;
+  /** The gates were made here (no service gave them), so they are disposed here. */
+  private readonly ownsGates: boolean;
+  private readonly gateSubscriptions: { dispose(): void }[] = [];
   private readonly now: () => number;
   private readonly random: () => number;
   /** Divides the built-in time constants (the benchmark's simulated time; 1 otherwise). */
@@ -201,7 +166,18 @@ export class Scheduler implements PollScheduler {
     this.now = deps.now ?? (() => Date.now());
     this.random = deps.random ?? Math.random;
     this.timeScale = deps.timeScale && deps.timeScale > 0 ? deps.timeScale : 1;
-    for (const id of PROVIDER_IDS) this.lanes.set(id, new Lane(id));
+    this.ownsGates = !deps.gates;
+    this.gates = deps.gates ?? new ProviderGates({ now: this.now, random: this.random, timeScale: this.timeScale, budget: id => this.deps.provider(id)?.pollBudget });
+    this.gates.maxConcurrent = options.maxConcurrentPerProvider;
+    for (const id of PROVIDER_IDS) this.lanes.set(id, new Lane(id, this.gates.get(id)));
+    this.gateSubscriptions.push(
+      // A pause begun or ended by any request (a list's 429 holds the polls too): tell, and re-time the lane.
+      this.gates.onDidChangeHealth(id => this.onGateChange(this.lane(id))),
+      // A slot came free (a list finished) or a back-off was lifted: the lane may send again.
+      this.gates.onDidFree(id => {
+        if (this.started && !this.disposed) this.pump(this.lane(id));
+      }),
+    );
   }
 
   private get store(): RunStore {
@@ -251,18 +227,15 @@ export class Scheduler implements PollScheduler {
     const touched = new Set<Lane>();
     for (const plan of targets) {
       const lane = this.lane(plan.provider);
-      const honouredPause = lane.pausedUntil > now && lane.pauseSource === 'retryAfter';
+      const honouredPause = lane.gate.pausedUntil > now && lane.gate.pauseSource === 'retryAfter';
       if (lane.stopped || honouredPause) {
         // Say why nothing is sent instead of sending: the health listener shows it again.
         if (!told.has(lane.id)) this.deps.onHealth(lane.id, lane.health);
         told.add(lane.id);
         continue;
       }
-      if (lane.pausedUntil > now && lane.pauseSource === 'backoff') {
-        // The user asked: our own back-off may be lifted (a Retry-After may not).
-        lane.pausedUntil = 0;
-        lane.pauseSource = undefined;
-      }
+      // The user asked: our own back-off may be lifted (a Retry-After may not).
+      lane.gate.liftBackoff(now);
       plan.forceDue = now;
       this.requeue(plan, now);
       touched.add(lane);
@@ -290,23 +263,21 @@ export class Scheduler implements PollScheduler {
   resumeProvider(id: ProviderId): void {
     const lane = this.lane(id);
     lane.stopped = false;
-    lane.pausedUntil = 0;
-    lane.pauseSource = undefined;
-    lane.failureStreak = 0;
-    lane.streakKeys.clear();
-    lane.backoffLevel = 0;
-    lane.rateLimitLevel = 0;
-    this.setHealth(lane, { state: 'ok' });
-    if (!this.started || this.disposed) return;
-    const now = this.now();
-    for (const plan of this.plans.values()) {
-      if (plan.provider !== id) continue;
-      plan.failStreak = 0;
-      plan.retryAt = 0;
-      plan.forceDue = now;
-      this.requeue(plan, now);
+    const live = this.started && !this.disposed;
+    if (live) {
+      const now = this.now();
+      for (const plan of this.plans.values()) {
+        if (plan.provider !== id) continue;
+        plan.failStreak = 0;
+        plan.retryAt = 0;
+        plan.forceDue = now;
+        this.requeue(plan, now);
+      }
     }
-    this.pump(lane);
+    // After the plans are forced due: the gate's resume pumps the lane (onDidFree) and must send each once.
+    lane.gate.resume();
+    this.setHealth(lane, { state: 'ok' });
+    if (live) this.pump(lane);
   }
 
   health(id: ProviderId): ProviderHealth {
@@ -331,6 +302,7 @@ export class Scheduler implements PollScheduler {
 
   updateOptions(options: Partial<SchedulerOptions>): void {
     this.options = { ...this.options, ...options, minIntervalMs: { ...(options.minIntervalMs ?? this.options.minIntervalMs) } };
+    this.gates.maxConcurrent = this.options.maxConcurrentPerProvider;
     if (this.disposed || !this.started) return;
     this.replanAll(this.now());
   }
@@ -339,6 +311,8 @@ export class Scheduler implements PollScheduler {
     if (this.disposed) return;
     this.disposed = true;
     this.storeSubscription?.dispose();
+    for (const s of this.gateSubscriptions) s.dispose();
+    if (this.ownsGates) this.gates.dispose();
     for (const lane of this.lanes.values()) this.clearTimer(lane);
     this.settleAllWaiters();
   }
@@ -348,10 +322,22 @@ export class Scheduler implements PollScheduler {
   private lane(id: ProviderId): Lane {
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = new Lane(id);
+      lane = new Lane(id, this.gates.get(id));
       this.lanes.set(id, lane);
     }
     return lane;
+  }
+
+  /** The gate's pause changed: say so (unless a stop or a missing key says more), and re-time the lane. */
+  private onGateChange(lane: Lane): void {
+    if (this.disposed) return;
+    if (!lane.stopped && lane.health.state !== 'noKey') this.setHealth(lane, lane.gate.health);
+    if (lane.gate.pausedUntil > this.now()) {
+      // Nothing goes before the window ends: refreshNow() callers are answered now, not then.
+      this.settleLaneWaiters(lane);
+      this.clearTimer(lane);
+      if (this.started) this.arm(lane, this.now());
+    }
   }
 
   private onStoreChange(change: StoreChange): void {
@@ -474,26 +460,21 @@ export class Scheduler implements PollScheduler {
       this.settleLaneWaiters(lane);
       return;
     }
-    if (lane.health.state === 'noKey' && !lane.stopped) this.setHealth(lane, { state: 'ok' });
+    const gate = lane.gate;
+    if (lane.health.state === 'noKey' && !lane.stopped) this.setHealth(lane, gate.health);
     const now = this.now();
-    if (lane.pausedUntil > now) {
-      this.setTimer(lane, lane.pausedUntil, now);
+    // A window that is over ends here (a rate limit ends with it; a back-off with the first success).
+    gate.expire(now);
+    if (gate.pausedUntil > now) {
+      this.setTimer(lane, gate.pausedUntil, now);
       return;
     }
-    if (lane.pausedUntil) {
-      // The window is over. A rate limit ends with it; a back-off ends with the first success.
-      lane.pausedUntil = 0;
-      lane.pauseSource = undefined;
-      if (lane.health.state === 'rateLimited') this.setHealth(lane, { state: 'ok' });
-    }
-    const budget = provider.pollBudget;
-    const windowMs = budget ? budget.perMs * (1 + BUDGET_MARGIN) : 0;
-    const max = Math.max(1, this.options.maxConcurrentPerProvider || 1);
-    while (lane.inFlight < max) {
+    while (gate.hasSlot()) {
       const next = lane.queue.peek();
       if (!next || next.due > now) break;
-      if (budget && lane.budget.count(now, windowMs) >= budget.requests) {
-        this.setTimer(lane, lane.budget.nextFreeAt(windowMs), now);
+      const freeAt = gate.budgetFreeAt(now);
+      if (freeAt > now) {
+        this.setTimer(lane, freeAt, now);
         return;
       }
       if (next.forceDue === undefined && next.failStreak === 0) {
@@ -508,7 +489,7 @@ export class Scheduler implements PollScheduler {
       lane.queue.pop();
       this.send(next, provider, lane, now);
     }
-    if (lane.inFlight >= max) return; // a completion pumps again
+    if (!gate.hasSlot()) return; // a completion (a poll's or any other request's) pumps again
     const next = lane.queue.peek();
     if (next) this.setTimer(lane, next.due, now);
   }
@@ -521,7 +502,7 @@ export class Scheduler implements PollScheduler {
       this.clearTimer(lane);
       return;
     }
-    const at = Math.max(next.due, lane.pausedUntil);
+    const at = Math.max(next.due, lane.gate.pausedUntil);
     if (lane.timer && lane.timerAt <= at) return; // an earlier pump will look again
     this.setTimer(lane, at, now);
   }
@@ -547,8 +528,7 @@ export class Scheduler implements PollScheduler {
       this.drop(plan.key);
       return;
     }
-    lane.inFlight++;
-    lane.budget.record(now);
+    lane.gate.admit(now);
     this.inFlight.add(plan.key);
     plan.lastAttemptAt = now;
     plan.forceDue = undefined;
@@ -565,9 +545,12 @@ export class Scheduler implements PollScheduler {
   }
 
   private settled(key: string, lane: Lane, handle: () => void): void {
-    lane.inFlight--;
     this.inFlight.delete(key);
-    if (this.disposed) return;
+    if (this.disposed) {
+      lane.gate.release();
+      return;
+    }
+    // The outcome first (a 429 pauses the gate), then the slot: whoever gets it must see the pause.
     handle();
     const plan = this.plans.get(key);
     if (plan) {
@@ -576,7 +559,7 @@ export class Scheduler implements PollScheduler {
       if (!tracked || !isActive(tracked.run.status) || tracked.gone) this.drop(key);
       else this.requeue(plan, this.now());
     }
-    this.pump(lane);
+    lane.gate.release(); // pumps this lane again (onDidFree)
   }
 
   private onSuccess(key: string, run: Run, lane: Lane): void {
@@ -589,12 +572,8 @@ export class Scheduler implements PollScheduler {
       plan.failStreak = 0;
       plan.retryAt = 0;
     }
-    lane.failureStreak = 0;
-    lane.streakKeys.clear();
-    lane.backoffLevel = 0;
-    lane.rateLimitLevel = 0;
     const now = this.now();
-    if (lane.pausedUntil <= now && (lane.health.state === 'backoff' || lane.health.state === 'rateLimited')) this.setHealth(lane, { state: 'ok' });
+    lane.gate.noteSuccess(now);
     const after = this.store.get(key);
     if (after) this.checkStuck(after, now);
   }
@@ -605,6 +584,8 @@ export class Scheduler implements PollScheduler {
     const plan = this.plans.get(key);
     const message = redact(error.message);
     const cadence = tracked ? this.cadence(tracked, now) : FALLBACK_CADENCE_MS;
+    // What it means for the whole provider (pause, back-off, streak) is the gate's to decide.
+    lane.gate.noteFailure(error, { now, sentAt: plan?.lastAttemptAt ?? now, source: key, baseMs: cadence, soleSource: lane.planCount <= 1 });
     switch (error.kind) {
       case 'notFound':
         this.store.markGone(key, message);
@@ -617,65 +598,24 @@ export class Scheduler implements PollScheduler {
         this.setHealth(lane, error.kind === 'auth' ? { state: 'authFailed', message } : { state: 'noKey' });
         this.settleLaneWaiters(lane);
         return;
-      case 'rateLimited': {
-        const wait =
-          error.retryAfterMs !== undefined
-            ? clampRetryAfter(error.retryAfterMs)
-            : this.jittered(Math.max(cadence, RATE_LIMIT_BASE_MS / this.timeScale), this.raiseLevel(lane, 'rateLimit', plan, now));
-        this.pause(lane, now + wait, error.retryAfterMs !== undefined ? 'retryAfter' : 'backoff', { state: 'rateLimited', message, until: now + wait });
+      case 'rateLimited':
+        // The gate paused the provider; the run waits with it and is not the worse for it.
         return;
-      }
       case 'server':
       case 'timeout':
       case 'network':
       case 'badResponse': {
         this.store.recordFailure(key, message);
-        lane.failureStreak++;
-        lane.streakKeys.add(key);
-        if (error.retryAfterMs !== undefined) {
-          // A 503 that says when to come back: the whole provider waits, as for a 429.
-          const until = now + clampRetryAfter(error.retryAfterMs);
-          if (plan) this.backOff(plan, until);
-          this.pause(lane, until, 'retryAfter', { state: 'backoff', message, until });
-          return;
-        }
-        if (plan) this.backOff(plan, now + this.jittered(cadence, plan.failStreak + 1));
-        const several = lane.streakKeys.size >= 2 || lane.planCount <= 1;
-        if (lane.failureStreak >= PROVIDER_FAILURE_STREAK && several) {
-          const until = now + this.jittered(cadence, this.raiseLevel(lane, 'backoff', plan, now));
-          this.pause(lane, until, 'backoff', { state: 'backoff', message, until });
-        }
+        // A 503 that says when to come back: the run comes back then, with the whole provider.
+        if (plan) this.backOff(plan, error.retryAfterMs !== undefined ? now + clampRetryAfter(error.retryAfterMs) : now + this.jittered(cadence, plan.failStreak + 1));
         return;
       }
       default:
         // 403, 402, 400/422, 409, unsupported: the provider answered, and asking again soon will not change
         // the answer. Keep the run, say why, and come back slowly.
-        lane.failureStreak = 0;
-        lane.streakKeys.clear();
         this.store.recordFailure(key, message);
         if (plan) this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1));
     }
-  }
-
-  /**
-   * Raises the lane's back-off (or rate-limit) level once per round of failures and returns it. Requests
-   * that were already in flight when the level was last raised fail for the same cause: counting each of
-   * them would raise it by the number in flight (up to maxConcurrentPerProvider) at once.
-   */
-  private raiseLevel(lane: Lane, which: 'backoff' | 'rateLimit', plan: Plan | undefined, now: number): number {
-    const sentAt = plan?.lastAttemptAt ?? now;
-    if (which === 'backoff') {
-      if (lane.backoffLevel === 0 || sentAt > lane.backoffRaisedAt) {
-        lane.backoffLevel++;
-        lane.backoffRaisedAt = now;
-      }
-      return lane.backoffLevel;
-    }
-    if (lane.rateLimitLevel === 0 || sentAt > lane.rateLimitRaisedAt) {
-      lane.rateLimitLevel++;
-      lane.rateLimitRaisedAt = now;
-    }
-    return lane.rateLimitLevel;
   }
 
   private backOff(plan: Plan, until: number): void {
@@ -683,26 +623,9 @@ export class Scheduler implements PollScheduler {
     plan.retryAt = until;
   }
 
-  /**
-   * Exponential back-off with full jitter above the cadence: uniform in [base, min(cap, base × 2^attempt)].
-   * The floor keeps a failing run from being polled faster than a healthy one.
-   */
+  /** Exponential back-off with full jitter above the cadence (see backoffDelay). */
   private jittered(base: number, attempt: number): number {
-    const ceiling = Math.max(base, Math.min(BACKOFF_CAP_MS / this.timeScale, base * 2 ** attempt));
-    const r = Math.min(1, Math.max(0, this.random()));
-    return Math.round(base + r * (ceiling - base));
-  }
-
-  private pause(lane: Lane, until: number, source: 'retryAfter' | 'backoff', health: ProviderHealth): void {
-    if (until > lane.pausedUntil) {
-      lane.pausedUntil = until;
-      lane.pauseSource = source;
-    } else if (source === 'retryAfter') {
-      lane.pauseSource = 'retryAfter';
-    }
-    this.clearTimer(lane);
-    this.setHealth(lane, health.state === 'rateLimited' || health.state === 'backoff' ? { ...health, until: lane.pausedUntil } : health);
-    this.settleLaneWaiters(lane);
+    return backoffDelay(base, attempt, this.random, this.timeScale);
   }
 
   private setHealth(lane: Lane, health: ProviderHealth): void {
@@ -737,10 +660,6 @@ export class Scheduler implements PollScheduler {
 function settle(plan: Plan): void {
   const waiters = plan.waiters.splice(0);
   for (const resolve of waiters) resolve();
-}
-
-function clampRetryAfter(ms: number): number {
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(1000, ms));
 }
 
 function sameHealth(a: ProviderHealth, b: ProviderHealth): boolean {
