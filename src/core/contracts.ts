@@ -106,6 +106,14 @@ export interface RunwatchService extends Disposable {
   /** Poll runs now (all active runs when no keys are given). */
   refreshNow(keys?: string[]): Promise<void>;
 
+  /** Runs `fn` as the user's action: requests it causes inside a Retry-After window wait visibly and can be cancelled. */
+  asUserAction<T>(fn: () => T): T;
+  /** User actions now waiting for a provider's Retry-After window to end. */
+  userWaits(): import('./gate').GateWait[];
+  onDidChangeWaits(listener: (id: ProviderId) => void): Disposable;
+  /** The user gave up waiting for the provider: its waiting requests fail with a cancellation (isWaitCancelled), unsent. */
+  cancelWaits(id: ProviderId): void;
+
   /** The key was set or cleared: reset the provider and reload its accounts. */
   keyChanged(id: ProviderId): Promise<void>;
   setFocused(focused: boolean): void;
@@ -139,4 +147,6 @@ export interface ServiceOptions {
   sharedDir?: string;
   /** Request timeout for provider calls, ms. */
   timeoutMs?: number;
+  /** How often the lists the user opened are reloaded while the view is visible (default 60 s; tests shorten it). */
+  listRefreshMs?: number;
 }

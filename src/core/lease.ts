@@ -19,6 +19,7 @@ import type { Disposable, ProviderHealth } from './contracts';
 import type { Logger } from './http';
 import { PROVIDER_IDS, type ProviderId } from './run';
 import type { RunStore, StoreChange, TrackedRun } from './store';
+import type { Account } from '../providers/provider';
 
 export const DEFAULT_HEARTBEAT_MS = 2000;
 export const LEASE_FILE = 'runwatch-lease.json';
@@ -222,13 +223,43 @@ export interface SharedSnapshot {
   writtenAt: number;
   runs: TrackedRun[];
   health: Partial<Record<ProviderId, ProviderHealth>>;
+  /** The leader's account lists and which accounts have another page: a follower lists nothing itself. */
+  lists?: SharedLists;
+  /** Answers to follower requests the leader carried out recently. */
+  replies?: SharedReply[];
 }
 
-/** What a follower hands the leader: runs it learned of or changed, and runs it stopped tracking. */
+export interface SharedLists {
+  accounts: Partial<Record<ProviderId, Account[]>>;
+  /** accountKey()s of accounts whose run list has a next page ("Load more"). */
+  more: string[];
+}
+
+/** What a follower asks the leader to do for it, so that only the leader's window talks to providers. */
+export type SharedRequest =
+  | { op: 'refresh'; keys?: string[] }
+  | { op: 'accounts'; provider: ProviderId }
+  | { op: 'runs'; provider: ProviderId; accountId: string; more?: boolean }
+  | { op: 'cancel'; key: string };
+
+export interface SharedReply {
+  id: string;
+  ok: boolean;
+  /** Why it failed, as the leader's ProviderError said it. */
+  error?: { kind: string; message: string };
+}
+
+/** What a follower hands the leader: runs it learned of or changed, runs it stopped tracking, requests. */
 interface Inbox {
   upserts: TrackedRun[];
   removals: string[];
+  requests: { id: string; request: SharedRequest }[];
 }
+
+/** How long a follower waits for the leader to answer a request. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** How long the leader keeps publishing a reply. */
+const REPLY_KEEP_MS = 60_000;
 
 export type SharedRole = 'leader' | 'follower' | 'off';
 
@@ -241,6 +272,8 @@ export interface SharedStateOptions {
   refreshMs?: number;
   /** Provider health to publish (the leader's scheduler). */
   health?: () => Partial<Record<ProviderId, ProviderHealth>>;
+  /** Account lists to publish (the leader's). */
+  lists?: () => SharedLists;
   /** This window's id (use the lease's). */
   id?: string;
   now?: () => number;
@@ -264,12 +297,44 @@ const snapshotSchema = z.looseObject({
   writtenAt: z.number(),
   runs: z.array(z.unknown()),
   health: z.optional(z.record(z.string(), z.unknown())),
+  lists: z.optional(z.unknown()),
+  replies: z.optional(z.array(z.unknown())),
 });
 
 const inboxSchema = z.looseObject({
   upserts: z.optional(z.array(z.unknown())),
   removals: z.optional(z.array(z.string())),
+  requests: z.optional(z.array(z.unknown())),
 });
+
+const providerIdSchema = z.enum(PROVIDER_IDS);
+const requestSchema = z.looseObject({
+  id: z.string(),
+  request: z.union([
+    z.looseObject({ op: z.literal('refresh'), keys: z.optional(z.array(z.string())) }),
+    z.looseObject({ op: z.literal('accounts'), provider: providerIdSchema }),
+    z.looseObject({ op: z.literal('runs'), provider: providerIdSchema, accountId: z.string(), more: z.optional(z.boolean()) }),
+    z.looseObject({ op: z.literal('cancel'), key: z.string() }),
+  ]),
+});
+
+const accountSchema = z.looseObject({ provider: providerIdSchema, id: z.string(), label: z.string(), description: z.optional(z.string()) });
+const listsSchema = z.looseObject({
+  accounts: z.record(z.string(), z.array(z.unknown())),
+  more: z.array(z.string()),
+});
+const replySchema = z.looseObject({
+  id: z.string(),
+  ok: z.boolean(),
+  error: z.optional(z.looseObject({ kind: z.string(), message: z.string() })),
+});
+
+interface PendingRequest {
+  request: SharedRequest;
+  resolve: () => void;
+  reject: (error: { kind: string; message: string }) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
 
 export class SharedStateFile implements Disposable {
   readonly id: string;
@@ -296,8 +361,14 @@ export class SharedStateFile implements Disposable {
   private remote = new Map<string, TrackedRun>();
   /** Runs this follower stopped tracking, until the leader's snapshot no longer has them. */
   private readonly pendingRemovals = new Map<string, number>();
-  private outbox: Inbox = { upserts: [], removals: [] };
+  private outbox: Inbox = { upserts: [], removals: [], requests: [] };
   private lastHealth: Partial<Record<ProviderId, ProviderHealth>> = {};
+  private lastLists: SharedLists | undefined;
+  /** Follower: requests handed to the leader and not answered yet. */
+  private readonly pending = new Map<string, PendingRequest>();
+  /** Leader: what carries a request out, and the replies it still publishes. */
+  private requestHandler: ((request: SharedRequest) => Promise<void>) | undefined;
+  private replies: (SharedReply & { at: number })[] = [];
   private disposed = false;
 
   constructor(
@@ -323,6 +394,38 @@ export class SharedStateFile implements Disposable {
     return this.lastHealth;
   }
 
+  /** Account lists as the leader last published them (what a follower shows); undefined before any. */
+  get remoteLists(): SharedLists | undefined {
+    return this.lastLists;
+  }
+
+  /** How this window carries out what a follower asks (while it leads, and for its own pending requests when it takes over). */
+  onRequest(handler: (request: SharedRequest) => Promise<void>): void {
+    this.requestHandler = handler;
+  }
+
+  /**
+   * Follower: asks the leader to carry out a request, and settles when the leader's snapshot answers it
+   * (its result, runs and lists, is applied by then). Rejects with the leader's error, or after
+   * REQUEST_TIMEOUT_MS. A window that takes the lease meanwhile carries it out itself.
+   */
+  request(request: SharedRequest): Promise<void> {
+    if (this.currentRole !== 'follower' || this.disposed) {
+      return this.requestHandler ? this.requestHandler(request) : Promise.reject({ kind: 'network', message: 'No Runwatch window is polling.' });
+    }
+    const id = randomUUID();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject({ kind: 'timeout', message: 'The Runwatch window that polls did not answer in time.' });
+      }, REQUEST_TIMEOUT_MS);
+      unref(timer);
+      this.pending.set(id, { request, resolve, reject, timer });
+      this.outbox.requests.push({ id, request });
+      this.flushOutbox();
+    });
+  }
+
   /** A follower applied a snapshot from the leader. */
   onDidApply(listener: (snapshot: SharedSnapshot) => void): Disposable {
     this.listeners.add(listener);
@@ -341,6 +444,7 @@ export class SharedStateFile implements Disposable {
     if (role === 'leader') {
       this.consumeInboxes();
       this.publishNow();
+      this.takeOverPending();
     } else {
       this.lastSeenStat = '';
       this.readAndApply();
@@ -366,7 +470,17 @@ export class SharedStateFile implements Disposable {
     this.publishTimer = undefined;
     const started = Date.now();
     const health = this.options.health?.() ?? {};
-    const snapshot: SharedSnapshot = { version: 1, writerId: this.id, seq: ++this.seq, writtenAt: this.now(), runs: this.store.all(), health };
+    this.replies = this.replies.filter(r => this.now() - r.at < REPLY_KEEP_MS);
+    const snapshot: SharedSnapshot = {
+      version: 1,
+      writerId: this.id,
+      seq: ++this.seq,
+      writtenAt: this.now(),
+      runs: this.store.all(),
+      health,
+      lists: this.options.lists?.(),
+      replies: this.replies.map(({ id, ok, error }) => ({ id, ok, error })),
+    };
     try {
       writeAtomically(this.path, JSON.stringify(snapshot), this.id);
       this.lastPublishedHealth = JSON.stringify(health);
@@ -380,6 +494,8 @@ export class SharedStateFile implements Disposable {
   dispose(): void {
     if (this.disposed) return;
     if (this.currentRole === 'follower') this.flushOutbox();
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
     this.disposed = true;
     this.stopTimers();
     this.storeSubscription.dispose();
@@ -495,7 +611,9 @@ export class SharedStateFile implements Disposable {
       if (trackedRunSchema.safeParse(entry).success) runs.push(entry as TrackedRun);
     }
     const health = pickHealth(parsed.health);
-    this.apply({ version: 1, writerId: parsed.writerId, seq: parsed.seq, writtenAt: parsed.writtenAt, runs, health });
+    const lists = pickLists(parsed.lists);
+    const replies = Array.isArray(parsed.replies) ? parsed.replies.filter(r => replySchema.safeParse(r).success) as SharedReply[] : [];
+    this.apply({ version: 1, writerId: parsed.writerId, seq: parsed.seq, writtenAt: parsed.writtenAt, runs, health, lists, replies });
   }
 
   private apply(snapshot: SharedSnapshot): void {
@@ -519,13 +637,34 @@ export class SharedStateFile implements Disposable {
     for (const key of [...this.pendingRemovals.keys()]) if (!next.has(key)) this.pendingRemovals.delete(key);
     this.remote = next;
     this.lastHealth = snapshot.health;
+    if (snapshot.lists) this.lastLists = snapshot.lists;
     for (const listener of [...this.listeners]) listener(snapshot);
+    // Answers last, so whoever awaited one sees the runs and lists it brought.
+    for (const reply of snapshot.replies ?? []) {
+      const pending = this.pending.get(reply.id);
+      if (!pending) continue;
+      this.pending.delete(reply.id);
+      clearTimeout(pending.timer);
+      if (reply.ok) pending.resolve();
+      else pending.reject(reply.error ?? { kind: 'network', message: 'The Runwatch window that polls could not do it.' });
+    }
+  }
+
+  /** This window took the lease: what it asked the old leader and got no answer to, it now does itself. */
+  private takeOverPending(): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) {
+      clearTimeout(p.timer);
+      const handled = this.requestHandler ? this.requestHandler(p.request) : Promise.reject(new Error('no handler'));
+      handled.then(p.resolve, (e: unknown) => p.reject(errorOf(e)));
+    }
   }
 
   private flushOutbox(): void {
     if (this.inboxTimer) clearTimeout(this.inboxTimer);
     this.inboxTimer = undefined;
-    if (!this.outbox.upserts.length && !this.outbox.removals.length) return;
+    if (!this.outbox.upserts.length && !this.outbox.removals.length && !this.outbox.requests.length) return;
     const file = path.join(this.dir, `${INBOX_PREFIX}${this.id}.json`);
     try {
       // Merge with what the leader has not collected yet; this window's newer word on a run wins.
@@ -540,8 +679,9 @@ export class SharedStateFile implements Disposable {
         removals.delete(t.key);
         upserts.set(t.key, t);
       }
-      writeAtomically(file, JSON.stringify({ upserts: [...upserts.values()], removals: [...removals] } satisfies Inbox), this.id);
-      this.outbox = { upserts: [], removals: [] };
+      const requests = [...pending.requests, ...this.outbox.requests];
+      writeAtomically(file, JSON.stringify({ upserts: [...upserts.values()], removals: [...removals], requests } satisfies Inbox), this.id);
+      this.outbox = { upserts: [], removals: [], requests: [] };
     } catch (e) {
       this.options.log?.warn(`Runwatch could not hand a change to the polling window: ${(e as Error).message}`);
     }
@@ -577,8 +717,43 @@ export class SharedStateFile implements Disposable {
         if (!local || newerThere(entry, local)) this.store.applyRemote(entry);
       }
       for (const key of inbox.removals) this.store.remove(key);
+      for (const { id, request } of inbox.requests) this.carryOut(id, request);
     }
   }
+
+  /** Carries out a follower's request and publishes the answer (with the runs and lists it changed). */
+  private carryOut(id: string, request: SharedRequest): void {
+    const handled = this.requestHandler ? this.requestHandler(request) : Promise.reject(new Error('This window cannot carry out requests.'));
+    handled.then(
+      () => this.reply({ id, ok: true }),
+      (e: unknown) => this.reply({ id, ok: false, error: errorOf(e) }),
+    );
+  }
+
+  private reply(reply: SharedReply): void {
+    if (this.disposed) return;
+    this.replies.push({ ...reply, at: this.now() });
+    this.publishNow();
+  }
+}
+
+function errorOf(e: unknown): { kind: string; message: string } {
+  if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') {
+    const kind = (e as { kind?: unknown }).kind;
+    return { kind: typeof kind === 'string' ? kind : 'network', message: (e as { message: string }).message };
+  }
+  return { kind: 'network', message: String(e) };
+}
+
+function pickLists(raw: unknown): SharedLists | undefined {
+  const parsed = listsSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const accounts: SharedLists['accounts'] = {};
+  for (const id of PROVIDER_IDS) {
+    const list = parsed.data.accounts[id];
+    if (list) accounts[id] = list.filter(a => accountSchema.safeParse(a).success) as Account[];
+  }
+  return { accounts, more: parsed.data.more };
 }
 
 /** The local entry carries something the remote one does not: a later confirmation, a pin, an acknowledgement. */
@@ -605,14 +780,16 @@ function newerThere(remote: TrackedRun, local: TrackedRun): boolean {
 }
 
 function parseInbox(text: string | undefined): Inbox {
-  if (text === undefined) return { upserts: [], removals: [] };
+  const empty: Inbox = { upserts: [], removals: [], requests: [] };
+  if (text === undefined) return empty;
   try {
     const parsed = inboxSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) return { upserts: [], removals: [] };
+    if (!parsed.success) return empty;
     const upserts = (parsed.data.upserts ?? []).filter(e => trackedRunSchema.safeParse(e).success) as TrackedRun[];
-    return { upserts, removals: parsed.data.removals ?? [] };
+    const requests = (parsed.data.requests ?? []).filter(e => requestSchema.safeParse(e).success) as Inbox['requests'];
+    return { upserts, removals: parsed.data.removals ?? [], requests };
   } catch {
-    return { upserts: [], removals: [] };
+    return empty;
   }
 }
 

@@ -5,12 +5,13 @@ import type { Disposable, ProviderHealth, RunwatchService, ServiceOptions } from
 import { PROVIDER_IDS, keyOf, type ProviderId, type Run } from './run';
 import { RunStore, accountKey } from './store';
 import { Scheduler } from './scheduler';
-import { FileLease, SharedStateFile } from './lease';
+import { FileLease, SharedStateFile, type SharedLists, type SharedRequest } from './lease';
+import { asUserAction, gatedProvider, isUserAction, isWaitCancelled, ProviderGates, type GateWait } from './gate';
 import { createProvider } from '../providers';
 import { DEFAULT_BASE_URLS, PROVIDER_DISPLAY_NAMES, type Account, type PipelineKind, type Provider, type StartResult } from '../providers/provider';
 
 const REMEMBERED_ACCOUNTS_KEY = 'runwatch.rememberedAccounts.v1';
-/** How often account and run lists are reloaded while the Runwatch view is visible. */
+/** How often account and run lists are reloaded while the Runwatch view is visible (default). */
 const LIST_REFRESH_MS = 60_000;
 
 /** What Re-run needs to repeat a start: the kind and the non-secret inputs. */
@@ -44,7 +45,13 @@ export function createRunwatchService(options: ServiceOptions): RunwatchService 
 class Service implements RunwatchService {
   readonly store: RunStore;
   private readonly scheduler: Scheduler;
-  private readonly adapters = new Map<ProviderId, { provider: Provider; baseUrl: string }>();
+  /** One gate per provider that every request passes: the scheduler's polls and every call made here. */
+  private readonly gates: ProviderGates;
+  /** Each adapter, bare (for the scheduler, which does the gate's bookkeeping itself) and gated (for everyone else). */
+  private readonly adapters = new Map<ProviderId, { provider: Provider; gated: Provider; baseUrl: string }>();
+  private readonly waitsChanged = new Emitter<ProviderId>();
+  /** Providers whose account list this follower asked the leader for once, having none from it. */
+  private readonly askedLeaderFor = new Set<ProviderId>();
   private readonly accountCache = new Map<ProviderId, Account[]>();
   private readonly accountErrors = new Map<ProviderId, ProviderError>();
   /** Auth failures seen by list calls (the scheduler tracks its own from polling). */
@@ -68,9 +75,12 @@ class Service implements RunwatchService {
     this.schedulerOptions = options.scheduler;
     this.store = new RunStore({ storage: options.storage, staleAfterFailures: options.staleAfterFailures });
     this.store.load();
+    this.gates = new ProviderGates({ budget: id => this.adapters.get(id)?.provider.pollBudget, maxConcurrentPerProvider: options.scheduler.maxConcurrentPerProvider });
+    this.disposables.push(this.gates.onDidChangeWaits(id => this.waitsChanged.fire(id)));
     this.scheduler = new Scheduler(
       {
         store: this.store,
+        gates: this.gates,
         provider: id => this.pollableProvider(id),
         onHealth: id => {
           this.shared?.publishSoon();
@@ -95,7 +105,9 @@ class Service implements RunwatchService {
         id: lease.id,
         log: this.options.log,
         health: () => Object.fromEntries(PROVIDER_IDS.map(id => [id, this.scheduler.health(id)])),
+        lists: () => this.publishedLists(),
       });
+      shared.onRequest(request => this.carryOut(request));
       let role: boolean | undefined;
       const applyRole = (isLeader: boolean) => {
         if (role === isLeader) return;
@@ -108,7 +120,14 @@ class Service implements RunwatchService {
       this.disposables.push(
         lease.onDidChangeLeadership(applyRole),
         shared.onDidApply(() => {
-          for (const id of PROVIDER_IDS) this.providerChanged.fire(id);
+          const now = Date.now();
+          for (const id of PROVIDER_IDS) {
+            // The leader's Retry-After windows hold this window's own requests too (a direct start).
+            this.gates.get(id).adoptRemotePause(shared.remoteHealth[id], now);
+            const listed = shared.remoteLists?.accounts[id];
+            if (listed) this.accountCache.set(id, this.withKnownAccounts(id, listed));
+            this.providerChanged.fire(id);
+          }
         }),
         shared,
         lease,
@@ -130,6 +149,67 @@ class Service implements RunwatchService {
     return !this.lease || this.lease.isLeader;
   }
 
+  /** Another window polls: this one sends nothing itself but the requests that must answer at once (see startRun). */
+  private get isFollower(): boolean {
+    return !!this.shared && !this.isPollingWindow();
+  }
+
+  /** Follower: has the leader carry a request out, and waits for its answer. */
+  private async viaLeader(request: SharedRequest): Promise<void> {
+    try {
+      await this.shared!.request(request);
+    } catch (e) {
+      if (e instanceof ProviderError) throw e;
+      const { kind, message } = e as { kind?: string; message?: string };
+      throw new ProviderError((kind as ProviderError['kind']) ?? 'network', message ?? String(e));
+    }
+  }
+
+  /** Leader: what a follower asked for. The same calls this window's own commands make. */
+  private async carryOut(request: SharedRequest): Promise<void> {
+    switch (request.op) {
+      case 'refresh':
+        return this.scheduler.refreshNow(request.keys);
+      case 'accounts':
+        await this.refreshAccounts(request.provider);
+        return;
+      case 'runs': {
+        const account = this.accountCache.get(request.provider)?.find(a => a.id === request.accountId) ?? { provider: request.provider, id: request.accountId, label: request.accountId };
+        await this.refreshRuns(request.provider, account, { more: request.more });
+        const error = this.runsError(request.provider, request.accountId);
+        if (error) throw error;
+        return;
+      }
+      case 'cancel':
+        await this.cancelRun(request.key);
+        return;
+    }
+  }
+
+  /** What the leader publishes for followers: its account lists and which accounts have another page. */
+  private publishedLists(): SharedLists {
+    const more = [...this.cursors].filter(([, cursor]) => !!cursor).map(([key]) => key);
+    return { accounts: Object.fromEntries(this.accountCache), more };
+  }
+
+  // ── waiting for a provider ─────────────────────────────────────────────
+
+  asUserAction<T>(fn: () => T): T {
+    return asUserAction(fn);
+  }
+
+  userWaits(): GateWait[] {
+    return this.gates.userWaits();
+  }
+
+  onDidChangeWaits(listener: (id: ProviderId) => void): Disposable {
+    return this.waitsChanged.event(listener);
+  }
+
+  cancelWaits(id: ProviderId): void {
+    this.gates.get(id).cancelUserWaits();
+  }
+
   // ── providers ────────────────────────────────────────────────────────────
 
   providerIds(): ProviderId[] {
@@ -141,10 +221,14 @@ class Service implements RunwatchService {
   }
 
   provider(id: ProviderId): Provider {
+    return this.adapter(id).gated;
+  }
+
+  private adapter(id: ProviderId): { provider: Provider; gated: Provider } {
     const configured = this.options.baseUrl(id);
     const baseUrl = configured.ok ? configured.url : DEFAULT_BASE_URLS[id];
     const existing = this.adapters.get(id);
-    if (existing && existing.baseUrl === baseUrl) return existing.provider;
+    if (existing && existing.baseUrl === baseUrl) return existing;
     if (existing) void existing.provider.dispose?.();
     const provider = createProvider(id, {
       baseUrl,
@@ -153,14 +237,15 @@ class Service implements RunwatchService {
       log: this.options.log,
       timeoutMs: this.options.timeoutMs,
     });
-    this.adapters.set(id, { provider, baseUrl });
-    return provider;
+    const entry = { provider, gated: gatedProvider(provider, this.gates.get(id)), baseUrl };
+    this.adapters.set(id, entry);
+    return entry;
   }
 
-  /** The adapter the scheduler may poll with: only with a key and a valid base URL. */
+  /** The bare adapter the scheduler polls with (it passes the gate itself): only with a key and a valid base URL. */
   private pollableProvider(id: ProviderId): Provider | undefined {
     if (!this.options.keys.hasKey(id) || !this.options.baseUrl(id).ok) return undefined;
-    return this.provider(id);
+    return this.adapter(id).provider;
   }
 
   hasKey(id: ProviderId): boolean {
@@ -201,8 +286,8 @@ class Service implements RunwatchService {
       this.providerChanged.fire(id);
       return [];
     }
+    if (this.isFollower) return this.accountsFromLeader(id);
     const provider = this.provider(id);
-    const remembered = this.remembered(id);
     let listed: Account[] = [];
     try {
       this.guardUsable(id);
@@ -211,22 +296,52 @@ class Service implements RunwatchService {
       this.listAuthFailures.delete(id);
     } catch (e) {
       const error = asProviderError(e, this.displayName(id));
+      if (isWaitCancelled(error)) throw error; // the user gave up waiting: not the list's failure
       if (error.kind !== 'unsupported') {
         this.accountErrors.set(id, error);
         this.noteAuthFailure(id, error);
       }
     }
-    const byId = new Map<string, Account>();
-    for (const a of [...listed, ...remembered]) if (!byId.has(a.id)) byId.set(a.id, a);
-    // Accounts that only runs refer to (tracked by id) still get a node, so no run is orphaned.
-    for (const t of this.store.forProvider(id)) {
-      if (!byId.has(t.run.accountId)) byId.set(t.run.accountId, { provider: id, id: t.run.accountId, label: t.run.accountId });
-    }
-    const accounts = [...byId.values()];
+    const accounts = this.withKnownAccounts(id, listed);
     this.accountCache.set(id, accounts);
+    this.shared?.publishSoon();
     this.providerChanged.fire(id);
     // Load every account's runs once, so the status bar knows of active runs in collapsed accounts too.
     if (provider.capabilities.listRuns) void this.loadRunsOf(id, accounts);
+    return accounts;
+  }
+
+  /** Listed accounts, then remembered ones, then those only runs refer to (tracked by id), so no run is orphaned. */
+  private withKnownAccounts(id: ProviderId, listed: Account[]): Account[] {
+    const byId = new Map<string, Account>();
+    for (const a of [...listed, ...this.remembered(id)]) if (!byId.has(a.id)) byId.set(a.id, a);
+    for (const t of this.store.forProvider(id)) {
+      if (!byId.has(t.run.accountId)) byId.set(t.run.accountId, { provider: id, id: t.run.accountId, label: t.run.accountId });
+    }
+    return [...byId.values()];
+  }
+
+  /**
+   * Follower: the leader's account list, as it published it (with the runs it listed). The leader is asked
+   * to list when the user refreshes, or once when it has published no list for this provider yet (its own
+   * view may never have loaded one); otherwise nothing is asked, however often this window's view renders.
+   */
+  private async accountsFromLeader(id: ProviderId): Promise<Account[]> {
+    const published = () => this.shared?.remoteLists?.accounts[id];
+    if (isUserAction() || (!published() && !this.askedLeaderFor.has(id))) {
+      this.askedLeaderFor.add(id);
+      try {
+        await this.viaLeader({ op: 'accounts', provider: id });
+        this.accountErrors.delete(id);
+      } catch (e) {
+        const error = asProviderError(e, this.displayName(id));
+        if (isWaitCancelled(error)) throw error;
+        this.accountErrors.set(id, error);
+      }
+    }
+    const accounts = this.withKnownAccounts(id, published() ?? []);
+    this.accountCache.set(id, accounts);
+    this.providerChanged.fire(id);
     return accounts;
   }
 
@@ -293,6 +408,21 @@ class Service implements RunwatchService {
   private async loadRuns(id: ProviderId, account: Account, opts: { more?: boolean }): Promise<void> {
     const provider = this.provider(id);
     const cursorKey = accountKey(id, account.id);
+    if (this.isFollower) {
+      // The leader lists every account's runs with its accounts, and they reach this store through the
+      // shared state. Only the user's own reload (Refresh Item, Load more) asks the leader for more.
+      if (!isUserAction() || !provider.capabilities.listRuns || !this.hasKey(id)) return;
+      try {
+        await this.viaLeader({ op: 'runs', provider: id, accountId: account.id, more: opts.more });
+        this.runErrors.delete(cursorKey);
+      } catch (e) {
+        const error = asProviderError(e, this.displayName(id));
+        if (isWaitCancelled(error)) throw error;
+        this.runErrors.set(cursorKey, error);
+        this.providerChanged.fire(id);
+      }
+      return;
+    }
     if (!provider.capabilities.listRuns || !this.hasKey(id)) {
       this.cursors.set(cursorKey, undefined);
       return;
@@ -304,8 +434,10 @@ class Service implements RunwatchService {
       this.runErrors.delete(cursorKey);
       this.listAuthFailures.delete(id);
       this.store.replaceAccountRuns(id, account.id, page.runs);
+      this.shared?.publishSoon();
     } catch (e) {
       const error = asProviderError(e, this.displayName(id));
+      if (isWaitCancelled(error)) throw error;
       this.runErrors.set(cursorKey, error);
       this.noteAuthFailure(id, error);
       this.providerChanged.fire(id);
@@ -313,6 +445,7 @@ class Service implements RunwatchService {
   }
 
   hasMoreRuns(id: ProviderId, accountId: string): boolean {
+    if (this.isFollower) return this.shared?.remoteLists?.more.includes(accountKey(id, accountId)) ?? false;
     return !!this.cursors.get(accountKey(id, accountId));
   }
 
@@ -326,6 +459,10 @@ class Service implements RunwatchService {
 
   async startRun(id: ProviderId, account: Account, kind: PipelineKind, input: Record<string, unknown>): Promise<StartResult> {
     this.guardUsable(id);
+    // A follower starts directly, through its own gate (which holds the leader's published Retry-After
+    // windows), instead of through the leader: a start is one request the user waits for, and the lease
+    // round trip (inbox write, the leader's watch or 2 s heartbeat, its publish, our read) could add seconds
+    // to it. The started run reaches the leader through the inbox, and only the leader polls it.
     const result = await this.provider(id).startRun(account, kind, input);
     const secretNames = new Set(kind.inputs.filter(f => f.secret).map(f => f.name));
     const values = Object.fromEntries(Object.entries(input).filter(([name]) => !secretNames.has(name)));
@@ -343,6 +480,12 @@ class Service implements RunwatchService {
       throw new ProviderError('unsupported', provider.capabilities.cancelUnavailableReason ?? `${provider.displayName} runs cannot be cancelled.`);
     }
     this.guardUsable(tracked.run.provider);
+    if (this.isFollower) {
+      // Carried out by the leader, so no two windows talk to the provider for one key; its answer brings
+      // the cancelled run with it.
+      await this.viaLeader({ op: 'cancel', key });
+      return this.requireRun(key).run;
+    }
     const run = await provider.cancelRun({ accountId: tracked.run.accountId, id: tracked.run.id, kind: tracked.run.kind });
     this.store.upsert(run);
     return this.store.get(key)?.run ?? run;
@@ -382,8 +525,37 @@ class Service implements RunwatchService {
     this.store.remove(key);
   }
 
-  refreshNow(keys?: string[]): Promise<void> {
+  async refreshNow(keys?: string[]): Promise<void> {
+    if (isUserAction()) keys = await this.waitForOpenGates(keys);
+    if (this.isFollower) return this.viaLeader({ op: 'refresh', keys });
     return this.scheduler.refreshNow(keys);
+  }
+
+  /**
+   * A user's refresh inside a provider's Retry-After window waits for its end, visibly (userWaits), instead
+   * of being dropped. Returns the keys still to refresh: those of providers whose wait was cancelled are
+   * left out (and if every one was cancelled, the cancellation is thrown).
+   */
+  private async waitForOpenGates(keys: string[] | undefined): Promise<string[] | undefined> {
+    const targets = (keys ?? this.store.active().map(t => t.key)).map(key => this.store.get(key)).filter(t => !!t);
+    const providers = [...new Set(targets.map(t => t.run.provider))].filter(id => this.hasKey(id));
+    const cancelled = new Set<ProviderId>();
+    let cancellation: unknown;
+    await Promise.all(
+      providers.map(id =>
+        this.gates
+          .get(id)
+          .whenOpen()
+          .catch(e => {
+            if (!isWaitCancelled(e)) throw e;
+            cancelled.add(id);
+            cancellation = e;
+          }),
+      ),
+    );
+    if (!cancelled.size) return keys;
+    if (cancelled.size === providers.length) throw cancellation;
+    return targets.filter(t => !cancelled.has(t.run.provider)).map(t => t.key);
   }
 
   // ── keys, settings, attention ────────────────────────────────────────────
@@ -413,13 +585,15 @@ class Service implements RunwatchService {
     if (this.listTimer) clearInterval(this.listTimer);
     this.listTimer = undefined;
     if (visible) {
-      this.listTimer = setInterval(() => void this.refreshLoadedLists(), LIST_REFRESH_MS);
+      this.listTimer = setInterval(() => void this.refreshLoadedLists(), this.options.listRefreshMs ?? LIST_REFRESH_MS);
     }
   }
 
-  /** Reloads the lists the user has opened; only runs while the view is visible. */
+  /** Reloads the lists the user has opened; only runs while the view is visible, and only in the polling window. */
   private async refreshLoadedLists(): Promise<void> {
     if (!this.focused && this.schedulerOptions.whenUnfocused === 'pause') return;
+    // A follower's lists are the leader's, which it keeps fresh (and publishes) itself.
+    if (this.isFollower) return;
     for (const id of this.providerIds()) {
       if (!this.hasKey(id) || this.health(id).state !== 'ok') continue;
       const accounts = this.accountCache.get(id);
@@ -438,6 +612,7 @@ class Service implements RunwatchService {
   dispose(): void {
     if (this.listTimer) clearInterval(this.listTimer);
     this.scheduler.dispose();
+    this.gates.dispose();
     // Releases the lease, so another window takes over polling at its next heartbeat.
     for (const d of this.disposables) d.dispose();
     for (const { provider } of this.adapters.values()) void provider.dispose?.();
