@@ -15,6 +15,7 @@ import { SecretKeyVault } from './vscode/secrets';
 import { Settings } from './vscode/settings';
 import { SteadyMemento } from './vscode/steadyMemento';
 import { RunStatusBar } from './vscode/statusBar';
+import { RateLimitWaits } from './vscode/rateLimitWaits';
 import type { RunwatchNode } from './vscode/tree/node';
 import { RunNode } from './vscode/tree/runNode';
 import { RunTreeProvider } from './vscode/tree/runTreeProvider';
@@ -47,14 +48,14 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
    * SecretStorage and global storage folder). The object returned by activate() stays valid: it reads
    * the live composition.
    */
-  const reloadForTests = async (options: { whileClosed?: () => unknown } = {}): Promise<void> => {
+  const reloadForTests = async (options: { whileClosed?: () => unknown; listRefreshMs?: number } = {}): Promise<void> => {
     if (reloading) throw new Error('Runwatch is already reloading');
     reloading = (async () => {
       const old = current;
       current = undefined;
       await old?.dispose();
       await options.whileClosed?.();
-      current = compose(context, log);
+      current = compose(context, log, { listRefreshMs: options.listRefreshMs });
     })();
     try {
       await reloading;
@@ -87,6 +88,9 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
       return live().documents;
     },
     hasKey: id => live().hasKey(id),
+    get sharedDir() {
+      return live().sharedDir;
+    },
     get activationMs() {
       return live().activationMs;
     },
@@ -94,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
   };
 }
 
-function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Composition {
+function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, forTests: { listRefreshMs?: number } = {}): Composition {
   const started = performance.now();
   const settings = new Settings();
   // Every globalState read and write goes through one SteadyMemento (see there: VS Code can lose writes).
@@ -115,6 +119,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel)
     scheduler: settings.scheduler(),
     staleAfterFailures: settings.staleAfterFailures(),
     sharedDir: context.globalStorageUri.fsPath,
+    listRefreshMs: forTests.listRefreshMs,
     // Read when an adapter is (re)built, so a changed setting applies to the next one.
     get timeoutMs() {
       return settings.timeoutMs();
@@ -154,6 +159,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel)
     statusBar,
     documents,
     notifier,
+    new RateLimitWaits(service, view),
     { dispose: () => service.dispose() },
     ...registerCommands({ service, vault, tree, statusBar, documents, log, accountLabel }),
     vault.onDidChangeKeys(change => {
@@ -227,6 +233,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel)
       },
     },
     hasKey: id => vault.hasKey(id),
+    sharedDir: context.globalStorageUri.fsPath,
     activationMs,
   };
 

@@ -45,6 +45,8 @@ export interface RunwatchApi {
   readonly documents: DocumentsApi;
   /** Which providers have a key (kept in sync with SecretStorage, across windows). */
   hasKey(id: ProviderId): boolean;
+  /** The folder the windows share their lease and state through (globalStorageUri), for two-window tests. */
+  readonly sharedDir: string;
   /** How long activate() took, ms. */
   readonly activationMs: number;
   /**
@@ -53,5 +55,5 @@ export interface RunwatchApi {
    * a simulator), then activates again with the same ExtensionContext. This object stays valid and reads
    * the new composition; references taken from it before (service, tree, …) belong to the old one.
    */
-  reloadForTests(options?: { whileClosed?: () => unknown }): Promise<void>;
+  reloadForTests(options?: { whileClosed?: () => unknown; listRefreshMs?: number }): Promise<void>;
 }

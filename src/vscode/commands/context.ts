@@ -1,6 +1,7 @@
 // What every command may use, and the one way commands are registered: errors shown, never thrown at VS Code.
 import * as vscode from 'vscode';
 import type { RunwatchService } from '../../core/contracts';
+import { isWaitCancelled } from '../../core/gate';
 import type { ProviderId, Run } from '../../core/run';
 import type { RunDocuments } from '../documents';
 import { reportError } from '../errors';
@@ -31,8 +32,13 @@ export function registerCommand(
 ): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
     try {
-      return await handler(...args);
+      // Every request a command causes is the user's: inside a Retry-After window it waits visibly and can be cancelled.
+      return await ctx.service.asUserAction(() => handler(...args));
     } catch (e) {
+      if (isWaitCancelled(e)) {
+        ctx.log.info(`Runwatch did not ${action}: the wait for a rate limit was cancelled, nothing was sent.`);
+        return undefined;
+      }
       let provider: ProviderId | undefined;
       try {
         provider = providerOf?.(...args);
