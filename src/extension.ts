@@ -88,9 +88,8 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
       return live().documents;
     },
     hasKey: id => live().hasKey(id),
-    get sharedDir() {
-      return live().sharedDir;
-    },
+    // The same folder for every composition: readable while reloading too.
+    sharedDir: context.globalStorageUri.fsPath,
     get activationMs() {
       return live().activationMs;
     },
