@@ -94,8 +94,13 @@ describe('Gate: a follower window makes no request', function () {
       const before = sim.requests.length;
 
       await waitFor(() => api.service.accounts(BM)?.some(a => a.label === 'Acme (from the leader)'), 5_000, 'the leader’s brand list shown');
-      const roots = await api.tree.getChildren();
-      for (const node of roots ?? []) await api.tree.getChildren(node); // render the accounts, as the view does
+      // Render the view down to the runs, as a user expanding Boring Marketing and Acme does: that is what
+      // loads an account's runs, and what the periodic list refresh then reloads.
+      const render = async (node?: Parameters<typeof api.tree.getChildren>[0], depth = 0): Promise<void> => {
+        if (depth > 2) return;
+        for (const child of (await api.tree.getChildren(node)) ?? []) await render(child, depth + 1);
+      };
+      await render();
       await pause(5 * LIST_REFRESH_MS);
 
       const mine = sim.requests.slice(before).filter(r => r.provider !== 'control');
