@@ -317,4 +317,20 @@ describe('Two windows: the follower sends nothing', () => {
     assert.equal(refreshed.length, 2, 'the new brand is shown once the leader has listed it');
     assert.equal(sim.requestsFor('boringMarketing', /\/brands$/).length, leaderRequestsBefore + 1, 'listed once, by the leader');
   });
+
+  it('a follower’s Cancel is carried out by the leader, and its answer brings the cancelled run', async () => {
+    const bm = sim.provider<BoringMarketingSim>('boringMarketing');
+    const acme = bm.addBrand({ domain: 'acme.com', name: 'Acme' });
+    const running = bm.addRun(acme.id, { kind: 'full', status: 'running', stage: 'evidence_collection' });
+    const key = `boringMarketing:${running.id}`;
+    const leader = window();
+    await leader.trackRun('boringMarketing', acme.id, running.id);
+    const follower = window();
+    await until('the follower to show the run', () => !!follower.store.get(key));
+
+    const cancelled = await follower.asUserAction(() => follower.cancelRun(key));
+    assert.equal(cancelled.status, 'cancelled', 'the follower’s Cancel returns the cancelled run');
+    assert.equal(leader.store.get(key)?.run.status, 'cancelled', 'the leader cancelled it');
+    assert.equal(sim.requestsFor('boringMarketing', /cancel/).length, 1, 'one cancel request, made by one window');
+  });
 });
