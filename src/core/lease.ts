@@ -717,6 +717,8 @@ export class SharedStateFile implements Disposable {
         if (!local || newerThere(entry, local)) this.store.applyRemote(entry);
       }
       for (const key of inbox.removals) this.store.remove(key);
+      // Our own inbox from when we followed: its requests are still pending here, and takeOverPending() does them.
+      if (name === `${INBOX_PREFIX}${this.id}.json`) continue;
       for (const { id, request } of inbox.requests) this.carryOut(id, request);
     }
   }

@@ -338,6 +338,8 @@ class Service implements RunwatchService {
         if (isWaitCancelled(error)) throw error;
         this.accountErrors.set(id, error);
       }
+      // Taken over meanwhile: this window listed them itself.
+      if (!this.isFollower) return this.accountCache.get(id) ?? [];
     }
     const accounts = this.withKnownAccounts(id, published() ?? []);
     this.accountCache.set(id, accounts);

@@ -333,4 +333,18 @@ describe('Two windows: the follower sends nothing', () => {
     assert.equal(leader.store.get(key)?.run.status, 'cancelled', 'the leader cancelled it');
     assert.equal(sim.requestsFor('boringMarketing', /cancel/).length, 1, 'one cancel request, made by one window');
   });
+
+  it('a request the leader never answered is carried out by the follower once it has taken the lease', async () => {
+    const bm = sim.provider<BoringMarketingSim>('boringMarketing');
+    bm.addBrand({ domain: 'acme.com', name: 'Acme' });
+    const leader = window();
+    const follower = window();
+    assert.equal(follower.isPollingWindow(), false);
+    leader.dispose(); // closed before it read the follower's inbox
+    const before = sim.requestsFor('boringMarketing', /\/brands$/).length;
+    const accounts = await follower.asUserAction(() => follower.refreshAccounts('boringMarketing'));
+    assert.equal(follower.isPollingWindow(), true, 'the follower took the lease');
+    assert.equal(accounts.length, 1, 'and listed the brands itself');
+    assert.equal(sim.requestsFor('boringMarketing', /\/brands$/).length, before + 1, 'once');
+  });
 });
