@@ -525,7 +525,9 @@ class Service implements RunwatchService {
       try {
         const onlyKind = (await provider.listKinds(account).catch(() => [])).length === 1;
         const { runs } = await provider.listRuns(account);
-        const found = findStartedRun(runs, { kind, onlyKind, input, sentAt: sent.sentAt, knownBefore: sent.knownBefore });
+        // Runs tracked meanwhile (another start of this window that was answered) are not this one either.
+        const known = new Set([...sent.knownBefore, ...this.store.forAccount(id, account.id).map(t => t.run.id)]);
+        const found = findStartedRun(runs, { kind, onlyKind, input, sentAt: sent.sentAt, knownBefore: known });
         if (found && found !== 'ambiguous') {
           this.options.log.info(`${what}: the start's answer did not arrive (${sent.cause.message}); run ${found.id} appeared in the run list and is followed.`);
           return {

@@ -3,6 +3,7 @@
 // whose answer never came is reported as "may have started", with Track Run by ID.
 import * as vscode from 'vscode';
 import type { ProviderId } from '../../core/run';
+import { redact } from '../../core/errors';
 import { describeStart, isStartInDoubt, type StartInDoubtError } from '../../core/starts';
 import type { Account, InputField, PipelineKind, StartResult } from '../../providers/provider';
 import { accountOf, providerOf } from './args';
@@ -146,7 +147,7 @@ const TRACK_RUN_BY_ID = 'Track Run by ID';
 
 /** The last step of Start Run: nothing is sent (or paid for) before the user says Start. */
 async function confirmStart(what: string, input: Record<string, unknown>): Promise<boolean> {
-  const given = Object.keys(input).length ? truncate(JSON.stringify(input), 200) : undefined;
+  const given = Object.keys(input).length ? truncate(redact(JSON.stringify(input)), 200) : undefined;
   const picked = await vscode.window.showQuickPick([{ label: START, detail: given }, { label: 'Cancel' }], { title: `Start ${what}?`, ignoreFocusOut: true });
   return picked?.label === START;
 }
