@@ -97,9 +97,14 @@ export interface RunwatchService extends Disposable {
   runsError(id: ProviderId, accountId: string): ProviderError | undefined;
 
   kinds(id: ProviderId, account: Account): Promise<PipelineKind[]>;
+  /**
+   * Starts a run, once: the same start already in flight is joined, not sent again. A start whose answer never
+   * came is never re-sent: it resolves with the run found in the provider's run list (`recovered`), or rejects
+   * with a StartInDoubtError (src/core/starts.ts) saying it may have started.
+   */
   startRun(id: ProviderId, account: Account, kind: PipelineKind, input: Record<string, unknown>): Promise<StartResult>;
   cancelRun(key: string): Promise<Run>;
-  /** Starts the same pipeline with the same input again. */
+  /** Starts the same pipeline with the same input again; a second re-run of the run while one is in flight joins it. */
   rerun(key: string): Promise<StartResult>;
   trackRun(id: ProviderId, accountId: string, runId: string): Promise<Run>;
   untrack(key: string): void;

@@ -25,6 +25,8 @@ export interface ProviderErrorInit {
   headers?: Record<string, string>;
   /** Parsed error body, for callers that need more than the message (Talonic's missing scopes). */
   body?: unknown;
+  /** The request certainly never reached the provider (connection refused, DNS, TLS, no session): nothing happened there. */
+  notSent?: boolean;
 }
 
 export class ProviderError extends Error {
@@ -35,6 +37,7 @@ export class ProviderError extends Error {
   readonly hint?: string;
   readonly headers?: Record<string, string>;
   readonly body?: unknown;
+  readonly notSent?: boolean;
 
   constructor(
     readonly kind: ProviderErrorKind,

@@ -326,13 +326,25 @@ async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: numbe
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Failures that happen before a byte of the request leaves: no connection (refused, unreachable, DNS, connect
+ * timeout) or no trusted TLS session. Anything else (a reset, a timeout while waiting) may follow a request the
+ * provider received and acted on.
+ */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export function failedBeforeSending(code: string): boolean {
+  return NOT_SENT_CODES.has(code) || /^(ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/.test(code);
+}
+
 function transportError(e: unknown, providerName: string, timeoutMs: number): ProviderError {
   if (e instanceof ProviderError) return e;
   const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err?.code ?? err?.cause?.code ?? '';
+  const notSent = failedBeforeSending(code);
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new ProviderError('timeout', `${providerName} did not answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}.`);
+    return new ProviderError('timeout', `${providerName} did not answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}.`, { notSent });
   }
   const why = code || err?.message || String(e);
-  return new ProviderError('network', redact(`Could not reach ${providerName} (${why}).`));
+  return new ProviderError('network', redact(`Could not reach ${providerName} (${why}).`), { notSent });
 }

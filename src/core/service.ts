@@ -7,6 +7,7 @@ import { RunStore, accountKey } from './store';
 import { Scheduler } from './scheduler';
 import { FileLease, SharedStateFile, type SharedLists, type SharedRequest } from './lease';
 import { asUserAction, gatedProvider, isUserAction, isWaitCancelled, ProviderGates, type GateWait } from './gate';
+import { describeStart, findStartedRun, mayHaveBeenCarriedOut, startKey, StartInDoubtError, type StartCheck } from './starts';
 import { createProvider } from '../providers';
 import { DEFAULT_BASE_URLS, PROVIDER_DISPLAY_NAMES, type Account, type PipelineKind, type Provider, type StartResult } from '../providers/provider';
 
@@ -59,6 +60,8 @@ class Service implements RunwatchService {
   private readonly cursors = new Map<string, string | undefined>();
   private readonly runErrors = new Map<string, ProviderError>();
   private readonly runLoads = new Map<string, Promise<void>>();
+  /** Starts and re-runs in flight, by startKey / run key: a second identical one joins the first instead of starting again. */
+  private readonly startsInFlight = new Map<string, Promise<StartResult>>();
   private readonly providerChanged = new Emitter<ProviderId>();
   private readonly stuck = new Emitter<string>();
   private viewVisible = false;
@@ -459,20 +462,100 @@ class Service implements RunwatchService {
     return this.provider(id).listKinds(account);
   }
 
-  async startRun(id: ProviderId, account: Account, kind: PipelineKind, input: Record<string, unknown>): Promise<StartResult> {
+  /**
+   * Starts a run, once: a second call with the same provider, account, kind and input while the first is in
+   * flight (a double-click, a second Enter) gets the first one's answer; it sends nothing.
+   */
+  startRun(id: ProviderId, account: Account, kind: PipelineKind, input: Record<string, unknown>): Promise<StartResult> {
+    return this.once(`start:${startKey(id, account.id, kind.id, input)}`, () => this.startOnce(id, account, kind, input));
+  }
+
+  /** Shares one promise per key while it is pending. */
+  private once(key: string, start: () => Promise<StartResult>): Promise<StartResult> {
+    const existing = this.startsInFlight.get(key);
+    if (existing) return existing;
+    const started = start().finally(() => this.startsInFlight.delete(key));
+    this.startsInFlight.set(key, started);
+    return started;
+  }
+
+  private async startOnce(id: ProviderId, account: Account, kind: PipelineKind, input: Record<string, unknown>): Promise<StartResult> {
     this.guardUsable(id);
+    const knownBefore = new Set(this.store.forAccount(id, account.id).map(t => t.run.id));
+    const sentAt = Date.now();
     // A follower starts directly, through its own gate (which holds the leader's published Retry-After
     // windows), instead of through the leader: a start is one request the user waits for, and the lease
     // round trip (inbox write, the leader's watch or 2 s heartbeat, its publish, our read) could add seconds
     // to it. The started run reaches the leader through the inbox, and only the leader polls it.
-    const result = await this.provider(id).startRun(account, kind, input);
+    // Never sent again on failure (here, in the gate, the HTTP client or the MCP session): a repeated start
+    // may be a second paid run.
+    let result: StartResult;
+    try {
+      result = await this.provider(id).startRun(account, kind, input);
+    } catch (e) {
+      const error = asProviderError(e, this.displayName(id));
+      if (isWaitCancelled(error) || !mayHaveBeenCarriedOut(error)) throw e;
+      result = await this.recoverStart(id, account, kind, input, { sentAt, knownBefore, cause: error });
+    }
     const secretNames = new Set(kind.inputs.filter(f => f.secret).map(f => f.name));
     const values = Object.fromEntries(Object.entries(input).filter(([name]) => !secretNames.has(name)));
     const run: Run = { ...result.run, input: { kindId: kind.id, values } satisfies RunInput };
     if (result.adopted) delete run.input; // an adopted run was started elsewhere: its inputs are unknown
+    await this.keep(run);
+    return { ...result, run: this.store.get(keyOf(run))?.run ?? run };
+  }
+
+  /**
+   * The answer to a start never came, but the start may have happened. Where the provider lists runs, the
+   * account's list shows whether it did: a new run of that kind, started since the request was sent, is the
+   * one, and is followed. Otherwise the user is told it may have started (StartInDoubtError), with what is known.
+   */
+  private async recoverStart(
+    id: ProviderId,
+    account: Account,
+    kind: PipelineKind,
+    input: Record<string, unknown>,
+    sent: { sentAt: number; knownBefore: ReadonlySet<string>; cause: ProviderError },
+  ): Promise<StartResult> {
+    const providerName = this.displayName(id);
+    const what = describeStart(kind, account, providerName);
+    const provider = this.provider(id);
+    let check: StartCheck = 'cannotList';
+    if (provider.capabilities.listRuns) {
+      try {
+        const onlyKind = (await provider.listKinds(account).catch(() => [])).length === 1;
+        const { runs } = await provider.listRuns(account);
+        // Runs tracked meanwhile (another start of this window that was answered) are not this one either.
+        const known = new Set([...sent.knownBefore, ...this.store.forAccount(id, account.id).map(t => t.run.id)]);
+        const found = findStartedRun(runs, { kind, onlyKind, input, sentAt: sent.sentAt, knownBefore: known });
+        if (found && found !== 'ambiguous') {
+          this.options.log.info(`${what}: the start's answer did not arrive (${sent.cause.message}); run ${found.id} appeared in the run list and is followed.`);
+          return {
+            run: found,
+            recovered: true,
+            message: `The answer to starting ${what} did not arrive, but the run it started (${found.id}) is in ${providerName}'s run list: Runwatch is following it.`,
+          };
+        }
+        check = found === 'ambiguous' ? 'ambiguous' : 'notListed';
+      } catch (e) {
+        if (isWaitCancelled(e)) throw e;
+        check = 'listFailed';
+      }
+    }
+    const doubt = new StartInDoubtError({ provider: id, providerName, account, kindId: kind.id, what, sentAt: sent.sentAt, check, cause: sent.cause });
+    this.options.log.warn(doubt.message);
+    throw doubt;
+  }
+
+  /** Tracks a run the user started or asked for, written to storage at once: a crash right after must not lose it. */
+  private async keep(run: Run): Promise<void> {
     this.store.upsert(run, { pinned: true });
     this.scheduler.wake(keyOf(run));
-    return { ...result, run: this.store.get(keyOf(run))?.run ?? run };
+    try {
+      await this.store.flush();
+    } catch (e) {
+      this.options.log.warn(`Runwatch could not save its runs at once (${(e as Error).message}); it tries again with the next change.`);
+    }
   }
 
   async cancelRun(key: string): Promise<Run> {
@@ -493,7 +576,12 @@ class Service implements RunwatchService {
     return this.store.get(key)?.run ?? run;
   }
 
-  async rerun(key: string): Promise<StartResult> {
+  /** Starts the run's pipeline again; a second re-run of the same run while the first is in flight joins it. */
+  rerun(key: string): Promise<StartResult> {
+    return this.once(`rerun:${key}`, () => this.rerunOnce(key));
+  }
+
+  private async rerunOnce(key: string): Promise<StartResult> {
     const tracked = this.requireRun(key);
     const { provider: id, accountId } = tracked.run;
     const account = this.accountCache.get(id)?.find(a => a.id === accountId) ?? { provider: id, id: accountId, label: accountId };
@@ -511,8 +599,7 @@ class Service implements RunwatchService {
   async trackRun(id: ProviderId, accountId: string, runId: string): Promise<Run> {
     this.guardUsable(id);
     const run = await this.provider(id).getRun({ accountId, id: runId.trim() });
-    this.store.upsert(run, { pinned: true });
-    this.scheduler.wake(keyOf(run));
+    await this.keep(run);
     const accounts = this.accountCache.get(id);
     if (accounts && !accounts.some(a => a.id === run.accountId)) {
       const account: Account = { provider: id, id: run.accountId, label: run.accountId };

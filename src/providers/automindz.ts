@@ -422,5 +422,6 @@ function withoutSecrets(e: unknown): unknown {
     requestId: e.requestId,
     code: e.code,
     hint: e.hint,
+    notSent: e.notSent,
   });
 }

@@ -58,6 +58,8 @@ export interface StartResult {
   run: Run;
   /** True when the provider said a run was already going and Runwatch adopted it (Boring Marketing 409). */
   adopted?: boolean;
+  /** True when the start's answer never came and Runwatch found the run it started in the provider's run list. */
+  recovered?: boolean;
   /** Anything worth telling the user (why a run was adopted, a key-prefix warning). */
   message?: string;
 }

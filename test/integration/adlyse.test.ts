@@ -109,7 +109,7 @@ describe('Adlyse in VS Code', () => {
 
   /** Start Run from the palette on "Lead enrichment" with this email. */
   async function startLead(email: string, extra: Parameters<typeof runCommand>[1] = {}) {
-    const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: ['Lead enrichment'], inputs: [email, ...(extra.inputs ?? [])], messageChoice: extra.messageChoice });
+    const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: ['Lead enrichment', 'Start'], inputs: [email, ...(extra.inputs ?? [])], messageChoice: extra.messageChoice });
     return { run: result, key: result ? `adlyse:${result.id}` : undefined, ui };
   }
 
@@ -126,7 +126,7 @@ describe('Adlyse in VS Code', () => {
 
   it('Start Run asks what input_schema declares → pending → running → completed with its duration → Show Result labelled from output_schema', async () => {
     await setKey('adlyse');
-    const { result: run, ui } = await runCommand<Run>('Start Run', { quickPicks: ['Competitor ad scan', 'google'], inputs: ['rival.com', '14'] });
+    const { result: run, ui } = await runCommand<Run>('Start Run', { quickPicks: ['Competitor ad scan', 'google', 'Start'], inputs: ['rival.com', '14'] });
     assert.ok(run, `Start Run returned no run; it said: ${JSON.stringify(ui.messages)}`);
     const key = `adlyse:${run.id}`;
 
@@ -234,7 +234,7 @@ describe('Adlyse in VS Code', () => {
     assert.equal(prompt.severity, 'error');
     assert.match(prompt.message, /^Adlyse rejected the API key: Invalid or inactive API key/);
     // "Set API Key" went straight to the Adlyse key box: no provider pick in between.
-    assert.deepEqual(ui.quickPickTitles, ['Start Run']);
+    assert.deepEqual(ui.quickPickTitles, ['Start Run', 'Start Lead enrichment on Adlyse?']);
     assert.deepEqual(ui.inputPrompts.map(p => [p.title, p.password ?? false]), [
       ['Run Lead enrichment: Email', false],
       ['Adlyse API key', true],

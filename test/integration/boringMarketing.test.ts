@@ -211,9 +211,13 @@ describe('Boring Marketing end to end', function () {
     await setKey(BM);
     await setKey('gloriaMundo'); // a second keyed provider, so Start Run asks which one
 
-    const picks = ['Boring Marketing', 'Acme', 'Analyze (full pipeline)'];
+    const picks = ['Boring Marketing', 'Acme', 'Analyze (full pipeline)', 'Start'];
     const first = await withScriptedUi({ quickPicks: [...picks] }, async ui => ({ run: await vscode.commands.executeCommand<{ id: string }>('runwatch.startRun'), ui }));
-    assert.deepEqual(first.ui.quickPickTitles, ['Start Run', 'Start Run', 'Start Run on Acme'], 'provider, then brand, then pipeline');
+    assert.deepEqual(
+      first.ui.quickPickTitles,
+      ['Start Run', 'Start Run', 'Start Run on Acme', 'Start Analyze (full pipeline) on Acme (Boring Marketing)?'],
+      'provider, then brand, then pipeline, then the last step',
+    );
     assert.ok(first.run?.id, `Start Run returned no run; messages: ${JSON.stringify(first.ui.messages)}`);
     const runId = first.run.id;
     const key = runKey(BM, runId);

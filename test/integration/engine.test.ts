@@ -137,7 +137,7 @@ describe('Engine: persistence across a reload', function () {
     bm.addBrand({ domain: 'globex.io', name: 'Globex' });
     await keyAndRuns(world, 1);
     // One started from Runwatch (so pinned), as a user does; on another brand, as Acme's full run blocks starts.
-    const started = await withScriptedUi({ quickPicks: ['Globex', 'Synthesize'] }, async () => vscode.commands.executeCommand<{ id: string }>('runwatch.startRun'));
+    const started = await withScriptedUi({ quickPicks: ['Globex', 'Synthesize', 'Start'] }, async () => vscode.commands.executeCommand<{ id: string }>('runwatch.startRun'));
     assert.ok(started?.id, 'Start Run returned no run');
     const keys = [runKey(BM, listed.id), runKey(BM, started.id)];
     await api.service.refreshNow(keys);

@@ -78,7 +78,7 @@ describe('GloriaMundo in VS Code', () => {
 
   /** Start Run from the palette on a workflow, with this JSON typed into the input box. */
   async function startRun(workflowLabel: string, json: string) {
-    const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: [workflowLabel], inputs: [json] });
+    const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: [workflowLabel, 'Start'], inputs: [json] });
     assert.ok(result, `Start Run returned no run; it said: ${JSON.stringify(ui.messages)}`);
     return { run: result, key: `gloriaMundo:${result.id}`, ui };
   }
@@ -238,6 +238,61 @@ describe('GloriaMundo in VS Code', () => {
     // Looked at: the error look goes.
     await waitFor(() => api.statusBar.backgroundColor === undefined, 5_000, 'the status bar error look to clear after Show Error');
     assert.ok(!(await statusBarText()).includes('$(error)'));
+  });
+
+  it('Start Run confirmed twice at once (a double Enter on the last step) starts one run', async () => {
+    await setKey('gloriaMundo');
+    await addWorkflow('wf_digest', 'Daily digest');
+    const api = await runwatchApi();
+    // A slow network: the first start is still in flight when the second confirm arrives.
+    handle.sim.addFault({ provider: 'gloriaMundo', method: 'POST', path: '/execute$', delayMs: 500 });
+    // Each flow's picks are answered from what it offers, so the two may interleave in any order.
+    const pick = (items: readonly vscode.QuickPickItem[]) => items.find(i => i.label === 'Daily digest' || i.label === 'Start');
+    const json = '{"channel": "#daily-digest"}';
+    const { runs, ui } = await withScriptedUi({ quickPicks: [pick, pick, pick, pick], inputs: [json, json] }, async ui => ({
+      runs: await Promise.all([vscode.commands.executeCommand<Run>('runwatch.startRun'), vscode.commands.executeCommand<Run>('runwatch.startRun')]),
+      ui,
+    }));
+    assert.deepEqual(
+      ui.quickPickTitles.filter(t => t.endsWith('?')),
+      ['Start Run workflow on Daily digest (GloriaMundo)?', 'Start Run workflow on Daily digest (GloriaMundo)?'],
+      'both flows ended on the confirm step',
+    );
+    const executes = handle.sim.requestsFor('gloriaMundo').filter(r => r.method === 'POST' && r.path === '/workflows/wf_digest/execute');
+    assert.equal(executes.length, 1, 'the second confirm started a second run');
+    assert.ok(runs[0]?.id, `Start Run returned no run; it said: ${JSON.stringify(ui.messages)}`);
+    assert.equal(runs[1]?.id, runs[0].id, 'the second confirm did not get the first one’s run');
+    assert.deepEqual(
+      api.service.store.forAccount('gloriaMundo', 'wf_digest').map(t => t.run.id),
+      [runs[0].id],
+    );
+    assert.ok(!ui.messages.some(m => m.severity === 'error'), `an error was shown: ${JSON.stringify(ui.messages)}`);
+  });
+
+  it('a start whose answer is lost says it may have started and offers Track Run by ID on that workflow', async () => {
+    await setKey('gloriaMundo');
+    await addWorkflow('wf_digest', 'Daily digest');
+    const api = await runwatchApi();
+    // GloriaMundo creates the run, then the connection drops before its answer.
+    handle.sim.addFault({ provider: 'gloriaMundo', method: 'POST', path: '/execute$', afterHandling: true, reset: true });
+    const { result, ui } = await runCommand<Run>('Start Run', {
+      quickPicks: ['Daily digest', 'Start'],
+      inputs: ['{}', undefined],
+      messageChoice: m => (m.items.includes('Track Run by ID') ? 'Track Run by ID' : undefined),
+    });
+    assert.equal(result, undefined);
+    const shown = ui.messages.find(m => m.items.includes('Track Run by ID'));
+    assert.ok(shown, `no "may have started" message with Track Run by ID: ${JSON.stringify(ui.messages)}`);
+    assert.equal(shown.severity, 'warning');
+    assert.match(shown.message, /^Run workflow on Daily digest \(GloriaMundo\) may have started: the answer did not arrive \(/);
+    assert.match(shown.message, /GloriaMundo cannot list runs/);
+    assert.ok(!ui.messages.some(m => m.severity === 'error'), `an error was shown as well: ${JSON.stringify(ui.messages)}`);
+    const executes = handle.sim.requestsFor('gloriaMundo').filter(r => r.method === 'POST' && /\/execute$/.test(r.path));
+    assert.equal(executes.length, 1, 'the start was sent again');
+    // Track Run by ID opened on that workflow: straight to the run id box, no provider or workflow pick.
+    assert.deepEqual(ui.quickPickTitles, ['Start Run', 'Start Run workflow on Daily digest (GloriaMundo)?']);
+    assert.equal(ui.inputPrompts.at(-1)?.title, 'Track Run by ID on Daily digest');
+    assert.equal(api.service.store.forAccount('gloriaMundo', 'wf_digest').length, 0);
   });
 
   it('Cancel Run says why GloriaMundo cannot cancel; no Cancel is offered on the row', async () => {

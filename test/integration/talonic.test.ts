@@ -62,7 +62,7 @@ describe('Talonic in VS Code', () => {
 
   /** Start Run from the palette on a Spec with these document ids and a name. */
   async function startPipeline(spec: string, documentIds: string[], name: string) {
-    const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: [spec], inputs: [documentIds.join(', '), name] });
+    const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: [spec, 'Start'], inputs: [documentIds.join(', '), name] });
     assert.ok(result, `Start Run returned no run; it said: ${JSON.stringify(ui.messages)}`);
     return { run: result, key: `talonic:${result.id}`, ui };
   }
@@ -206,7 +206,7 @@ describe('Talonic in VS Code', () => {
     try {
       const keyUi = await setKey('talonic', readOnlyKey);
       assert.ok(keyUi.messages.some(m => /Talonic key works/.test(m.message)), 'a read-only key fails the key check');
-      const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: ['Invoices'], inputs: ['doc_1, doc_2', ''] });
+      const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: ['Invoices', 'Start'], inputs: ['doc_1, doc_2', ''] });
       assert.equal(result, undefined);
       const shown = ui.messages.find(m => m.severity === 'error');
       assert.ok(shown, `no error shown: ${JSON.stringify(ui.messages)}`);

@@ -71,7 +71,14 @@ export interface Fault {
   /** Regular expression (source) matched against the path below the prefix. */
   path?: string;
   method?: string;
+  /** Adlyse: the MCP tool a tools/call request calls (run_workflow), since every MCP request has the same path. */
+  tool?: string;
   times?: number;
+  /**
+   * Let the provider carry the request out first (a start creates its run), then answer with this fault
+   * instead of its answer: the request had its effect, but its answer is lost (a hang, a reset, a 5xx).
+   */
+  afterHandling?: boolean;
   /** What to answer instead of the provider. */
   status?: number;
   headers?: Record<string, string>;
@@ -220,7 +227,11 @@ export class Simulator {
     res.on('finish', () => (entry.status = res.statusCode));
     if (!provider) return send(res, { status: 404, body: { detail: 'no simulated provider at this path' } });
 
-    const fault = this.takeFault(provider.id, entry.method, entry.path);
+    const fault = this.takeFault(provider.id, entry.method, entry.path, entry.tool);
+    if (fault?.afterHandling) {
+      entry.fault = true;
+      return this.loseAnswer(fault, req, res, () => this.handleWith(provider, entry, url, body, rawBody, req, res));
+    }
     if (fault) {
       entry.fault = true;
       if (fault.delayMs) await new Promise(r => setTimeout(r, fault.delayMs));
@@ -236,6 +247,18 @@ export class Simulator {
       if (fault.status !== undefined || fault.html || fault.truncated || fault.hugeBytes) return sendFault(res, fault);
     }
 
+    await this.handleWith(provider, entry, url, body, rawBody, req, res);
+  }
+
+  private async handleWith(
+    provider: SimProvider,
+    entry: LoggedRequest,
+    url: URL,
+    body: unknown,
+    rawBody: string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> {
     const reply = await provider.handle({
       provider: provider.id,
       method: entry.method,
@@ -250,9 +273,45 @@ export class Simulator {
     if (reply) send(res, reply);
   }
 
-  private takeFault(provider: ProviderId, method: string, path: string): Fault | undefined {
+  /**
+   * Runs the provider with its answer held back, then answers with the fault instead: nothing (hang), a dropped
+   * connection (reset) or the fault's status/body. Works for providers that write their answer themselves (MCP).
+   */
+  private async loseAnswer(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse, handle: () => Promise<void>): Promise<void> {
+    const original = { writeHead: res.writeHead, write: res.write, end: res.end, flushHeaders: res.flushHeaders };
+    let answered!: () => void;
+    const done = new Promise<void>(resolve => (answered = resolve));
+    const held = res as unknown as Record<keyof typeof original, unknown>;
+    held.writeHead = () => res;
+    held.flushHeaders = () => undefined;
+    held.write = () => true;
+    held.end = () => {
+      answered();
+      return res;
+    };
+    await handle();
+    await done;
+    Object.assign(res, original);
+    if (fault.delayMs) await new Promise(r => setTimeout(r, fault.delayMs));
+    if (fault.hang) {
+      this.hanging.add(res);
+      res.on('close', () => this.hanging.delete(res));
+      return;
+    }
+    if (fault.reset) {
+      req.socket.destroy();
+      return;
+    }
+    sendFault(res, fault);
+  }
+
+  private takeFault(provider: ProviderId, method: string, path: string, tool?: string): Fault | undefined {
     const i = this.faults.findIndex(
-      f => (!f.provider || f.provider === provider) && (!f.method || f.method === method) && (!f.path || new RegExp(f.path).test(path)),
+      f =>
+        (!f.provider || f.provider === provider) &&
+        (!f.method || f.method === method) &&
+        (!f.path || new RegExp(f.path).test(path)) &&
+        (!f.tool || f.tool === tool),
     );
     if (i < 0) return undefined;
     const fault = this.faults[i];

@@ -448,6 +448,7 @@ async function main() {
         await pickItem(page, 'GloriaMundo');
         await pickItem(page, 'Daily digest');
         await answerBox(page, 'Run workflow: Input (JSON object)', '{"channel": "#daily-digest"}');
+        await pickItem(page, 'Start'); // the last step: "Start Run workflow on Daily digest (GloriaMundo)?"
         const run = await until(async () => rowsUnder(await treeRows(page), 'gloriaMundo').find(r => r.level === 3 && r.label === 'Daily digest'), 20000, 'the run row under "Daily digest"');
         return `"${run.label} — ${run.description}"`;
       });
@@ -474,6 +475,7 @@ async function main() {
           ['Find leavers: Qualification criteria (optional)', ''],
         ];
         for (const [title, text, password] of boxes) await answerBox(page, title, text, { password: !!password });
+        await pickItem(page, 'Start'); // the last step: "Start Find leavers on Automindz?"
         const run = await until(async () => rowsUnder(await treeRows(page), 'automindz').find(r => r.level === 3 && r.label === 'Find leavers'), 20000, 'the run row under "Find leavers"');
         return `${boxes.length} boxes answered; "${run.label} — ${run.description}"`;
       });
@@ -485,6 +487,7 @@ async function main() {
         await pickItem(page, 'Adlyse');
         await pickItem(page, 'Lead enrichment');
         await answerBox(page, 'Run Lead enrichment: Email', 'ana@acme.io');
+        await pickItem(page, 'Start'); // the last step: "Start Lead enrichment on Adlyse?"
         const run = await until(async () => rowsUnder(await treeRows(page), 'adlyse').find(r => r.level === 3 && r.label === 'Lead enrichment'), 20000, 'the run row under "Lead enrichment"');
         return `"${run.label} — ${run.description}"`;
       });

@@ -32,7 +32,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { ProviderError, redact, registerSecret, type ProviderErrorKind } from '../../core/errors';
-import type { Logger } from '../../core/http';
+import { failedBeforeSending, type Logger } from '../../core/http';
 
 export interface McpToolResult {
   /** structuredContent when present, else the first text block parsed as JSON, else that text as is. */
@@ -342,9 +342,11 @@ class SdkMcpSession implements McpSession {
         log.info(`${this.name}: MCP initialize refused with a 2026-07-28 error after ${Date.now() - started} ms.`);
         throw e; // callTool switches eras on it
       }
-      const error = this.toProviderError(e, 'initialize');
-      log.info(`${this.name}: MCP initialize → ${error.kind} after ${Date.now() - started} ms: ${error.message}`);
-      throw error;
+      const failed = this.toProviderError(e, 'initialize');
+      log.info(`${this.name}: MCP initialize → ${failed.kind} after ${Date.now() - started} ms: ${failed.message}`);
+      // No session, so the tool call this connection was for never went out.
+      const { status, retryAfterMs, requestId, code, hint, body } = failed;
+      throw new ProviderError(failed.kind, failed.message, { status, retryAfterMs, requestId, code, hint, body, notSent: true });
     }
     this.current = connection;
     this.knownEra = 'legacy';
@@ -409,14 +411,15 @@ class SdkMcpSession implements McpSession {
       return new ProviderError(kind, `${name} refused ${what}: ${message}`, { code: String(e.code), body: e.data });
     }
     const err = e as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
+    const notSent = err?.cause?.name === 'ConnectTimeoutError' || failedBeforeSending(err?.cause?.code ?? err?.code ?? '');
     if (err?.name === 'TimeoutError' || err?.name === 'AbortError' || err?.cause?.name === 'ConnectTimeoutError' || err?.cause?.code === 'UND_ERR_CONNECT_TIMEOUT') {
-      return new ProviderError('timeout', `${name} did not answer ${what} within ${Math.round(this.timeoutMs / 1000)} s.`);
+      return new ProviderError('timeout', `${name} did not answer ${what} within ${Math.round(this.timeoutMs / 1000)} s.`, { notSent });
     }
     if (err?.name === 'ZodError' || /protocol version is not supported|invalid initialize result/i.test(err?.message ?? '')) {
       return new ProviderError('badResponse', `${name} sent an MCP message Runwatch could not read (${redact(shorten(err?.message ?? ''))}).`);
     }
     const why = err?.cause?.code ?? err?.code ?? err?.cause?.message ?? err?.message ?? String(e);
-    return new ProviderError('network', redact(`Could not reach ${name} (${shorten(why)}).`));
+    return new ProviderError('network', redact(`Could not reach ${name} (${shorten(why)}).`), { notSent });
   }
 }
 

@@ -5,7 +5,7 @@ import { providerOf } from './args';
 import { ensureCancellable } from './cancelRun';
 import { registerCommand, type CommandContext } from './context';
 import { resolveRun } from './runArgs';
-import { announceStart } from './startRun';
+import { announceStart, startOrTellInDoubt } from './startRun';
 
 export function registerCancelAndRerun(ctx: CommandContext): vscode.Disposable {
   return registerCommand(
@@ -25,7 +25,8 @@ export function registerCancelAndRerun(ctx: CommandContext): vscode.Disposable {
         if (confirm !== 'Cancel and Re-run') return undefined;
         await ctx.service.cancelRun(t.key);
       }
-      const result = await ctx.service.rerun(t.key);
+      const result = await startOrTellInDoubt(() => ctx.service.rerun(t.key));
+      if (!result) return undefined;
       await announceStart(ctx, result, `Re-ran ${t.run.kind} after cancelling ${t.run.id}`);
       return result.run;
     },

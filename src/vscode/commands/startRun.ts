@@ -1,7 +1,10 @@
-// "Runwatch: Start Run": provider → account → kind → its inputs, then start and reveal the run. A run the
-// provider says is already going (Boring Marketing 409) is adopted and revealed instead.
+// "Runwatch: Start Run": provider → account → kind → its inputs → "Start …?", then start and reveal the run.
+// A run the provider says is already going (Boring Marketing 409) is adopted and revealed instead; a start
+// whose answer never came is reported as "may have started", with Track Run by ID.
 import * as vscode from 'vscode';
 import type { ProviderId } from '../../core/run';
+import { redact } from '../../core/errors';
+import { describeStart, isStartInDoubt, type StartInDoubtError } from '../../core/starts';
 import type { Account, InputField, PipelineKind, StartResult } from '../../providers/provider';
 import { accountOf, providerOf } from './args';
 import { registerCommand, withProvider, type CommandContext } from './context';
@@ -139,10 +142,49 @@ export async function askInputs(ctx: CommandContext, provider: ProviderId, kind:
   return input;
 }
 
+const START = 'Start';
+const TRACK_RUN_BY_ID = 'Track Run by ID';
+
+/** The last step of Start Run: nothing is sent (or paid for) before the user says Start. */
+async function confirmStart(what: string, input: Record<string, unknown>): Promise<boolean> {
+  const given = Object.keys(input).length ? truncate(redact(JSON.stringify(input)), 200) : undefined;
+  const picked = await vscode.window.showQuickPick([{ label: START, detail: given }, { label: 'Cancel' }], { title: `Start ${what}?`, ignoreFocusOut: true });
+  return picked?.label === START;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * Runs a start. One whose answer never came may have happened: the user is told so, with Track Run by ID for
+ * the provider and account, instead of an error that invites starting it again. Undefined in that case.
+ */
+export async function startOrTellInDoubt(start: () => Thenable<StartResult>): Promise<StartResult | undefined> {
+  try {
+    return await start();
+  } catch (e) {
+    if (!isStartInDoubt(e)) throw e;
+    await tellInDoubt(e);
+    return undefined;
+  }
+}
+
+async function tellInDoubt(error: StartInDoubtError): Promise<void> {
+  const { provider, account } = error.doubt;
+  const choice = await vscode.window.showWarningMessage(error.message, TRACK_RUN_BY_ID);
+  if (choice === TRACK_RUN_BY_ID) await vscode.commands.executeCommand('runwatch.trackRun', { provider, account });
+}
+
 /** Says what happened and shows the run in the tree. */
 export async function announceStart(ctx: CommandContext, result: StartResult, what: string): Promise<void> {
   const key = `${result.run.provider}:${result.run.id}`;
   await ctx.tree.reveal(key, { expand: true });
+  if (result.recovered && result.message) {
+    ctx.log.info(result.message);
+    void vscode.window.showInformationMessage(result.message);
+    return;
+  }
   if (result.adopted) {
     const message = result.message ?? `A ${result.run.kind} run was already going on ${ctx.accountLabel(result.run)}: Runwatch is following it instead of starting another.`;
     ctx.log.info(message);
@@ -184,10 +226,13 @@ export function registerStartRun(ctx: CommandContext): vscode.Disposable {
         const input = await askInputs(ctx, provider, kind);
         if (!input) return undefined;
         const chosen = account;
-        const result = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Starting ${kind.label} on ${chosen.label}…` },
-          () => ctx.service.startRun(provider, chosen, kind, input),
+        if (!(await confirmStart(describeStart(kind, chosen, ctx.service.displayName(provider)), input))) return undefined;
+        const result = await startOrTellInDoubt(() =>
+          vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${kind.label} on ${chosen.label}…` }, () =>
+            ctx.service.startRun(provider, chosen, kind, input),
+          ),
         );
+        if (!result) return undefined;
         await announceStart(ctx, result, `Started ${kind.label} on ${chosen.label}`);
         return result.run;
       } catch (e) {
