@@ -14,6 +14,7 @@ import { AdlyseProvider, inputFields, labelOutput } from '../../src/providers/ad
 import { createMcpSession, type McpSession } from '../../src/providers/adlyse/mcpSession';
 import type { Account, PipelineKind } from '../../src/providers/provider';
 import { recordingLogger, rejection, type RecordingLogger } from './support';
+import { secretRedactor } from '../../src/core/errors';
 
 const KEY = SIM_KEYS.adlyse;
 
@@ -44,7 +45,7 @@ describe('Adlyse over MCP', () => {
   }
 
   function session(options: { timeoutMs?: number } = {}): McpSession {
-    const s = createMcpSession({ url: `${sim.baseUrl('adlyse')}/`, getKey: async () => key, log, timeoutMs: options.timeoutMs ?? 5_000, serverName: 'Adlyse' });
+    const s = createMcpSession({ url: `${sim.baseUrl('adlyse')}/`, getKey: async () => key, log, timeoutMs: options.timeoutMs ?? 5_000, serverName: 'Adlyse', redactor: secretRedactor });
     sessions.push(s);
     return s;
   }
