@@ -87,6 +87,8 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 /** JSON-RPC error code of the answer Runwatch puts in place of an SSE stream it stopped reading (client-side only). */
 const ANSWER_TOO_LARGE_CODE = -32099;
+/** SSE event type of the event cut at the cap: only untyped and "message" events are read. */
+const DISCARDED_EVENT = 'runwatch-discarded';
 const CLIENT_INFO = { name: 'runwatch', version: '0.1.0' };
 const USER_AGENT = 'Runwatch (VS Code extension)';
 
@@ -538,10 +540,12 @@ export function cappedFetch(maxBytes: number, serverName: string, baseFetch: typ
     const sse = /^\s*text\/event-stream/i.test(response.headers.get('content-type') ?? '');
     const requestId = sse ? jsonRpcIdOf(init?.body) : undefined;
     let seen = 0;
+    let lastByte = 0x0a;
     const limit = new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         seen += chunk.byteLength;
         if (seen <= maxBytes) {
+          if (chunk.byteLength) lastByte = chunk[chunk.byteLength - 1];
           controller.enqueue(chunk);
           return;
         }
@@ -549,12 +553,16 @@ export function cappedFetch(maxBytes: number, serverName: string, baseFetch: typ
           controller.error(answerTooLarge(serverName, maxBytes));
           return;
         }
-        // End whatever event was cut, then answer the request with an error in its place.
+        // Close the event that was cut as one of a type nobody reads (so it is dropped, not parsed), then answer
+        // the request with an error in its place.
+        const endLine = lastByte === 0x0a || lastByte === 0x0d ? '' : '\n';
+        let tail = `${endLine}event: ${DISCARDED_EVENT}\n\n`;
         if (requestId !== undefined) {
           const data: TooLargeMarker = { runwatchAnswerTooLarge: true, maxBytes };
           const message = { jsonrpc: '2.0', id: requestId, error: { code: ANSWER_TOO_LARGE_CODE, message: 'answer too large', data } };
-          controller.enqueue(new TextEncoder().encode(`\n\nevent: message\ndata: ${JSON.stringify(message)}\n\n`));
+          tail += `event: message\ndata: ${JSON.stringify(message)}\n\n`;
         }
+        controller.enqueue(new TextEncoder().encode(tail));
         controller.terminate();
       },
     });
@@ -608,6 +616,7 @@ async function readSseAnswer(response: Response, id: number): Promise<unknown> {
   const decoder = new TextDecoder();
   let buffer = '';
   let data: string[] = [];
+  let type = '';
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -618,7 +627,16 @@ async function readSseAnswer(response: Response, id: number): Promise<unknown> {
         const line = buffer.slice(0, end.index);
         buffer = buffer.slice(end.index + end[0].length);
         if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
-        if (line !== '' || !data.length) continue;
+        else if (line.startsWith('event:')) type = line.slice(line.startsWith('event: ') ? 7 : 6);
+        if (line !== '') continue;
+        const eventType = type;
+        type = '';
+        if (!data.length) continue;
+        // Only "message" events carry JSON-RPC (as the SDK reads them); others are dropped whole.
+        if (eventType !== '' && eventType !== 'message') {
+          data = [];
+          continue;
+        }
         const message = parseJsonBody(data.join('\n')) as { id?: unknown; result?: unknown; error?: unknown } | null;
         data = [];
         const answer = !!message && typeof message === 'object' && ('result' in message || 'error' in message);
