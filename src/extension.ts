@@ -16,6 +16,7 @@ import { Settings } from './vscode/settings';
 import { SteadyMemento } from './vscode/steadyMemento';
 import { RunStatusBar } from './vscode/statusBar';
 import { RateLimitWaits } from './vscode/rateLimitWaits';
+import { redactingLog } from './vscode/redactingLog';
 import type { RunwatchNode } from './vscode/tree/node';
 import { RunNode } from './vscode/tree/runNode';
 import { RunTreeProvider } from './vscode/tree/runTreeProvider';
@@ -36,7 +37,7 @@ let current: Composition | undefined;
 
 export function activate(context: vscode.ExtensionContext): RunwatchApi {
   // One log channel for the extension's lifetime: a reload for tests keeps it, as the Output view would.
-  const log = vscode.window.createOutputChannel('Runwatch', { log: true });
+  const log = redactingLog(vscode.window.createOutputChannel('Runwatch', { log: true }));
   current = compose(context, log);
   let reloading: Promise<void> | undefined;
   // VS Code disposes these at deactivation: whichever composition is live then, and the log after it.

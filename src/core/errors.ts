@@ -105,3 +105,54 @@ export function redact(text: string): string {
   }
   return out;
 }
+
+/**
+ * The one secret registry, as an object a separately bundled module (dist/mcp.js) is handed: a bundle that
+ * imported this file would get its own, empty copy of the registry.
+ */
+export interface Redactor {
+  redact(text: string): string;
+  register(value: string | undefined): void;
+}
+
+export const secretRedactor: Redactor = { redact, register: registerSecret };
+
+/** Every string inside a JSON-like value redacted (a run's raw body, result, error), in a copy. */
+export function redactDeep<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return (value.length >= 4 ? redact(value) : value) as T;
+  if (!value || typeof value !== 'object' || depth > 64) return value;
+  if (Array.isArray(value)) return value.map(v => redactDeep(v, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, depth + 1);
+  return out as T;
+}
+
+/** Longest request id Runwatch shows or logs: a real one is a UUID or so; more is noise or an attack. */
+export const MAX_REQUEST_ID_CHARS = 128;
+
+/** A request id from a header or body, fit to show: one line of printable text, redacted, capped. */
+export function safeRequestId(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  // eslint-disable-next-line no-control-regex
+  const oneLine = raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  if (!oneLine) return undefined;
+  // Redacted before it is cut, so a key across the cut cannot show its first half.
+  const clean = redact(oneLine);
+  return clean.length > MAX_REQUEST_ID_CHARS ? `${clean.slice(0, MAX_REQUEST_ID_CHARS)}…` : clean;
+}
+
+/**
+ * The error as it leaves an adapter: kind, message, hint and the fields the scheduler and the UI read. The raw
+ * body and headers the adapter mapped it from are dropped, so no later log or store can print what a provider
+ * echoed (a request body with a key in it, a Set-Cookie).
+ */
+export function withoutRawParts(e: ProviderError): ProviderError {
+  if (e.body === undefined && e.headers === undefined && e.requestId === safeRequestId(e.requestId)) return e;
+  return new ProviderError(e.kind, redact(e.message), {
+    status: e.status,
+    retryAfterMs: e.retryAfterMs,
+    requestId: safeRequestId(e.requestId),
+    code: e.code,
+    hint: e.hint && redact(e.hint),
+  });
+}

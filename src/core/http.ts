@@ -20,7 +20,7 @@ function request(url: string, options: Omit<Dispatcher.RequestOptions, 'origin' 
 }
 import type * as z from 'zod/mini';
 import { safeParse, prettifyError } from 'zod/mini';
-import { ProviderError, redact, type ProviderErrorKind } from './errors';
+import { ProviderError, redact, safeRequestId, type ProviderErrorKind } from './errors';
 
 export interface Logger {
   trace(message: string): void;
@@ -91,13 +91,15 @@ export function validateBaseUrl(raw: string): { ok: true; url: string } | { ok: 
     return { ok: false, reason: `"${raw}" is not a URL` };
   }
   if (url.username || url.password) return { ok: false, reason: 'a base URL must not carry credentials' };
+  // Every request path is appended to the base URL: a query or fragment there would end up in the middle of it.
+  if (url.search || url.hash) return { ok: false, reason: `a base URL must not have a ${url.search ? 'query (?…)' : 'fragment (#…)'}: use ${url.origin}${url.pathname}` };
   if (url.protocol === 'https:') return { ok: true, url: stripSlash(url) };
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return { ok: true, url: stripSlash(url) };
   return { ok: false, reason: `${url.protocol}//${url.host} is not allowed: use https (http is accepted only for localhost)` };
 }
 
 function stripSlash(url: URL): string {
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}${url.search}`;
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /** A dispatcher that honours HTTP(S)_PROXY / NO_PROXY (or an explicit proxy) and never proxies loopback. */
@@ -220,7 +222,7 @@ export class HttpClient {
       log.warn(`${req.method} ${pathForLog} → ${error.kind} after ${Date.now() - started} ms: ${redact(error.message)}`);
       throw error;
     }
-    const requestId = responseHeaders['x-request-id'];
+    const requestId = safeRequestId(responseHeaders['x-request-id']);
     log.info(`${req.method} ${pathForLog} → ${status} (${Date.now() - started} ms)${requestId ? ` [${requestId}]` : ''}`);
 
     const json = parseJson(text);
@@ -251,10 +253,11 @@ export class HttpClient {
     const kind = kindForStatus(status);
     const body = json.ok ? json.value : undefined;
     const detail = (json.ok ? this.options.describeError?.(status, json.value) : undefined) ?? genericDetail(body);
-    const requestId = detail?.requestId ?? headers['x-request-id'];
+    const requestId = safeRequestId(detail?.requestId ?? headers['x-request-id']);
     const wait = kind === 'rateLimited' || kind === 'server' ? retryAfterMs(headers) : undefined;
     let message: string;
-    if (detail?.message) message = `${providerName}: ${detail.message}`;
+    if (status >= 300 && status < 400) message = redirectMessage(providerName, status, headers.location);
+    else if (detail?.message) message = `${providerName}: ${detail.message}`;
     else if (!json.ok && looksLikeHtml(text)) message = `${providerName} ${STATUS_TEXT[kind] ?? 'failed'} (HTTP ${status}, an HTML error page instead of JSON).`;
     else message = `${providerName} ${STATUS_TEXT[kind] ?? 'failed'} (HTTP ${status}).`;
     return new ProviderError(kind, redact(message), {
@@ -267,6 +270,22 @@ export class HttpClient {
       body,
     });
   }
+}
+
+/** A 3xx: said as what it is, since following it could send the key to another address. */
+function redirectMessage(providerName: string, status: number, location: string | undefined): string {
+  let target = 'another address';
+  if (location) {
+    try {
+      const url = new URL(location, 'http://base.invalid');
+      // Only where it points, never userinfo or a query that may carry a token.
+      target = url.host === 'base.invalid' ? url.pathname : `${url.protocol}//${url.host}${url.pathname}`;
+      if (target.length > 200) target = `${target.slice(0, 200)}…`;
+    } catch {
+      // an unreadable Location: keep "another address"
+    }
+  }
+  return `${providerName} redirected the request to ${target} (HTTP ${status}) — Runwatch does not follow redirects; check the base URL setting.`;
 }
 
 type ParsedJson = { ok: true; value: unknown } | { ok: false; reason: string };

@@ -20,6 +20,10 @@ export const MIN_CADENCE_MS = 500;
 export const SLOW_BACKOFF_BASE_MS = 60_000;
 
 const FALLBACK_CADENCE_MS = 10_000;
+/** A status the adapter does not know is polled ever more slowly (doubling from the cadence) up to this. */
+export const UNKNOWN_STATUS_CADENCE_CAP_MS = 5 * 60_000;
+/** …and no longer after this long without a change: the run is marked stale and says why. */
+export const UNKNOWN_STATUS_GIVE_UP_MS = 60 * 60_000;
 
 interface Plan {
   readonly key: string;
@@ -189,7 +193,7 @@ export class Scheduler implements PollScheduler {
     this.started = true;
     this.storeSubscription = this.store.onDidChange(change => this.onStoreChange(change));
     const now = this.now();
-    for (const tracked of this.store.active()) this.plan(tracked, now);
+    for (const tracked of this.store.active()) if (!this.givenUpOn(tracked, now)) this.plan(tracked, now);
     this.pumpAll();
   }
 
@@ -197,7 +201,7 @@ export class Scheduler implements PollScheduler {
     if (!this.started || this.disposed) return;
     const now = this.now();
     const tracked = this.store.get(key);
-    if (!tracked || !isActive(tracked.run.status) || tracked.gone) {
+    if (!tracked || !isActive(tracked.run.status) || tracked.gone || this.givenUpOn(tracked, now)) {
       this.drop(key);
       return;
     }
@@ -400,6 +404,12 @@ export class Scheduler implements PollScheduler {
       }
     }
     ms = Math.max(ms, MIN_CADENCE_MS / this.timeScale, this.options.minIntervalMs[id] ?? 0);
+    // An unknown status: the interval grows with the time spent in it as of the last answer (so it doubles poll
+    // by poll), up to a cap. The last answer, not `now`, so that the due time does not recede while waiting.
+    if (tracked.run.status === 'unknown') {
+      const unknownFor = (tracked.lastConfirmedAt ?? tracked.lastChangedAt) - tracked.lastChangedAt;
+      ms = Math.max(ms, Math.min(UNKNOWN_STATUS_CADENCE_CAP_MS / this.timeScale, unknownFor));
+    }
     if (!this.focused && this.options.whenUnfocused === 'slow') ms *= Math.max(1, this.options.unfocusedFactor || 1);
     const budget = provider?.pollBudget;
     if (budget && budget.requests > 0 && budget.perMs > 0) {
@@ -576,6 +586,22 @@ export class Scheduler implements PollScheduler {
     lane.gate.noteSuccess(now);
     const after = this.store.get(key);
     if (after) this.checkStuck(after, now);
+    if (after && this.givenUpOn(after, now)) this.giveUp(after);
+  }
+
+  /** Still in a status the adapter does not know, unchanged for longer than polling it is worth. */
+  private givenUpOn(tracked: TrackedRun, now: number): boolean {
+    return tracked.run.status === 'unknown' && now - tracked.lastChangedAt >= UNKNOWN_STATUS_GIVE_UP_MS / this.timeScale;
+  }
+
+  /** Stops polling a run stuck in an unknown status, and says so on the run (a Refresh still asks once). */
+  private giveUp(tracked: TrackedRun): void {
+    this.drop(tracked.key);
+    const minutes = Math.round(UNKNOWN_STATUS_GIVE_UP_MS / 60_000);
+    const reason = redact(
+      `${PROVIDER_DISPLAY_NAMES[tracked.run.provider]} reports the status "${tracked.run.rawStatus.slice(0, 60)}", which Runwatch does not know; it stopped checking after ${minutes >= 60 ? `${minutes / 60} h` : `${minutes} min`} without a change. Refresh the run to check again.`,
+    );
+    this.store.markStale(tracked.key, reason);
   }
 
   private onFailure(key: string, error: ProviderError, lane: Lane): void {

@@ -218,6 +218,15 @@ export class RunStore {
     this.emit({ keys: [key], accounts: [], transitions: [] });
   }
 
+  /** Polling stopped for a reason other than failures (a status Runwatch does not know, for too long). */
+  markStale(key: string, reason: string): void {
+    const t = this.runs.get(key);
+    if (!t || (t.stale && t.lastError === reason)) return;
+    t.stale = true;
+    t.lastError = reason;
+    this.emit({ keys: [key], accounts: [], transitions: [] });
+  }
+
   setStuck(key: string, stuck: boolean): boolean {
     const t = this.runs.get(key);
     if (!t || t.stuck === stuck) return false;

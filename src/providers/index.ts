@@ -1,4 +1,6 @@
-// Builds the adapter for a provider id.
+// Builds the adapter for a provider id, behind the boundary every answer crosses on its way to the store,
+// the logs and the screen: text redacted, raw error bodies and headers dropped.
+import { isProviderError, redactDeep, withoutRawParts } from '../core/errors';
 import type { ProviderId } from '../core/run';
 import type { Provider, ProviderContext } from './provider';
 import { BoringMarketingProvider } from './boringMarketing';
@@ -8,6 +10,10 @@ import { TalonicProvider } from './talonic';
 import { AdlyseProvider } from './adlyse/adlyse';
 
 export function createProvider(id: ProviderId, context: ProviderContext): Provider {
+  return redactingProvider(createAdapter(id, context));
+}
+
+function createAdapter(id: ProviderId, context: ProviderContext): Provider {
   switch (id) {
     case 'boringMarketing':
       return new BoringMarketingProvider(context);
@@ -20,4 +26,49 @@ export function createProvider(id: ProviderId, context: ProviderContext): Provid
     case 'adlyse':
       return new AdlyseProvider(context);
   }
+}
+
+/**
+ * The adapter with every run, account and kind it returns redacted (a provider that echoes a key in a status
+ * message or a result must not have it stored), and every error without its raw body and headers once the
+ * adapter has mapped it. A data product is returned as is: its share token is the one secret the user must see.
+ */
+export function redactingProvider(inner: Provider): Provider {
+  const guarded =
+    <A extends unknown[], R>(fn: ((...args: A) => Promise<R>) | undefined, clean: (value: R) => R = redactDeep) =>
+    fn &&
+    ((...args: A) =>
+      fn.apply(inner, args).then(clean, (e: unknown) => {
+        throw isProviderError(e) ? withoutRawParts(e) : e;
+      }));
+  return {
+    get id() {
+      return inner.id;
+    },
+    get displayName() {
+      return inner.displayName;
+    },
+    get capabilities() {
+      return inner.capabilities;
+    },
+    get keyHelp() {
+      return inner.keyHelp;
+    },
+    get pollBudget() {
+      return inner.pollBudget;
+    },
+    dashboardUrl: inner.dashboardUrl && (run => inner.dashboardUrl!(run)),
+    checkKeyFormat: key => inner.checkKeyFormat(key),
+    cadenceMs: (run, context) => inner.cadenceMs(run, context),
+    validateKey: guarded(inner.validateKey)!,
+    listAccounts: guarded(inner.listAccounts)!,
+    addAccount: guarded(inner.addAccount),
+    listRuns: guarded(inner.listRuns)!,
+    getRun: guarded(inner.getRun)!,
+    listKinds: guarded(inner.listKinds)!,
+    startRun: guarded(inner.startRun)!,
+    cancelRun: guarded(inner.cancelRun),
+    createDataProduct: guarded(inner.createDataProduct, product => product),
+    dispose: inner.dispose && (() => inner.dispose!()),
+  };
 }

@@ -3,7 +3,7 @@
 // pipeline-scoped phase (assembly) reports a finished status, whatever the pipeline `status` says
 // (the docs only ever show `active`).
 import * as z from 'zod/mini';
-import { ProviderError, isProviderError, registerSecret } from '../core/errors';
+import { ProviderError, isProviderError, registerSecret, safeRequestId } from '../core/errors';
 import type { ErrorDetail, HttpClient } from '../core/http';
 import type { Run, RunErrorItem, RunLink, RunStage, RunStatus } from '../core/run';
 import { checkPrefix, isoOrUndefined, providerHttp, rawRecord } from './common';
@@ -117,7 +117,7 @@ export function describeTalonicError(status: number, body: unknown): ErrorDetail
 
   // In the envelope `error` is the reason phrase ("Bad Request"), not a code.
   const code = pick('code');
-  const requestId = pick('request_id') ?? pick('requestId');
+  const requestId = safeRequestId(pick('request_id') ?? pick('requestId'));
   let message = text(inner?.message) ?? text(top.message) ?? (inner ? undefined : text(top.error));
   let hint: string | undefined;
 

@@ -157,6 +157,11 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
   /** Another window (or this one) changed a secret; only other windows' changes are news here. */
   private async onSecretChanged(name: string): Promise<void> {
     if (this.consumeOwnWrite(name)) return;
+    if (name.startsWith('runwatch.secret.')) {
+      // Another window stored a third-party key or a secret input: redact it here too.
+      await this.secrets.get(name).then(registerSecret, () => undefined);
+      return;
+    }
     const id = PROVIDER_IDS.find(p => keySecretName(p) === name);
     if (!id) return;
     try {
@@ -168,10 +173,23 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
     }
   }
 
-  /** Checks the remembered list against the keychain; corrects it and tells listeners on a mismatch. */
+  /**
+   * Checks the remembered list against the keychain; corrects it and tells listeners on a mismatch. Every other
+   * stored secret (Automindz's third-party keys, Adlyse's secret inputs) is read too, so that all of them are
+   * redacted from this window's first log line on, not only once a run needs them.
+   */
   private async verify(): Promise<void> {
-    await Promise.all(
-      PROVIDER_IDS.map(async id => {
+    await Promise.all([
+      ...PROVIDER_IDS.flatMap(id =>
+        this.secretNames(id).map(async name => {
+          try {
+            registerSecret(await this.secrets.get(providerSecretName(id, name)));
+          } catch (e) {
+            this.log.warn(`The OS keychain could not be read for a ${id} secret: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }),
+      ),
+      ...PROVIDER_IDS.map(async id => {
         try {
           const key = await this.secrets.get(keySecretName(id));
           registerSecret(key);
@@ -180,7 +198,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
           this.log.warn(`The OS keychain could not be read for ${id}: ${e instanceof Error ? e.message : String(e)}`);
         }
       }),
-    );
+    ]);
   }
 
   dispose(): void {

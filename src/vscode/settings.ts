@@ -4,6 +4,7 @@ import type { FocusMode, SchedulerOptions } from '../core/contracts';
 import { validateBaseUrl } from '../core/http';
 import { PROVIDER_IDS, type ProviderId } from '../core/run';
 import { DEFAULT_BASE_URLS } from '../providers/provider';
+import { clampSetting } from './settingRanges';
 
 export interface NotificationSettings {
   onSuccess: boolean;
@@ -54,13 +55,21 @@ export class Settings implements vscode.Disposable {
     return vscode.workspace.getConfiguration('runwatch');
   }
 
-  private number(key: string, fallback: number, minimum: number): number {
-    const value = this.config.get<unknown>(key);
-    return typeof value === 'number' && Number.isFinite(value) ? Math.max(minimum, value) : fallback;
+  /**
+   * The user's own value of a setting. Every `runwatch.*` setting is application-scoped, and only the user
+   * (global) value is read: a workspace's .vscode/settings.json can neither redirect a key nor slow, pause or
+   * silence Runwatch.
+   */
+  private userValue(key: string): unknown {
+    return this.config.inspect<unknown>(key)?.globalValue;
+  }
+
+  private number(key: string, fallback: number): number {
+    return clampSetting(key, this.userValue(key), fallback);
   }
 
   private boolean(key: string, fallback: boolean): boolean {
-    const value = this.config.get<unknown>(key);
+    const value = this.userValue(key);
     return typeof value === 'boolean' ? value : fallback;
   }
 
@@ -78,34 +87,33 @@ export class Settings implements vscode.Disposable {
   }
 
   private readBaseUrl(id: ProviderId): { ok: true; url: string } | { ok: false; reason: string } {
-    const inspected = this.config.inspect<unknown>(`providers.${id}.baseUrl`);
-    const raw = inspected?.globalValue;
+    const raw = this.userValue(`providers.${id}.baseUrl`);
     const value = typeof raw === 'string' && raw.trim() ? raw : DEFAULT_BASE_URLS[id];
     return validateBaseUrl(value);
   }
 
   scheduler(): SchedulerOptions {
-    const mode = this.config.get<string>('polling.whenUnfocused');
+    const mode = this.userValue('polling.whenUnfocused');
     const minIntervalMs: Partial<Record<ProviderId, number>> = {};
     for (const id of PROVIDER_IDS) {
-      const seconds = this.number(`polling.minIntervalSeconds.${id}`, 0, 0);
+      const seconds = this.number(`polling.minIntervalSeconds.${id}`, 0);
       if (seconds > 0) minIntervalMs[id] = seconds * 1000;
     }
     return {
       whenUnfocused: FOCUS_MODES.includes(mode as FocusMode) ? (mode as FocusMode) : 'slow',
-      unfocusedFactor: this.number('polling.unfocusedFactor', 3, 1),
-      maxConcurrentPerProvider: Math.floor(this.number('polling.maxConcurrentPerProvider', 4, 1)),
-      stuckAfterMs: this.number('stuckThresholdMinutes', 15, 1) * 60_000,
+      unfocusedFactor: this.number('polling.unfocusedFactor', 3),
+      maxConcurrentPerProvider: this.number('polling.maxConcurrentPerProvider', 4),
+      stuckAfterMs: this.number('stuckThresholdMinutes', 15) * 60_000,
       minIntervalMs,
     };
   }
 
   staleAfterFailures(): number {
-    return Math.floor(this.number('staleAfterFailures', 3, 1));
+    return this.number('staleAfterFailures', 3);
   }
 
   timeoutMs(): number {
-    return this.number('requestTimeoutSeconds', 15, 1) * 1000;
+    return this.number('requestTimeoutSeconds', 15) * 1000;
   }
 
   notifications(): NotificationSettings {

@@ -14,6 +14,13 @@ import { AdlyseProvider, inputFields, labelOutput } from '../../src/providers/ad
 import { createMcpSession, type McpSession } from '../../src/providers/adlyse/mcpSession';
 import type { Account, PipelineKind } from '../../src/providers/provider';
 import { recordingLogger, rejection, type RecordingLogger } from './support';
+import { secretRedactor } from '../../src/core/errors';
+import type { SchedulerOptions } from '../../src/core/contracts';
+import { keyOf } from '../../src/core/run';
+import { Scheduler } from '../../src/core/scheduler';
+import { RunStore } from '../../src/core/store';
+
+const SCHEDULER_OPTIONS: SchedulerOptions = { whenUnfocused: 'normal', unfocusedFactor: 1, maxConcurrentPerProvider: 4, stuckAfterMs: 0, minIntervalMs: {} };
 
 const KEY = SIM_KEYS.adlyse;
 
@@ -37,14 +44,21 @@ describe('Adlyse over MCP', () => {
   const providers: AdlyseProvider[] = [];
   const sessions: McpSession[] = [];
 
-  function provider(options: { baseUrl?: string; timeoutMs?: number } = {}): AdlyseProvider {
-    const p = new AdlyseProvider({ baseUrl: options.baseUrl ?? sim.baseUrl('adlyse'), getKey: async () => key, log, timeoutMs: options.timeoutMs ?? 5_000 });
+  function provider(options: { baseUrl?: string; timeoutMs?: number; secrets?: Record<string, string> } = {}): AdlyseProvider {
+    const secrets = options.secrets ?? {};
+    const p = new AdlyseProvider({
+      baseUrl: options.baseUrl ?? sim.baseUrl('adlyse'),
+      getKey: async () => key,
+      getSecret: async name => secrets[name],
+      log,
+      timeoutMs: options.timeoutMs ?? 5_000,
+    });
     providers.push(p);
     return p;
   }
 
   function session(options: { timeoutMs?: number } = {}): McpSession {
-    const s = createMcpSession({ url: `${sim.baseUrl('adlyse')}/`, getKey: async () => key, log, timeoutMs: options.timeoutMs ?? 5_000, serverName: 'Adlyse' });
+    const s = createMcpSession({ url: `${sim.baseUrl('adlyse')}/`, getKey: async () => key, log, timeoutMs: options.timeoutMs ?? 5_000, serverName: 'Adlyse', redactor: secretRedactor });
     sessions.push(s);
     return s;
   }
@@ -559,6 +573,120 @@ describe('Adlyse over MCP', () => {
       );
       assert.equal(adlyse.initializeCount, 2);
       assert.equal(adlyse.sessionCount, 1);
+    });
+  });
+
+  describe('secret inputs', () => {
+    const TOKEN = 'crm-token-7f3a9c1e5b';
+
+    /** A workflow with a password field: it completes only when run_workflow carried the right token. */
+    function crmWorkflow(): void {
+      adlyse.addWorkflow({
+        name: 'CRM sync',
+        input_schema: {
+          type: 'object',
+          properties: {
+            list: { type: 'string', title: 'List' },
+            crm_token: { type: 'string', format: 'password', title: 'CRM token' },
+            webhook_secret: { type: 'string', writeOnly: true, title: 'Webhook secret' },
+          },
+          required: ['list', 'crm_token'],
+        },
+        output: input => ({ synced: (input as { crm_token?: unknown }).crm_token === TOKEN, list: (input as { list?: unknown }).list }),
+      });
+    }
+
+    it('sends a password field from SecretStorage in run_workflow, and keeps it off the run', async () => {
+      crmWorkflow();
+      const p = provider({ secrets: { crm_token: TOKEN } });
+      const a = await account(p, 'CRM sync');
+      const kind = await runKind(p, a);
+      assert.deepEqual(kind.inputs.filter(f => f.secret).map(f => f.name), ['crm_token', 'webhook_secret']);
+      const { run } = await p.startRun(a, kind, { list: 'leads' });
+      assert.deepEqual(run.input, { list: 'leads' }, 'the secret is not kept for Re-run: it is read again');
+      assert.ok(!JSON.stringify(run).includes(TOKEN));
+      sim.clock.advance(10_000);
+      const done = await p.getRun({ accountId: a.id, id: run.id, kind: run.kind });
+      assert.equal(done.status, 'succeeded');
+      assert.deepEqual(done.result, { synced: true, list: 'leads' }, 'the workflow received the stored token');
+      for (const line of log.lines) assert.ok(!line.includes(TOKEN), `secret in log line: ${line}`);
+    });
+
+    it('names a required secret that is not stored instead of sending the run without it', async () => {
+      crmWorkflow();
+      const p = provider();
+      const a = await account(p, 'CRM sync');
+      const error = await rejection(p.startRun(a, await runKind(p, a), { list: 'leads' }));
+      assert.equal(error.kind, 'validation');
+      assert.match(error.message, /needs CRM token/);
+      assert.equal(adlyse.rpcLog.filter(e => e.tool === 'run_workflow').length, 0, 'nothing was sent');
+    });
+  });
+
+  describe('answer size', () => {
+    const HUGE = 6 * 1024 * 1024;
+
+    function scriptHugeStatus(runId: string): void {
+      const body = { run_id: runId, status: 'completed', output: { blob: 'x'.repeat(HUGE) }, source: 'adlyse.workflows@v1' };
+      adlyse.scriptToolResult({ tool: 'get_run_status', result: { content: [{ type: 'text', text: JSON.stringify(body) }] } });
+    }
+
+    for (const [era, mode] of [
+      ['legacy', 'sse'],
+      ['legacy', 'json'],
+      ['modern', 'json'],
+      ['modern', 'sse'],
+    ] as const) {
+      it(`refuses a tool result over 4 MB as "answer too large" (${era} era, ${mode}), and the session keeps working`, async () => {
+        adlyse.era = era;
+        if (era === 'legacy') adlyse.responseMode = mode;
+        else adlyse.modernResponseMode = mode;
+        const p = provider();
+        const a = await account(p, 'Lead enrichment');
+        const { run } = await p.startRun(a, await runKind(p, a), { email: 'lead@example.com' });
+        const ref = { accountId: a.id, id: run.id, kind: run.kind };
+        scriptHugeStatus(run.id);
+        const error = await rejection(p.getRun(ref));
+        assert.equal(error.kind, 'badResponse');
+        assert.match(error.message, /^Adlyse sent an answer larger than 4 MB \(answer too large\)/);
+        assert.equal((await p.getRun(ref)).id, run.id, 'the next poll is answered as usual');
+      });
+    }
+
+    it('leaves the run tracked, stale, with the reason, when the scheduler polls it', async () => {
+      const p = provider();
+      const a = await account(p, 'Lead enrichment');
+      const { run } = await p.startRun(a, await runKind(p, a), { email: 'lead@example.com' });
+      const store = new RunStore({ staleAfterFailures: 1 });
+      store.upsert(run, { pinned: true });
+      scriptHugeStatus(run.id);
+      const scheduler = new Scheduler({ store, provider: id => (id === 'adlyse' ? p : undefined), onHealth: () => {} }, SCHEDULER_OPTIONS);
+      try {
+        scheduler.start();
+        await scheduler.refreshNow([keyOf(run)]);
+        const tracked = store.get(keyOf(run));
+        assert.ok(tracked, 'the run is still tracked');
+        assert.equal(tracked.stale, true);
+        assert.equal(tracked.run.status, 'queued', 'its last known state is kept');
+        assert.match(tracked.lastError ?? '', /answer too large/);
+      } finally {
+        scheduler.dispose();
+      }
+    });
+  });
+
+  describe('redaction', () => {
+    it('redacts with the registry it is handed, not a copy of its own (dist/mcp.js is a separate bundle)', async () => {
+      const secret = 'echoed-secret-4b1d9e';
+      const hidden = (text: string) => text.split(secret).join('[hidden]');
+      adlyse.errorMode = 'jsonrpc';
+      adlyse.addToolFault({ tool: 'list_workflows', error_type: 'weird_error', message: `upstream refused ${secret}` });
+      const s = createMcpSession({ url: `${sim.baseUrl('adlyse')}/`, getKey: async () => key, log, timeoutMs: 5_000, serverName: 'Adlyse', redactor: { redact: hidden, register: () => {} } });
+      sessions.push(s);
+      const error = await rejection(s.callTool('list_workflows', {}));
+      assert.match(error.message, /\[hidden\]/);
+      assert.ok(!error.message.includes(secret));
+      for (const line of log.lines) assert.ok(!line.includes(secret), `secret in log line: ${line}`);
     });
   });
 

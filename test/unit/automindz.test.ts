@@ -7,6 +7,7 @@ import { AutomindzProvider, LEAVERS_KIND } from '../../src/providers/automindz';
 import type { Account, Provider, ProviderContext } from '../../src/providers/provider';
 import type { Run } from '../../src/core/run';
 import { recordingLogger, rejection } from './support';
+import { createProvider } from '../../src/providers/index';
 
 const SECRETS = { ai_ark_api_key: 'ark-secret-1111aaaa', exa_api_key: 'exa-secret-2222bbbb', openrouter_api_key: 'sk-or-secret-3333cccc' };
 const INPUT = { org_name: 'Acme', industries: ['software development'], limit: 5, job_titles: 'CTO, VP Engineering' };
@@ -32,8 +33,8 @@ describe('Automindz adapter', () => {
     getSecret: async name => stored[name],
     log,
   });
-  const poll = (run: Run, p = provider) => p.getRun({ accountId: run.accountId, id: run.id, kind: run.kind });
-  const start = (input: Record<string, unknown> = INPUT, p = provider) => p.startRun(leavers, LEAVERS_KIND, input).then(r => r.run);
+  const poll = (run: Run, p: Provider = provider) => p.getRun({ accountId: run.accountId, id: run.id, kind: run.kind });
+  const start = (input: Record<string, unknown> = INPUT, p: Provider = provider) => p.startRun(leavers, LEAVERS_KIND, input).then(r => r.run);
 
   before(async () => {
     sim = await createSimulator().start();
@@ -187,6 +188,17 @@ describe('Automindz adapter', () => {
       assert.equal(error.kind, 'validation');
       assert.match(error.message, /Exa API key, OpenRouter API key/);
       assert.equal(sim.requestsFor('automindz').length, 0);
+    });
+
+    it('a run whose failure echoes a third-party key reaches the service redacted (createProvider)', async () => {
+      amz.scriptNextRun({ fail: { message: `OpenRouter refused the key ${SECRETS.openrouter_api_key} (401)`, step_id: 'enrich' } });
+      const p = createProvider('automindz', context());
+      const run = await start(INPUT, p);
+      sim.clock.advance(60_000);
+      const failed = await poll(run, p);
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.error?.message, 'OpenRouter refused the key *** (401)');
+      assertNoSecret(JSON.stringify(failed), 'the run');
     });
 
     it('a 422 that echoes the request body leaks no key into the message or the error', async () => {

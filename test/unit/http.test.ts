@@ -3,7 +3,10 @@ import * as assert from 'node:assert/strict';
 import * as z from 'zod/mini';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator/index';
 import { HttpClient, retryAfterMs, validateBaseUrl } from '../../src/core/http';
-import { ProviderError, forgetSecret, redact, registerSecret } from '../../src/core/errors';
+import { MAX_REQUEST_ID_CHARS, ProviderError, forgetSecret, redact, registerSecret } from '../../src/core/errors';
+import { createProvider } from '../../src/providers/index';
+import { BoringMarketingProvider } from '../../src/providers/boringMarketing';
+import { recordingLogger, rejection } from './support';
 
 describe('retryAfterMs', () => {
   // A whole second, so that an HTTP date (second precision) round-trips exactly.
@@ -52,6 +55,15 @@ describe('validateBaseUrl', () => {
     assert.match(withCreds.ok ? '' : withCreds.reason, /must not carry credentials/);
     assert.equal(validateBaseUrl('ftp://api.example.com').ok, false);
     assert.equal(validateBaseUrl('api.example.com').ok, false);
+  });
+
+  it('refuses a base URL with a query or a fragment, which every request path would be appended to', () => {
+    const query = validateBaseUrl('https://api.boringmarketing.com/v1?tenant=acme');
+    assert.equal(query.ok, false);
+    assert.match(query.ok ? '' : query.reason, /must not have a query \(\?…\): use https:\/\/api\.boringmarketing\.com\/v1/);
+    const fragment = validateBaseUrl('https://api.boringmarketing.com/#top');
+    assert.equal(fragment.ok, false);
+    assert.match(fragment.ok ? '' : fragment.reason, /must not have a fragment/);
   });
 });
 
@@ -136,6 +148,51 @@ describe('HttpClient against the simulator', () => {
     assert.equal(error.kind, 'server');
     assert.equal(error.retryAfterMs, 2000);
     assert.ok(error.transient);
+  });
+
+  it('names a 3xx as a redirect it did not follow, with where it pointed but no query', async () => {
+    sim.addFault({ provider: 'boringMarketing', status: 302, headers: { location: 'https://elsewhere.example/login?next=%2F&token=abc123def' } });
+    const error = await rejection(client().send({ method: 'GET', path: '/brands', schema: z.unknown() }));
+    assert.equal(error.message, 'Boring Marketing redirected the request to https://elsewhere.example/login (HTTP 302) — Runwatch does not follow redirects; check the base URL setting.');
+    assert.equal(sim.requests.filter(r => r.path.includes('login')).length, 0, 'nothing was sent to the redirect target');
+  });
+
+  it('redacts and caps the request id, in the error and in the log', async () => {
+    const secret = 'echoed-in-request-id-9f8e7d';
+    registerSecret(secret);
+    try {
+      const log = recordingLogger();
+      sim.addFault({ provider: 'boringMarketing', status: 500, headers: { 'x-request-id': `req-${secret}-${'z'.repeat(5000)}` } });
+      const error = await rejection(new HttpClient({ providerName: 'Boring Marketing', baseUrl: sim.baseUrl('boringMarketing'), authHeaders: async () => ({}), log }).send({ method: 'GET', path: '/brands', schema: z.unknown() }));
+      assert.ok(error.requestId?.startsWith('req-***-zzz'), error.requestId);
+      assert.ok(error.requestId!.length <= MAX_REQUEST_ID_CHARS + 1, `capped (${error.requestId!.length} chars)`);
+      const line = log.lines.find(l => l.includes('/brands'));
+      assert.ok(line && !line.includes(secret) && line.length < 400, `log line redacted and short: ${line?.slice(0, 200)}`);
+    } finally {
+      forgetSecret(secret);
+    }
+  });
+
+  it('adapters behind createProvider give errors without the raw body and headers', async () => {
+    const secret = 'echoed-in-body-5c4b3a';
+    registerSecret(secret);
+    try {
+      const fault = { provider: 'boringMarketing' as const, path: '/brands$', status: 422, headers: { 'set-cookie': `sid=${secret}` }, body: { detail: 'Brand list refused', echo: { api_key: secret } } };
+      const context = { baseUrl: sim.baseUrl('boringMarketing'), getKey: async () => SIM_KEYS.boringMarketing, log: recordingLogger() };
+      sim.addFault(fault);
+      const bare = await rejection(new BoringMarketingProvider(context).listAccounts());
+      assert.ok(bare.body !== undefined, 'the adapter itself still sees the body it maps from');
+      sim.addFault(fault);
+      const error = await rejection(createProvider('boringMarketing', context).listAccounts());
+      assert.equal(error.kind, 'validation');
+      assert.match(error.message, /Brand list refused/);
+      assert.equal(error.status, 422);
+      assert.equal(error.body, undefined);
+      assert.equal(error.headers, undefined);
+      assert.ok(!JSON.stringify({ ...error }).includes(secret));
+    } finally {
+      forgetSecret(secret);
+    }
   });
 
   it('a dropped connection is a network error', async () => {

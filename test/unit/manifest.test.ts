@@ -8,6 +8,7 @@ import { validateBaseUrl } from '../../src/core/http';
 import { PROVIDER_IDS } from '../../src/core/run';
 import { DEFAULT_BASE_URLS } from '../../src/providers/provider';
 import { allContextValues, allFlags } from '../../src/vscode/tree/contextValue';
+import { SETTING_RANGES, clampSetting } from '../../src/vscode/settingRanges';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -235,5 +236,37 @@ describe('package.json manifest', () => {
         assert.ok(reader.includes(`'${relative}'`) || reader.includes(`\`${templated}\``), `${name} is contributed but never read`);
       }
     });
+  });
+
+  it('lets no workspace set a runwatch setting: every one is application-scoped (a .vscode/settings.json could otherwise redirect keys or stop polling)', () => {
+    const entries = Object.entries(settings).filter(([key]) => key.startsWith('runwatch.'));
+    assert.ok(entries.length > 10);
+    for (const [key, setting] of entries) assert.equal(setting.scope, 'application', `${key} is application-scoped`);
+  });
+
+  it('bounds every numeric setting in the manifest exactly as the code clamps it', () => {
+    const numeric = Object.entries(settings).filter(([, s]) => s.type === 'number' || s.type === 'integer');
+    assert.deepEqual(
+      numeric.map(([key]) => key.replace(/^runwatch\./, '')).sort(),
+      Object.keys(SETTING_RANGES).sort(),
+      'every numeric setting has a range in code, and only those',
+    );
+    for (const [key, setting] of numeric) {
+      const range = SETTING_RANGES[key.replace(/^runwatch\./, '')];
+      assert.equal(setting.minimum, range.minimum, `${key} minimum`);
+      assert.equal(setting.maximum, range.maximum, `${key} maximum`);
+      assert.equal(setting.type === 'integer', !!range.integer, `${key} integer`);
+      assert.ok(typeof setting.default === 'number' && setting.default >= range.minimum && setting.default <= range.maximum, `${key} default in range`);
+    }
+  });
+
+  it('clamps a hand-edited value to the range: a timeout of 3e9 s is 300 s, not a setTimeout overflow', () => {
+    assert.equal(clampSetting('requestTimeoutSeconds', 3e9, 15), 300);
+    assert.equal(clampSetting('requestTimeoutSeconds', 0.001, 15), 1);
+    assert.equal(clampSetting('requestTimeoutSeconds', Infinity, 15), 15);
+    assert.equal(clampSetting('requestTimeoutSeconds', '20', 15), 15);
+    assert.equal(clampSetting('polling.maxConcurrentPerProvider', 2.7, 4), 2);
+    assert.equal(clampSetting('polling.minIntervalSeconds.adlyse', 1e12, 0), 3600);
+    assert.equal(clampSetting('staleAfterFailures', -5, 3), 1);
   });
 });

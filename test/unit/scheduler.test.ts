@@ -599,6 +599,32 @@ describe('Scheduler', () => {
     assert.equal(health.length, 0, 'the provider stays healthy');
     assert.match(store.get('talonic:denied')?.lastError ?? '', /scope/);
   });
+
+  it('polls a status it does not know ever more slowly, stops after an hour of it and says why; Refresh asks once more', async () => {
+    const adlyse = new ScriptedProvider('adlyse', () => 1000);
+    const { store, scheduler } = setup({ adlyse });
+    const odd = run('adlyse', 'odd', { status: 'unknown', rawStatus: 'awaiting_review' });
+    adlyse.answer('odd', odd);
+    store.upsert(odd, { pinned: true });
+    scheduler.start();
+    await clock.tickAsync(3 * 60 * MIN);
+
+    const times = adlyse.callsFor('odd');
+    const intervals = gaps(times);
+    assert.deepEqual(intervals.slice(0, 6), [1000, 2000, 4000, 8000, 16_000, 32_000], 'the interval doubles from Adlyse’s 1 s cadence');
+    assert.equal(Math.max(...intervals), 5 * MIN, 'up to a cap of 5 minutes');
+    assert.ok(times.at(-1)! - T0 >= 60 * MIN && times.at(-1)! - T0 < 66 * MIN, `the last poll comes about an hour in (${(times.at(-1)! - T0) / MIN} min)`);
+    assert.ok(times.length < 30, `a bounded number of polls (${times.length}), not one a second forever`);
+    const tracked = store.get(keyOf(odd))!;
+    assert.equal(tracked.stale, true, 'the run is kept, marked stale');
+    assert.match(tracked.lastError ?? '', /"awaiting_review".*does not know.*stopped checking after 1 h/);
+    assert.equal(clock.countTimers(), 0, 'nothing left to poll');
+
+    await scheduler.refreshNow([keyOf(odd)]);
+    await clock.tickAsync(60 * MIN);
+    assert.equal(adlyse.callsFor('odd').length, times.length + 1, 'a Refresh asks once more, then it stops again');
+    assert.equal(store.get(keyOf(odd))!.stale, true);
+  });
 });
 
 describe('Scheduler with the real Boring Marketing adapter', () => {

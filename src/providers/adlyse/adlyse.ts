@@ -3,7 +3,7 @@
 // get_run_status polls it every second as the docs' polling pattern does. There is no run listing and no
 // cancel tool. The MCP session (the SDK) lives in ./mcpSession, a separate bundle loaded on first use.
 import * as z from 'zod/mini';
-import { ProviderError, isProviderError, redact, type ProviderErrorKind } from '../../core/errors';
+import { ProviderError, isProviderError, redact, registerSecret, secretRedactor, type ProviderErrorKind } from '../../core/errors';
 import { COMMON_STATUS_WORDS, mapStatus, type Run, type RunError } from '../../core/run';
 import { checkPrefix, isoOrUndefined, rawRecord } from '../common';
 import type {
@@ -143,7 +143,7 @@ export class AdlyseProvider implements Provider {
   }
 
   async startRun(account: Account, kind: PipelineKind, input: Record<string, unknown>): Promise<StartResult> {
-    const inputData = buildInputData(kind, input);
+    const inputData = buildInputData(kind, { ...input, ...(await this.readSecrets(kind, input)) });
     const data = parse(startSchema, await this.call('run_workflow', { workflow_id: account.id, input_data: inputData }, false), 'run_workflow');
     const rawStatus = data.status ?? 'pending';
     const secret = new Set(kind.inputs.filter(f => f.secret).map(f => f.name));
@@ -194,6 +194,29 @@ export class AdlyseProvider implements Provider {
     if (session) await (await session.catch(() => undefined))?.close();
   }
 
+  /**
+   * The kind's secret fields (format: password, writeOnly) not given in the input, from SecretStorage, where
+   * Start Run put them; registered for redaction. A required one that is missing is asked for by name.
+   */
+  private async readSecrets(kind: PipelineKind, input: Record<string, unknown>): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    const missing: string[] = [];
+    for (const field of kind.inputs) {
+      if (!field.secret || (typeof input[field.name] === 'string' && (input[field.name] as string).trim())) continue;
+      const value = (await this.context.getSecret?.(field.name))?.trim();
+      if (value) {
+        registerSecret(value);
+        out[field.name] = value;
+      } else if (field.required) {
+        missing.push(field.label);
+      }
+    }
+    if (missing.length) {
+      throw new ProviderError('validation', `${NAME}: this workflow needs ${missing.join(', ')}, which is not stored: start the run again to enter ${missing.length > 1 ? 'them' : 'it'}.`);
+    }
+    return out;
+  }
+
   /** get_workflow, cached per workflow; `fresh` re-reads it (starting a run should see the current schema). */
   private async workflow(id: string, fresh: boolean): Promise<WorkflowBody> {
     const cached = this.workflows.get(id);
@@ -225,6 +248,8 @@ export class AdlyseProvider implements Provider {
           log: this.context.log,
           timeoutMs: this.context.timeoutMs,
           serverName: NAME,
+          // This bundle's registry: dist/mcp.js would otherwise redact with its own, nearly empty copy.
+          redactor: secretRedactor,
         }),
       );
       this.session = loading;

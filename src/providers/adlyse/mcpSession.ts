@@ -31,7 +31,7 @@ import * as z from 'zod/mini';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import { ProviderError, redact, registerSecret, type ProviderErrorKind } from '../../core/errors';
+import { ProviderError, type ProviderErrorKind, type Redactor } from '../../core/errors';
 import { failedBeforeSending, type Logger } from '../../core/http';
 
 export interface McpToolResult {
@@ -73,9 +73,22 @@ export interface McpSessionOptions {
   timeoutMs?: number;
   /** Name used in messages ("Adlyse rejected the API key"). */
   serverName?: string;
+  /**
+   * The caller's secret registry. Passed in, not imported: as dist/mcp.js this file is a bundle of its own, and
+   * an imported registry would be a second, separate copy that knows none of the caller's secrets.
+   */
+  redactor: Redactor;
+  /** Largest answer read, JSON or SSE alike, in bytes (default: the HTTP client's 4 MB). */
+  maxAnswerBytes?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
+/** The same cap as the REST providers' HTTP client (core/http DEFAULT_MAX_BODY_BYTES). */
+export const DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+/** JSON-RPC error code of the answer Runwatch puts in place of an SSE stream it stopped reading (client-side only). */
+const ANSWER_TOO_LARGE_CODE = -32099;
+/** SSE event type of the event cut at the cap: only untyped and "message" events are read. */
+const DISCARDED_EVENT = 'runwatch-discarded';
 const CLIENT_INFO = { name: 'runwatch', version: '0.1.0' };
 const USER_AGENT = 'Runwatch (VS Code extension)';
 
@@ -127,10 +140,15 @@ class SdkMcpSession implements McpSession {
   private modernRequestId = 0;
   private readonly name: string;
   private readonly timeoutMs: number;
+  private readonly redact: (text: string) => string;
+  /** fetch with the answer cap, for the SDK transport and the 2026-07-28 caller alike. */
+  private readonly fetch: typeof fetch;
 
   constructor(private readonly options: McpSessionOptions) {
     this.name = options.serverName ?? 'MCP server';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.redact = text => options.redactor.redact(text);
+    this.fetch = cappedFetch(options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES, this.name);
   }
 
   get sessionId(): string | undefined {
@@ -205,13 +223,13 @@ class SdkMcpSession implements McpSession {
     const started = Date.now();
     const result = await this.modernRequest(key, 'tools/call', { name, arguments: args }, name);
     const checked = z.safeParse(modernCallResultSchema, result);
-    if (!checked.success) throw new ProviderError('badResponse', `${this.name} sent a ${name} result Runwatch could not read (${redact(shorten(z.prettifyError(checked.error)))}).`);
+    if (!checked.success) throw new ProviderError('badResponse', `${this.name} sent a ${name} result Runwatch could not read (${this.redact(shorten(z.prettifyError(checked.error)))}).`);
     // A missing resultType means complete (results from servers of earlier revisions have none).
     const resultType = checked.data.resultType ?? 'complete';
     if (resultType === 'input_required') {
       throw new ProviderError('unsupported', `${this.name} asked for more input before answering ${name} (MCP input_required), which Runwatch cannot give.`);
     }
-    if (resultType !== 'complete') throw new ProviderError('badResponse', `${this.name} answered ${name} with an unknown MCP resultType "${redact(shorten(resultType, 40))}".`);
+    if (resultType !== 'complete') throw new ProviderError('badResponse', `${this.name} answered ${name} with an unknown MCP resultType "${this.redact(shorten(resultType, 40))}".`);
     const parsed = readToolResult(result);
     this.options.log.debug(`${this.name}: tools/call ${name} → ${parsed.isError ? 'tool error' : 'ok'} (${Date.now() - started} ms, MCP ${MODERN_VERSION})`);
     return parsed;
@@ -237,7 +255,7 @@ class SdkMcpSession implements McpSession {
     if (mcpName !== undefined) headers['Mcp-Name'] = headerValueFor(mcpName);
     const body = JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } });
     // The deadline covers the answer's body too: an SSE stream that never delivers the response times out.
-    const response = await postWithinOrigin(this.options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+    const response = await postWithinOrigin(this.fetch, this.options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
     if (!response.ok) {
       const text = response.status >= 300 && response.status < 400 ? 'Redirect to another origin not followed' : await response.text().catch(() => '');
       throw new StreamableHTTPError(response.status, `Error POSTing to endpoint: ${text}`);
@@ -289,7 +307,7 @@ class SdkMcpSession implements McpSession {
   private async readKey(): Promise<string> {
     const key = (await this.options.getKey())?.trim();
     if (!key) throw new ProviderError('noKey', `No ${this.name} API key is set. Run "Runwatch: Set API Key".`);
-    registerSecret(key);
+    this.options.redactor.register(key);
     return key;
   }
 
@@ -316,6 +334,7 @@ class SdkMcpSession implements McpSession {
     const started = Date.now();
     const transport = new StreamableHTTPClientTransport(new URL(this.options.url), {
       requestInit: { headers: { Authorization: `Bearer ${key}`, 'User-Agent': USER_AGENT } },
+      fetch: this.fetch,
       // The optional GET stream only carries server notifications, which Runwatch does not use: when it ends,
       // do not keep reconnecting in the background.
       reconnectionOptions: { initialReconnectionDelay: 1_000, maxReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1, maxRetries: 0 },
@@ -331,7 +350,7 @@ class SdkMcpSession implements McpSession {
     };
     client.onerror = error => {
       // Background noise (the optional GET stream ending, a stream cut) is worth a trace, not a warning.
-      log.debug(`${this.name}: MCP transport: ${redact(error instanceof Error ? error.message : String(error))}`);
+      log.debug(`${this.name}: MCP transport: ${this.redact(error instanceof Error ? error.message : String(error))}`);
     };
     try {
       await client.connect(transport, { timeout: this.timeoutMs });
@@ -382,15 +401,18 @@ class SdkMcpSession implements McpSession {
     const name = this.name;
     if (e instanceof StreamableHTTPError) {
       const status = typeof e.code === 'number' ? e.code : undefined;
-      if (status === undefined || status < 0) return new ProviderError('badResponse', `${name} sent a response Runwatch could not read (${redact(shorten(e.message))}).`);
+      if (status === undefined || status < 0) return new ProviderError('badResponse', `${name} sent a response Runwatch could not read (${this.redact(shorten(e.message))}).`);
       const rpc = rpcErrorIn(e);
       const supported = rpc?.code === UNSUPPORTED_PROTOCOL_VERSION ? supportedVersions(rpc) : [];
       if (rpc?.code === UNSUPPORTED_PROTOCOL_VERSION && !supported.includes(MODERN_VERSION)) {
         return new ProviderError(
           'badResponse',
-          `${name} speaks MCP ${supported.length ? supported.map(v => redact(shorten(v, 40))).join(', ') : 'versions'} only; Runwatch speaks ${MODERN_VERSION} and ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}.`,
+          `${name} speaks MCP ${supported.length ? supported.map(v => this.redact(shorten(v, 40))).join(', ') : 'versions'} only; Runwatch speaks ${MODERN_VERSION} and ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}.`,
           { status, code: String(rpc.code), body: rpc.data },
         );
+      }
+      if (status >= 300 && status < 400) {
+        return new ProviderError('validation', `${name} redirected the request (HTTP ${status}) — Runwatch does not follow redirects to another address; check the base URL setting.`, { status });
       }
       const kind = kindForHttpStatus(status);
       const text: Partial<Record<ProviderErrorKind, string>> = {
@@ -400,14 +422,15 @@ class SdkMcpSession implements McpSession {
         rateLimited: `${name} is rate limiting requests (HTTP 429).`,
         server: `${name} had a server error (HTTP ${status}).`,
       };
-      const detail = rpc?.message ? `: ${redact(shorten(rpc.message))}` : '.';
+      const detail = rpc?.message ? `: ${this.redact(shorten(rpc.message))}` : '.';
       return new ProviderError(kind, text[kind] ?? `${name} rejected the request (HTTP ${status})${detail}`, { status, code: rpc ? String(rpc.code) : undefined, body: rpc?.data });
     }
     if (e instanceof McpError) {
+      if (e.code === ANSWER_TOO_LARGE_CODE && isTooLargeMarker(e.data)) return answerTooLarge(name, e.data.maxBytes);
       if (e.code === ErrorCode.RequestTimeout) return new ProviderError('timeout', `${name} did not answer ${what} within ${Math.round(this.timeoutMs / 1000)} s.`);
       if (e.code === ErrorCode.ConnectionClosed) return new ProviderError('network', `The connection to ${name} closed before it answered ${what}.`);
       const kind: ProviderErrorKind = e.code === ErrorCode.InvalidParams || e.code === ErrorCode.InvalidRequest ? 'validation' : 'badResponse';
-      const message = redact(shorten(e.message.replace(/^MCP error -?\d+:\s*/, '')));
+      const message = this.redact(shorten(e.message.replace(/^MCP error -?\d+:\s*/, '')));
       return new ProviderError(kind, `${name} refused ${what}: ${message}`, { code: String(e.code), body: e.data });
     }
     const err = e as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
@@ -416,10 +439,10 @@ class SdkMcpSession implements McpSession {
       return new ProviderError('timeout', `${name} did not answer ${what} within ${Math.round(this.timeoutMs / 1000)} s.`, { notSent });
     }
     if (err?.name === 'ZodError' || /protocol version is not supported|invalid initialize result/i.test(err?.message ?? '')) {
-      return new ProviderError('badResponse', `${name} sent an MCP message Runwatch could not read (${redact(shorten(err?.message ?? ''))}).`);
+      return new ProviderError('badResponse', `${name} sent an MCP message Runwatch could not read (${this.redact(shorten(err?.message ?? ''))}).`);
     }
     const why = err?.cause?.code ?? err?.code ?? err?.cause?.message ?? err?.message ?? String(e);
-    return new ProviderError('network', redact(`Could not reach ${name} (${shorten(why)}).`), { notSent });
+    return new ProviderError('network', this.redact(`Could not reach ${name} (${shorten(why)}).`), { notSent });
   }
 }
 
@@ -493,11 +516,79 @@ function supportedVersions(rpc: RpcError): string[] {
   return parsed.success ? parsed.data.supported : [];
 }
 
+/** The error for an answer past the cap, the same words as the HTTP client's. */
+function answerTooLarge(serverName: string, maxBytes: number): ProviderError {
+  return new ProviderError('badResponse', `${serverName} sent an answer larger than ${Math.round(maxBytes / 1024 / 1024)} MB (answer too large); Runwatch stopped reading it.`);
+}
+
+interface TooLargeMarker {
+  runwatchAnswerTooLarge: true;
+  maxBytes: number;
+}
+
+function isTooLargeMarker(data: unknown): data is TooLargeMarker {
+  return !!data && typeof data === 'object' && (data as TooLargeMarker).runwatchAnswerTooLarge === true && typeof (data as TooLargeMarker).maxBytes === 'number';
+}
+
+/**
+ * fetch whose answer bodies stop at `maxBytes`. A JSON body past the cap fails its read with "answer too large".
+ * An SSE stream past the cap is cut and ends with a JSON-RPC error for the request it answers (its id read from
+ * the request body): the SDK transport reports a broken SSE stream only to onerror, so the waiting call would
+ * otherwise hang until its deadline. Either way at most `maxBytes` of the answer is ever held.
+ */
+export function cappedFetch(maxBytes: number, serverName: string, baseFetch: typeof fetch = globalThis.fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await baseFetch(input, init);
+    if (!response.body || response.status === 204 || response.status === 205 || response.status === 304) return response;
+    const sse = /^\s*text\/event-stream/i.test(response.headers.get('content-type') ?? '');
+    const requestId = sse ? jsonRpcIdOf(init?.body) : undefined;
+    let seen = 0;
+    let lastByte = 0x0a;
+    const limit = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen <= maxBytes) {
+          if (chunk.byteLength) lastByte = chunk[chunk.byteLength - 1];
+          controller.enqueue(chunk);
+          return;
+        }
+        if (!sse) {
+          controller.error(answerTooLarge(serverName, maxBytes));
+          return;
+        }
+        // Close the event that was cut as one of a type nobody reads (so it is dropped, not parsed), then answer
+        // the request with an error in its place.
+        const endLine = lastByte === 0x0a || lastByte === 0x0d ? '' : '\n';
+        let tail = `${endLine}event: ${DISCARDED_EVENT}\n\n`;
+        if (requestId !== undefined) {
+          const data: TooLargeMarker = { runwatchAnswerTooLarge: true, maxBytes };
+          const message = { jsonrpc: '2.0', id: requestId, error: { code: ANSWER_TOO_LARGE_CODE, message: 'answer too large', data } };
+          tail += `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+        }
+        controller.enqueue(new TextEncoder().encode(tail));
+        controller.terminate();
+      },
+    });
+    return new Response(response.body.pipeThrough(limit), { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
+
+/** The id of the JSON-RPC request in a POST body, when it is one request. */
+function jsonRpcIdOf(body: unknown): string | number | undefined {
+  if (typeof body !== 'string') return undefined;
+  try {
+    const id = (JSON.parse(body) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * POST that follows a redirect only within the endpoint's origin (307/308 keep the method and body), as the SDK
  * transport does: the Bearer key must never travel to another host.
  */
-async function postWithinOrigin(url: string, init: RequestInit): Promise<Response> {
+async function postWithinOrigin(fetch: typeof globalThis.fetch, url: string, init: RequestInit): Promise<Response> {
   let target = new URL(url);
   for (let hops = 0; ; hops++) {
     const response = await fetch(target, { ...init, redirect: 'manual' });
@@ -528,6 +619,7 @@ async function readSseAnswer(response: Response, id: number): Promise<unknown> {
   const decoder = new TextDecoder();
   let buffer = '';
   let data: string[] = [];
+  let type = '';
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -538,7 +630,16 @@ async function readSseAnswer(response: Response, id: number): Promise<unknown> {
         const line = buffer.slice(0, end.index);
         buffer = buffer.slice(end.index + end[0].length);
         if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
-        if (line !== '' || !data.length) continue;
+        else if (line.startsWith('event:')) type = line.slice(line.startsWith('event: ') ? 7 : 6);
+        if (line !== '') continue;
+        const eventType = type;
+        type = '';
+        if (!data.length) continue;
+        // Only "message" events carry JSON-RPC (as the SDK reads them); others are dropped whole.
+        if (eventType !== '' && eventType !== 'message') {
+          data = [];
+          continue;
+        }
         const message = parseJsonBody(data.join('\n')) as { id?: unknown; result?: unknown; error?: unknown } | null;
         data = [];
         const answer = !!message && typeof message === 'object' && ('result' in message || 'error' in message);
