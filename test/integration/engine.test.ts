@@ -36,6 +36,27 @@ async function keyAndRuns(world: BmWorld, count: number): Promise<void> {
   await waitFor(() => api.service.store.forAccount(BM, world.acme.id).length === count, 10_000, `${count} runs loaded`);
 }
 
+/**
+ * Runs a focus measurement, again (at most three times in all) when the real workbench reported a focus change
+ * of its own meanwhile: headless Chromium does under load, and that calls the same setFocused() the test drives,
+ * for a reason that is not the engine's. The last attempt's assertions stand whatever happened.
+ */
+async function measureWithoutWorkbenchFocusChanges(measure: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    let changed = false;
+    const watch = vscode.window.onDidChangeWindowState(() => (changed = true));
+    try {
+      await measure();
+      if (!changed || attempt === 3) return;
+    } catch (e) {
+      if (!changed || attempt === 3) throw e;
+    } finally {
+      watch.dispose();
+    }
+    api.service.setFocused(true);
+  }
+}
+
 describe('Engine: attention (window focus)', function () {
   this.timeout(60_000);
   const shared = boringMarketingWorld();
@@ -58,23 +79,25 @@ describe('Engine: attention (window focus)', function () {
     const key = runKey(BM, run.id);
     await keyAndRuns(world, 1);
 
-    // A poll now, then the next at the documented cadence.
-    await api.service.refreshNow([key]);
-    const start = pollsOf(sim, BM, run.id).length;
-    const focusedPolls = await waitForPolls(sim, BM, run.id, start + 1, SINGLE_STAGE_CADENCE_MS + 2_000);
-    const t1 = focusedPolls[start].time;
-    const t0 = focusedPolls[start - 1].time;
-    const focusedGap = t1 - t0;
-    assert.ok(focusedGap >= SINGLE_STAGE_CADENCE_MS - 100 && focusedGap <= SINGLE_STAGE_CADENCE_MS + 1_500, `focused polls ${focusedGap} ms apart, expected about ${SINGLE_STAGE_CADENCE_MS}`);
+    await measureWithoutWorkbenchFocusChanges(async () => {
+      // A poll now, then the next at the documented cadence.
+      await api.service.refreshNow([key]);
+      const start = pollsOf(sim, BM, run.id).length;
+      const focusedPolls = await waitForPolls(sim, BM, run.id, start + 1, SINGLE_STAGE_CADENCE_MS + 2_000);
+      const t1 = focusedPolls[start].time;
+      const t0 = focusedPolls[start - 1].time;
+      const focusedGap = t1 - t0;
+      assert.ok(focusedGap >= SINGLE_STAGE_CADENCE_MS - 100 && focusedGap <= SINGLE_STAGE_CADENCE_MS + 1_500, `focused polls ${focusedGap} ms apart, expected about ${SINGLE_STAGE_CADENCE_MS}`);
 
-    // The window loses focus right after that poll: the next comes twice the cadence later.
-    api.service.setFocused(false);
-    const unfocusedPolls = await waitForPolls(sim, BM, run.id, start + 2, 2 * SINGLE_STAGE_CADENCE_MS + 3_000);
-    const unfocusedGap = unfocusedPolls[start + 1].time - t1;
-    assert.ok(
-      unfocusedGap >= 2 * SINGLE_STAGE_CADENCE_MS - 100 && unfocusedGap <= 2 * SINGLE_STAGE_CADENCE_MS + 1_500,
-      `unfocused polls ${unfocusedGap} ms apart, expected about ${2 * SINGLE_STAGE_CADENCE_MS} (factor 2)`,
-    );
+      // The window loses focus right after that poll: the next comes twice the cadence later.
+      api.service.setFocused(false);
+      const unfocusedPolls = await waitForPolls(sim, BM, run.id, start + 2, 2 * SINGLE_STAGE_CADENCE_MS + 3_000);
+      const unfocusedGap = unfocusedPolls[start + 1].time - t1;
+      assert.ok(
+        unfocusedGap >= 2 * SINGLE_STAGE_CADENCE_MS - 100 && unfocusedGap <= 2 * SINGLE_STAGE_CADENCE_MS + 1_500,
+        `unfocused polls ${unfocusedGap} ms apart, expected about ${2 * SINGLE_STAGE_CADENCE_MS} (factor 2)`,
+      );
+    });
     assert.equal(api.service.store.get(key)?.run.status, 'running', 'the run is still watched');
   });
 
@@ -85,29 +108,18 @@ describe('Engine: attention (window focus)', function () {
     const key = runKey(BM, run.id);
     await keyAndRuns(world, 1);
 
-    // The real workbench may report its own focus change (headless Chromium does, under load); that calls the
-    // same setFocused() and would end the pause for a reason of its own. A measurement it interrupted is taken
-    // again, at most three times; none it interrupted can pass.
     let polled = 0;
     let confirmedAt = 0;
-    for (let attempt = 1; ; attempt++) {
+    await measureWithoutWorkbenchFocusChanges(async () => {
       await api.service.refreshNow([key]);
       confirmedAt = api.service.store.get(key)?.lastConfirmedAt ?? 0;
-      let windowStateChanged = false;
-      const watch = vscode.window.onDidChangeWindowState(() => (windowStateChanged = true));
       api.service.setFocused(false);
       // Counted once the blur is in force: a poll already on the wire when it came is not one sent while paused.
       await pause(300);
       polled = pollsOf(sim, BM, run.id).length;
       await pause(SINGLE_STAGE_CADENCE_MS + 1_500); // longer than the cadence: due, but paused
-      watch.dispose();
-      if (windowStateChanged && attempt < 3) {
-        api.service.setFocused(true);
-        continue;
-      }
-      assert.equal(pollsOf(sim, BM, run.id).length, polled, `a run was polled while the window was unfocused in "pause" mode${windowStateChanged ? ' (the workbench changed its focus state during every attempt)' : ''}`);
-      break;
-    }
+      assert.equal(pollsOf(sim, BM, run.id).length, polled, 'a run was polled while the window was unfocused in "pause" mode');
+    });
 
     // Meanwhile the run moved on in the simulator; refocusing shows it without waiting for a cadence.
     bm.clock.advance(60 * MINUTE + MINUTE);
