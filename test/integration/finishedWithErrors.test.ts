@@ -71,8 +71,6 @@ describe('A partly failed Talonic pipeline in VS Code', () => {
     await setKey('talonic');
     await treeSnapshot();
     await waitFor(() => api.service.store.get(key), 10_000, 'the pipeline listed under its Spec');
-    await new Promise(r => setTimeout(r, 4000));
-    console.log('DIAG', JSON.stringify(handle.sim.requestsFor('talonic').map(r => [r.time, r.method, r.path])));
 
     // Six documents one second apart, 8 s of phases each, 3 s of assembly: done well within a minute.
     handle.sim.clock.advance(60_000);
