@@ -297,7 +297,9 @@ class Service implements RunwatchService {
     // The tree rendering the provider while a key change lists its accounts asks at the same moment: one request.
     const existing = this.accountLoads.get(id);
     if (existing) return existing;
-    const load = this.loadAccounts(id).finally(() => this.accountLoads.delete(id));
+    const load: Promise<Account[]> = this.loadAccounts(id).finally(() => {
+      if (this.accountLoads.get(id) === load) this.accountLoads.delete(id);
+    });
     this.accountLoads.set(id, load);
     return load;
   }
