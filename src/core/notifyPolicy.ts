@@ -2,7 +2,7 @@
 // pass the user's settings, how they are batched and worded, and what is said after time away or at
 // start-up. The VS Code layer only shows what this decides.
 import type { Disposable } from './contracts';
-import { isActive, isTerminal, type Run } from './run';
+import { documentErrorCount, finishedWithErrors, isActive, isTerminal, type Run } from './run';
 import type { TrackedRun } from './store';
 
 export type NotifyKind = 'succeeded' | 'failed' | 'cancelled' | 'stuck';
@@ -145,7 +145,7 @@ function single(event: NotifyEvent, describe: (run: Run) => string): string {
   const name = describe(event.run);
   switch (event.kind) {
     case 'succeeded':
-      return `${name} succeeded`;
+      return finishedWithErrors(event.run) ? `${name} ${withErrorsText(event.run)}` : `${name} succeeded`;
     case 'failed': {
       const error = event.run.error;
       const where = error?.step ? ` in ${error.step}` : '';
@@ -160,13 +160,26 @@ function single(event: NotifyEvent, describe: (run: Run) => string): string {
   }
 }
 
+/** "finished with 2 document errors": a success that is not a clean one. */
+export function withErrorsText(run: Run): string {
+  const errors = documentErrorCount(run);
+  return errors ? `finished with ${errors} document error${errors === 1 ? '' : 's'}` : `finished with errors: ${run.error?.message}`;
+}
+
+/** A notification about this event should offer Show Error: it failed, or it finished with errors. */
+export function hasErrorsToShow(event: NotifyEvent): boolean {
+  return event.kind === 'failed' || (event.kind === 'succeeded' && finishedWithErrors(event.run));
+}
+
 function breakdown(events: NotifyEvent[]): string {
   const count = (kind: NotifyKind) => events.filter(e => e.kind === kind).length;
   const out: string[] = [];
-  const succeeded = count('succeeded');
+  const withErrors = events.filter(e => e.kind === 'succeeded' && finishedWithErrors(e.run)).length;
+  const succeeded = count('succeeded') - withErrors;
   const failed = count('failed');
   const cancelled = count('cancelled');
   if (succeeded) out.push(`${succeeded} succeeded`);
+  if (withErrors) out.push(`${withErrors} with errors`);
   if (failed) out.push(`${failed} failed`);
   if (cancelled) out.push(`${cancelled} cancelled`);
   return out.join(', ');

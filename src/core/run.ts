@@ -101,6 +101,19 @@ export interface Run {
   raw?: Record<string, unknown>;
 }
 
+/**
+ * A run that succeeded but carries errors (a Talonic pipeline whose documents partly failed): it reads
+ * differently from a clean success everywhere (icon, notification, Show Error).
+ */
+export function finishedWithErrors(run: Pick<Run, 'status' | 'error'>): boolean {
+  return run.status === 'succeeded' && !!run.error;
+}
+
+/** How many documents (or other items) of the run failed, as its progress counts them or its error lists them. */
+export function documentErrorCount(run: Pick<Run, 'progress' | 'error'>): number {
+  return run.progress?.documents?.errors || run.error?.items?.length || 0;
+}
+
 export function runKey(provider: ProviderId, runId: string): string {
   return `${provider}:${runId}`;
 }

@@ -62,6 +62,15 @@ class Service implements RunwatchService {
   private readonly runLoads = new Map<string, Promise<void>>();
   /** Starts and re-runs in flight, by startKey / run key: a second identical one joins the first instead of starting again. */
   private readonly startsInFlight = new Map<string, Promise<StartResult>>();
+  /** Account lists in flight, per provider: every caller at the same moment shares one request. */
+  private readonly accountLoads = new Map<ProviderId, Promise<Account[]>>();
+  /**
+   * A refresh round per provider: it begins when its accounts are listed or the periodic list refresh
+   * comes round. An account's runs are listed once per round: the tree rendering the account right after
+   * the round listed it reuses that list. The user's own reload (Refresh Item, Load more) always lists.
+   */
+  private readonly listRounds = new Map<ProviderId, number>();
+  private readonly runsListedInRound = new Map<string, number>();
   private readonly providerChanged = new Emitter<ProviderId>();
   private readonly stuck = new Emitter<string>();
   private viewVisible = false;
@@ -174,10 +183,14 @@ class Service implements RunwatchService {
       case 'refresh':
         return this.scheduler.refreshNow(request.keys);
       case 'accounts':
-        await this.refreshAccounts(request.provider);
+        // Not through refreshAccounts' shared flight: a window that took the lease carries out its own request,
+        // and its flight is the one waiting for this answer.
+        await this.loadAccounts(request.provider);
         return;
       case 'runs': {
         const account = this.accountCache.get(request.provider)?.find(a => a.id === request.accountId) ?? { provider: request.provider, id: request.accountId, label: request.accountId };
+        // The follower's user asked for this reload: list even if this round listed the account already.
+        this.runsListedInRound.delete(accountKey(request.provider, request.accountId));
         await this.refreshRuns(request.provider, account, { more: request.more });
         const error = this.runsError(request.provider, request.accountId);
         if (error) throw error;
@@ -283,7 +296,23 @@ class Service implements RunwatchService {
     return this.accountErrors.get(id);
   }
 
-  async refreshAccounts(id: ProviderId): Promise<Account[]> {
+  refreshAccounts(id: ProviderId): Promise<Account[]> {
+    // The tree rendering the provider while a key change lists its accounts asks at the same moment: one request.
+    const existing = this.accountLoads.get(id);
+    if (existing) return existing;
+    const load: Promise<Account[]> = this.loadAccounts(id).finally(() => {
+      if (this.accountLoads.get(id) === load) this.accountLoads.delete(id);
+    });
+    this.accountLoads.set(id, load);
+    return load;
+  }
+
+  private nextListRound(id: ProviderId): void {
+    this.listRounds.set(id, (this.listRounds.get(id) ?? 0) + 1);
+  }
+
+  private async loadAccounts(id: ProviderId): Promise<Account[]> {
+    this.nextListRound(id);
     if (!this.hasKey(id)) {
       this.accountCache.set(id, []);
       this.providerChanged.fire(id);
@@ -405,6 +434,12 @@ class Service implements RunwatchService {
     const flightKey = `${accountKey(id, account.id)}\u0000${opts.more ? 'more' : 'first'}`;
     const existing = this.runLoads.get(flightKey);
     if (existing) return existing;
+    if (!opts.more) {
+      // Nor list it again in the same round unless the user asks (see listRounds).
+      const round = this.listRounds.get(id) ?? 0;
+      if (!isUserAction() && this.runsListedInRound.get(accountKey(id, account.id)) === round) return Promise.resolve();
+      this.runsListedInRound.set(accountKey(id, account.id), round);
+    }
     const load = this.loadRuns(id, account, opts).finally(() => this.runLoads.delete(flightKey));
     this.runLoads.set(flightKey, load);
     return load;
@@ -653,6 +688,8 @@ class Service implements RunwatchService {
     const existing = this.adapters.get(id);
     this.adapters.delete(id);
     await existing?.provider.dispose?.();
+    // A list still in flight was asked with the old key: the new key's refresh must not share it.
+    this.accountLoads.delete(id);
     this.accountCache.delete(id);
     this.accountErrors.delete(id);
     this.listAuthFailures.delete(id);
@@ -687,6 +724,7 @@ class Service implements RunwatchService {
       if (!this.hasKey(id) || this.health(id).state !== 'ok') continue;
       const accounts = this.accountCache.get(id);
       if (!accounts) continue;
+      this.nextListRound(id);
       for (const account of accounts) {
         if (this.cursors.has(accountKey(id, account.id))) await this.refreshRuns(id, account);
       }

@@ -135,7 +135,8 @@ export class RunStore {
   }
 
   /**
-   * Records a state the provider just confirmed. Returns the transition if the status changed.
+   * Records a state the provider just confirmed, merged into what is known (see mergeRun: a poorer answer
+   * never erases what a richer one gave). Returns the transition if the status changed.
    * `pinned` marks runs the user asked to follow; listing an account's runs does not unpin them.
    */
   upsert(run: Run, opts: { pinned?: boolean; confirmedAt?: number } = {}): Transition | undefined {
@@ -162,7 +163,7 @@ export class RunStore {
       this.emit({ keys: [key], accounts: [{ provider: run.provider, accountId: run.accountId }], transitions: [] });
       return undefined;
     }
-    const merged: Run = { ...run, input: run.input ?? existing.run.input, kind: run.kind || existing.run.kind };
+    const merged = mergeRun(existing.run, run);
     const moved = progressSignature(existing.run) !== progressSignature(merged);
     const transition = existing.run.status !== merged.status ? { key, from: existing.run.status, to: merged.status, run: merged } : undefined;
     const wasStale = existing.stale || existing.failures > 0 || existing.gone;
@@ -343,6 +344,44 @@ export class RunStore {
       void this.options.storage?.update(STORAGE_KEY, this.snapshotForStorage());
     }, 1000);
   }
+}
+
+/**
+ * The one merge rule for every answer about a tracked run: a poll's detail, an account's list entry (often a
+ * summary), a cancel's answer, another window's copy. Whatever the answer does not carry, the run keeps.
+ *
+ * - A field that is undefined in the new answer was not carried by it: the run keeps the value it had.
+ *   A field that is present (even `[]` or `{}`) replaces the old value whole, so a newer
+ *   detail answer moves the stage on, changes counts, or replaces an error. Adapters therefore leave a
+ *   field undefined when their wire answer lacks it (a list without progress), never "empty".
+ * - Two lists inside those fields follow the same rule one level down, because a partial body can carry
+ *   its container but not the list: `progress.stages` and `error.items` (per-document errors) left out of a
+ *   new progress or error are kept. Neither shrinks in a later answer of the same run: a re-run is a new run.
+ * - `raw` (what the provider sent, for the tooltip) is merged key by key, newest winning.
+ * - A terminal status is final: no answer moves a finished run back to active (Talonic's list says
+ *   `active` for every pipeline, finished or not), nor to another terminal status (Boring Marketing's
+ *   summary says `failed` for a run Runwatch saw cancelled). Status and rawStatus stay together.
+ *   Every other status change is taken, from a list too (running → succeeded, with its finishedAt).
+ * - `kind` is kept when the new answer has none ('' included). `input` (how Runwatch started the run)
+ *   follows the first rule: only a start carries it.
+ */
+export function mergeRun(old: Run, next: Run): Run {
+  const merged = { ...old } as Record<string, unknown>;
+  for (const [field, value] of Object.entries(next)) if (value !== undefined) merged[field] = value;
+  const run = merged as unknown as Run;
+  run.kind = next.kind || old.kind;
+  if (old.progress && next.progress && next.progress.stages === undefined && old.progress.stages) {
+    run.progress = { ...next.progress, stages: old.progress.stages };
+  }
+  if (old.error && next.error && next.error.items === undefined && old.error.items) {
+    run.error = { ...next.error, items: old.error.items };
+  }
+  if (old.raw && next.raw) run.raw = { ...old.raw, ...next.raw };
+  if (isTerminal(old.status) && next.status !== old.status) {
+    run.status = old.status;
+    run.rawStatus = old.rawStatus;
+  }
+  return run;
 }
 
 /** Sort position of a run: its start time, and runs without one (just started) first. */

@@ -412,11 +412,14 @@ export function toRun(wire: WireRun, accountId: string): Run {
     rawStatus: wire.status,
     startedAt,
     finishedAt,
-    progress: progressOf(kind, status, meta),
+    // A summary list entry carries no `meta` and no `error` key: its progress is what the status alone says
+    // (a finished full run went through every stage), and its error is left out, so the store keeps what a
+    // detail answer gave instead of taking "no stage" or "no reason" (store.ts mergeRun).
+    progress: wire.meta !== undefined || status === 'succeeded' ? progressOf(kind, status, meta) : undefined,
     raw: rawOf(wire),
   };
   if (startedAt && finishedAt) run.durationSeconds = Math.max(0, Math.round((Date.parse(finishedAt) - Date.parse(startedAt)) / 1000));
-  if (status === 'failed') run.error = runError(wire.error ?? undefined, meta.current_stage ?? undefined);
+  if (status === 'failed' && wire.error !== undefined) run.error = runError(wire.error ?? undefined, meta.current_stage ?? undefined);
   return run;
 }
 

@@ -306,7 +306,8 @@ export function progressToRun(progress: WireProgress, ref: { accountId: string; 
     rawStatus,
     startedAt: meta.createdAt,
     progress: {
-      stages,
+      // A body without `phases` does not say the rail is empty: leave the stages out, so the store keeps them.
+      stages: progress.phases ? stages : undefined,
       current: current?.label,
       documents: { total, completed, errors },
       // Assembly still runs after the last document: 100 % only once the run is terminal.

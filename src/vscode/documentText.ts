@@ -2,7 +2,8 @@
 // `vscode`), so the wording can be tested in plain Node.
 import { redact } from '../core/errors';
 import { formatDuration } from '../core/eta';
-import { isTerminal } from '../core/run';
+import { finishedWithErrors, isTerminal } from '../core/run';
+import { withErrorsText } from '../core/notifyPolicy';
 import type { TrackedRun } from '../core/store';
 import { labelOutput } from '../providers/adlyse/adlyse';
 import { costText, finishedAtMs, freshnessText, progressText, startedAtMs } from './tree/format';
@@ -69,7 +70,8 @@ export function nextSteps(t: TrackedRun, now: number): string[] {
 /** Markdown for "Show Error": message, where it failed, per-document errors, times, what to do next. */
 export function errorDocument(t: TrackedRun, ctx: DocumentContext): string {
   const run = t.run;
-  const title = run.status === 'failed' ? 'failed' : run.status === 'cancelled' ? 'was cancelled' : t.gone ? 'is gone' : t.stale ? 'is stale' : t.stuck ? 'is stuck' : run.status;
+  const title =
+    run.status === 'failed' ? 'failed' : run.status === 'cancelled' ? 'was cancelled' : t.gone ? 'is gone' : t.stale ? 'is stale' : t.stuck ? 'is stuck' : finishedWithErrors(run) ? withErrorsText(run) : run.status;
   const lines: string[] = [`# ${text(run.kind || 'Run')} on ${text(ctx.accountLabel)} ${title}`, ''];
   const message = run.error?.message ?? (t.gone || t.stale ? t.lastError : undefined) ?? (run.status === 'failed' ? 'The provider gave no reason.' : 'This run has no error.');
   lines.push('## What went wrong', '', text(message), '');

@@ -3,7 +3,7 @@
 // only; one warning per provider whose key was rejected; a "while you were away" summary on return.
 import * as vscode from 'vscode';
 import type { RunwatchService } from '../core/contracts';
-import { AwayTracker, NotificationBatcher, notifyKindFor, type NotificationBatch, type NotifyEvent } from '../core/notifyPolicy';
+import { AwayTracker, hasErrorsToShow, NotificationBatcher, notifyKindFor, type NotificationBatch, type NotifyEvent } from '../core/notifyPolicy';
 import type { ProviderId, Run } from '../core/run';
 import type { StoreChange } from '../core/store';
 import { acknowledgeFailure } from './documents';
@@ -144,7 +144,9 @@ export class Notifier implements vscode.Disposable {
       return;
     }
     const failed = batch.events.filter(e => e.kind === 'failed');
-    const severity: ShownNotification['severity'] = failed.length ? 'error' : batch.events.some(e => e.kind === 'stuck') ? 'warning' : 'info';
+    // Runs that finished with document errors are offered by Show Error too, with a warning.
+    const withErrors = batch.events.filter(hasErrorsToShow);
+    const severity: ShownNotification['severity'] = failed.length ? 'error' : withErrors.length || batch.events.some(e => e.kind === 'stuck') ? 'warning' : 'info';
     this.deps.log.info(`Notify${batch.quiet ? ' (quiet)' : ''}: ${batch.summary}`);
     if (batch.quiet) {
       this.record({ severity, message: batch.summary, actions: [], quiet: true, at: batch.at });
@@ -155,11 +157,11 @@ export class Notifier implements vscode.Disposable {
     const first = batch.events[0];
     const single = batch.events.length === 1;
     const actions: string[] = [];
-    if (failed.length) actions.push(ACTIONS.showError);
+    if (withErrors.length) actions.push(ACTIONS.showError);
     if (single && (first.kind === 'failed' || first.kind === 'cancelled')) actions.push(ACTIONS.rerun);
     if (single && first.kind === 'stuck') actions.push(ACTIONS.cancelAndRerun);
     actions.push(ACTIONS.open);
-    const errorKey = (failed[0] ?? first).key;
+    const errorKey = (failed[0] ?? withErrors[0] ?? first).key;
     this.toast(severity, batch.summary, actions, choice => {
       switch (choice) {
         case ACTIONS.showError:

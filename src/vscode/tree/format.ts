@@ -2,7 +2,7 @@
 // `vscode` imports, so plain-Node tests and the benchmark can load it.
 import { redact } from '../../core/errors';
 import { formatDuration } from '../../core/eta';
-import { isTerminal, type Run, type RunCost, type RunProgress } from '../../core/run';
+import { finishedWithErrors, isTerminal, type Run, type RunCost, type RunProgress } from '../../core/run';
 import type { TrackedRun } from '../../core/store';
 
 export interface IconSpec {
@@ -20,7 +20,8 @@ export function runIcon(t: Pick<TrackedRun, 'run' | 'stale' | 'stuck' | 'gone'>)
     case 'queued':
       return { id: 'clock' };
     case 'succeeded':
-      return { id: 'pass', color: 'testing.iconPassed' };
+      // Finished, but some documents failed: a check, in the warning colour.
+      return { id: 'pass', color: finishedWithErrors(t.run) ? 'problemsWarningIcon.foreground' : 'testing.iconPassed' };
     case 'failed':
       return { id: 'error', color: 'testing.iconFailed' };
     case 'cancelled':
@@ -105,6 +106,7 @@ export function runDescription(t: TrackedRun, now: number): string {
   if (isTerminal(run.status)) {
     if (run.status === 'failed' && run.error?.step) parts.push(`failed at ${run.error.step}`);
     else if (run.progress?.documents && run.progress.documents.total > 0) parts.push(documentsText(run.progress.documents));
+    else if (finishedWithErrors(run)) parts.push('finished with errors');
     const cost = costText(run.cost);
     if (cost) parts.push(cost);
     const finished = finishedAtMs(run) ?? t.lastChangedAt;
