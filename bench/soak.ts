@@ -649,6 +649,19 @@ async function main(): Promise<void> {
       inDoubtReported,
       inDoubtByMessageOnly,
       trackedById: { total: outside.length, trackFailed: outside.filter(i => !i.tracked).length },
+      byProvider: Object.fromEntries(
+        PROVIDER_IDS.map(id => [
+          id,
+          {
+            intents: intents.filter(i => i.plan.provider === id).length,
+            accepted: accepted.filter(a => a.provider === id).length,
+            duplicates: duplicates.filter(d => d.provider === id).reduce((a, d) => a + d.created - 1, 0),
+            lost: lost.filter(l => l.provider === id).length,
+            diverged: new Set(diverging.filter(d => d.provider === id).map(d => d.key)).size,
+            requests: Object.entries(stats.requests).filter(([k]) => k.endsWith(`:${id}`)).reduce((a, [, v]) => a + v, 0),
+          },
+        ]),
+      ) as Record<ProviderId, { intents: number; accepted: number; duplicates: number; lost: number; diverged: number; requests: number }>,
       divergedByWindow: countBy(diverging, d => d.window),
       divergedByProvider: countBy(diverging, d => d.provider),
       divergedSamples: diverging.slice(0, 15),
@@ -696,6 +709,7 @@ type Report = Record<string, unknown> & {
   requests: number;
   wallSeconds: number;
   faultsByClass: Record<string, number>;
+  byProvider: Record<ProviderId, { intents: number; accepted: number; duplicates: number; lost: number; diverged: number; requests: number }>;
 };
 
 function printReport(r: Report): void {
@@ -703,6 +717,10 @@ function printReport(r: Report): void {
   log('');
   const faults = Object.entries(r.faultsByClass).sort((a, b) => b[1] - a[1]);
   log(table([['Fault class', 'requests answered'], ...faults.map(([k, v]) => [k, v] as (string | number)[]), ['all faults', faults.reduce((a, [, v]) => a + v, 0)]]));
+  log('');
+  const perProvider: (string | number)[][] = [['Provider', 'start intents', 'runs created', 'duplicates', 'lost', 'diverged', 'requests']];
+  for (const [id, p] of Object.entries(r.byProvider)) perProvider.push([id, p.intents, p.accepted, p.duplicates, p.lost, p.diverged, p.requests]);
+  log(table(perProvider));
   log('');
   const rows: (string | number)[][] = [
     ['Figure', 'measured', 'target', ''],
