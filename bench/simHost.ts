@@ -302,6 +302,13 @@ async function stop(): Promise<void> {
 let soakWorkflows: { id: string }[] = [];
 
 function soakSetup(): SoakSetup {
+  // The providers' own limits answer with Retry-After in simulated seconds, which the engine rightly reads as
+  // real ones: at 60× a 30 s wait is half a simulated hour. The soak's chaos plays 429s itself (Retry-After: 1),
+  // so these are lifted; GloriaMundo's poll budget stays, with room for the engine's own budgeting.
+  const amz = sim<AutomindzSim>('automindz');
+  amz.concurrentRuns = 10_000;
+  amz.requestsPerMinute = 1_000_000;
+  sim<GloriaMundoSim>('gloriaMundo').rateLimits = { windowMs: 60_000, statusPolls: 120, executes: 1_000_000 };
   const ad = sim<AdlyseSim>('adlyse');
   soakWorkflows = ['Soak enrichment', 'Soak scan', 'Soak check'].map(name =>
     ad.addWorkflow({ name, input_schema: { type: 'object', properties: { soak_tag: { type: 'string', title: 'Soak tag' } } }, output_schema: null, durationMs: 5_000 }),
