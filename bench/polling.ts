@@ -42,7 +42,7 @@ export interface PollingBenchOptions {
 
 // ---- the simulator process ----
 
-class SimProcess {
+export class SimProcess {
   private readonly child: ChildProcess;
   private nextId = 0;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }>();

@@ -58,3 +58,35 @@ export interface OracleResult {
   milestones: Milestone[];
   anomalies: string[];
 }
+
+// ---- the soak (soak.ts) ----
+
+export interface SoakSetup {
+  /** Adlyse workflows whose input takes a `soak_tag`. */
+  adlyseWorkflows: string[];
+}
+
+/** A run to create in the simulator directly, as if started outside Runwatch. */
+export interface CreateRequest {
+  provider: ProviderId;
+  n: number;
+  /** Simulated run length, ms. */
+  durationMs: number;
+}
+
+export interface CreateResult {
+  accountId: string;
+  runId: string;
+}
+
+/** A run's status in the simulator, in Runwatch's words; queued and running are both 'active'. */
+export type TruthStatus = 'active' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface SoakStats {
+  /** Requests by "frontEnd:provider". */
+  requests: Record<string, number>;
+  /** Requests a fault answered, by fault class (chaos rule or scripted storm name). */
+  faults: Record<string, number>;
+  /** What each chaos rule drew, by class. */
+  chaos: Record<string, number>;
+}

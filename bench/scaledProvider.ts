@@ -42,6 +42,8 @@ export class ScaledProvider implements Provider {
     readonly inner: Provider,
     private readonly window: string,
     private readonly ctx: ScaleContext,
+    /** False: keep no poll records (the soak measures the heap, and only needs the scaling). */
+    private readonly record = true,
   ) {}
 
   get id(): ProviderId {
@@ -78,7 +80,7 @@ export class ScaledProvider implements Provider {
   async getRun(ref: RunRef): Promise<Run> {
     const key = runKey(this.id, ref.id);
     const record: PollRecord = { window: this.window, provider: this.id, key, sentAt: Date.now(), settledAt: 0, ok: false, cadenceSim: this.lastCadence.get(key) };
-    this.polls.push(record);
+    if (this.record) this.polls.push(record);
     try {
       const run = await this.inner.getRun(ref);
       record.ok = true;
@@ -115,6 +117,12 @@ export class ScaledProvider implements Provider {
   }
   startRun(account: Account, kind: PipelineKind, input: Record<string, unknown>): Promise<StartResult> {
     return this.inner.startRun(account, kind, input);
+  }
+  get cancelRun(): Provider['cancelRun'] {
+    return this.inner.cancelRun?.bind(this.inner);
+  }
+  get addAccount(): Provider['addAccount'] {
+    return this.inner.addAccount?.bind(this.inner);
   }
   async dispose(): Promise<void> {
     await this.inner.dispose?.();

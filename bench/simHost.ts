@@ -8,14 +8,27 @@
 // The parent drives it over IPC: prepare a run's script, inject faults, fetch the logs, and ask the
 // lifecycle oracle when each state change happened (every simulated lifecycle is a pure function of time).
 import { createSimulator, Simulator } from '../test/simulator';
-import type { Fault, LoggedRequest, SimClock } from '../test/simulator/server';
+import type { AcceptedStart, Fault, LoggedRequest, SimClock } from '../test/simulator/server';
+import type { ChaosOptions } from '../test/simulator/chaos';
 import type { BoringMarketingSim, BmRunKind, BmRunScript } from '../test/simulator/boringMarketing';
 import type { GloriaMundoSim, GmWorkflowSpec } from '../test/simulator/gloriaMundo';
 import type { AutomindzSim, AmzRunScript } from '../test/simulator/automindz';
 import { documentPhase, assemblyPhase, type TalonicSim, type TalonicPipelinePlan } from '../test/simulator/talonic';
 import type { AdlyseSim, RunScript as AdlyseRunScript } from '../test/simulator/adlyse';
 import { PROVIDER_IDS, type ProviderId } from '../src/core/run';
-import { TERMINAL_ORD, type Observation, type OracleResult, type PrepareRequest, type PrepareResult, type SimInfo } from './protocol';
+import {
+  TERMINAL_ORD,
+  type CreateRequest,
+  type CreateResult,
+  type Observation,
+  type OracleResult,
+  type PrepareRequest,
+  type PrepareResult,
+  type SimInfo,
+  type SoakSetup,
+  type SoakStats,
+  type TruthStatus,
+} from './protocol';
 
 type FrontEnd = 'A' | 'B' | 'S';
 
@@ -283,6 +296,136 @@ async function stop(): Promise<void> {
   for (const fe of frontEnds.values()) await fe.stop();
 }
 
+// ---- the soak (soak.ts): chaos, runs made outside Runwatch, the simulator's truth ----
+
+/** The soak's Adlyse workflows take a tag, so each start's run can be told apart by what it carried. */
+let soakWorkflows: { id: string }[] = [];
+
+function soakSetup(): SoakSetup {
+  // The providers' own limits answer with Retry-After in simulated seconds, which the engine rightly reads as
+  // real ones: at 60× a 30 s wait is half a simulated hour. The soak's chaos plays 429s itself (Retry-After: 1),
+  // so these are lifted; GloriaMundo's poll budget stays, with room for the engine's own budgeting.
+  const amz = sim<AutomindzSim>('automindz');
+  amz.concurrentRuns = 10_000;
+  amz.requestsPerMinute = 1_000_000;
+  sim<GloriaMundoSim>('gloriaMundo').rateLimits = { windowMs: 60_000, statusPolls: 120, executes: 1_000_000 };
+  const ad = sim<AdlyseSim>('adlyse');
+  soakWorkflows = ['Soak enrichment', 'Soak scan', 'Soak check'].map(name =>
+    ad.addWorkflow({ name, input_schema: { type: 'object', properties: { soak_tag: { type: 'string', title: 'Soak tag' } } }, output_schema: null, durationMs: 5_000 }),
+  );
+  return { adlyseWorkflows: soakWorkflows.map(w => w.id) };
+}
+
+/** A run started outside Runwatch (another tool, the provider's dashboard), for the soak to track by id. */
+function createOutside(req: CreateRequest): CreateResult {
+  const now = main!.clock.now();
+  switch (req.provider) {
+    case 'boringMarketing': {
+      const bm = sim<BoringMarketingSim>('boringMarketing');
+      const brand = bm.addBrand({ domain: `outside-${req.n}.example` });
+      const run = bm.addRun(brand.id, { kind: 'scoring', status: 'queued', queuedMs: 5_000, durationMs: req.durationMs });
+      return { accountId: brand.id, runId: run.id };
+    }
+    case 'gloriaMundo': {
+      const gm = sim<GloriaMundoSim>('gloriaMundo');
+      const id = `wf_outside_${req.n}`;
+      gm.addWorkflow(id, { name: `Outside ${req.n}`, steps: ['Fetch', 'Summarize', 'Send'], durations: Math.round(req.durationMs / 3) });
+      return { accountId: id, runId: gm.startRun(id, { outside: req.n }) };
+    }
+    case 'automindz':
+      return { accountId: 'leavers', runId: sim<AutomindzSim>('automindz').createRun({ orgName: `outside-${req.n}`, durationMs: req.durationMs }) };
+    case 'talonic': {
+      const tl = sim<TalonicSim>('talonic');
+      const spec = talonicSpecs[req.n % talonicSpecs.length] as Parameters<TalonicSim['addPipeline']>[0];
+      const pipeline = tl.addPipeline(spec, { documents: 4, name: `Outside ${req.n}`, plan: { queuedMs: 5_000, staggerMs: 5_000, jitter: false, failures: [] } });
+      return { accountId: spec.schemaId!, runId: pipeline.id };
+    }
+    case 'adlyse': {
+      const ad = sim<AdlyseSim>('adlyse');
+      const w = adlyseWorkflows[req.n % adlyseWorkflows.length];
+      ad.scriptNextRun({ durationMs: req.durationMs });
+      const run = (ad as unknown as { createRun(w: unknown, input: unknown, at: number): { run_id: string } }).createRun(w, { outside: req.n }, now);
+      return { accountId: w.id, runId: run.run_id };
+    }
+  }
+}
+
+/** The status each run has in the simulator now, in the normalized words (active while queued or running). */
+function truth(runs: { provider: ProviderId; runId: string }[]): (TruthStatus | undefined)[] {
+  const now = main!.clock.now();
+  const word = (raw: string | undefined): TruthStatus | undefined => {
+    switch (raw?.toLowerCase()) {
+      case undefined:
+        return undefined;
+      case 'done':
+      case 'completed':
+        return 'succeeded';
+      case 'failed':
+        return 'failed';
+      case 'cancelled':
+        return 'cancelled';
+      default:
+        return 'active';
+    }
+  };
+  return runs.map(({ provider, runId }) => {
+    switch (provider) {
+      case 'boringMarketing': {
+        const bm = sim<BoringMarketingSim>('boringMarketing');
+        const run = bm.runs.get(runId);
+        if (!run) return undefined;
+        if (run.ended?.cancelled && now >= run.ended.at) return 'cancelled';
+        return word((bm as unknown as { stateAt(r: unknown, t: number): { status: string } }).stateAt(run, now).status);
+      }
+      case 'gloriaMundo': {
+        const gm = sim<GloriaMundoSim>('gloriaMundo');
+        const run = (gm as unknown as { runs: Map<string, unknown> }).runs.get(runId);
+        return run ? word((gm as unknown as { statusBody(r: unknown): { status: string } }).statusBody(run).status) : undefined;
+      }
+      case 'automindz': {
+        const amz = sim<AutomindzSim>('automindz');
+        const run = (amz as unknown as { runs: Map<string, unknown> }).runs.get(runId);
+        return run ? word((amz as unknown as { runBody(r: unknown): { status: string } }).runBody(run).status) : undefined;
+      }
+      case 'talonic': {
+        const tl = sim<TalonicSim>('talonic');
+        const pipeline = tl.pipelines.find(p => p.id === runId);
+        if (!pipeline) return undefined;
+        // Talonic documents only `active`; the simulator's settled reading is the outcome the counts describe.
+        const played = tl.options.statusMode;
+        tl.options.statusMode = 'settles';
+        try {
+          return word((tl as unknown as { pipelineStatus(p: unknown, t: number): string }).pipelineStatus(pipeline, now));
+        } finally {
+          tl.options.statusMode = played;
+        }
+      }
+      case 'adlyse': {
+        const ad = sim<AdlyseSim>('adlyse');
+        const run = (ad as unknown as { runs: Map<string, unknown> }).runs.get(runId);
+        return run ? word((ad as unknown as { statusOf(r: unknown, t: number): string }).statusOf(run, now)) : undefined;
+      }
+    }
+  });
+}
+
+/** Requests and faults per front-end and provider, counted here: the logs stay in this process. */
+function soakStats(): SoakStats {
+  const out: SoakStats = { requests: {}, faults: {}, chaos: {} };
+  for (const [name, fe] of frontEnds) {
+    for (const r of fe.requests) {
+      const key = `${name}:${r.provider}`;
+      out.requests[key] = (out.requests[key] ?? 0) + 1;
+      if (r.fault) {
+        const cls = r.faultClass ?? 'scripted';
+        out.faults[cls] = (out.faults[cls] ?? 0) + 1;
+      }
+    }
+    if (fe.chaos) for (const [cls, n] of Object.entries(fe.chaos.counts)) out.chaos[cls] = (out.chaos[cls] ?? 0) + n;
+  }
+  return out;
+}
+
 type Message = { id: number; op: string; arg?: unknown };
 
 process.on('message', (msg: Message) => {
@@ -315,6 +458,29 @@ process.on('message', (msg: Message) => {
         }
         case 'logs':
           result = logs();
+          break;
+        case 'soakSetup':
+          result = soakSetup();
+          break;
+        case 'chaos': {
+          const { frontEnds: names, options } = msg.arg as { frontEnds: FrontEnd[]; options: ChaosOptions | undefined };
+          names.forEach((name, i) => frontEnds.get(name)!.setChaos(options && { ...options, seed: (options.seed ?? 1) + i }));
+          break;
+        }
+        case 'expireSessions':
+          sim<AdlyseSim>('adlyse').expireSessions();
+          break;
+        case 'createOutside':
+          result = createOutside(msg.arg as CreateRequest);
+          break;
+        case 'accepted':
+          result = main!.acceptedStarts() satisfies AcceptedStart[];
+          break;
+        case 'truth':
+          result = truth(msg.arg as { provider: ProviderId; runId: string }[]);
+          break;
+        case 'soakStats':
+          result = soakStats();
           break;
         case 'oracle':
           result = oracle(msg.arg as Parameters<typeof oracle>[0]);

@@ -154,4 +154,8 @@ export interface ServiceOptions {
   timeoutMs?: number;
   /** How often the lists the user opened are reloaded while the view is visible (default 60 s; tests shorten it). */
   listRefreshMs?: number;
+  /** Benchmark and soak only: simulated time runs this many times faster (see SchedulerDeps.timeScale). */
+  timeScale?: number;
+  /** Benchmark and soak only: wraps each adapter as it is created (to scale its documented cadence). */
+  wrapProvider?(provider: Provider): Provider;
 }

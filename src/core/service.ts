@@ -87,7 +87,7 @@ class Service implements RunwatchService {
     this.schedulerOptions = options.scheduler;
     this.store = new RunStore({ storage: options.storage, staleAfterFailures: options.staleAfterFailures });
     this.store.load();
-    this.gates = new ProviderGates({ budget: id => this.adapters.get(id)?.provider.pollBudget, maxConcurrentPerProvider: options.scheduler.maxConcurrentPerProvider });
+    this.gates = new ProviderGates({ budget: id => this.adapters.get(id)?.provider.pollBudget, maxConcurrentPerProvider: options.scheduler.maxConcurrentPerProvider, timeScale: options.timeScale });
     this.disposables.push(this.gates.onDidChangeWaits(id => this.waitsChanged.fire(id)));
     this.scheduler = new Scheduler(
       {
@@ -99,6 +99,7 @@ class Service implements RunwatchService {
           this.providerChanged.fire(id);
         },
         onStuck: key => this.stuck.fire(key),
+        timeScale: options.timeScale,
       },
       options.scheduler,
     );
@@ -246,13 +247,14 @@ class Service implements RunwatchService {
     const existing = this.adapters.get(id);
     if (existing && existing.baseUrl === baseUrl) return existing;
     if (existing) void existing.provider.dispose?.();
-    const provider = createProvider(id, {
+    const created = createProvider(id, {
       baseUrl,
       getKey: () => this.options.keys.getKey(id),
       getSecret: name => this.options.keys.getSecret(id, name),
       log: this.options.log,
       timeoutMs: this.options.timeoutMs,
     });
+    const provider = this.options.wrapProvider?.(created) ?? created;
     const entry = { provider, gated: gatedProvider(provider, this.gates.get(id)), baseUrl };
     this.adapters.set(id, entry);
     return entry;

@@ -274,7 +274,7 @@ describe('GloriaMundo in VS Code', () => {
     await addWorkflow('wf_digest', 'Daily digest');
     const api = await runwatchApi();
     // GloriaMundo creates the run, then the connection drops before its answer.
-    handle.sim.addFault({ provider: 'gloriaMundo', method: 'POST', path: '/execute$', afterHandling: true, reset: true });
+    handle.sim.addFault({ provider: 'gloriaMundo', method: 'POST', path: '/execute$', afterProvider: true, reset: true });
     const { result, ui } = await runCommand<Run>('Start Run', {
       quickPicks: ['Daily digest', 'Start'],
       inputs: ['{}', undefined],

@@ -40,7 +40,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import { type SimClock, type SimProvider, type SimReply, type SimRequest } from './server';
+import { type AcceptedStart, type SimClock, type SimProvider, type SimReply, type SimRequest } from './server';
 import { SIM_KEYS } from './keys';
 
 const SECOND = 1000;
@@ -254,6 +254,8 @@ export class AdlyseSim implements SimProvider {
 
   private readonly workflows = new Map<string, SimWorkflow>();
   private readonly runs = new Map<string, SimRun>();
+  /** Every run a run_workflow call created, in order. */
+  readonly started: AcceptedStart[] = [];
   private readonly sessions = new Map<string, Session>();
   private runScripts: RunScript[] = [];
   private toolFaults: ToolFault[] = [];
@@ -332,6 +334,7 @@ export class AdlyseSim implements SimProvider {
   }
 
   reset(): void {
+    this.started.length = 0;
     this.expireSessions();
     this.workflows.clear();
     this.runs.clear();
@@ -695,6 +698,7 @@ export class AdlyseSim implements SimProvider {
         const input = parseInputData(args.input_data);
         validateInput(w.input_schema, input);
         const run = this.createRun(w, input, this.clock.now());
+        this.started.push({ provider: this.id, runId: run.run_id, accountId: w.id, at: run.createdAt, input });
         return { run_id: run.run_id, status: 'pending', source: SOURCE };
       }
       case 'get_run_status': {

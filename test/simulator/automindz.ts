@@ -3,7 +3,7 @@
 // polls any run. Bearer auth only. Errors are FastAPI `{"detail": …}` bodies. Lifecycles follow the
 // SimClock: QUEUED for `queuedMs`, RUNNING until `durationMs`, then COMPLETED or FAILED.
 import { randomBytes } from 'node:crypto';
-import type { SimClock, SimProvider, SimReply, SimRequest } from './server';
+import type { AcceptedStart, SimClock, SimProvider, SimReply, SimRequest } from './server';
 import { SIM_KEYS } from './keys';
 
 export interface AmzRunScript {
@@ -53,6 +53,8 @@ export class AutomindzSim implements SimProvider {
   demoRunIds: { running?: string; completed?: string } = {};
 
   private readonly runs = new Map<string, AmzRun>();
+  /** Every run a start created over HTTP, in order (its org_name as the input: the rest holds third-party keys). */
+  readonly started: AcceptedStart[] = [];
   private readonly nextScripts: AmzRunScript[] = [];
   private readonly hits = new Map<string, number[]>();
   private fileCounter = 12345;
@@ -79,6 +81,7 @@ export class AutomindzSim implements SimProvider {
   }
 
   reset(): void {
+    this.started.length = 0;
     this.runs.clear();
     this.nextScripts.length = 0;
     this.hits.clear();
@@ -145,6 +148,7 @@ export class AutomindzSim implements SimProvider {
       ownerKey: key,
       legacy,
     });
+    this.started.push({ provider: this.id, runId: id, accountId: 'leavers', at: this.clock.now(), input: { org_name: body.org_name } });
     const pollUrl = `${legacy ? '' : '/v1'}/hiring-signals/leavers/runs/${id}`;
     return { status: this.startStatus, body: { run_id: id, status: 'QUEUED', poll_url: pollUrl } };
   }

@@ -11,7 +11,7 @@
 //                     'stage': measured from the last stage change.
 // 429, 402 credits_exhausted and 5xx are not played here: script them with Simulator.addFault.
 import { randomUUID } from 'node:crypto';
-import type { SimClock, SimProvider, SimReply, SimRequest } from './server';
+import type { AcceptedStart, SimClock, SimProvider, SimReply, SimRequest } from './server';
 import { SIM_KEYS } from './keys';
 
 export const BM_STAGES = [
@@ -173,6 +173,8 @@ export class BoringMarketingSim implements SimProvider {
 
   readonly brands = new Map<string, BmBrand>();
   readonly runs = new Map<string, BmSimRun>();
+  /** Every run a trigger created over HTTP, in order. */
+  readonly started: AcceptedStart[] = [];
 
   tier = 'agency';
   brandLimit = 10;
@@ -286,6 +288,7 @@ export class BoringMarketingSim implements SimProvider {
   }
 
   reset(): void {
+    this.started.length = 0;
     this.brands.clear();
     this.runs.clear();
     this.nextScripts.clear();
@@ -446,6 +449,7 @@ export class BoringMarketingSim implements SimProvider {
     run.createdAt = now;
     run.trigger = { route, query: Object.fromEntries(req.query), body: req.body };
     this.runs.set(run.id, run);
+    this.started.push({ provider: this.id, runId: run.id, accountId: brandId, at: now, input: run.trigger });
     return { status: 202, body: { run_id: run.id, status: 'queued' } };
   }
 

@@ -6,7 +6,7 @@
 // steps already finished, with `current_step_name` the step now executing (seed: current_step 2 →
 // "Generate content", the third of five; percentage = current_step / total_steps).
 import { randomUUID } from 'node:crypto';
-import type { SimClock, SimProvider, SimReply, SimRequest } from './server';
+import type { AcceptedStart, SimClock, SimProvider, SimReply, SimRequest } from './server';
 import { presentedKey } from './server';
 import { SIM_KEYS } from './keys';
 
@@ -78,6 +78,8 @@ export class GloriaMundoSim implements SimProvider {
 
   private readonly workflows = new Map<string, GmWorkflowSpec>();
   private readonly runs = new Map<string, GmRun>();
+  /** Every run an execute call created, in order. */
+  readonly started: AcceptedStart[] = [];
   /** key → endpoint → accepted request times, for the sliding-window limits. */
   private readonly hits = new Map<string, { status: number[]; execute: number[] }>();
 
@@ -105,6 +107,7 @@ export class GloriaMundoSim implements SimProvider {
   }
 
   reset(): void {
+    this.started.length = 0;
     this.workflows.clear();
     this.runs.clear();
     this.hits.clear();
@@ -186,6 +189,7 @@ export class GloriaMundoSim implements SimProvider {
       };
     }
     const runId = this.startRun(workflowId, (input as Record<string, unknown> | undefined) ?? {}, { ownerKey: key });
+    this.started.push({ provider: this.id, runId, accountId: workflowId, at: this.clock.now(), input });
     return { status: 200, body: { run_id: runId, status: 'queued', poll_url: `/api/v1/runs/${runId}/status` } };
   }
 

@@ -10,6 +10,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProviderId } from '../../src/core/run';
+import { ChaosMode, faultMatches, type ChaosOptions } from './chaos';
 
 /** Simulated time: real time times `scale`, plus a manual offset tests can advance. */
 export class SimClock {
@@ -63,6 +64,19 @@ export interface SimProvider {
   reset(): void;
   /** Populate a demo-sized scenario: a few accounts and runs in progress. */
   seedDemo?(): void;
+  /** Every start the provider accepted over HTTP (a run it created), in order. */
+  readonly started?: AcceptedStart[];
+}
+
+/** A start request the provider accepted: it created this run, whether or not its answer reached the client. */
+export interface AcceptedStart {
+  provider: ProviderId;
+  runId: string;
+  accountId: string;
+  /** Simulated time. */
+  at: number;
+  /** What the start carried that tells it apart (never a secret): the input, a name, the trigger body. */
+  input?: unknown;
 }
 
 /** A scripted fault: consumed by the next `times` matching requests. */
@@ -74,11 +88,6 @@ export interface Fault {
   /** Adlyse: the MCP tool a tools/call request calls (run_workflow), since every MCP request has the same path. */
   tool?: string;
   times?: number;
-  /**
-   * Let the provider carry the request out first (a start creates its run), then answer with this fault
-   * instead of its answer: the request had its effect, but its answer is lost (a hang, a reset, a 5xx).
-   */
-  afterHandling?: boolean;
   /** What to answer instead of the provider. */
   status?: number;
   headers?: Record<string, string>;
@@ -95,6 +104,22 @@ export interface Fault {
   hang?: boolean;
   /** Drop the connection without an answer. */
   reset?: boolean;
+  /**
+   * The provider carries the request out first (a start creates its run), then this fault answers instead:
+   * with hang or reset the answer is lost, with a status the client sees an error for something that happened.
+   */
+  afterProvider?: boolean;
+  /**
+   * The provider's own answer, rewritten: 'wrongTypes' makes every "status" a number, 'unknownStatus' a word
+   * no provider documents, 'truncate' cuts the body in half (with a matching Content-Length), 'inflate' pads it
+   * to `inflateBytes` (a JSON answer gets a "padding" field; an MCP answer a padded structuredContent).
+   */
+  rewrite?: 'wrongTypes' | 'unknownStatus' | 'truncate' | 'inflate';
+  inflateBytes?: number;
+  /** Slow-loris: the answer goes out `bytes` at a time, one piece every `everyMs`. */
+  trickle?: { bytes: number; everyMs: number };
+  /** The answer's headers and the first half of its body, then the connection drops (an SSE stream cut mid-event). */
+  cut?: boolean;
 }
 
 export interface LoggedRequest {
@@ -109,6 +134,8 @@ export interface LoggedRequest {
   fault?: boolean;
   /** MCP tool name for Adlyse tools/call requests. */
   tool?: string;
+  /** Chaos mode: the name of the rule that answered. */
+  faultClass?: string;
 }
 
 export interface SimulatorOptions {
@@ -123,6 +150,8 @@ export class Simulator {
   readonly requests: LoggedRequest[] = [];
   private readonly providers = new Map<ProviderId, SimProvider>();
   private faults: Fault[] = [];
+  /** Chaos mode, when on: random faults for requests no scripted fault took. */
+  chaos?: ChaosMode;
   private server?: http.Server;
   private readonly sockets = new Set<import('node:net').Socket>();
   private readonly hanging = new Set<http.ServerResponse>();
@@ -159,6 +188,17 @@ export class Simulator {
 
   clearFaults(): void {
     this.faults = [];
+  }
+
+  /** Turns chaos mode on with these rules (replacing any earlier ones), or off. */
+  setChaos(options: ChaosOptions | undefined): ChaosMode | undefined {
+    this.chaos = options ? new ChaosMode(options) : undefined;
+    return this.chaos;
+  }
+
+  /** Every start the providers accepted over HTTP, across providers. */
+  acceptedStarts(): AcceptedStart[] {
+    return [...this.providers.values()].flatMap(p => p.started ?? []);
   }
 
   reset(): void {
@@ -227,38 +267,23 @@ export class Simulator {
     res.on('finish', () => (entry.status = res.statusCode));
     if (!provider) return send(res, { status: 404, body: { detail: 'no simulated provider at this path' } });
 
-    const fault = this.takeFault(provider.id, entry.method, entry.path, entry.tool);
-    if (fault?.afterHandling) {
-      entry.fault = true;
-      return this.loseAnswer(fault, req, res, () => this.handleWith(provider, entry, url, body, rawBody, req, res));
-    }
+    const fault = this.takeFault(provider.id, entry.method, entry.path, entry.tool) ?? this.chaos?.pick(provider.id, entry.method, entry.path, entry.tool);
     if (fault) {
       entry.fault = true;
+      if ('name' in fault && typeof fault.name === 'string') entry.faultClass = fault.name;
       if (fault.delayMs) await new Promise(r => setTimeout(r, fault.delayMs));
-      if (fault.hang) {
-        this.hanging.add(res);
-        res.on('close', () => this.hanging.delete(res));
-        return;
+      if (!fault.afterProvider && !fault.rewrite) {
+        if (fault.hang) return this.hang(res);
+        if (fault.reset) {
+          req.socket.destroy();
+          return;
+        }
+        if (fault.status !== undefined || fault.html || fault.truncated || fault.hugeBytes) return sendFault(res, fault);
       }
-      if (fault.reset) {
-        req.socket.destroy();
-        return;
-      }
-      if (fault.status !== undefined || fault.html || fault.truncated || fault.hugeBytes) return sendFault(res, fault);
     }
 
-    await this.handleWith(provider, entry, url, body, rawBody, req, res);
-  }
-
-  private async handleWith(
-    provider: SimProvider,
-    entry: LoggedRequest,
-    url: URL,
-    body: unknown,
-    rawBody: string,
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-  ): Promise<void> {
+    // Faults that need the provider's own answer (or its side effects) take it from a captured response.
+    const captured = fault && (fault.afterProvider || fault.rewrite || fault.trickle || fault.cut) ? captureResponse(res) : undefined;
     const reply = await provider.handle({
       provider: provider.id,
       method: entry.method,
@@ -271,48 +296,28 @@ export class Simulator {
       res,
     });
     if (reply) send(res, reply);
+    if (!captured || !fault) return;
+    const answer = await captured.answer;
+    captured.release();
+    if (fault.afterProvider) {
+      if (fault.hang) return this.hang(res);
+      if (fault.reset) {
+        req.socket.destroy();
+        return;
+      }
+      return sendFault(res, fault);
+    }
+    deliver(res, fault.rewrite ? rewriteAnswer(answer, fault) : answer, fault);
   }
 
-  /**
-   * Runs the provider with its answer held back, then answers with the fault instead: nothing (hang), a dropped
-   * connection (reset) or the fault's status/body. Works for providers that write their answer themselves (MCP).
-   */
-  private async loseAnswer(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse, handle: () => Promise<void>): Promise<void> {
-    const original = { writeHead: res.writeHead, write: res.write, end: res.end, flushHeaders: res.flushHeaders };
-    let answered!: () => void;
-    const done = new Promise<void>(resolve => (answered = resolve));
-    const held = res as unknown as Record<keyof typeof original, unknown>;
-    held.writeHead = () => res;
-    held.flushHeaders = () => undefined;
-    held.write = () => true;
-    held.end = () => {
-      answered();
-      return res;
-    };
-    await handle();
-    await done;
-    Object.assign(res, original);
-    if (fault.delayMs) await new Promise(r => setTimeout(r, fault.delayMs));
-    if (fault.hang) {
-      this.hanging.add(res);
-      res.on('close', () => this.hanging.delete(res));
-      return;
-    }
-    if (fault.reset) {
-      req.socket.destroy();
-      return;
-    }
-    sendFault(res, fault);
+  /** Never answers: the client's timeout must fire. */
+  private hang(res: http.ServerResponse): void {
+    this.hanging.add(res);
+    res.on('close', () => this.hanging.delete(res));
   }
 
   private takeFault(provider: ProviderId, method: string, path: string, tool?: string): Fault | undefined {
-    const i = this.faults.findIndex(
-      f =>
-        (!f.provider || f.provider === provider) &&
-        (!f.method || f.method === method) &&
-        (!f.path || new RegExp(f.path).test(path)) &&
-        (!f.tool || f.tool === tool),
-    );
+    const i = this.faults.findIndex(f => faultMatches(f, provider, method, path, tool));
     if (i < 0) return undefined;
     const fault = this.faults[i];
     fault.times = (fault.times ?? 1) - 1;
@@ -377,14 +382,13 @@ export function send(res: http.ServerResponse, reply: SimReply): void {
 function sendFault(res: http.ServerResponse, fault: Fault): void {
   const status = fault.status ?? 200;
   if (fault.html) {
-    res.writeHead(status, { 'content-type': 'text/html', ...fault.headers });
-    res.end(`<!DOCTYPE html><html><head><title>${status} Bad Gateway</title></head><body><h1>${status}</h1><p>nginx</p></body></html>`);
+    const page = `<!DOCTYPE html><html><head><title>${status} Bad Gateway</title></head><body><h1>${status}</h1><p>nginx</p></body></html>`;
+    deliver(res, { status, headers: { 'content-type': 'text/html', ...fault.headers }, body: Buffer.from(page) }, fault);
     return;
   }
   if (fault.truncated) {
     const text = JSON.stringify(fault.body ?? { id: 'run-1', status: 'running', meta: { current_stage: 'evidence_collection' } });
-    res.writeHead(status, { 'content-type': 'application/json', ...fault.headers });
-    res.end(text.slice(0, Math.floor(text.length / 2)));
+    deliver(res, { status, headers: { 'content-type': 'application/json', ...fault.headers }, body: Buffer.from(text.slice(0, Math.floor(text.length / 2))) }, fault);
     return;
   }
   if (fault.hugeBytes) {
@@ -403,7 +407,120 @@ function sendFault(res: http.ServerResponse, fault: Fault): void {
     pump();
     return;
   }
-  send(res, { status, body: fault.body ?? { detail: `simulated ${status}` }, headers: fault.headers });
+  if (!fault.trickle && !fault.cut) return send(res, { status, body: fault.body ?? { detail: `simulated ${status}` }, headers: fault.headers });
+  const text = JSON.stringify(fault.body ?? { detail: `simulated ${status}` });
+  deliver(res, { status, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...fault.headers }, body: Buffer.from(text) }, fault);
+}
+
+/** A whole answer, as a provider gave it (or as a fault makes it up). */
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | number>;
+  body: Buffer;
+}
+
+/**
+ * Takes over a response: whatever the provider writes (writeHead, write, end; the MCP SDK's streaming
+ * included) is collected instead of sent, until it ends. `release` gives the response back, unsent.
+ */
+function captureResponse(res: http.ServerResponse): { answer: Promise<Answer>; release(): void } {
+  const chunks: Buffer[] = [];
+  let status = 200;
+  let headers: Record<string, string | string[] | number> = {};
+  const toBuffer = (chunk: unknown, encoding?: unknown) =>
+    typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : Buffer.from(chunk as Uint8Array);
+  const callbackOf = (args: unknown[]) => args.find(a => typeof a === 'function') as (() => void) | undefined;
+  const own = res as unknown as Record<string, unknown>;
+  const answer = new Promise<Answer>(resolve => {
+    own.writeHead = (code: number, ...rest: unknown[]) => {
+      status = code;
+      const given = rest.find(r => r && typeof r === 'object') as Record<string, string | string[] | number> | unknown[] | undefined;
+      if (Array.isArray(given)) {
+        for (let i = 0; i + 1 < given.length; i += 2) headers[String(given[i]).toLowerCase()] = given[i + 1] as string;
+      } else if (given) {
+        for (const [k, v] of Object.entries(given)) headers[k.toLowerCase()] = v;
+      }
+      return res;
+    };
+    own.flushHeaders = () => undefined;
+    own.write = (chunk: unknown, ...rest: unknown[]) => {
+      if (chunk !== undefined && chunk !== null) chunks.push(toBuffer(chunk, rest[0]));
+      callbackOf(rest)?.();
+      return true;
+    };
+    own.end = (...args: unknown[]) => {
+      const [chunk] = args;
+      if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') chunks.push(toBuffer(chunk, args[1]));
+      const set = res.getHeaders();
+      headers = { ...(Object.fromEntries(Object.entries(set).map(([k, v]) => [k.toLowerCase(), v as string]))), ...headers };
+      resolve({ status, headers, body: Buffer.concat(chunks) });
+      callbackOf(args)?.();
+      return res;
+    };
+  });
+  return {
+    answer,
+    release() {
+      for (const name of ['writeHead', 'flushHeaders', 'write', 'end']) delete own[name];
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+    },
+  };
+}
+
+/** Sends an answer whole, slowly (trickle), or cut off halfway. */
+function deliver(res: http.ServerResponse, answer: Answer, fault: Fault): void {
+  const { body } = answer;
+  res.on('error', () => {});
+  res.writeHead(answer.status, answer.headers as http.OutgoingHttpHeaders);
+  if (fault.cut) {
+    res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+    return;
+  }
+  if (!fault.trickle) {
+    res.end(body);
+    return;
+  }
+  const { bytes, everyMs } = fault.trickle;
+  let offset = 0;
+  const next = () => {
+    if (res.destroyed || res.writableEnded) return;
+    const piece = body.subarray(offset, offset + Math.max(1, bytes));
+    offset += piece.length;
+    if (offset >= body.length) res.end(piece);
+    else {
+      res.write(piece);
+      setTimeout(next, everyMs);
+    }
+  };
+  next();
+}
+
+const WEIRD_STATUS = 'awaiting_moderation';
+
+/** The provider's answer, changed as the fault says; Content-Length follows the new body when there was one. */
+function rewriteAnswer(answer: Answer, fault: Fault): Answer {
+  let text = answer.body.toString('utf8');
+  switch (fault.rewrite) {
+    case 'wrongTypes':
+      // The status as a number, in the JSON and in a JSON text block of an MCP answer alike.
+      text = text.replace(/("status"\s*:\s*)"[A-Za-z_]+"/g, (_m, key: string) => `${key}7`).replace(/(\\"status\\"\s*:\s*)\\"[A-Za-z_]+\\"/g, (_m, key: string) => `${key}7`);
+      break;
+    case 'unknownStatus':
+      text = text.replace(/("status"\s*:\s*)"[A-Za-z_]+"/g, `$1"${WEIRD_STATUS}"`).replace(/(\\"status\\"\s*:\s*)\\"[A-Za-z_]+\\"/g, `$1\\"${WEIRD_STATUS}\\"`);
+      break;
+    case 'truncate':
+      text = text.slice(0, Math.floor(text.length / 2));
+      break;
+    case 'inflate': {
+      const padding = `"padding":"${'x'.repeat(fault.inflateBytes ?? 10 * 1024 * 1024)}",`;
+      if (text.includes('"structuredContent":{')) text = text.replace('"structuredContent":{', `"structuredContent":{${padding}`);
+      else if (text.startsWith('{"')) text = `{${padding}${text.slice(1)}`;
+      break;
+    }
+  }
+  const headers = { ...answer.headers };
+  if (headers['content-length'] !== undefined) headers['content-length'] = String(Buffer.byteLength(text));
+  return { ...answer, headers, body: Buffer.from(text) };
 }
 
 /** Reads the key a request carries: X-API-Key, or the token of `Authorization: Bearer`. */

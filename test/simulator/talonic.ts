@@ -9,7 +9,7 @@
 //   honourSchemaFilter  false plays a server that ignores `schema_id` on GET /v1/pipelines
 import { randomBytes, randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { SimClock, SimProvider, SimReply, SimRequest } from './server';
+import type { AcceptedStart, SimClock, SimProvider, SimReply, SimRequest } from './server';
 import { SIM_KEYS } from './keys';
 
 export type TalonicScope = 'extract' | 'read' | 'write' | 'billing';
@@ -142,6 +142,8 @@ export class TalonicSim implements SimProvider {
   options: TalonicSimOptions = defaultTalonicOptions();
   readonly specs: SimSpec[] = [];
   readonly pipelines: SimPipeline[] = [];
+  /** Every pipeline a POST /v1/pipelines created (not the appends to an open one), in order. */
+  readonly started: AcceptedStart[] = [];
   private usedToday = 0;
   private budgetDay = -1;
 
@@ -153,6 +155,7 @@ export class TalonicSim implements SimProvider {
   }
 
   reset(): void {
+    this.started.length = 0;
     this.specs.length = 0;
     this.pipelines.length = 0;
     this.options = defaultTalonicOptions();
@@ -294,6 +297,7 @@ export class TalonicSim implements SimProvider {
       }
     }
     const pipeline = this.createPipeline(spec, ids as string[], body.name as string | undefined, now, this.options.plan);
+    this.started.push({ provider: this.id, runId: pipeline.id, accountId: schemaId, at: now, input: { name: body.name } });
     return { status: 201, body: this.startJson(pipeline, pipeline.documents.length, false) };
   }
 

@@ -201,7 +201,7 @@ describe('Starts happen once', () => {
     for (const id of ['gloriaMundo', 'automindz', 'adlyse'] as const) {
       it(`${id} (no run list): created, answer lost to a timeout → "may have started", sent once`, async () => {
         const c = await startCase(id);
-        sim.addFault({ ...c.fault, afterHandling: true, hang: true });
+        sim.addFault({ ...c.fault, afterProvider: true, hang: true });
         const error = await inDoubt(service.startRun(id, c.account, c.kind, c.input));
         assert.equal(startsSent(c).length, 1, 'the start was not sent again');
         assert.equal(error.doubt.check, 'cannotList');
@@ -217,7 +217,7 @@ describe('Starts happen once', () => {
     for (const id of ['boringMarketing', 'talonic'] as const) {
       it(`${id}: created, answer lost to a timeout → the new run is found in the run list and followed`, async () => {
         const c = await startCase(id);
-        sim.addFault({ ...c.fault, afterHandling: true, hang: true });
+        sim.addFault({ ...c.fault, afterProvider: true, hang: true });
         const result = await service.startRun(id, c.account, c.kind, c.input);
         assert.equal(startsSent(c).length, 1, 'the start was not sent again');
         assert.equal(result.recovered, true);
@@ -242,19 +242,19 @@ describe('Starts happen once', () => {
 
     it('a reset after the run was created, and a 502 after it, are in doubt too; neither is sent again', async () => {
       const gm = await startCase('gloriaMundo');
-      sim.addFault({ ...gm.fault, afterHandling: true, reset: true });
+      sim.addFault({ ...gm.fault, afterProvider: true, reset: true });
       assert.equal((await inDoubt(service.startRun('gloriaMundo', gm.account, gm.kind, gm.input))).doubt.cause.kind, 'network');
       assert.equal(startsSent(gm).length, 1);
 
       const amz = await startCase('automindz');
-      sim.addFault({ ...amz.fault, afterHandling: true, status: 502, html: true });
+      sim.addFault({ ...amz.fault, afterProvider: true, status: 502, html: true });
       assert.equal((await inDoubt(service.startRun('automindz', amz.account, amz.kind, amz.input))).doubt.cause.kind, 'server');
       assert.equal(startsSent(amz).length, 1, 'a 5xx on a start is not retried (nor taken as "not found" for the legacy path)');
     });
 
     it('Adlyse: run_workflow cut off after the run was created is in doubt and not repeated', async () => {
       const c = await startCase('adlyse');
-      sim.addFault({ ...c.fault, afterHandling: true, reset: true });
+      sim.addFault({ ...c.fault, afterProvider: true, reset: true });
       const error = await inDoubt(service.startRun('adlyse', c.account, c.kind, c.input));
       assert.equal(error.doubt.cause.kind, 'network');
       assert.equal(startsSent(c).length, 1);
