@@ -87,6 +87,7 @@ class Service implements RunwatchService {
           this.providerChanged.fire(id);
         },
         onStuck: key => this.stuck.fire(key),
+        log: options.log,
       },
       options.scheduler,
     );
