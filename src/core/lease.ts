@@ -19,6 +19,7 @@ import type { Disposable, ProviderHealth } from './contracts';
 import type { Logger } from './http';
 import { PROVIDER_IDS, type ProviderId } from './run';
 import type { RunStore, StoreChange, TrackedRun } from './store';
+import { parseAccountsByProvider, parseStoredRuns } from './storedRun';
 import type { Account } from '../providers/provider';
 
 export const DEFAULT_HEARTBEAT_MS = 2000;
@@ -282,14 +283,6 @@ export interface SharedStateOptions {
   log?: Logger;
 }
 
-const trackedRunSchema = z.looseObject({
-  key: z.string(),
-  run: z.looseObject({ provider: z.enum(PROVIDER_IDS), accountId: z.string(), id: z.string(), kind: z.string(), status: z.string(), rawStatus: z.string() }),
-  firstSeenAt: z.number(),
-  lastChangedAt: z.number(),
-  lastConfirmedAt: z.optional(z.nullable(z.number())),
-});
-
 const snapshotSchema = z.looseObject({
   version: z.number(),
   writerId: z.string(),
@@ -318,7 +311,6 @@ const requestSchema = z.looseObject({
   ]),
 });
 
-const accountSchema = z.looseObject({ provider: providerIdSchema, id: z.string(), label: z.string(), description: z.optional(z.string()) });
 const listsSchema = z.looseObject({
   accounts: z.record(z.string(), z.array(z.unknown())),
   more: z.array(z.string()),
@@ -363,6 +355,8 @@ export class SharedStateFile implements Disposable {
   private readonly pendingRemovals = new Map<string, number>();
   private outbox: Inbox = { upserts: [], removals: [], requests: [] };
   private lastHealth: Partial<Record<ProviderId, ProviderHealth>> = {};
+  /** Warnings already logged: a bad entry in a snapshot republished every few seconds is reported once. */
+  private readonly warned = new Set<string>();
   private lastLists: SharedLists | undefined;
   /** Follower: requests handed to the leader and not answered yet. */
   private readonly pending = new Map<string, PendingRequest>();
@@ -504,6 +498,13 @@ export class SharedStateFile implements Disposable {
 
   // ---- both roles ----
 
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    if (this.warned.size >= 100) this.warned.clear();
+    this.warned.add(message);
+    this.options.log?.warn(message);
+  }
+
   private stopTimers(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.publishTimer) clearTimeout(this.publishTimer);
@@ -606,26 +607,37 @@ export class SharedStateFile implements Disposable {
     const version = `${parsed.writerId}:${parsed.seq}`;
     if (parsed.writerId === this.id || version === this.lastAppliedVersion) return;
     this.lastAppliedVersion = version;
-    const runs: TrackedRun[] = [];
-    for (const entry of parsed.runs) {
-      if (trackedRunSchema.safeParse(entry).success) runs.push(entry as TrackedRun);
-    }
+    // Each entry on its own (the store's schema): a bad one is skipped, the entries after it still apply.
+    const unreadable = new Set<string>();
+    const runs = parseStoredRuns(parsed.runs, (message, key) => {
+      if (key) unreadable.add(key);
+      this.warnOnce(`Runwatch skipped a run another window shared: ${message}.`);
+    });
     const health = pickHealth(parsed.health);
     const lists = pickLists(parsed.lists);
     const replies = Array.isArray(parsed.replies) ? parsed.replies.filter(r => replySchema.safeParse(r).success) as SharedReply[] : [];
-    this.apply({ version: 1, writerId: parsed.writerId, seq: parsed.seq, writtenAt: parsed.writtenAt, runs, health, lists, replies });
+    this.apply({ version: 1, writerId: parsed.writerId, seq: parsed.seq, writtenAt: parsed.writtenAt, runs, health, lists, replies }, unreadable);
   }
 
-  private apply(snapshot: SharedSnapshot): void {
+  /** `unreadable`: keys of runs the snapshot lists in a shape this window cannot read; they are kept as they were. */
+  private apply(snapshot: SharedSnapshot, unreadable: ReadonlySet<string> = new Set()): void {
     const now = this.now();
     const next = new Map<string, TrackedRun>();
+    for (const key of unreadable) {
+      const before = this.remote.get(key);
+      if (before) next.set(key, before);
+    }
     for (const entry of snapshot.runs) {
       const key = entry.key;
       next.set(key, entry);
       const pendingSince = this.pendingRemovals.get(key);
       if (pendingSince !== undefined && now - pendingSince < 5 * this.heartbeatMs) continue;
       const local = this.store.get(key);
-      if (!local || newerThere(entry, local)) this.store.applyRemote(entry);
+      try {
+        if (!local || newerThere(entry, local)) this.store.applyRemote(entry);
+      } catch (e) {
+        this.warnOnce(`Runwatch could not apply ${key} as another window shared it: ${(e as Error).message}`);
+      }
     }
     for (const [key, before] of this.remote) {
       if (next.has(key)) continue;
@@ -750,12 +762,7 @@ function errorOf(e: unknown): { kind: string; message: string } {
 function pickLists(raw: unknown): SharedLists | undefined {
   const parsed = listsSchema.safeParse(raw);
   if (!parsed.success) return undefined;
-  const accounts: SharedLists['accounts'] = {};
-  for (const id of PROVIDER_IDS) {
-    const list = parsed.data.accounts[id];
-    if (list) accounts[id] = list.filter(a => accountSchema.safeParse(a).success) as Account[];
-  }
-  return { accounts, more: parsed.data.more };
+  return { accounts: parseAccountsByProvider(parsed.data.accounts), more: parsed.data.more };
 }
 
 /** The local entry carries something the remote one does not: a later confirmation, a pin, an acknowledgement. */
@@ -787,7 +794,7 @@ function parseInbox(text: string | undefined): Inbox {
   try {
     const parsed = inboxSchema.safeParse(JSON.parse(text));
     if (!parsed.success) return empty;
-    const upserts = (parsed.data.upserts ?? []).filter(e => trackedRunSchema.safeParse(e).success) as TrackedRun[];
+    const upserts = parseStoredRuns(parsed.data.upserts ?? [], () => undefined);
     const requests = (parsed.data.requests ?? []).filter(e => requestSchema.safeParse(e).success) as Inbox['requests'];
     return { upserts, removals: parsed.data.removals ?? [], requests };
   } catch {
