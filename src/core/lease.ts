@@ -63,6 +63,8 @@ export class FileLease implements Disposable {
   private leader = false;
   private disposed = false;
   private failedBeats = 0;
+  /** Another window's heartbeat seen ahead of our clock, and since when (our time) it has not moved. */
+  private futureBeat: { holderId: string; heartbeatAt: number; since: number } | undefined;
 
   constructor(
     readonly dir: string,
@@ -145,10 +147,29 @@ export class FileLease implements Disposable {
   private isFree(current: LeaseRecord | undefined, now: number): boolean {
     if (!current) return true;
     const age = now - current.heartbeatAt;
-    if (age > this.staleAfterMs || age < -this.staleAfterMs) return true;
+    if (age > this.staleAfterMs) return true;
+    if (age < 0 && this.stoppedInFuture(current, now)) return true;
     // Same machine, other process: if that process is gone, no need to wait for the heartbeat to go stale.
     if ((current.hostname === undefined || current.hostname === os.hostname()) && current.pid !== process.pid && !processExists(current.pid)) return true;
     return false;
+  }
+
+  /**
+   * A heartbeat ahead of our clock (the holder's clock runs ahead, or ours was set back) is the holder's.
+   * Taking it over as stale made two leaders: each then saw the other's heartbeat as stale, from either side
+   * of the skew. Its age says nothing about whether the holder lives, its movement does: a live holder
+   * rewrites it every beat. So it counts as stale once it has not moved for staleAfterMs of our own time,
+   * however far ahead it is. That bounds the wait for any heartbeat from the future (one absurdly far ahead,
+   * a clock set years wrong or a hand edit, included) to what a crashed holder costs anyway, while a live
+   * leader with a fast clock keeps the lease.
+   */
+  private stoppedInFuture(current: LeaseRecord, now: number): boolean {
+    const seen = this.futureBeat;
+    if (seen?.holderId !== current.holderId || seen.heartbeatAt !== current.heartbeatAt) {
+      this.futureBeat = { holderId: current.holderId, heartbeatAt: current.heartbeatAt, since: now };
+      return false;
+    }
+    return now - seen.since > this.staleAfterMs;
   }
 
   private read(): LeaseRecord | undefined {
@@ -175,43 +196,77 @@ export class FileLease implements Disposable {
    */
   private withLock<T>(fn: () => T): T | undefined {
     const lockPath = this.path + LOCK_SUFFIX;
-    if (!this.acquireLock(lockPath)) return undefined;
+    const mine = this.acquireLock(lockPath);
+    if (mine === undefined) return undefined;
     try {
       return fn();
     } finally {
-      fs.rmSync(lockPath, { force: true });
+      // Only our own lock: had ours been broken meanwhile (this process frozen past the stale time), the
+      // lock there now is another window's.
+      if (readIfExists(lockPath) === mine) fs.rmSync(lockPath, { force: true });
     }
   }
 
-  private acquireLock(lockPath: string): boolean {
+  /** Takes the lock; returns its content (ours alone: window id and time) or undefined when it is held. */
+  private acquireLock(lockPath: string): string | undefined {
     const tmp = `${lockPath}.${this.id}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ holderId: this.id, at: this.now() }));
+    const mine = JSON.stringify({ holderId: this.id, at: this.now(), nonce: randomUUID() });
+    fs.writeFileSync(tmp, mine);
     try {
-      for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-          fs.linkSync(tmp, lockPath);
-          return true;
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-          if (attempt > 0 || !this.lockIsStale(lockPath)) return false;
-          fs.rmSync(lockPath, { force: true });
-        }
-      }
-      return false;
+      if (linkIfAbsent(tmp, lockPath)) return mine;
+      if (!this.breakStaleLock(lockPath)) return undefined;
+      return linkIfAbsent(tmp, lockPath) ? mine : undefined;
     } finally {
       fs.rmSync(tmp, { force: true });
     }
   }
 
-  private lockIsStale(lockPath: string): boolean {
-    const text = readIfExists(lockPath);
-    if (text === undefined) return true;
+  /**
+   * Breaks the lock if it is stale; true when the caller may try to take it. Checking and then removing let
+   * two windows both break one stale lock, the second removing the fresh lock the first had taken meanwhile,
+   * and both went on holding "the" lock. Renaming it to a name of our own first is atomic: of the windows
+   * that judged it stale, only the one whose rename succeeds goes on. If what it renamed is not the lock it
+   * judged (another window broke that one and took a new lock in between), it puts that lock back.
+   */
+  private breakStaleLock(lockPath: string): boolean {
+    const judged = readIfExists(lockPath);
+    if (judged === undefined) return true; // released meanwhile
+    if (!this.lockTextIsStale(judged)) return false;
+    const aside = `${lockPath}.${this.id}.${randomUUID()}.broken`;
+    try {
+      fs.renameSync(lockPath, aside);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false; // another window broke it first
+      throw e;
+    }
+    try {
+      if (readIfExists(aside) === judged) return true;
+      linkIfAbsent(aside, lockPath);
+      return false;
+    } finally {
+      fs.rmSync(aside, { force: true });
+    }
+  }
+
+  private lockTextIsStale(text: string): boolean {
     try {
       const at = Number((JSON.parse(text) as { at?: unknown }).at);
+      // A lock is held for the few milliseconds of one decision: one older (or newer) than the stale time is left over.
       return !Number.isFinite(at) || Math.abs(this.now() - at) > this.staleAfterMs;
     } catch {
       return true;
     }
+  }
+}
+
+/** Creates `target` as a hard link to `source`, atomically; false when `target` exists already. */
+function linkIfAbsent(source: string, target: string): boolean {
+  try {
+    fs.linkSync(source, target);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
   }
 }
 
