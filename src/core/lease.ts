@@ -226,7 +226,9 @@ export class FileLease implements Disposable {
    * two windows both break one stale lock, the second removing the fresh lock the first had taken meanwhile,
    * and both went on holding "the" lock. Renaming it to a name of our own first is atomic: of the windows
    * that judged it stale, only the one whose rename succeeds goes on. If what it renamed is not the lock it
-   * judged (another window broke that one and took a new lock in between), it puts that lock back.
+   * judged (another window broke that one and took a new lock in between), it puts that lock back. Only a
+   * window taking the lock in the microseconds before it is back could then decide alongside its holder;
+   * every window re-reads the lease at its next heartbeat, which settles that.
    */
   private breakStaleLock(lockPath: string): boolean {
     const judged = readIfExists(lockPath);

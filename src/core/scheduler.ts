@@ -548,7 +548,7 @@ export class Scheduler implements PollScheduler {
 
   /**
    * A poll's completion. Whatever handling the answer throws (a run stored in a shape the store cannot
-   * compare, a throwing listener), the run is requeued and the slot released: an exception here used to keep
+   * compare, a callback that throws), the run is requeued and the slot released: an exception here used to keep
    * the slot for ever, so with one request per provider no run of that provider was polled again.
    */
   private settled(key: string, lane: Lane, handle: () => void): void {
