@@ -41,6 +41,8 @@ export interface SchedulerDeps {
   onHealth(id: ProviderId, health: ProviderHealth): void;
   /** A run became stuck (stage unmoved past the threshold). */
   onStuck?(key: string): void;
+  /** Where errors in the scheduler's own handling are reported (a run it cannot process). */
+  log?: import('./http').Logger;
   /** The providers' gates, shared with every other request (the service's); the scheduler makes its own when absent. */
   gates?: import('./gate').ProviderGates;
   now?: () => number;

@@ -19,6 +19,7 @@ import type { Disposable, ProviderHealth } from './contracts';
 import type { Logger } from './http';
 import { PROVIDER_IDS, type ProviderId } from './run';
 import type { RunStore, StoreChange, TrackedRun } from './store';
+import { parseAccountsByProvider, parseStoredRuns } from './storedRun';
 import type { Account } from '../providers/provider';
 
 export const DEFAULT_HEARTBEAT_MS = 2000;
@@ -62,6 +63,8 @@ export class FileLease implements Disposable {
   private leader = false;
   private disposed = false;
   private failedBeats = 0;
+  /** Another window's heartbeat seen ahead of our clock, and since when (our time) it has not moved. */
+  private futureBeat: { holderId: string; heartbeatAt: number; since: number } | undefined;
 
   constructor(
     readonly dir: string,
@@ -144,10 +147,29 @@ export class FileLease implements Disposable {
   private isFree(current: LeaseRecord | undefined, now: number): boolean {
     if (!current) return true;
     const age = now - current.heartbeatAt;
-    if (age > this.staleAfterMs || age < -this.staleAfterMs) return true;
+    if (age > this.staleAfterMs) return true;
+    if (age < 0 && this.stoppedInFuture(current, now)) return true;
     // Same machine, other process: if that process is gone, no need to wait for the heartbeat to go stale.
     if ((current.hostname === undefined || current.hostname === os.hostname()) && current.pid !== process.pid && !processExists(current.pid)) return true;
     return false;
+  }
+
+  /**
+   * A heartbeat ahead of our clock (the holder's clock runs ahead, or ours was set back) is the holder's.
+   * Taking it over as stale made two leaders: each then saw the other's heartbeat as stale, from either side
+   * of the skew. Its age says nothing about whether the holder lives, its movement does: a live holder
+   * rewrites it every beat. So it counts as stale once it has not moved for staleAfterMs of our own time,
+   * however far ahead it is. That bounds the wait for any heartbeat from the future (one absurdly far ahead,
+   * a clock set years wrong or a hand edit, included) to what a crashed holder costs anyway, while a live
+   * leader with a fast clock keeps the lease.
+   */
+  private stoppedInFuture(current: LeaseRecord, now: number): boolean {
+    const seen = this.futureBeat;
+    if (seen?.holderId !== current.holderId || seen.heartbeatAt !== current.heartbeatAt) {
+      this.futureBeat = { holderId: current.holderId, heartbeatAt: current.heartbeatAt, since: now };
+      return false;
+    }
+    return now - seen.since > this.staleAfterMs;
   }
 
   private read(): LeaseRecord | undefined {
@@ -174,43 +196,79 @@ export class FileLease implements Disposable {
    */
   private withLock<T>(fn: () => T): T | undefined {
     const lockPath = this.path + LOCK_SUFFIX;
-    if (!this.acquireLock(lockPath)) return undefined;
+    const mine = this.acquireLock(lockPath);
+    if (mine === undefined) return undefined;
     try {
       return fn();
     } finally {
-      fs.rmSync(lockPath, { force: true });
+      // Only our own lock: had ours been broken meanwhile (this process frozen past the stale time), the
+      // lock there now is another window's.
+      if (readIfExists(lockPath) === mine) fs.rmSync(lockPath, { force: true });
     }
   }
 
-  private acquireLock(lockPath: string): boolean {
+  /** Takes the lock; returns its content (ours alone: window id and time) or undefined when it is held. */
+  private acquireLock(lockPath: string): string | undefined {
     const tmp = `${lockPath}.${this.id}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ holderId: this.id, at: this.now() }));
+    const mine = JSON.stringify({ holderId: this.id, at: this.now(), nonce: randomUUID() });
+    fs.writeFileSync(tmp, mine);
     try {
-      for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-          fs.linkSync(tmp, lockPath);
-          return true;
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-          if (attempt > 0 || !this.lockIsStale(lockPath)) return false;
-          fs.rmSync(lockPath, { force: true });
-        }
-      }
-      return false;
+      if (linkIfAbsent(tmp, lockPath)) return mine;
+      if (!this.breakStaleLock(lockPath)) return undefined;
+      return linkIfAbsent(tmp, lockPath) ? mine : undefined;
     } finally {
       fs.rmSync(tmp, { force: true });
     }
   }
 
-  private lockIsStale(lockPath: string): boolean {
-    const text = readIfExists(lockPath);
-    if (text === undefined) return true;
+  /**
+   * Breaks the lock if it is stale; true when the caller may try to take it. Checking and then removing let
+   * two windows both break one stale lock, the second removing the fresh lock the first had taken meanwhile,
+   * and both went on holding "the" lock. Renaming it to a name of our own first is atomic: of the windows
+   * that judged it stale, only the one whose rename succeeds goes on. If what it renamed is not the lock it
+   * judged (another window broke that one and took a new lock in between), it puts that lock back. Only a
+   * window taking the lock in the microseconds before it is back could then decide alongside its holder;
+   * every window re-reads the lease at its next heartbeat, which settles that.
+   */
+  private breakStaleLock(lockPath: string): boolean {
+    const judged = readIfExists(lockPath);
+    if (judged === undefined) return true; // released meanwhile
+    if (!this.lockTextIsStale(judged)) return false;
+    const aside = `${lockPath}.${this.id}.${randomUUID()}.broken`;
+    try {
+      fs.renameSync(lockPath, aside);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false; // another window broke it first
+      throw e;
+    }
+    try {
+      if (readIfExists(aside) === judged) return true;
+      linkIfAbsent(aside, lockPath);
+      return false;
+    } finally {
+      fs.rmSync(aside, { force: true });
+    }
+  }
+
+  private lockTextIsStale(text: string): boolean {
     try {
       const at = Number((JSON.parse(text) as { at?: unknown }).at);
+      // A lock is held for the few milliseconds of one decision: one older (or newer) than the stale time is left over.
       return !Number.isFinite(at) || Math.abs(this.now() - at) > this.staleAfterMs;
     } catch {
       return true;
     }
+  }
+}
+
+/** Creates `target` as a hard link to `source`, atomically; false when `target` exists already. */
+function linkIfAbsent(source: string, target: string): boolean {
+  try {
+    fs.linkSync(source, target);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
   }
 }
 
@@ -282,14 +340,6 @@ export interface SharedStateOptions {
   log?: Logger;
 }
 
-const trackedRunSchema = z.looseObject({
-  key: z.string(),
-  run: z.looseObject({ provider: z.enum(PROVIDER_IDS), accountId: z.string(), id: z.string(), kind: z.string(), status: z.string(), rawStatus: z.string() }),
-  firstSeenAt: z.number(),
-  lastChangedAt: z.number(),
-  lastConfirmedAt: z.optional(z.nullable(z.number())),
-});
-
 const snapshotSchema = z.looseObject({
   version: z.number(),
   writerId: z.string(),
@@ -318,7 +368,6 @@ const requestSchema = z.looseObject({
   ]),
 });
 
-const accountSchema = z.looseObject({ provider: providerIdSchema, id: z.string(), label: z.string(), description: z.optional(z.string()) });
 const listsSchema = z.looseObject({
   accounts: z.record(z.string(), z.array(z.unknown())),
   more: z.array(z.string()),
@@ -363,6 +412,8 @@ export class SharedStateFile implements Disposable {
   private readonly pendingRemovals = new Map<string, number>();
   private outbox: Inbox = { upserts: [], removals: [], requests: [] };
   private lastHealth: Partial<Record<ProviderId, ProviderHealth>> = {};
+  /** Warnings already logged: a bad entry in a snapshot republished every few seconds is reported once. */
+  private readonly warned = new Set<string>();
   private lastLists: SharedLists | undefined;
   /** Follower: requests handed to the leader and not answered yet. */
   private readonly pending = new Map<string, PendingRequest>();
@@ -504,6 +555,13 @@ export class SharedStateFile implements Disposable {
 
   // ---- both roles ----
 
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    if (this.warned.size >= 100) this.warned.clear();
+    this.warned.add(message);
+    this.options.log?.warn(message);
+  }
+
   private stopTimers(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.publishTimer) clearTimeout(this.publishTimer);
@@ -606,26 +664,37 @@ export class SharedStateFile implements Disposable {
     const version = `${parsed.writerId}:${parsed.seq}`;
     if (parsed.writerId === this.id || version === this.lastAppliedVersion) return;
     this.lastAppliedVersion = version;
-    const runs: TrackedRun[] = [];
-    for (const entry of parsed.runs) {
-      if (trackedRunSchema.safeParse(entry).success) runs.push(entry as TrackedRun);
-    }
+    // Each entry on its own (the store's schema): a bad one is skipped, the entries after it still apply.
+    const unreadable = new Set<string>();
+    const runs = parseStoredRuns(parsed.runs, (message, key) => {
+      if (key) unreadable.add(key);
+      this.warnOnce(`Runwatch skipped a run another window shared: ${message}.`);
+    });
     const health = pickHealth(parsed.health);
     const lists = pickLists(parsed.lists);
     const replies = Array.isArray(parsed.replies) ? parsed.replies.filter(r => replySchema.safeParse(r).success) as SharedReply[] : [];
-    this.apply({ version: 1, writerId: parsed.writerId, seq: parsed.seq, writtenAt: parsed.writtenAt, runs, health, lists, replies });
+    this.apply({ version: 1, writerId: parsed.writerId, seq: parsed.seq, writtenAt: parsed.writtenAt, runs, health, lists, replies }, unreadable);
   }
 
-  private apply(snapshot: SharedSnapshot): void {
+  /** `unreadable`: keys of runs the snapshot lists in a shape this window cannot read; they are kept as they were. */
+  private apply(snapshot: SharedSnapshot, unreadable: ReadonlySet<string> = new Set()): void {
     const now = this.now();
     const next = new Map<string, TrackedRun>();
+    for (const key of unreadable) {
+      const before = this.remote.get(key);
+      if (before) next.set(key, before);
+    }
     for (const entry of snapshot.runs) {
       const key = entry.key;
       next.set(key, entry);
       const pendingSince = this.pendingRemovals.get(key);
       if (pendingSince !== undefined && now - pendingSince < 5 * this.heartbeatMs) continue;
       const local = this.store.get(key);
-      if (!local || newerThere(entry, local)) this.store.applyRemote(entry);
+      try {
+        if (!local || newerThere(entry, local)) this.store.applyRemote(entry);
+      } catch (e) {
+        this.warnOnce(`Runwatch could not apply ${key} as another window shared it: ${(e as Error).message}`);
+      }
     }
     for (const [key, before] of this.remote) {
       if (next.has(key)) continue;
@@ -750,12 +819,7 @@ function errorOf(e: unknown): { kind: string; message: string } {
 function pickLists(raw: unknown): SharedLists | undefined {
   const parsed = listsSchema.safeParse(raw);
   if (!parsed.success) return undefined;
-  const accounts: SharedLists['accounts'] = {};
-  for (const id of PROVIDER_IDS) {
-    const list = parsed.data.accounts[id];
-    if (list) accounts[id] = list.filter(a => accountSchema.safeParse(a).success) as Account[];
-  }
-  return { accounts, more: parsed.data.more };
+  return { accounts: parseAccountsByProvider(parsed.data.accounts), more: parsed.data.more };
 }
 
 /** The local entry carries something the remote one does not: a later confirmation, a pin, an acknowledgement. */
@@ -787,7 +851,7 @@ function parseInbox(text: string | undefined): Inbox {
   try {
     const parsed = inboxSchema.safeParse(JSON.parse(text));
     if (!parsed.success) return empty;
-    const upserts = (parsed.data.upserts ?? []).filter(e => trackedRunSchema.safeParse(e).success) as TrackedRun[];
+    const upserts = parseStoredRuns(parsed.data.upserts ?? [], () => undefined);
     const requests = (parsed.data.requests ?? []).filter(e => requestSchema.safeParse(e).success) as Inbox['requests'];
     return { upserts, removals: parsed.data.removals ?? [], requests };
   } catch {

@@ -548,28 +548,57 @@ export class Scheduler implements PollScheduler {
     } catch (e) {
       request = Promise.reject(e);
     }
-    request.then(
-      run => this.settled(plan.key, lane, () => this.onSuccess(plan.key, run, lane)),
-      error => this.settled(plan.key, lane, () => this.onFailure(plan.key, asProviderError(error, PROVIDER_DISPLAY_NAMES[lane.id] ?? lane.id), lane)),
-    );
+    request
+      .then(
+        run => this.settled(plan.key, lane, () => this.onSuccess(plan.key, run, lane)),
+        error => this.settled(plan.key, lane, () => this.onFailure(plan.key, asProviderError(error, PROVIDER_DISPLAY_NAMES[lane.id] ?? lane.id), lane)),
+      )
+      .catch(e => this.deps.log?.error(`Runwatch: polling ${lane.id} failed unexpectedly: ${redact(errorText(e))}`));
   }
 
+  /**
+   * A poll's completion. Whatever handling the answer throws (a run stored in a shape the store cannot
+   * compare, a callback that throws), the run is requeued and the slot released: an exception here used to keep
+   * the slot for ever, so with one request per provider no run of that provider was polled again.
+   */
   private settled(key: string, lane: Lane, handle: () => void): void {
     this.inFlight.delete(key);
     if (this.disposed) {
       lane.gate.release();
       return;
     }
-    // The outcome first (a 429 pauses the gate), then the slot: whoever gets it must see the pause.
-    handle();
-    const plan = this.plans.get(key);
-    if (plan) {
-      settle(plan);
-      const tracked = this.store.get(key);
-      if (!tracked || !isActive(tracked.run.status) || tracked.gone) this.drop(key);
-      else this.requeue(plan, this.now());
+    try {
+      // The outcome first (a 429 pauses the gate), then the slot: whoever gets it must see the pause.
+      handle();
+    } catch (e) {
+      this.onHandlingError(key, e);
     }
-    lane.gate.release(); // pumps this lane again (onDidFree)
+    try {
+      const plan = this.plans.get(key);
+      if (plan) {
+        settle(plan);
+        const tracked = this.store.get(key);
+        if (!tracked || !isActive(tracked.run.status) || tracked.gone) this.drop(key);
+        else this.requeue(plan, this.now());
+      }
+    } finally {
+      lane.gate.release(); // pumps this lane again (onDidFree)
+    }
+  }
+
+  /** Runwatch's own code failed on an answer: keep the run, say so on it, and try again later, slowly. */
+  private onHandlingError(key: string, error: unknown): void {
+    const detail = redact(errorText(error));
+    this.deps.log?.error(`Runwatch could not process the answer for ${key}: ${detail}`);
+    try {
+      const now = this.now();
+      const tracked = this.store.get(key);
+      const plan = this.plans.get(key);
+      if (plan) this.backOff(plan, now + this.jittered(tracked ? this.cadence(tracked, now) : FALLBACK_CADENCE_MS, plan.failStreak + 1));
+      this.store.recordFailure(key, `Runwatch could not process the provider's answer (${detail}).`);
+    } catch (e) {
+      this.deps.log?.error(`Runwatch could not record that failure for ${key}: ${redact(errorText(e))}`);
+    }
   }
 
   private onSuccess(key: string, run: Run, lane: Lane): void {
@@ -686,6 +715,10 @@ export class Scheduler implements PollScheduler {
 function settle(plan: Plan): void {
   const waiters = plan.waiters.splice(0);
   for (const resolve of waiters) resolve();
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 function sameHealth(a: ProviderHealth, b: ProviderHealth): boolean {

@@ -4,6 +4,7 @@ import { asProviderError, ProviderError } from './errors';
 import type { Disposable, ProviderHealth, RunwatchService, ServiceOptions } from './contracts';
 import { PROVIDER_IDS, keyOf, type ProviderId, type Run } from './run';
 import { RunStore, accountKey } from './store';
+import { parseAccountsByProvider } from './storedRun';
 import { Scheduler } from './scheduler';
 import { FileLease, SharedStateFile, type SharedLists, type SharedRequest } from './lease';
 import { asUserAction, gatedProvider, isUserAction, isWaitCancelled, ProviderGates, type GateWait } from './gate';
@@ -85,7 +86,7 @@ class Service implements RunwatchService {
 
   constructor(private readonly options: ServiceOptions) {
     this.schedulerOptions = options.scheduler;
-    this.store = new RunStore({ storage: options.storage, staleAfterFailures: options.staleAfterFailures });
+    this.store = new RunStore({ storage: options.storage, staleAfterFailures: options.staleAfterFailures, log: options.log });
     this.store.load();
     this.gates = new ProviderGates({ budget: id => this.adapters.get(id)?.provider.pollBudget, maxConcurrentPerProvider: options.scheduler.maxConcurrentPerProvider, timeScale: options.timeScale });
     this.disposables.push(this.gates.onDidChangeWaits(id => this.waitsChanged.fire(id)));
@@ -100,6 +101,7 @@ class Service implements RunwatchService {
         },
         onStuck: key => this.stuck.fire(key),
         timeScale: options.timeScale,
+        log: options.log,
       },
       options.scheduler,
     );
@@ -416,7 +418,7 @@ class Service implements RunwatchService {
   }
 
   private rememberedAll(): Partial<Record<ProviderId, Account[]>> {
-    return this.options.storage.get<Partial<Record<ProviderId, Account[]>>>(REMEMBERED_ACCOUNTS_KEY) ?? {};
+    return parseAccountsByProvider(this.options.storage.get<unknown>(REMEMBERED_ACCOUNTS_KEY));
   }
 
   private remembered(id: ProviderId): Account[] {

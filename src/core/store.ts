@@ -1,6 +1,9 @@
 // Tracked runs and their last known state. The one place run state lives: the scheduler writes into it,
 // the tree, the status bar and the notifier read from it and listen to its change events.
 import { isActive, isTerminal, keyOf, type ProviderId, type Run, type RunStatus } from './run';
+import { redact } from './errors';
+import type { Logger } from './http';
+import { parseStoredRuns, STORED_RUNS_VERSION } from './storedRun';
 
 /** The slice of VS Code's Memento the store needs; a Map-backed one serves the unit tests. */
 export interface StateStorage {
@@ -64,6 +67,14 @@ export interface StoreChange {
 type Listener = (change: StoreChange) => void;
 
 const STORAGE_KEY = 'runwatch.trackedRuns.v1';
+/**
+ * The format of the entries under STORAGE_KEY, in a key of its own (absent: Runwatch 0.1, whose entries have
+ * the same shape). The runs stay a bare array under the 0.1 key rather than moving into a {version, runs}
+ * envelope because 0.1 iterates that value unchecked: after a downgrade it would throw at activation on an
+ * envelope, while it reads an array written here, with the runs started since. A future format 0.1 cannot
+ * read belongs under a new key; an envelope found under this one (a hand edit) is read all the same.
+ */
+const VERSION_KEY = 'runwatch.trackedRuns.version';
 
 export interface RunStoreOptions {
   storage?: StateStorage;
@@ -72,6 +83,8 @@ export interface RunStoreOptions {
   /** Finished runs kept per account across restarts (active runs are always kept). */
   keepFinishedPerAccount?: number;
   now?: () => number;
+  /** Where dropped stored entries, failed writes and failing listeners are reported. */
+  log?: Logger;
 }
 
 export class RunStore {
@@ -89,17 +102,33 @@ export class RunStore {
     this.staleAfterFailures = options.staleAfterFailures ?? 3;
   }
 
-  /** Loads runs persisted by an earlier session. */
+  /**
+   * Loads runs persisted by an earlier session (of this version or another). Each entry is parsed: a bad one
+   * is dropped with a log line, the others load; a value that is not a list at all means an empty store.
+   */
   load(): TrackedRun[] {
-    const saved = this.options.storage?.get<TrackedRun[]>(STORAGE_KEY) ?? [];
-    for (const entry of saved) {
-      if (!entry?.run?.id || !entry.run.provider) continue;
-      const key = keyOf(entry.run);
-      if (this.runs.has(key)) continue;
-      this.runs.set(key, { ...entry, key });
+    for (const entry of this.readStored()) {
+      if (this.runs.has(entry.key)) continue;
+      this.runs.set(entry.key, entry);
       this.index(entry.run);
     }
     return [...this.runs.values()];
+  }
+
+  private readStored(): TrackedRun[] {
+    const storage = this.options.storage;
+    const saved = storage?.get<unknown>(STORAGE_KEY);
+    if (!storage || saved === undefined || saved === null) return [];
+    const entries = Array.isArray(saved) ? saved : envelopeRuns(saved);
+    if (!entries) {
+      this.options.log?.warn(`Runwatch could not read its saved runs (a ${typeof saved} where a list was expected); it starts with none.`);
+      return [];
+    }
+    const version = storage.get<unknown>(VERSION_KEY);
+    if (typeof version === 'number' && version > STORED_RUNS_VERSION) {
+      this.options.log?.info(`Runwatch's saved runs were written by a newer version (format ${version}); reading what this version understands.`);
+    }
+    return parseStoredRuns(entries, message => this.options.log?.warn(`Runwatch dropped a saved run: ${message}.`));
   }
 
   onDidChange(listener: Listener): { dispose(): void } {
@@ -280,11 +309,23 @@ export class RunStore {
     for (const t of this.forProvider(provider)) this.remove(t.key);
   }
 
-  /** Writes now (deactivate). */
+  /** Writes now (deactivate). A failed write is logged, not thrown. */
   async flush(): Promise<void> {
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = undefined;
-    await this.options.storage?.update(STORAGE_KEY, this.snapshotForStorage());
+    await this.write();
+  }
+
+  private async write(): Promise<void> {
+    const storage = this.options.storage;
+    if (!storage) return;
+    try {
+      const writes = [storage.update(STORAGE_KEY, this.snapshotForStorage())];
+      if (storage.get(VERSION_KEY) !== STORED_RUNS_VERSION) writes.push(storage.update(VERSION_KEY, STORED_RUNS_VERSION));
+      await Promise.all(writes);
+    } catch (e) {
+      this.options.log?.warn(`Runwatch could not save its tracked runs: ${redact(e instanceof Error ? e.message : String(e))}`);
+    }
   }
 
   private snapshotForStorage(): TrackedRun[] {
@@ -328,8 +369,15 @@ export class RunStore {
         const pending = this.pending!;
         this.pending = undefined;
         const out: StoreChange = { keys: [...pending.keys], accounts: [...pending.accounts.values()], transitions: pending.transitions };
-        for (const l of this.listeners) l(out);
+        // The write first, and each listener on its own: one that throws costs neither the others nor the write.
         this.schedulePersist();
+        for (const l of [...this.listeners]) {
+          try {
+            l(out);
+          } catch (e) {
+            this.options.log?.error(`Runwatch: a listener of run changes failed: ${redact(e instanceof Error ? e.message : String(e))}`);
+          }
+        }
       });
     }
     for (const k of change.keys) this.pending.keys.add(k);
@@ -341,7 +389,7 @@ export class RunStore {
     if (!this.options.storage || this.persistTimer) return;
     this.persistTimer = setTimeout(() => {
       this.persistTimer = undefined;
-      void this.options.storage?.update(STORAGE_KEY, this.snapshotForStorage());
+      void this.write();
     }, 1000);
   }
 }
@@ -382,6 +430,12 @@ export function mergeRun(old: Run, next: Run): Run {
     run.rawStatus = old.rawStatus;
   }
   return run;
+}
+
+/** The runs of a {version, runs} envelope; undefined for any other value. */
+function envelopeRuns(value: unknown): unknown[] | undefined {
+  const runs = (value as { runs?: unknown } | null)?.runs;
+  return typeof value === 'object' && Array.isArray(runs) ? runs : undefined;
 }
 
 /** Sort position of a run: its start time, and runs without one (just started) first. */

@@ -3,6 +3,7 @@
 import type * as vscode from 'vscode';
 import type { RunwatchService } from '../core/contracts';
 import type { ProviderId } from '../core/run';
+import type { Logger } from '../core/http';
 
 const STATE_KEY = 'runwatch.accountLabels.v1';
 /** Enough for every account a user plausibly has; oldest entries drop first. */
@@ -11,8 +12,14 @@ const MAX_LABELS = 500;
 export class AccountLabels {
   private readonly labels: Map<string, string>;
 
-  constructor(private readonly state: vscode.Memento) {
-    this.labels = new Map(Object.entries(state.get<Record<string, string>>(STATE_KEY) ?? {}));
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly log?: Logger,
+  ) {
+    // Parsed, not trusted: only string labels of an object count (a downgrade or a hand edit may leave anything).
+    const saved = state.get<unknown>(STATE_KEY);
+    const entries = saved && typeof saved === 'object' && !Array.isArray(saved) ? Object.entries(saved) : [];
+    this.labels = new Map(entries.filter((e): e is [string, string] => typeof e[1] === 'string'));
   }
 
   /** Learns the labels of a provider's loaded accounts. */
@@ -28,7 +35,7 @@ export class AccountLabels {
     }
     if (!changed) return;
     while (this.labels.size > MAX_LABELS) this.labels.delete(this.labels.keys().next().value!);
-    void this.state.update(STATE_KEY, Object.fromEntries(this.labels));
+    this.state.update(STATE_KEY, Object.fromEntries(this.labels)).then(undefined, e => this.log?.warn(`Runwatch could not save account labels: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   label(service: RunwatchService, id: ProviderId, accountId: string): string {

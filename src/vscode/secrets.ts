@@ -53,7 +53,8 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
     private readonly state: vscode.Memento,
     private readonly log: Logger,
   ) {
-    for (const id of state.get<string[]>(KEYED_PROVIDERS_STATE) ?? []) {
+    const remembered = state.get<unknown>(KEYED_PROVIDERS_STATE);
+    for (const id of Array.isArray(remembered) ? remembered : []) {
       if ((PROVIDER_IDS as readonly string[]).includes(id)) this.keyed.add(id as ProviderId);
     }
     this.subscription = secrets.onDidChange(e => void this.onSecretChanged(e.key));
@@ -105,7 +106,8 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
 
   /** Names of the provider's other stored secrets (Automindz's third-party keys). */
   secretNames(id: ProviderId): string[] {
-    return this.allSecretNames()[id] ?? [];
+    const names: unknown = this.allSecretNames()[id];
+    return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
   }
 
   /** Removes the provider's other secrets; the next run that needs one asks for it again. */
@@ -149,7 +151,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
     const changed = this.keyed.has(id) !== has;
     if (has) this.keyed.add(id);
     else this.keyed.delete(id);
-    if (changed) void this.state.update(KEYED_PROVIDERS_STATE, this.keyedProviders());
+    if (changed) this.state.update(KEYED_PROVIDERS_STATE, this.keyedProviders()).then(undefined, e => this.log.warn(`Runwatch could not save which providers have a key: ${e instanceof Error ? e.message : String(e)}`));
     // A replaced key is a change too (has stays true), so listeners always hear of it.
     for (const l of this.listeners) l({ id, hasKey: has, external });
   }

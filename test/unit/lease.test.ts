@@ -27,7 +27,7 @@ describe('FileLease', () => {
   let dir: string;
   const leases: FileLease[] = [];
 
-  function lease(id: string, options: { heartbeatMs?: number; staleAfterMs?: number } = {}): FileLease {
+  function lease(id: string, options: { heartbeatMs?: number; staleAfterMs?: number; now?: () => number } = {}): FileLease {
     const l = new FileLease(dir, { id, heartbeatMs: HEARTBEAT, ...options });
     leases.push(l);
     return l;
@@ -118,6 +118,84 @@ describe('FileLease', () => {
     a.start();
     assert.equal(a.isLeader, true);
     assert.equal(fs.existsSync(path.join(dir, `${LEASE_FILE}.lock`)), false);
+  });
+
+  it('leaves alone a lock another window took after breaking the same stale lock', () => {
+    const lockPath = path.join(dir, `${LEASE_FILE}.lock`);
+    const crashed = JSON.stringify({ holderId: 'crashed', at: Date.now() - 60_000 });
+    const windowB = JSON.stringify({ holderId: 'window-b', at: Date.now() });
+    fs.writeFileSync(lockPath, crashed);
+    // Window A reads the crashed lock and judges it stale; before A acts on that, window B breaks the same
+    // lock and takes one of its own (B is deciding now). A reads its clock right after reading the lock.
+    let clockReads = 0;
+    const a = lease('window-a', {
+      now: () => {
+        if (++clockReads === 2) {
+          fs.rmSync(lockPath);
+          fs.writeFileSync(lockPath, windowB);
+        }
+        return Date.now();
+      },
+    });
+    a.start();
+    assert.equal(fs.readFileSync(lockPath, 'utf8'), windowB, 'B’s lock is still there: A did not remove it');
+    assert.equal(a.isLeader, false, 'A decided nothing while B held the lock');
+    assert.deepEqual(fs.readdirSync(dir).sort(), [`${LEASE_FILE}.lock`], 'nothing of A’s left behind');
+
+    // B finishes (releases its lock without taking the lease): A decides at its next heartbeat.
+    fs.rmSync(lockPath);
+    clock.tick(HEARTBEAT);
+    assert.equal(a.isLeader, true);
+  });
+
+  it('of two windows that judge the same lock stale, only the one that renames it first goes on', () => {
+    const lockPath = path.join(dir, `${LEASE_FILE}.lock`);
+    fs.writeFileSync(lockPath, JSON.stringify({ holderId: 'crashed', at: Date.now() - 60_000 }));
+    const b = lease('window-b');
+    let clockReads = 0;
+    const a = lease('window-a', {
+      now: () => {
+        // A has judged the crashed lock stale; B breaks it first and decides (takes the lease) meanwhile.
+        if (++clockReads === 2) b.start();
+        return Date.now();
+      },
+    });
+    a.start();
+    assert.deepEqual(leaders(), ['window-b']);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [LEASE_FILE], 'the broken lock was removed, nothing left behind');
+    clock.tick(5 * HEARTBEAT);
+    assert.deepEqual(leaders(), ['window-b'], 'and it stays that way');
+  });
+
+  it('treats a heartbeat from the future as the holder’s: one leader across a clock skew', async () => {
+    const skewMs = 10 * 60_000;
+    // A's clock runs ten minutes ahead of B's.
+    const a = lease('window-a', { now: () => Date.now() + skewMs });
+    const b = lease('window-b');
+    a.start();
+    b.start();
+    for (let i = 0; i < 10; i++) {
+      assert.deepEqual(leaders(), ['window-a'], `one leader after ${i} heartbeats`);
+      await clock.tickAsync(HEARTBEAT);
+    }
+    // A crashes: its last heartbeat stays ten minutes ahead of B's clock. B takes over once it stops moving.
+    a.stopHeartbeat();
+    const stoppedAt = Date.now();
+    let tookOverAt: number | undefined;
+    b.onDidChangeLeadership(isLeader => (tookOverAt = isLeader ? Date.now() : undefined));
+    await clock.tickAsync(3 * HEARTBEAT + 3 * HEARTBEAT);
+    assert.ok(tookOverAt !== undefined, 'B took over well before the skew has passed');
+    assert.ok(tookOverAt - stoppedAt > 3 * HEARTBEAT, 'not before the heartbeat had stood still for the stale time');
+  });
+
+  it('does not let a heartbeat absurdly far in the future block the lease for more than the stale time', async () => {
+    // A hand edit or a clock set years ahead, by a process that exists (the pid alone does not free it).
+    fs.writeFileSync(path.join(dir, LEASE_FILE), JSON.stringify({ holderId: 'far-future', pid: process.ppid, hostname: os.hostname(), heartbeatAt: Date.now() + 10 * 365 * 24 * 3600_000 }));
+    const b = lease('window-b');
+    b.start();
+    assert.equal(b.isLeader, false, 'a heartbeat ahead of our clock is its holder’s at first');
+    await clock.tickAsync(3 * HEARTBEAT + 2 * HEARTBEAT);
+    assert.equal(b.isLeader, true, 'it never moved: stale after the stale time, not in ten years');
   });
 });
 
@@ -222,6 +300,44 @@ describe('SharedStateFile', () => {
     assert.equal(followerStore.get('boringMarketing:shared'), undefined, 'the next snapshot does not bring it back');
     assert.ok(followerStore.get('boringMarketing:started-here'));
     assert.deepEqual(fs.readdirSync(dir).filter(n => n.includes('inbox')), [], 'the inbox was collected');
+  });
+
+  it('a follower skips a shared entry it cannot read and applies the entries after it', async () => {
+    // What a leader on another version (or a hand edit) may publish: written here by hand.
+    const source = new RunStore();
+    for (const id of ['a', 'b', 'c']) source.upsert(run(id, { progress: { current: 'family_discovery', index: 1, total: 6 } }));
+    const publish = (seq: number, runs: unknown[]) =>
+      fs.writeFileSync(path.join(dir, STATE_FILE), JSON.stringify({ version: 1, writerId: 'other-version', seq, writtenAt: Date.now(), runs, health: {} }));
+    const entries = () => JSON.parse(JSON.stringify(source.all())) as Record<string, unknown>[];
+    publish(1, entries());
+    const warnings: string[] = [];
+    const followerStore = new RunStore();
+    const follower = new SharedStateFile(dir, followerStore, {
+      id: 'follower',
+      heartbeatMs: HEARTBEAT,
+      watch: false,
+      log: { trace() {}, debug() {}, info() {}, warn: m => void warnings.push(m), error: m => void warnings.push(m) },
+    });
+    disposables.push(follower);
+    follower.setRole('follower');
+    assert.deepEqual(followerStore.all().map(t => t.key).sort(), ['boringMarketing:a', 'boringMarketing:b', 'boringMarketing:c']);
+
+    clock.tick(5000);
+    for (const id of ['a', 'b', 'c']) source.upsert(run(id, { progress: { current: 'evidence_collection', index: 4, total: 6 } }));
+    const next = entries();
+    (next[1].run as { progress: unknown }).progress = { stages: 'evidence_collection' };
+    publish(2, next);
+    await clock.tickAsync(HEARTBEAT);
+    assert.equal(followerStore.get('boringMarketing:a')?.run.progress?.current, 'evidence_collection');
+    assert.equal(followerStore.get('boringMarketing:c')?.run.progress?.current, 'evidence_collection', 'the entry after the bad one is applied');
+    assert.equal(followerStore.get('boringMarketing:b')?.run.progress?.current, 'family_discovery', 'the bad one keeps what was known, and stays tracked');
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /boringMarketing:b.*progress\.stages/);
+
+    // Republished unchanged: said once, not at every look.
+    publish(3, next);
+    await clock.tickAsync(HEARTBEAT);
+    assert.equal(warnings.length, 1);
   });
 });
 

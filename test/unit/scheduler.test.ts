@@ -625,6 +625,30 @@ describe('Scheduler', () => {
     assert.equal(adlyse.callsFor('odd').length, times.length + 1, 'a Refresh asks once more, then it stops again');
     assert.equal(store.get(keyOf(odd))!.stale, true);
   });
+
+  it('loses no run to an exception while handling an answer: a run it cannot read does not starve the others', async () => {
+    // One request at a time: a poll whose completion threw once kept its slot for ever, so the healthy run got 0 polls.
+    const tal = new ScriptedProvider('talonic', () => 2000);
+    const { store, scheduler } = setup({ talonic: tal }, { maxConcurrentPerProvider: 1 });
+    // A run as a downgrade or a hand edit leaves it: progress.stages is not a list (the store's comparison throws on it).
+    store.upsert(run('talonic', 'damaged', { progress: { stages: 'extracting' as never } }));
+    store.upsert(run('talonic', 'healthy'));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      scheduler.start();
+      await clock.tickAsync(2 * MIN);
+      await new Promise(resolve => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.ok(tal.callsFor('healthy').length >= 20, `the healthy run keeps being polled (${tal.callsFor('healthy').length} polls)`);
+    assert.ok(tal.callsFor('damaged').length >= 2, 'the damaged run is polled again, not dropped');
+    assert.ok(store.get('talonic:damaged'), 'and is still tracked');
+    assert.match(store.get('talonic:damaged')?.lastError ?? '', /Runwatch/, 'with a word on what went wrong');
+    assert.deepEqual(unhandled, [], 'no unhandled rejection');
+  });
 });
 
 describe('Scheduler with the real Boring Marketing adapter', () => {

@@ -148,6 +148,40 @@ describe('RunwatchService against the simulator', () => {
     );
   });
 
+  it('starts with whatever globalState holds: bad saved runs and accounts are dropped, the good ones kept', async () => {
+    service.dispose();
+    storage.data.set('runwatch.trackedRuns.v1', { not: 'a list' });
+    storage.data.set('runwatch.rememberedAccounts.v1', 'corrupt');
+    service = make();
+    assert.equal(service.store.size, 0, 'a value that is not a list: an empty store, and the service is up');
+    assert.deepEqual(await service.refreshAccounts('gloriaMundo'), []);
+    service.dispose();
+
+    const saved = (id: string, run: Record<string, unknown> = {}) => ({
+      key: `gloriaMundo:${id}`,
+      run: { provider: 'gloriaMundo', accountId: 'wf_daily_digest', id, kind: 'Daily digest', status: 'succeeded', rawStatus: 'completed', ...run },
+      firstSeenAt: 1,
+      lastConfirmedAt: 2,
+      lastChangedAt: 2,
+      failures: 0,
+      stale: false,
+      gone: false,
+      stuck: false,
+      acknowledged: false,
+      polls: 1,
+      pinned: true,
+    });
+    storage.data.set('runwatch.trackedRuns.v1', [saved('good-1'), saved('bad-1', { provider: 'nowhere' }), saved('bad-2', { progress: { stages: {} } }), 7, saved('good-2')]);
+    storage.data.set('runwatch.rememberedAccounts.v1', {
+      gloriaMundo: [{ provider: 'gloriaMundo', id: { an: 'object' }, label: 'x' }, 'junk', { provider: 'gloriaMundo', id: 'wf_daily_digest', label: 'Daily digest' }],
+      talonic: 5,
+    });
+    service = make();
+    assert.deepEqual(service.store.all().map(t => t.key).sort(), ['gloriaMundo:good-1', 'gloriaMundo:good-2']);
+    const accounts = await service.refreshAccounts('gloriaMundo');
+    assert.deepEqual(accounts.map(a => [a.id, a.label]), [['wf_daily_digest', 'Daily digest']]);
+  });
+
   it('keeps tracked runs across a restart', async () => {
     const brand = bm.addBrand({ domain: 'acme.com' });
     const running = bm.addRun(brand.id, { kind: 'full', status: 'running', stage: 'evidence_collection' });
