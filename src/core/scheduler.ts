@@ -36,6 +36,8 @@ interface Plan {
   heapIndex: number;
   /** When the last poll of this run was sent. */
   lastAttemptAt?: number;
+  /** The store's confirmation time that this plan's own last successful poll wrote (see dueOf). */
+  confirmedByOwnPollAt?: number;
   /** Consecutive failed polls seen by the scheduler; > 0 means `retryAt` decides the next poll. */
   failStreak: number;
   retryAt: number;
@@ -383,7 +385,18 @@ export class Scheduler implements PollScheduler {
     if (plan.failStreak > 0) return plan.retryAt;
     const tracked = this.store.get(plan.key);
     if (!tracked) return now;
-    const last = Math.max(tracked.lastConfirmedAt ?? -Infinity, plan.lastAttemptAt ?? -Infinity);
+    // The next poll is due one cadence after the last one was SENT when that poll is the latest confirmation,
+    // not after its answer: planning from the answer stretches every interval by the round trip (at Adlyse's
+    // 1 s cadence a 300 ms answer is a 30% slower poll). Sends stay at least a cadence apart either way, and a
+    // provider slower to answer than half its cadence still gets half a cadence of quiet after each answer
+    // rather than back-to-back requests. A confirmation from elsewhere (a list, another window) is newer than
+    // our send: plan from it.
+    const confirmedAt = tracked.lastConfirmedAt;
+    if (plan.lastAttemptAt !== undefined && confirmedAt !== undefined && confirmedAt === plan.confirmedByOwnPollAt) {
+      const cadence = this.cadence(tracked, now);
+      return Math.max(plan.lastAttemptAt + cadence, confirmedAt + cadence / 2);
+    }
+    const last = Math.max(confirmedAt ?? -Infinity, plan.lastAttemptAt ?? -Infinity);
     if (last === -Infinity) return now;
     return last + this.cadence(tracked, now);
   }
@@ -610,6 +623,7 @@ export class Scheduler implements PollScheduler {
     if (plan) {
       plan.failStreak = 0;
       plan.retryAt = 0;
+      plan.confirmedByOwnPollAt = this.store.get(key)?.lastConfirmedAt;
     }
     const now = this.now();
     lane.gate.noteSuccess(now);

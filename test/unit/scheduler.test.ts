@@ -216,6 +216,46 @@ describe('Scheduler', () => {
     for (const gap of gaps(gm.callsFor('slow'))) assert.ok(gap >= 7000, `the next poll waits for the answer (gap ${gap} ms)`);
   });
 
+  it('plans the next poll a cadence after the last was sent, so the round trip does not stretch the interval', async () => {
+    const adlyse = new ScriptedProvider('adlyse', () => 1000);
+    adlyse.latencyMs = 300;
+    const { store, scheduler } = setup({ adlyse });
+    store.upsert(run('adlyse', 'quick'));
+    scheduler.start();
+    await clock.tickAsync(20 * SEC);
+    const intervals = gaps(adlyse.callsFor('quick'));
+    assert.ok(intervals.length >= 15, `polled throughout (${intervals.length} intervals)`);
+    assert.deepEqual([...new Set(intervals)], [1000], 'every poll one cadence after the previous one was sent (not 1300 ms: cadence + answer time)');
+  });
+
+  it('leaves half a cadence of quiet after an answer slower than half the cadence, rather than polling back to back', async () => {
+    const gm = new ScriptedProvider('gloriaMundo', () => 2000);
+    gm.latencyMs = 1500;
+    const { store, scheduler } = setup({ gloriaMundo: gm });
+    store.upsert(run('gloriaMundo', 'sluggish'));
+    scheduler.start();
+    await clock.tickAsync(30 * SEC);
+    const intervals = gaps(gm.callsFor('sluggish'));
+    assert.ok(intervals.length >= 8, `polled throughout (${intervals.length} intervals)`);
+    assert.deepEqual([...new Set(intervals)], [2500], 'sent 1.5 s answer + 1 s quiet apart (more than the 2 s cadence, less than the 3.5 s of answer + cadence)');
+  });
+
+  it('plans from a confirmation that came from elsewhere after its own poll (a list refresh)', async () => {
+    const bm = new ScriptedProvider('boringMarketing', () => 10_000);
+    const { store, scheduler } = setup({ boringMarketing: bm });
+    store.upsert(run('boringMarketing', 'listed')); // listed now: first poll a cadence later
+    scheduler.start();
+    await clock.tickAsync(10_100);
+    assert.equal(bm.callsFor('listed').length, 1);
+    // 4 s after that poll the account's list confirms the run: the next poll is a cadence after the list.
+    await clock.tickAsync(3900);
+    store.upsert(run('boringMarketing', 'listed', { progress: { percent: 10 } }));
+    await clock.tickAsync(7000);
+    assert.equal(bm.callsFor('listed').length, 1, 'no poll a cadence after the first one: the list confirmed the run since');
+    await clock.tickAsync(3500);
+    assert.equal(bm.callsFor('listed').length, 2, 'polled a cadence after the list confirmed it');
+  });
+
   it('on refresh of a run whose poll is out, waits for that answer and sends nothing more', async () => {
     const gm = new ScriptedProvider('gloriaMundo', () => 2000);
     gm.latencyMs = 3000;
