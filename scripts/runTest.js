@@ -3,10 +3,16 @@
 // code-server npm package, driven by headless Chromium. With RUNWATCH_VSCODE=desktop, test-electron downloads
 // desktop VS Code as usual (needs internet). Writes .vscode-test/integration/result.json and prints
 // "N passed, N failed" as its last line.
+//
+// What is tested is what ships: the packaged runwatch-<version>.vsix (packaged first when it is missing or older
+// than its sources) is installed into the run's extensions dir with `--install-extension`, and the
+// extension-development path test-electron requires is an empty stand-in extension.
 'use strict';
+const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { runTests } = require('@vscode/test-electron');
+const { runTests, downloadAndUnzipVSCode, resolveCliArgsFromVSCodeExecutablePath } = require('@vscode/test-electron');
+const { ensureVsix } = require('./vsix');
 
 const ROOT = path.resolve(__dirname, '..');
 // RUNWATCH_BENCH=1 (npm run bench): the host runs test/integration/bench.scale.ts instead of the tests, in a
@@ -31,6 +37,33 @@ function removeFinishedRuns() {
   }
 }
 
+/** An extension with nothing in it: test-electron needs a development path, and Runwatch must not be it. */
+function writeStandInExtension(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const { engines } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const manifest = {
+    name: 'runwatch-test-stand-in',
+    displayName: 'Runwatch test stand-in',
+    description: 'Empty on purpose: the Runwatch under test is the installed .vsix.',
+    publisher: 'runwatch-test',
+    version: '0.0.0',
+    engines,
+  };
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  return dir;
+}
+
+/** `code --install-extension <vsix>` into this run's profile: the desktop VS Code CLI, or the offline shim's. */
+function installVsix(vsix, vscodeExecutablePath, { desktop, userDataDir, extensionsDir }) {
+  const [cli, ...cliArgs] = desktop ? [resolveCliArgsFromVSCodeExecutablePath(vscodeExecutablePath)[0]] : [process.execPath, vscodeExecutablePath];
+  const r = spawnSync(
+    cli,
+    [...cliArgs, '--install-extension', vsix, `--extensions-dir=${extensionsDir}`, `--user-data-dir=${userDataDir}`],
+    { stdio: 'inherit', shell: process.platform === 'win32' },
+  );
+  if (r.status !== 0) throw new Error(`installing ${path.basename(vsix)} failed (exit ${r.status ?? r.signal})`);
+}
+
 async function main() {
   const desktop = process.env.RUNWATCH_VSCODE === 'desktop';
   const shim = path.join(__dirname, 'vscode-offline', 'vscode-shim.js');
@@ -49,21 +82,25 @@ async function main() {
   fs.mkdirSync(workspace, { recursive: true });
   fs.writeFileSync(path.join(workspace, 'README.md'), '# Runwatch integration test workspace\n');
   const resultFile = path.join(WORK, 'result.json');
+  const userDataDir = path.join(WORK, 'user-data');
+  const extensionsDir = path.join(WORK, 'extensions');
+
+  const vsix = ensureVsix();
+  const vscodeExecutablePath = desktop ? await downloadAndUnzipVSCode() : shim;
+  installVsix(vsix, vscodeExecutablePath, { desktop, userDataDir, extensionsDir });
 
   const started = Date.now();
   let runError;
   try {
     await runTests({
-      vscodeExecutablePath: desktop ? undefined : shim,
-      extensionDevelopmentPath: ROOT,
+      vscodeExecutablePath,
+      extensionDevelopmentPath: writeStandInExtension(path.join(WORK, 'stand-in')),
       extensionTestsPath: testsPath,
-      launchArgs: [
-        workspace,
-        `--user-data-dir=${path.join(WORK, 'user-data')}`,
-        `--extensions-dir=${path.join(WORK, 'extensions')}`,
-      ],
+      launchArgs: [workspace, `--user-data-dir=${userDataDir}`, `--extensions-dir=${extensionsDir}`],
       extensionTestsEnv: {
         RUNWATCH_TEST_RESULT: resultFile,
+        // index.ts checks that the Runwatch it tests was loaded from here, not from a source folder.
+        RUNWATCH_TEST_EXTENSIONS_DIR: extensionsDir,
         RUNWATCH_TEST_GREP: process.env.RUNWATCH_TEST_GREP || '',
         RUNWATCH_BENCH: BENCH ? '1' : '',
         RUNWATCH_BENCH_OUT: process.env.RUNWATCH_BENCH_OUT || '',
@@ -85,6 +122,7 @@ async function main() {
     return 1;
   }
   console.log(`Extension tests ran in VS Code ${result.vscodeVersion} (${result.uiKind}, Node ${result.node}) in ${seconds} s`);
+  if (result.runwatch) console.log(`Runwatch under test: ${result.runwatch} (installed from ${path.basename(vsix)})`);
   console.log(`${result.passed} passed, ${result.failed} failed`);
   return result.failed > 0 || runError ? 1 : 0;
 }
