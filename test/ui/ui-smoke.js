@@ -1,7 +1,8 @@
 // UI smoke test: Runwatch installed in a real VS Code (code-server 1.139.1), driven like a person would in
 // headless Chromium, against the provider simulator running as its own process.
 //
-//   1. installs the built extension (dist/, media/, package.json, README) into a fresh extensions dir;
+//   1. installs the packaged runwatch-<version>.vsix (packaged first when it is missing or older than its sources)
+//      into a fresh extensions dir with code-server's --install-extension: what is tested is what ships;
 //   2. starts `node out/test/simulator/main.js --port 0` (seeded with demo brands and runs) and reads its
 //      JSON ready line for the base URLs; user settings point runwatch.providers.*.baseUrl at it;
 //   3. opens the workbench, opens the Runwatch view (welcome view: no key yet);
@@ -25,6 +26,7 @@ const fs = require('fs');
 const path = require('path');
 const readline = require('readline');
 const tools = require('../../scripts/vscode-offline/tools');
+const { ensureVsix } = require('../../scripts/vsix');
 
 const ROOT = tools.ROOT;
 const WORK = path.join(ROOT, '.vscode-test', 'ui');
@@ -268,10 +270,11 @@ async function main() {
   const cleanups = [];
   let page;
   try {
-    const installed = tools.installExtension(extensionsDir);
+    const vsix = ensureVsix({ log: line => console.log(`  ${line}`) });
+    const installed = tools.installVsix(vsix, { userDataDir, extensionsDir });
     const sim = await startSimulator();
     cleanups.push(() => sim.stop());
-    console.log(`  simulator on ${sim.origin}; extension copied to ${path.relative(ROOT, installed)}`);
+    console.log(`  simulator on ${sim.origin}; ${path.basename(vsix)} installed as ${installed.id} ${installed.version} in ${path.relative(ROOT, installed.dir)}`);
     const baseUrlSettings = Object.fromEntries(Object.entries(sim.baseUrls).map(([id, url]) => [`runwatch.providers.${id}.baseUrl`, url]));
     tools.writeUserSettings(userDataDir, baseUrlSettings, { overwrite: true });
 
