@@ -1,5 +1,5 @@
 // What ships is the .vsix `npm run package` writes (packaged here first when it is missing or older than its
-// sources). It must hold the bundle and what the extension's details page shows, and nothing else: no source,
+// sources). It must hold the bundle, its icons and manifest files, and nothing else: no source,
 // tests, compiled tests, source maps, esbuild metafiles or node_modules. The allow-list in .vscodeignore is
 // also checked on its own, in a folder holding every kind of file a development build, the tests and npm
 // leave behind.
@@ -32,7 +32,6 @@ const ALLOWED = [
   /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt)$/,
   /^extension\/dist\/[^/]+\.js$/,
   /^extension\/media\/.+$/,
-  /^extension\/docs\/screenshot-[^/]+\.png$/,
 ];
 
 /** What must never ship, and why. */
@@ -71,7 +70,7 @@ describe('the packaged extension (.vsix)', function () {
     console.log(`      ${path.basename(vsix)}: ${kb} KB, ${entries.length} files`);
   });
 
-  it('holds only the bundle, the icons, the README and its screenshots, the changelog, licence and manifest', () => {
+  it('holds only the bundle, the icons, the README, the changelog, licence and manifest', () => {
     const unexpected = names.filter(name => !ALLOWED.some(pattern => pattern.test(name)));
     assert.deepEqual(unexpected, [], `${path.basename(vsix)} holds files the allow-list does not name`);
   });
@@ -99,15 +98,13 @@ describe('the packaged extension (.vsix)', function () {
     for (const file of loads) assert.ok(names.includes(file), `the bundle loads ${file}, which is not in the .vsix`);
   });
 
-  it('holds every image the README shows and the extension icon, so the details page has them', async () => {
-    const readme = (await vsixTools.readVsixEntry(vsix, 'extension/readme.md')) ?? '';
-    const images = readmeImages(readme);
-    assert.ok(images.length > 0, 'the packaged README shows no screenshot (or vsce rewrote them to absolute URLs)');
-    for (const image of images) {
-      assert.ok(names.includes(`extension/${path.posix.normalize(image)}`), `the README shows ${image}, which is not in the .vsix`);
-    }
+  it('holds the icon, and keeps the README as written: its images relative, no repository URL made up', async () => {
     const { icon } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     assert.ok(names.includes(`extension/${path.posix.normalize(icon)}`), `the icon ${icon} is not in the .vsix`);
+    const packaged = (await vsixTools.readVsixEntry(vsix, 'extension/readme.md')) ?? '';
+    const source = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    assert.ok(readmeImages(source).length > 0, 'the README shows no screenshot');
+    assert.deepEqual(readmeImages(packaged), readmeImages(source), 'vsce rewrote the README\'s images (to a made-up repository URL?)');
   });
 
   it('.vscodeignore keeps out what a development build, the tests and npm leave behind (vsce ls)', () => {
@@ -136,7 +133,6 @@ describe('the packaged extension (.vsix)', function () {
       for (const file of fs.readdirSync(media, { recursive: true, encoding: 'utf8' })) {
         if (fs.statSync(path.join(media, file)).isFile()) shipped.push(`media/${file.split(path.sep).join('/')}`);
       }
-      for (const name of fs.readdirSync(path.join(ROOT, 'docs'))) if (/^screenshot-.+\.png$/.test(name)) shipped.push(`docs/${name}`);
       assert.deepEqual(listed, shipped.sort());
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
