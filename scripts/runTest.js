@@ -10,6 +10,7 @@
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { runTests, downloadAndUnzipVSCode, resolveCliArgsFromVSCodeExecutablePath } = require('@vscode/test-electron');
 const { ensureVsix } = require('./vsix');
@@ -64,6 +65,29 @@ function installVsix(vsix, vscodeExecutablePath, { desktop, userDataDir, extensi
   if (r.status !== 0) throw new Error(`installing ${path.basename(vsix)} failed (exit ${r.status ?? r.signal})`);
 }
 
+/** The folder `--install-extension` put an extension in, from the extensions dir's own index. */
+function installedFolder(extensionsDir, id) {
+  const index = JSON.parse(fs.readFileSync(path.join(extensionsDir, 'extensions.json'), 'utf8'));
+  const entry = index.find(e => e.identifier?.id?.toLowerCase() === id.toLowerCase());
+  if (!entry?.location?.path || !fs.existsSync(entry.location.path)) throw new Error(`${id} is not in ${extensionsDir} after installing`);
+  return entry.location.path;
+}
+
+/**
+ * Puts the compiled tests (out/) inside the installed extension's folder and returns the test runner there.
+ * VS Code hands a file the `vscode` API object of the extension whose folder holds it, and the tests answer
+ * Runwatch's quick picks and input boxes by replacing functions on that object: from anywhere else they would
+ * get an object of their own. The tests reach their packages (mocha, the simulator's) through out/node_modules,
+ * a link to the repository's; the bundle (dist/) cannot, as the extensions dir lies outside the repository, so a
+ * package the bundle lacks fails here as it would for a user. Nothing of this is in the .vsix.
+ */
+function placeTests(extensionDir) {
+  const out = path.join(extensionDir, 'out');
+  fs.cpSync(path.join(ROOT, 'out'), out, { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(out, 'node_modules'), 'junction');
+  return path.join(out, 'test', 'integration', 'index.js');
+}
+
 async function main() {
   const desktop = process.env.RUNWATCH_VSCODE === 'desktop';
   const shim = path.join(__dirname, 'vscode-offline', 'vscode-shim.js');
@@ -83,19 +107,22 @@ async function main() {
   fs.writeFileSync(path.join(workspace, 'README.md'), '# Runwatch integration test workspace\n');
   const resultFile = path.join(WORK, 'result.json');
   const userDataDir = path.join(WORK, 'user-data');
-  const extensionsDir = path.join(WORK, 'extensions');
-
-  const vsix = ensureVsix();
-  const vscodeExecutablePath = desktop ? await downloadAndUnzipVSCode() : shim;
-  installVsix(vsix, vscodeExecutablePath, { desktop, userDataDir, extensionsDir });
+  // Outside the repository: from in here the installed bundle could load the repository's node_modules.
+  const extensionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-extensions-'));
 
   const started = Date.now();
+  let vsix;
   let runError;
   try {
+    vsix = ensureVsix();
+    const vscodeExecutablePath = desktop ? await downloadAndUnzipVSCode() : shim;
+    installVsix(vsix, vscodeExecutablePath, { desktop, userDataDir, extensionsDir });
+    const { publisher, name } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const installedTests = placeTests(installedFolder(extensionsDir, `${publisher}.${name}`));
     await runTests({
       vscodeExecutablePath,
       extensionDevelopmentPath: writeStandInExtension(path.join(WORK, 'stand-in')),
-      extensionTestsPath: testsPath,
+      extensionTestsPath: installedTests,
       launchArgs: [workspace, `--user-data-dir=${userDataDir}`, `--extensions-dir=${extensionsDir}`],
       extensionTestsEnv: {
         RUNWATCH_TEST_RESULT: resultFile,
@@ -108,6 +135,8 @@ async function main() {
     });
   } catch (e) {
     runError = e;
+  } finally {
+    fs.rmSync(extensionsDir, { recursive: true, force: true });
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   let result;

@@ -23,6 +23,7 @@
 'use strict';
 const { spawn } = require('child_process');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const readline = require('readline');
 const tools = require('../../scripts/vscode-offline/tools');
@@ -262,19 +263,20 @@ async function main() {
   tools.ensureTools();
   fs.rmSync(WORK, { recursive: true, force: true });
   const userDataDir = path.join(WORK, 'user-data');
-  const extensionsDir = path.join(WORK, 'extensions');
+  // Outside the repository: from in here the installed bundle could load the repository's node_modules.
+  const extensionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-ui-extensions-'));
   const workspace = path.join(WORK, 'workspace');
   fs.mkdirSync(workspace, { recursive: true });
   fs.mkdirSync(SHOTS, { recursive: true });
 
-  const cleanups = [];
+  const cleanups = [() => fs.rmSync(extensionsDir, { recursive: true, force: true })];
   let page;
   try {
     const vsix = ensureVsix({ log: line => console.log(`  ${line}`) });
     const installed = tools.installVsix(vsix, { userDataDir, extensionsDir });
     const sim = await startSimulator();
     cleanups.push(() => sim.stop());
-    console.log(`  simulator on ${sim.origin}; ${path.basename(vsix)} installed as ${installed.id} ${installed.version} in ${path.relative(ROOT, installed.dir)}`);
+    console.log(`  simulator on ${sim.origin}; ${path.basename(vsix)} installed as ${installed.id} ${installed.version} in ${installed.dir}`);
     const baseUrlSettings = Object.fromEntries(Object.entries(sim.baseUrls).map(([id, url]) => [`runwatch.providers.${id}.baseUrl`, url]));
     tools.writeUserSettings(userDataDir, baseUrlSettings, { overwrite: true });
 
