@@ -10,6 +10,7 @@ const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const tools = require('./vscode-offline/tools');
+const { ensureVsix } = require('./vsix');
 
 const ROOT = tools.ROOT;
 const WORK = path.join(ROOT, '.vscode-test', 'demo');
@@ -90,7 +91,8 @@ async function main() {
   const sim = await startSimulator(simPort, scale);
   stops.push(() => sim.stop());
 
-  tools.installExtension(extensionsDir);
+  // The packaged .vsix, as a user installs it (packaged first when it is older than its sources).
+  tools.installVsix(ensureVsix(), { userDataDir, extensionsDir });
   const baseUrls = Object.fromEntries(Object.entries(sim.baseUrls).map(([id, url]) => [`runwatch.providers.${id}.baseUrl`, url]));
   tools.writeUserSettings(userDataDir, baseUrls, { overwrite: true });
 

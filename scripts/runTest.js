@@ -3,10 +3,17 @@
 // code-server npm package, driven by headless Chromium. With RUNWATCH_VSCODE=desktop, test-electron downloads
 // desktop VS Code as usual (needs internet). Writes .vscode-test/integration/result.json and prints
 // "N passed, N failed" as its last line.
+//
+// What is tested is what ships: the packaged runwatch-<version>.vsix (packaged first when it is missing or older
+// than its sources) is installed into the run's extensions dir with `--install-extension`, and the
+// extension-development path test-electron requires is an empty stand-in extension.
 'use strict';
+const { spawnSync } = require('child_process');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
-const { runTests } = require('@vscode/test-electron');
+const { runTests, downloadAndUnzipVSCode, resolveCliArgsFromVSCodeExecutablePath } = require('@vscode/test-electron');
+const { ensureVsix } = require('./vsix');
 
 const ROOT = path.resolve(__dirname, '..');
 // RUNWATCH_BENCH=1 (npm run bench): the host runs test/integration/bench.scale.ts instead of the tests, in a
@@ -31,6 +38,56 @@ function removeFinishedRuns() {
   }
 }
 
+/** An extension with nothing in it: test-electron needs a development path, and Runwatch must not be it. */
+function writeStandInExtension(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const { engines } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const manifest = {
+    name: 'runwatch-test-stand-in',
+    displayName: 'Runwatch test stand-in',
+    description: 'Empty on purpose: the Runwatch under test is the installed .vsix.',
+    publisher: 'runwatch-test',
+    version: '0.0.0',
+    engines,
+  };
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  return dir;
+}
+
+/** `code --install-extension <vsix>` into this run's profile: the desktop VS Code CLI, or the offline shim's. */
+function installVsix(vsix, vscodeExecutablePath, { desktop, userDataDir, extensionsDir }) {
+  const [cli, ...cliArgs] = desktop ? [resolveCliArgsFromVSCodeExecutablePath(vscodeExecutablePath)[0]] : [process.execPath, vscodeExecutablePath];
+  const r = spawnSync(
+    cli,
+    [...cliArgs, '--install-extension', vsix, `--extensions-dir=${extensionsDir}`, `--user-data-dir=${userDataDir}`],
+    { stdio: 'inherit', shell: process.platform === 'win32' },
+  );
+  if (r.status !== 0) throw new Error(`installing ${path.basename(vsix)} failed (exit ${r.status ?? r.signal})`);
+}
+
+/** The folder `--install-extension` put an extension in, from the extensions dir's own index. */
+function installedFolder(extensionsDir, id) {
+  const index = JSON.parse(fs.readFileSync(path.join(extensionsDir, 'extensions.json'), 'utf8'));
+  const entry = index.find(e => e.identifier?.id?.toLowerCase() === id.toLowerCase());
+  if (!entry?.location?.path || !fs.existsSync(entry.location.path)) throw new Error(`${id} is not in ${extensionsDir} after installing`);
+  return entry.location.path;
+}
+
+/**
+ * Puts the compiled tests (out/) inside the installed extension's folder and returns the test runner there.
+ * VS Code hands a file the `vscode` API object of the extension whose folder holds it, and the tests answer
+ * Runwatch's quick picks and input boxes by replacing functions on that object: from anywhere else they would
+ * get an object of their own. The tests reach their packages (mocha, the simulator's) through out/node_modules,
+ * a link to the repository's; the bundle (dist/) cannot, as the extensions dir lies outside the repository, so a
+ * package the bundle lacks fails here as it would for a user. Nothing of this is in the .vsix.
+ */
+function placeTests(extensionDir) {
+  const out = path.join(extensionDir, 'out');
+  fs.cpSync(path.join(ROOT, 'out'), out, { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(out, 'node_modules'), 'junction');
+  return path.join(out, 'test', 'integration', 'index.js');
+}
+
 async function main() {
   const desktop = process.env.RUNWATCH_VSCODE === 'desktop';
   const shim = path.join(__dirname, 'vscode-offline', 'vscode-shim.js');
@@ -49,21 +106,28 @@ async function main() {
   fs.mkdirSync(workspace, { recursive: true });
   fs.writeFileSync(path.join(workspace, 'README.md'), '# Runwatch integration test workspace\n');
   const resultFile = path.join(WORK, 'result.json');
+  const userDataDir = path.join(WORK, 'user-data');
+  // Outside the repository: from in here the installed bundle could load the repository's node_modules.
+  const extensionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-extensions-'));
 
   const started = Date.now();
+  let vsix;
   let runError;
   try {
+    vsix = ensureVsix();
+    const vscodeExecutablePath = desktop ? await downloadAndUnzipVSCode() : shim;
+    installVsix(vsix, vscodeExecutablePath, { desktop, userDataDir, extensionsDir });
+    const { publisher, name } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const installedTests = placeTests(installedFolder(extensionsDir, `${publisher}.${name}`));
     await runTests({
-      vscodeExecutablePath: desktop ? undefined : shim,
-      extensionDevelopmentPath: ROOT,
-      extensionTestsPath: testsPath,
-      launchArgs: [
-        workspace,
-        `--user-data-dir=${path.join(WORK, 'user-data')}`,
-        `--extensions-dir=${path.join(WORK, 'extensions')}`,
-      ],
+      vscodeExecutablePath,
+      extensionDevelopmentPath: writeStandInExtension(path.join(WORK, 'stand-in')),
+      extensionTestsPath: installedTests,
+      launchArgs: [workspace, `--user-data-dir=${userDataDir}`, `--extensions-dir=${extensionsDir}`],
       extensionTestsEnv: {
         RUNWATCH_TEST_RESULT: resultFile,
+        // index.ts checks that the Runwatch it tests was loaded from here, not from a source folder.
+        RUNWATCH_TEST_EXTENSIONS_DIR: extensionsDir,
         RUNWATCH_TEST_GREP: process.env.RUNWATCH_TEST_GREP || '',
         RUNWATCH_BENCH: BENCH ? '1' : '',
         RUNWATCH_BENCH_OUT: process.env.RUNWATCH_BENCH_OUT || '',
@@ -71,6 +135,8 @@ async function main() {
     });
   } catch (e) {
     runError = e;
+  } finally {
+    fs.rmSync(extensionsDir, { recursive: true, force: true });
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   let result;
@@ -85,6 +151,7 @@ async function main() {
     return 1;
   }
   console.log(`Extension tests ran in VS Code ${result.vscodeVersion} (${result.uiKind}, Node ${result.node}) in ${seconds} s`);
+  if (result.runwatch) console.log(`Runwatch under test: ${result.runwatch} (installed from ${path.basename(vsix)})`);
   console.log(`${result.passed} passed, ${result.failed} failed`);
   return result.failed > 0 || runError ? 1 : 0;
 }

@@ -1,15 +1,25 @@
-// `npm test`: runs the three suites in order, streaming their output, then prints one summary line
-// "N passed, N failed" (all suites together) alone on the last line. Exits non-zero if any suite failed.
-//   unit         mocha in plain Node against the simulator (out/test/unit)
-//   integration  mocha inside a real VS Code extension host (scripts/runTest.js)
-//   ui           the UI smoke test in headless Chromium (test/ui/ui-smoke.js)
-// usage: node scripts/test-all.js [unit] [integration] [ui]   (default: all three)
+// `npm test`: packages the extension, then runs the three suites in order against that package, streaming
+// their output, then prints one summary line "N passed, N failed" (all suites together) alone on the last
+// line. Exits non-zero if packaging or any suite failed.
+//   package      npm run package: the production bundle and runwatch-<version>.vsix (its size and file count)
+//   unit         mocha in plain Node against the simulator (out/test/unit), including what the .vsix holds
+//   integration  mocha inside a real VS Code extension host, the .vsix installed (scripts/runTest.js)
+//   ui           the UI smoke test in headless Chromium, the .vsix installed (test/ui/ui-smoke.js)
+// usage: node scripts/test-all.js [package] [unit] [integration] [ui]   (default: all four)
 'use strict';
 const { spawn } = require('child_process');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
 const SUITES = {
+  package: {
+    command: [process.platform === 'win32' ? 'npm.cmd' : 'npm', 'run', 'package'],
+    // not a test suite: a step that must succeed, summarised by scripts/vsix.js's "runwatch-0.1.0.vsix: 448.1 KB, 12 files"
+    parse(out) {
+      const summary = /^(\S+\.vsix: .+ files)$/m.exec(out);
+      return summary ? { passed: 0, failed: 0, detail: summary[1] } : undefined;
+    },
+  },
   unit: {
     command: [process.execPath, require.resolve('mocha/bin/mocha.js'), '--config', '.mocharc.json', '--reporter', 'spec'],
     // mocha's spec reporter: "  12 passing (3s)" / "  2 failing" / "  1 pending"
@@ -31,10 +41,12 @@ function lastSummaryLine(out) {
 
 function runSuite(name) {
   const { command } = SUITES[name];
-  console.log(`\n=== ${name}: ${command.map(c => (c === process.execPath ? 'node' : path.relative(ROOT, c) || c)).join(' ')}`);
+  console.log(`\n=== ${name}: ${command.map(c => (c === process.execPath ? 'node' : path.isAbsolute(c) ? path.relative(ROOT, c) || c : c)).join(' ')}`);
   const started = Date.now();
   return new Promise(resolve => {
-    const child = spawn(command[0], command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(command[0], command.slice(1), {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' }, shell: process.platform === 'win32',
+    });
     let out = '';
     child.stdout.on('data', d => {
       out += d;
@@ -53,7 +65,7 @@ function runSuite(name) {
       let note = '';
       if (!counts) {
         counts = { passed: 0, failed: 1 };
-        note = ' (no test summary: the suite did not run)';
+        note = name === 'package' ? ` (packaging failed, exit code ${code})` : ' (no test summary: the suite did not run)';
       } else if (code !== 0 && counts.failed === 0) {
         counts = { ...counts, failed: 1 };
         note = ` (exit code ${code} although no test failed)`;
@@ -76,7 +88,8 @@ async function main() {
 
   console.log('\n=== summary');
   for (const r of results) {
-    console.log(`${r.name.padEnd(12)} ${String(r.passed).padStart(4)} passed, ${String(r.failed).padStart(3)} failed  ${r.seconds.toFixed(1).padStart(6)} s${r.note}`);
+    const what = r.detail && !r.failed ? r.detail.padEnd(28) : `${String(r.passed).padStart(4)} passed, ${String(r.failed).padStart(3)} failed`;
+    console.log(`${r.name.padEnd(12)} ${what}  ${r.seconds.toFixed(1).padStart(6)} s${r.note}`);
   }
   console.log(`${'total'.padEnd(12)} ${' '.repeat(30)}${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`);
   const passed = results.reduce((n, r) => n + r.passed, 0);

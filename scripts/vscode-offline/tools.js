@@ -107,24 +107,44 @@ function writeUserSettings(userDataDir, extra = {}, { overwrite = false } = {}) 
   return file;
 }
 
-/** Copies what the packaged extension ships (see .vscodeignore) into <extensionsDir>/<publisher>.<name>-<version>. */
-function installExtension(extensionsDir, root = ROOT) {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  const dest = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  fs.rmSync(dest, { recursive: true, force: true });
-  fs.mkdirSync(dest, { recursive: true });
-  if (!fs.existsSync(path.join(root, pkg.main || 'dist/extension.js'))) {
-    throw new Error(`${pkg.main} is missing: run npm run build first`);
-  }
-  for (const entry of ['dist', 'media', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']) {
-    const from = path.join(root, entry);
-    if (!fs.existsSync(from)) continue;
-    fs.cpSync(from, path.join(dest, entry), {
-      recursive: true,
-      filter: src => !src.endsWith('.map') && !src.endsWith('.meta.json'),
-    });
-  }
-  return dest;
+/**
+ * Installs a .vsix into extensionsDir with code-server's own `--install-extension`, as `code --install-extension`
+ * does for desktop VS Code: the tests run what ships. Returns the folder it was installed to.
+ */
+function installVsix(vsix, { userDataDir, extensionsDir }) {
+  fs.mkdirSync(extensionsDir, { recursive: true });
+  const r = spawnSync(NODE24, [CODE_SERVER_ENTRY, ...serverArgs({ userDataDir, extensionsDir }), '--install-extension', path.resolve(vsix), '--force'], {
+    env: serverEnv(userDataDir), encoding: 'utf8', timeout: 120_000,
+  });
+  const output = `${r.stdout || ''}${r.stderr || ''}`.trim();
+  if (r.status !== 0) throw new Error(`code-server --install-extension ${path.basename(vsix)} failed (exit ${r.status ?? r.signal}):\n${output.slice(-2000)}`);
+  // extensions.json is the extensions dir's own index: which extension went to which folder, and when.
+  const installed = JSON.parse(fs.readFileSync(path.join(extensionsDir, 'extensions.json'), 'utf8'));
+  const entry = installed
+    .filter(e => e.metadata?.source === 'vsix' && fs.existsSync(e.location?.path ?? ''))
+    .sort((a, b) => (b.metadata.installedTimestamp ?? 0) - (a.metadata.installedTimestamp ?? 0))[0];
+  if (!entry) throw new Error(`${path.basename(vsix)} is not in ${extensionsDir}/extensions.json after installing:\n${output}`);
+  return { id: entry.identifier.id, version: entry.version, dir: entry.location.path, output };
+}
+
+/** code-server's command line for a profile of its own: a private config, user data and extensions dir. */
+function serverArgs({ userDataDir, extensionsDir, port = 0 }) {
+  const config = path.join(userDataDir, 'code-server.yaml');
+  fs.mkdirSync(userDataDir, { recursive: true });
+  fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  return ['--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
+}
+
+/** code-server's environment: no gallery, and its XDG config, data and cache under userDataDir. */
+function serverEnv(userDataDir, env = {}) {
+  return {
+    ...process.env,
+    EXTENSIONS_GALLERY: process.env.EXTENSIONS_GALLERY || '{}',
+    XDG_CONFIG_HOME: path.join(userDataDir, 'xdg-config'),
+    XDG_DATA_HOME: path.join(userDataDir, 'xdg-data'),
+    XDG_CACHE_HOME: path.join(userDataDir, 'xdg-cache'),
+    ...env,
+  };
 }
 
 /**
@@ -132,24 +152,10 @@ function installExtension(extensionsDir, root = ROOT) {
  * browser connection that would otherwise linger for hours). Everything it writes stays under userDataDir.
  */
 async function startCodeServer({ port, userDataDir, extensionsDir, folder, extraArgs = [], env = {}, log }) {
-  const config = path.join(userDataDir, 'code-server.yaml');
-  fs.mkdirSync(userDataDir, { recursive: true });
-  fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-  const args = [CODE_SERVER_ENTRY, '--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
+  const args = [CODE_SERVER_ENTRY, ...serverArgs({ userDataDir, extensionsDir, port }),
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
     ...extraArgs, ...(folder ? [folder] : [])];
-  const child = spawn(NODE24, args, {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      EXTENSIONS_GALLERY: process.env.EXTENSIONS_GALLERY || '{}',
-      XDG_CONFIG_HOME: path.join(userDataDir, 'xdg-config'),
-      XDG_DATA_HOME: path.join(userDataDir, 'xdg-data'),
-      XDG_CACHE_HOME: path.join(userDataDir, 'xdg-cache'),
-      ...env,
-    },
-  });
+  const child = spawn(NODE24, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv(userDataDir, env) });
   const output = [];
   const keep = d => {
     output.push(d);
@@ -197,5 +203,5 @@ async function killGroup(pid) {
 
 module.exports = {
   ROOT, VSC, NODE24, CODE_SERVER_ENTRY, CHROMIUM, CHROMIUM_ARGS, QUIET_SETTINGS,
-  ensureTools, playwright, launchChromium, freePort, healthy, writeUserSettings, installExtension, startCodeServer, killGroup,
+  ensureTools, playwright, launchChromium, freePort, healthy, writeUserSettings, installVsix, startCodeServer, killGroup,
 };

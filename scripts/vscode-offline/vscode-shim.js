@@ -7,6 +7,10 @@
 // query (honoured only with the smoke-test driver on), prints what the extension host logs, waits for
 // window.codeAutomationExit(code), stops everything and exits with the tests' exit code.
 //
+// Like the real `code` CLI it also installs an extension and exits:
+//   --install-extension <file.vsix> [--extensions-dir=E] [--user-data-dir=U]
+// (scripts/runTest.js installs the packaged .vsix that way, so the tests run what ships).
+//
 // The environment it was started with (test-electron's extensionTestsEnv included) reaches the extension
 // host: code-server's extension host inherits the server's environment.
 //
@@ -25,10 +29,12 @@ const positional = [];
 let testsPath;
 let userDataDir;
 let extensionsDir;
-for (const a of process.argv.slice(2)) {
-  const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+let installVsix;
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  const m = /^--([^=]+)(?:=(.*))?$/.exec(args[i]);
   if (!m) {
-    positional.push(a);
+    positional.push(args[i]);
     continue;
   }
   const [, k, v] = m;
@@ -36,14 +42,28 @@ for (const a of process.argv.slice(2)) {
   else if (k === 'extensionTestsPath') testsPath = v;
   else if (k === 'user-data-dir') userDataDir = v;
   else if (k === 'extensions-dir') extensionsDir = v;
+  else if (k === 'install-extension') installVsix = v ?? args[++i];
   // the Electron-only flags (--no-sandbox, --disable-updates, --skip-welcome, ...) mean nothing here
-}
-if (!testsPath || devPaths.length === 0) {
-  console.error('vscode-shim: need --extensionTestsPath and --extensionDevelopmentPath');
-  process.exit(2);
 }
 
 const log = (...a) => console.log('[vscode-shim]', ...a);
+
+if (installVsix) {
+  try {
+    tools.ensureTools();
+    userDataDir = path.resolve(userDataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-shim-ud-')));
+    const installed = tools.installVsix(installVsix, { userDataDir, extensionsDir: path.resolve(extensionsDir || path.join(userDataDir, 'extensions')) });
+    log(`installed ${path.basename(installVsix)} as ${installed.id} ${installed.version} in ${installed.dir}`);
+    process.exit(0);
+  } catch (e) {
+    console.error(`[vscode-shim] ${e.message}`);
+    process.exit(1);
+  }
+}
+if (!testsPath || devPaths.length === 0) {
+  console.error('vscode-shim: need --extensionTestsPath and --extensionDevelopmentPath (or --install-extension)');
+  process.exit(2);
+}
 
 (async () => {
   const t0 = Date.now();

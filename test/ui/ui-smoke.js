@@ -1,7 +1,8 @@
 // UI smoke test: Runwatch installed in a real VS Code (code-server 1.139.1), driven like a person would in
 // headless Chromium, against the provider simulator running as its own process.
 //
-//   1. installs the built extension (dist/, media/, package.json, README) into a fresh extensions dir;
+//   1. installs the packaged runwatch-<version>.vsix (packaged first when it is missing or older than its sources)
+//      into a fresh extensions dir with code-server's --install-extension: what is tested is what ships;
 //   2. starts `node out/test/simulator/main.js --port 0` (seeded with demo brands and runs) and reads its
 //      JSON ready line for the base URLs; user settings point runwatch.providers.*.baseUrl at it;
 //   3. opens the workbench, opens the Runwatch view (welcome view: no key yet);
@@ -22,9 +23,11 @@
 'use strict';
 const { spawn } = require('child_process');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const readline = require('readline');
 const tools = require('../../scripts/vscode-offline/tools');
+const { ensureVsix } = require('../../scripts/vsix');
 
 const ROOT = tools.ROOT;
 const WORK = path.join(ROOT, '.vscode-test', 'ui');
@@ -260,18 +263,20 @@ async function main() {
   tools.ensureTools();
   fs.rmSync(WORK, { recursive: true, force: true });
   const userDataDir = path.join(WORK, 'user-data');
-  const extensionsDir = path.join(WORK, 'extensions');
+  // Outside the repository: from in here the installed bundle could load the repository's node_modules.
+  const extensionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-ui-extensions-'));
   const workspace = path.join(WORK, 'workspace');
   fs.mkdirSync(workspace, { recursive: true });
   fs.mkdirSync(SHOTS, { recursive: true });
 
-  const cleanups = [];
+  const cleanups = [() => fs.rmSync(extensionsDir, { recursive: true, force: true })];
   let page;
   try {
-    const installed = tools.installExtension(extensionsDir);
+    const vsix = ensureVsix({ log: line => console.log(`  ${line}`) });
+    const installed = tools.installVsix(vsix, { userDataDir, extensionsDir });
     const sim = await startSimulator();
     cleanups.push(() => sim.stop());
-    console.log(`  simulator on ${sim.origin}; extension copied to ${path.relative(ROOT, installed)}`);
+    console.log(`  simulator on ${sim.origin}; ${path.basename(vsix)} installed as ${installed.id} ${installed.version} in ${installed.dir}`);
     const baseUrlSettings = Object.fromEntries(Object.entries(sim.baseUrls).map(([id, url]) => [`runwatch.providers.${id}.baseUrl`, url]));
     tools.writeUserSettings(userDataDir, baseUrlSettings, { overwrite: true });
 

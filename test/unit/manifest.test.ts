@@ -50,6 +50,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const SOURCE = sourceFiles(path.join(ROOT, 'src')).map(f => fs.readFileSync(f, 'utf8'));
 
 /** Command ids the source registers: `registerCommand(ctx, 'runwatch.x'` or `registerCommand('runwatch.x'`. */
@@ -169,6 +170,40 @@ describe('package.json manifest', () => {
     if (pkg.icon) assert.ok(fs.existsSync(path.join(ROOT, pkg.icon)), `marketplace icon ${pkg.icon} is missing`);
   });
 
+  describe('where it runs and how it is packaged', () => {
+    it('runs in Restricted Mode and in virtual workspaces', () => {
+      assert.deepEqual(pkg.capabilities?.untrustedWorkspaces, { supported: true }, 'Restricted Mode needs no restriction: the base URLs are application-scoped');
+      assert.equal(pkg.capabilities?.virtualWorkspaces, true, 'Runwatch reads no workspace files');
+    });
+
+    it('prefers the UI side, so a local and a remote window share one poller', () => {
+      assert.deepEqual(pkg.extensionKind, ['ui', 'workspace']);
+      assert.match(README, /extensionKind: \["ui", "workspace"\]/, 'the README does not say why');
+    });
+
+    it('names project links that are real or a placeholder the README explains', () => {
+      const links = { repository: pkg.repository?.url ?? pkg.repository, bugs: pkg.bugs?.url ?? pkg.bugs, homepage: pkg.homepage };
+      for (const [field, link] of Object.entries(links)) {
+        assert.equal(typeof link, 'string', `no ${field} in package.json`);
+        const url = new URL(link as string);
+        assert.equal(url.protocol, 'https:', `${field}: ${link}`);
+        // .invalid never resolves (RFC 2606): a placeholder, never mistaken for a real address, if the README says so.
+        if (url.hostname.endsWith('.invalid')) assert.ok(README.includes(url.hostname), `${field} is a placeholder (${link}) the README does not explain`);
+      }
+    });
+
+    it('packages with a pinned vsce that runs on Node 20, after a production build', () => {
+      const pinned = pkg.devDependencies?.['@vscode/vsce'];
+      assert.match(pinned ?? '', /^\d+\.\d+\.\d+$/, '@vscode/vsce is not pinned to an exact version');
+      const installed = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/@vscode/vsce/package.json'), 'utf8'));
+      assert.equal(installed.version, pinned, 'the installed vsce is not the pinned one: run npm ci');
+      const minimumNode = Number(/^>=\s*(\d+)/.exec(installed.engines?.node ?? '')?.[1]);
+      assert.ok(minimumNode <= 20, `vsce ${pinned} needs Node ${installed.engines?.node}; the project runs on Node 20`);
+      assert.equal(pkg.scripts['vscode:prepublish'], 'npm run build');
+      assert.match(pkg.scripts.package, /\bvsce package\b/);
+    });
+  });
+
   describe('settings', () => {
     it('describes every setting and gives it a default of its type', () => {
       assert.ok(Object.keys(settings).length > 0, 'no settings');
@@ -206,6 +241,16 @@ describe('package.json manifest', () => {
         assert.equal(s.scope, 'application', `${id}: a workspace must not be able to redirect a key`);
         assert.equal(s.default, DEFAULT_BASE_URLS[id], `${id}: default differs from the adapter's`);
         assert.equal(validateBaseUrl(s.default as string).ok, true, `${id}: default base URL does not validate`);
+      }
+    });
+
+    it('scopes to the application every setting only the polling window obeys, so no workspace can disagree with it', () => {
+      // Settings that may stay window-scoped, each justified in the README. None does today: the polling window
+      // polls, times out, judges stale and stuck, and notifies for every window.
+      const windowScoped: string[] = [];
+      for (const [name, s] of Object.entries(settings)) {
+        if (windowScoped.includes(name)) assert.ok(README.includes(`\`${name}\``), `${name} stays window-scoped without a word in the README`);
+        else assert.equal(s.scope, 'application', `${name} is obeyed by the polling window only, so it must be application-scoped`);
       }
     });
 
