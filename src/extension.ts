@@ -19,6 +19,8 @@ import { RateLimitWaits } from './vscode/rateLimitWaits';
 import type { RunwatchNode } from './vscode/tree/node';
 import { RunNode } from './vscode/tree/runNode';
 import { RunTreeProvider } from './vscode/tree/runTreeProvider';
+import { runTitle } from './core/labels';
+import { setDisplayLocale } from './core/intl';
 
 export type { RunwatchApi } from './vscode/api';
 
@@ -99,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
 
 function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, forTests: { listRefreshMs?: number } = {}): Composition {
   const started = performance.now();
+  setDisplayLocale(vscode.env.language);
   const settings = new Settings();
   // Every globalState read and write goes through one SteadyMemento (see there: VS Code can lose writes).
   const globalState = new SteadyMemento(context.globalState);
@@ -142,7 +145,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
     service,
     settings: settings.notifications(),
     viewFocused: () => view.visible && vscode.window.state.focused,
-    describe: run => `${run.kind || 'Run'} on ${accountLabel(run)}`,
+    describe: run => runTitle(run, accountLabel(run), kind => service.provider(run.provider).kindLabel?.(kind)),
     reveal: key => tree.reveal(key, { focus: true, expand: true }),
     log,
   });
@@ -205,6 +208,9 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
       },
       get tooltip() {
         return statusBar.state.tooltip;
+      },
+      get accessibilityLabel() {
+        return statusBar.state.accessibilityLabel;
       },
       get backgroundColor() {
         return statusBar.state.backgroundColor;

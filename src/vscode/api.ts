@@ -14,6 +14,8 @@ export interface StatusBarApi {
   readonly text: string;
   /** Markdown source of the tooltip. */
   readonly tooltip: string;
+  /** What a screen reader says for the item. */
+  readonly accessibilityLabel: string;
   /** `statusBarItem.errorBackground` while a failure is unseen, else undefined. */
   readonly backgroundColor: string | undefined;
   readonly command: string;
