@@ -150,7 +150,11 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
     log,
   });
 
-  const syncKeyContext = () => void vscode.commands.executeCommand('setContext', 'runwatch.hasAnyKey', vault.keyedProviders().length > 0);
+  const syncKeyContext = () => {
+    void vscode.commands.executeCommand('setContext', 'runwatch.hasAnyKey', vault.keyedProviders().length > 0);
+    // Per provider, for commands only one provider can carry out (Create Data Product needs a Talonic key).
+    for (const id of service.providerIds()) void vscode.commands.executeCommand('setContext', `runwatch.hasKey.${id}`, vault.hasKey(id));
+  };
   syncKeyContext();
 
   const subscriptions: vscode.Disposable[] = [

@@ -7,6 +7,7 @@ import { AwayTracker, NotificationBatcher, notifyKindFor, type NotificationBatch
 import type { ProviderId, Run } from '../core/run';
 import type { StoreChange } from '../core/store';
 import { acknowledgeFailure } from './documents';
+import { runActions } from './runActions';
 import type { NotificationSettings } from './settings';
 
 export interface ShownNotification {
@@ -37,6 +38,7 @@ const ACTIONS = {
   rerun: 'Re-run',
   open: 'Open',
   cancelAndRerun: 'Cancel and Re-run',
+  cancel: 'Cancel Run',
   setKey: 'Set API Key',
 } as const;
 
@@ -156,8 +158,14 @@ export class Notifier implements vscode.Disposable {
     const single = batch.events.length === 1;
     const actions: string[] = [];
     if (failed.length) actions.push(ACTIONS.showError);
-    if (single && (first.kind === 'failed' || first.kind === 'cancelled')) actions.push(ACTIONS.rerun);
-    if (single && first.kind === 'stuck') actions.push(ACTIONS.cancelAndRerun);
+    // Offered only where they can work: Re-run where the inputs are known, cancelling where the provider can.
+    const tracked = single ? this.deps.service.store.get(first.key) : undefined;
+    const can = tracked ? runActions(this.deps.service, tracked) : undefined;
+    if (can?.rerun && (first.kind === 'failed' || first.kind === 'cancelled')) actions.push(ACTIONS.rerun);
+    if (single && first.kind === 'stuck') {
+      if (can?.cancelAndRerun) actions.push(ACTIONS.cancelAndRerun);
+      else if (can?.cancel) actions.push(ACTIONS.cancel);
+    }
     actions.push(ACTIONS.open);
     const errorKey = (failed[0] ?? first).key;
     this.toast(severity, batch.summary, actions, choice => {
@@ -170,6 +178,9 @@ export class Notifier implements vscode.Disposable {
           break;
         case ACTIONS.cancelAndRerun:
           void vscode.commands.executeCommand('runwatch.cancelAndRerun', first.key);
+          break;
+        case ACTIONS.cancel:
+          void vscode.commands.executeCommand('runwatch.cancelRun', first.key);
           break;
         case ACTIONS.open:
           acknowledgeFailure(this.deps.service, errorKey);
