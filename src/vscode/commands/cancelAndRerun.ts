@@ -4,6 +4,7 @@ import { isActive } from '../../core/run';
 import { providerOf } from './args';
 import { ensureCancellable } from './cancelRun';
 import { registerCommand, type CommandContext } from './context';
+import { runActions } from '../runActions';
 import { resolveRun } from './runArgs';
 import { announceStart } from './startRun';
 
@@ -13,7 +14,7 @@ export function registerCancelAndRerun(ctx: CommandContext): vscode.Disposable {
     'runwatch.cancelAndRerun',
     'cancel and re-run',
     async (arg?: unknown) => {
-      const t = await resolveRun(ctx, arg, { title: 'Cancel and Re-run', filter: r => r.stuck && isActive(r.run.status), empty: 'No run is stuck.' });
+      const t = await resolveRun(ctx, arg, { title: 'Cancel and Re-run', filter: r => runActions(ctx.service, r).cancelAndRerun, empty: 'No stuck run can be cancelled and re-run.' });
       if (!t) return undefined;
       if (isActive(t.run.status)) {
         if (!ensureCancellable(ctx, t)) return undefined;

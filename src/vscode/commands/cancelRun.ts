@@ -4,6 +4,7 @@ import { isActive } from '../../core/run';
 import type { TrackedRun } from '../../core/store';
 import { providerOf } from './args';
 import { registerCommand, type CommandContext } from './context';
+import { runActions } from '../runActions';
 import { resolveRun } from './runArgs';
 
 /** Whether the provider can cancel; if not, tells the user why and returns false. */
@@ -21,7 +22,7 @@ export function registerCancelRun(ctx: CommandContext): vscode.Disposable {
     'runwatch.cancelRun',
     'cancel the run',
     async (arg?: unknown) => {
-      const t = await resolveRun(ctx, arg, { title: 'Cancel Run', filter: r => isActive(r.run.status) && !r.gone, empty: 'No run is active.' });
+      const t = await resolveRun(ctx, arg, { title: 'Cancel Run', filter: r => runActions(ctx.service, r).cancel, empty: 'No active run can be cancelled from Runwatch.' });
       if (!t) return undefined;
       if (!isActive(t.run.status)) {
         void vscode.window.showInformationMessage(`That run has already ${t.run.status === 'succeeded' ? 'finished' : t.run.status}.`);
