@@ -136,6 +136,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
       return url.ok ? url.url : undefined;
     },
     accountLabel: (provider, accountId) => labels.label(service, provider, accountId),
+    showProvidersWithoutKey: () => settings.showProvidersWithoutKey(),
   });
   const view = vscode.window.createTreeView<RunwatchNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   tree.attach(view);
@@ -178,6 +179,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
       if (change.scheduler) service.updateSchedulerOptions(settings.scheduler());
       if (change.staleAfterFailures) service.store.staleAfterFailures = settings.staleAfterFailures();
       if (change.notifications) notifier.updateSettings(settings.notifications());
+      if (change.treeProviders) tree.resetRoot();
       // A new base URL or timeout means new adapters: reset those providers as a key change does.
       const reset = new Set(change.baseUrls);
       if (change.timeout) for (const id of service.providerIds()) if (service.hasKey(id)) reset.add(id);

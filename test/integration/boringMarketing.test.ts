@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { RunwatchNode } from '../../src/vscode/tree/node';
 import { SIM_KEYS, clearKey, findNode, formatTree, runwatchApi, setKey, statusBarText, treeSnapshot, waitFor, withScriptedUi, type RunwatchApi, type TreeNodeSnapshot } from './helpers';
-import { boringMarketingWorld, notificationsSince, pause, pollsOf, runKey, runwatchLogChannelText, userSettingsJsonText, waitForPolls, type BmWorld } from './engineHelpers';
+import { boringMarketingWorld, notificationsSince, pause, pollsOf, runKey, runwatchLogChannelText, setSetting, userSettingsJsonText, waitForPolls, type BmWorld } from './engineHelpers';
 
 const BM = 'boringMarketing' as const;
 const KEY = SIM_KEYS.boringMarketing;
@@ -420,7 +420,7 @@ describe('Boring Marketing end to end', function () {
     assert.equal(await vscode.env.clipboard.readText(), run.id);
   });
 
-  it('Clear API Key removes the key: the "Add API key…" row returns and Boring Marketing is no longer called', async () => {
+  it('Clear API Key removes the key: Boring Marketing folds into "Add another provider…" (all rows with the setting) and is no longer called', async () => {
     const { sim, bm, acme } = world;
     bm.addRun(acme.id, { kind: 'synthesize', status: 'running', durationMs: 60 * MINUTE });
     await keyAndRuns(1);
@@ -431,6 +431,18 @@ describe('Boring Marketing end to end', function () {
     assert.ok(ui.messages.some(m => m.severity === 'info' && m.message === 'Boring Marketing key removed.'));
     assert.equal(api.hasKey(BM), false);
 
+    // With another key set, providers without one fold into one row that names them.
+    const folded = await treeSnapshot({ depth: 1 });
+    assert.deepEqual(
+      folded.map(n => n.label),
+      ['GloriaMundo', 'Add another provider…'],
+      `the root:\n${formatTree(folded)}`,
+    );
+    assert.equal(folded[1].description, 'Boring Marketing, Automindz, Talonic, Adlyse');
+
+    // The setting lists every provider again, the one without a key offering "Add API key…".
+    await setSetting('showProvidersWithoutKey', true);
+    await waitFor(async () => !!findNode(await treeSnapshot({ depth: 1 }), 'Boring Marketing'), 5_000, 'the Boring Marketing row back with the setting');
     const provider = findNode(await treeSnapshot({ depth: 2 }), 'Boring Marketing');
     assert.ok(provider, 'no Boring Marketing row');
     assert.equal(provider.contextValue, 'provider.noKey');
