@@ -186,13 +186,35 @@ describe('error and result documents', () => {
       raw: { request_id: 'req_abc123' },
     });
     const doc = errorDocument(t, { providerName: 'Talonic', accountLabel: 'Invoice spec', now: NOW });
-    assert.match(doc, /^# invoices on Invoice spec failed/);
+    assert.match(doc, /^Invoices on Invoice spec failed\n={31}\n/);
     assert.match(doc, /2 documents failed/);
-    assert.match(doc, /\*\*Failed in:\*\* extraction/);
-    assert.match(doc, /\| march\.pdf \(doc-7\) \| extraction \| unreadable scan \|/);
-    assert.match(doc, /\| doc-9 \| — \| password protected \|/);
-    assert.match(doc, /\*\*Request id:\*\* req_abc123$/m);
-    assert.match(doc, /## What to do next/);
+    assert.match(doc, /^Failed in: Extraction \(extraction\)$/m);
+    assert.match(doc, /^march\.pdf \(doc-7\) +extraction +unreadable scan$/m);
+    assert.match(doc, /^doc-9 +— +password protected$/m);
+    assert.match(doc, /^Request id: req_abc123$/m);
+    assert.match(doc, /^What to do next\n-{15}$/m);
+  });
+
+  it('reads as clean text: provider strings with brackets, angle brackets and pipes come through unescaped', () => {
+    const t = tracked({
+      provider: 'adlyse',
+      kind: 'Invoice audit',
+      status: 'failed',
+      error: { message: 'Field <total_amount> is missing in row [2] | column 3 (see **docs**)', step: 'extract_fields' },
+    });
+    const doc = errorDocument(t, { providerName: 'Adlyse', accountLabel: 'Invoice audit', now: NOW });
+    assert.ok(doc.includes('Field <total_amount> is missing in row [2] | column 3 (see **docs**)'), doc);
+    assert.doesNotMatch(doc, /\\[[\]<>|*#`]/, 'a Markdown escape shows in the text');
+    assert.match(doc, /^Invoice audit failed$/m, 'the workflow is named once, not "Invoice audit on Invoice audit"');
+    assert.match(doc, /^Failed in: Extract fields \(extract_fields\)$/m);
+  });
+
+  it('says "as of" when the text was written, with the provider confirmation as a clock time', () => {
+    const t = tracked({ status: 'failed', error: { message: 'boom' } });
+    const doc = errorDocument(t, { providerName: 'Boring Marketing', accountLabel: 'acme.com', now: NOW });
+    const clock = (ms: number) => new Date(ms).toLocaleTimeString('en');
+    assert.ok(doc.includes(`Freshness: as of ${clock(NOW)}, last confirmed by the provider at ${clock(NOW - 12_000)}`), doc);
+    assert.doesNotMatch(doc, /seconds ago/, 'an age in a document that does not update goes stale');
   });
 
   it('turns a Retry-After into when to try again', () => {

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { isActive } from '../../core/run';
 import { providerOf } from './args';
 import { ensureCancellable } from './cancelRun';
-import { registerCommand, type CommandContext } from './context';
+import { registerCommand, runLabelOf, runTitleOf, type CommandContext } from './context';
 import { runActions } from '../runActions';
 import { resolveRun } from './runArgs';
 import { announceStart } from './startRun';
@@ -19,7 +19,7 @@ export function registerCancelAndRerun(ctx: CommandContext): vscode.Disposable {
       if (isActive(t.run.status)) {
         if (!ensureCancellable(ctx, t)) return undefined;
         const confirm = await vscode.window.showWarningMessage(
-          `Cancel the ${t.stuck ? 'stuck ' : ''}${t.run.kind} on ${ctx.accountLabel(t.run)} and start it again?`,
+          `Cancel the ${t.stuck ? 'stuck ' : ''}${runTitleOf(ctx, t.run)} and start it again?`,
           { modal: true },
           'Cancel and Re-run',
         );
@@ -27,7 +27,7 @@ export function registerCancelAndRerun(ctx: CommandContext): vscode.Disposable {
         await ctx.service.cancelRun(t.key);
       }
       const result = await ctx.service.rerun(t.key);
-      await announceStart(ctx, result, `Re-ran ${t.run.kind} after cancelling ${t.run.id}`);
+      await announceStart(ctx, result, `Re-ran ${runTitleOf(ctx, t.run)} after cancelling ${runLabelOf(ctx, t.run)}`);
       return result.run;
     },
     providerOf,

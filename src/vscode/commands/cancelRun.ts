@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { isActive } from '../../core/run';
 import type { TrackedRun } from '../../core/store';
 import { providerOf } from './args';
-import { registerCommand, type CommandContext } from './context';
+import { registerCommand, runTitleOf, type CommandContext } from './context';
 import { runActions } from '../runActions';
 import { resolveRun } from './runArgs';
 
@@ -29,7 +29,7 @@ export function registerCancelRun(ctx: CommandContext): vscode.Disposable {
         return undefined;
       }
       if (!ensureCancellable(ctx, t)) return undefined;
-      const confirm = await vscode.window.showWarningMessage(`Cancel ${t.run.kind} on ${ctx.accountLabel(t.run)}?`, { modal: true }, 'Cancel Run');
+      const confirm = await vscode.window.showWarningMessage(`Cancel ${runTitleOf(ctx, t.run)}?`, { modal: true }, 'Cancel Run');
       if (confirm !== 'Cancel Run') return undefined;
       const run = await ctx.service.cancelRun(t.key);
       ctx.log.info(`Cancelled ${run.kind} ${run.id}: now ${run.status}`);

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { providerOf } from './args';
 import { acknowledgeFailure } from '../documents';
-import { registerCommand, type CommandContext } from './context';
+import { registerCommand, runTitleOf, type CommandContext } from './context';
 import { runActions } from '../runActions';
 import { resolveRun } from './runArgs';
 import { announceStart } from './startRun';
@@ -16,11 +16,11 @@ export function registerRerun(ctx: CommandContext): vscode.Disposable {
       const t = await resolveRun(ctx, arg, { title: 'Re-run', filter: r => runActions(ctx.service, r).rerun, empty: 'No finished run whose inputs Runwatch knows.' });
       if (!t) return undefined;
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Re-running ${t.run.kind} on ${ctx.accountLabel(t.run)}…` },
+        { location: vscode.ProgressLocation.Notification, title: `Re-running ${runTitleOf(ctx, t.run)}…` },
         () => ctx.service.rerun(t.key),
       );
       acknowledgeFailure(ctx.service, t.key);
-      await announceStart(ctx, result, `Re-ran ${t.run.kind}`);
+      await announceStart(ctx, result, `Re-ran ${runTitleOf(ctx, t.run)}`);
       return result.run;
     },
     providerOf,
