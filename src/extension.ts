@@ -16,6 +16,7 @@ import { Settings } from './vscode/settings';
 import { SteadyMemento } from './vscode/steadyMemento';
 import { RunStatusBar } from './vscode/statusBar';
 import { RateLimitWaits } from './vscode/rateLimitWaits';
+import { WalkthroughProgress } from './vscode/walkthrough';
 import type { RunwatchNode } from './vscode/tree/node';
 import { RunNode } from './vscode/tree/runNode';
 import { RunTreeProvider } from './vscode/tree/runTreeProvider';
@@ -90,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
       return live().documents;
     },
     hasKey: id => live().hasKey(id),
+    walkthroughDone: step => live().walkthroughDone(step),
     // The same folder for every composition: readable while reloading too.
     sharedDir: context.globalStorageUri.fsPath,
     get activationMs() {
@@ -151,6 +153,8 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
     log,
   });
 
+  const walkthrough = new WalkthroughProgress(service, view, listener => notifier.onDidNotify(listener));
+
   const syncKeyContext = () => {
     void vscode.commands.executeCommand('setContext', 'runwatch.hasAnyKey', vault.keyedProviders().length > 0);
     // Per provider, for commands only one provider can carry out (Create Data Product needs a Talonic key).
@@ -166,9 +170,10 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
     statusBar,
     documents,
     notifier,
+    walkthrough,
     new RateLimitWaits(service, view),
     { dispose: () => service.dispose() },
-    ...registerCommands({ service, vault, tree, statusBar, documents, log, accountLabel }),
+    ...registerCommands({ service, vault, tree, statusBar, documents, log, accountLabel, walkthrough }),
     vault.onDidChangeKeys(change => {
       syncKeyContext();
       // This window's own key commands reset the provider themselves; other windows' changes land here.
@@ -244,6 +249,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
       },
     },
     hasKey: id => vault.hasKey(id),
+    walkthroughDone: step => walkthrough.has(step),
     sharedDir: context.globalStorageUri.fsPath,
     activationMs,
   };

@@ -56,6 +56,7 @@ export class Notifier implements vscode.Disposable {
   /** Batches that came while the window was unfocused: shown on return, or folded into one summary. */
   private deferred: NotificationBatch[] = [];
   private focused = true;
+  private readonly notifyListeners = new Set<(n: ShownNotification) => void>();
 
   constructor(private readonly deps: NotifierDeps) {
     this.settings = deps.settings;
@@ -74,6 +75,12 @@ export class Notifier implements vscode.Disposable {
       toVscode(service.onDidBecomeStuck(key => this.onStuck(key))),
       toVscode(service.onDidChangeProvider(id => this.onProviderChanged(id))),
     );
+  }
+
+  /** Something was told to the user (a toast or a status bar message). */
+  onDidNotify(listener: (n: ShownNotification) => void): vscode.Disposable {
+    this.notifyListeners.add(listener);
+    return new vscode.Disposable(() => this.notifyListeners.delete(listener));
   }
 
   updateSettings(settings: NotificationSettings): void {
@@ -206,6 +213,7 @@ export class Notifier implements vscode.Disposable {
   private record(n: ShownNotification): void {
     this.shown.push(n);
     if (this.shown.length > KEEP_SHOWN) this.shown.shift();
+    for (const listener of this.notifyListeners) listener(n);
   }
 
   dispose(): void {

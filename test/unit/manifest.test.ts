@@ -9,6 +9,11 @@ import { PROVIDER_IDS } from '../../src/core/run';
 import { DEFAULT_BASE_URLS } from '../../src/providers/provider';
 import { allContextValues, allFlags } from '../../src/vscode/tree/contextValue';
 
+/** The walkthrough's context keys (src/vscode/walkthrough.ts imports `vscode`, so they are read from its text). */
+const WALKTHROUGH_CONTEXT = Object.fromEntries(
+  [...fs.readFileSync(path.resolve(__dirname, '../../../src/vscode/walkthrough.ts'), 'utf8').matchAll(/^\s+(\w+): '(runwatch\.\w+)',$/gm)].map(m => [m[1], m[2]]),
+);
+
 const ROOT = path.resolve(__dirname, '../../..');
 
 interface Command {
@@ -262,6 +267,37 @@ describe('package.json manifest', () => {
     assert.match(welcome.when, /!runwatch\.hasAnyKey/);
     assert.ok(SOURCE.some(text => text.includes("'runwatch.hasAnyKey'")), 'the source never sets runwatch.hasAnyKey');
     if (pkg.icon) assert.ok(fs.existsSync(path.join(ROOT, pkg.icon)), `marketplace icon ${pkg.icon} is missing`);
+  });
+
+  it('has a walkthrough whose steps complete on what really happened, not on a command being run', () => {
+    const walkthroughs: { id: string; steps: { id: string; title: string; description: string; media: Record<string, string>; completionEvents?: string[] }[] }[] = contributes.walkthroughs ?? [];
+    assert.equal(walkthroughs.length, 1, 'one walkthrough');
+    const steps = walkthroughs[0].steps;
+    assert.deepEqual(
+      steps.map(s => s.id),
+      ['setKey', 'seeRuns', 'startRun', 'statusAndNotifications'],
+      'set a key, see your runs, start a run, what the status bar and notifications say',
+    );
+    const contextKeys = new Set<string>(Object.values(WALKTHROUGH_CONTEXT));
+    const contributed = new Set(commands.map(c => c.command));
+    for (const step of steps) {
+      const media = step.media.markdown ?? step.media.svg ?? step.media.image;
+      assert.ok(media && fs.existsSync(path.join(ROOT, media)), `${step.id}: media ${media} is missing`);
+      assert.ok(step.completionEvents?.length, `${step.id}: no completion events`);
+      for (const event of step.completionEvents ?? []) {
+        const context = /^onContext:(.+)$/.exec(event)?.[1];
+        const command = /^onCommand:(.+)$/.exec(event)?.[1];
+        assert.ok(context || command, `${step.id}: unexpected completion event ${event}`);
+        if (context) assert.ok(contextKeys.has(context), `${step.id}: ${context} is not a key the extension sets`);
+        // Running Set API Key or Start Run proves nothing: the box may be cancelled or the key rejected.
+        if (command) assert.ok(contributed.has(command) && !['runwatch.setApiKey', 'runwatch.startRun'].includes(command), `${step.id}: completes on ${event}`);
+      }
+      for (const link of step.description.matchAll(/\(command:([\w.]+)\)/g)) {
+        assert.ok(contributed.has(link[1]) || link[1] === 'runwatch.runs.focus', `${step.id}: links to ${link[1]}, which is not a command`);
+      }
+    }
+    assert.deepEqual(steps[0].completionEvents, ['onContext:runwatch.keyWorks'], 'the key step completes once a provider accepted a key');
+    assert.deepEqual(steps[2].completionEvents, ['onContext:runwatch.startedRun'], 'the start step completes once a started run is tracked');
   });
 
   describe('settings', () => {

@@ -17,6 +17,8 @@ export interface CommandContext {
   readonly statusBar: RunStatusBar;
   readonly documents: RunDocuments;
   readonly log: vscode.LogOutputChannel;
+  /** The walkthrough's "set a key" step completes when a key check passes. */
+  readonly walkthrough?: { keyWorks(): void };
   accountLabel(run: Pick<Run, 'provider' | 'accountId'>): string;
 }
 
