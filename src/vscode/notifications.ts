@@ -56,7 +56,7 @@ export class Notifier implements vscode.Disposable {
   /** Batches that came while the window was unfocused: shown on return, or folded into one summary. */
   private deferred: NotificationBatch[] = [];
   private focused = true;
-  private readonly notifyListeners = new Set<(n: ShownNotification) => void>();
+  private readonly notifyListeners = new Set<() => void>();
 
   constructor(private readonly deps: NotifierDeps) {
     this.settings = deps.settings;
@@ -77,8 +77,8 @@ export class Notifier implements vscode.Disposable {
     );
   }
 
-  /** Something was told to the user (a toast or a status bar message). */
-  onDidNotify(listener: (n: ShownNotification) => void): vscode.Disposable {
+  /** The user was told about runs (a toast, a status bar message or the "while you were away" summary). */
+  onDidNotify(listener: () => void): vscode.Disposable {
     this.notifyListeners.add(listener);
     return new vscode.Disposable(() => this.notifyListeners.delete(listener));
   }
@@ -96,6 +96,7 @@ export class Notifier implements vscode.Disposable {
     const deferred = this.deferred;
     this.deferred = [];
     if (summary) {
+      this.toldAboutRuns();
       // A long absence: one summary instead of a pile of toasts.
       const failed = deferred.flatMap(b => b.events).find(e => e.kind === 'failed');
       this.toast(failed ? 'error' : 'info', summary, failed ? [ACTIONS.showError, ACTIONS.open] : [ACTIONS.open], choice => {
@@ -152,6 +153,7 @@ export class Notifier implements vscode.Disposable {
       this.deferred.push(batch);
       return;
     }
+    this.toldAboutRuns();
     const failed = batch.events.filter(e => e.kind === 'failed');
     const severity: ShownNotification['severity'] = failed.length ? 'error' : batch.events.some(e => e.kind === 'stuck') ? 'warning' : 'info';
     this.deps.log.info(`Notify${batch.quiet ? ' (quiet)' : ''}: ${batch.summary}`);
@@ -199,6 +201,10 @@ export class Notifier implements vscode.Disposable {
     }, batch.at);
   }
 
+  private toldAboutRuns(): void {
+    for (const listener of this.notifyListeners) listener();
+  }
+
   private toast(severity: ShownNotification['severity'], message: string, actions: string[], act: (choice: string | undefined) => void, at = Date.now()): void {
     this.record({ severity, message, actions, quiet: false, at });
     const shown =
@@ -213,7 +219,6 @@ export class Notifier implements vscode.Disposable {
   private record(n: ShownNotification): void {
     this.shown.push(n);
     if (this.shown.length > KEEP_SHOWN) this.shown.shift();
-    for (const listener of this.notifyListeners) listener(n);
   }
 
   dispose(): void {
