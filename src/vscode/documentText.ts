@@ -46,7 +46,7 @@ function heading(title: string, underline: '=' | '-'): string[] {
 
 /** Columns padded to line up in a monospace editor. */
 function columns(rows: string[][]): string[] {
-  const widths = rows[0].map((_, i) => Math.min(48, Math.max(...rows.map(r => [...r[i]].length))));
+  const widths = rows[0].map((_, i) => Math.max(...rows.map(r => [...r[i]].length)));
   return rows.map(r => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('   ').trimEnd());
 }
 

@@ -224,7 +224,7 @@ describe('Boring Marketing end to end', function () {
     assert.ok(tracked, 'the started run is not tracked');
     assert.equal(tracked.pinned, true);
     assert.deepEqual(api.treeView.selection.map(n => n.id), [`run:${key}`], 'the new run is not selected in the tree');
-    const row = findNode(await treeSnapshot(), 'Boring Marketing', 'Acme', 'full');
+    const row = findNode(await treeSnapshot(), 'Boring Marketing', 'Acme', `Analyze #${shortRunId(runId)}`);
     assert.ok(row, 'the new run has no row under Acme');
     assert.equal(row.id, `run:${key}`);
     assert.ok(row.icon === 'clock' || row.icon === 'loading~spin', `unexpected icon ${row.icon} for a just-started run`);
@@ -271,7 +271,7 @@ describe('Boring Marketing end to end', function () {
     assert.deepEqual(cancels().map(r => r.status), [200]);
     assert.equal(bm.runView(run.id)?.status, 'failed', 'the simulator records a cancel as failed');
     assert.equal(api.service.store.get(key)?.run.status, 'cancelled');
-    const row = findNode(await treeSnapshot(), 'Boring Marketing', 'Acme', 'full');
+    const row = findNode(await treeSnapshot(), 'Boring Marketing', 'Acme', `Analyze #${shortRunId(run.id)}`);
     assert.ok(row);
     assert.equal(row.icon, 'circle-slash');
     assert.match(row.contextValue ?? '', /^run\.cancelled\.rerunnable\b/);

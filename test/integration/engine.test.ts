@@ -166,7 +166,7 @@ describe('Engine: persistence across a reload', function () {
     const node = api.tree.runNode(keys[0]);
     assert.ok(node);
     const tooltip = api.tree.resolveTreeItem(api.tree.getTreeItem(node), node).tooltip;
-    assert.match(tooltip instanceof vscode.MarkdownString ? tooltip.value : String(tooltip), /updated \d+ s ago/, 'freshness survived the reload');
+    assert.match(tooltip instanceof vscode.MarkdownString ? tooltip.value : String(tooltip), /updated \d+ seconds? ago/, 'freshness survived the reload');
 
     // Polling resumes with the key from SecretStorage: the single-stage run within its 5 s cadence.
     const polls = pollsOf(sim, BM, started.id).length;
@@ -356,7 +356,7 @@ describe('Engine: notifications', function () {
       const since = Date.now();
       await withScriptedUi({}, async ui => {
         await finishAll(3 * MINUTE);
-        const quiet = await waitForNotification(since, n => /synthesize/.test(n.message), 'the quiet notification');
+        const quiet = await waitForNotification(since, n => /Synthesize/.test(n.message), 'the quiet notification');
         assert.deepEqual(pick(quiet), { severity: 'info', message: 'Synthesize on Acme succeeded', actions: [], quiet: true });
         assert.deepEqual(ui.messages, [], 'a pop-up was shown although the view is visible and focused');
       });
@@ -368,7 +368,7 @@ describe('Engine: notifications', function () {
       const later = Date.now();
       await withScriptedUi({}, async ui => {
         await finishAll(10 * MINUTE);
-        const loud = await waitForNotification(later, n => /scoring/.test(n.message), 'the notification with the view hidden');
+        const loud = await waitForNotification(later, n => /Score on/.test(n.message), 'the notification with the view hidden');
         assert.deepEqual(pick(loud), { severity: 'info', message: 'Score on Acme succeeded', actions: ['Open'], quiet: false });
         assert.deepEqual(ui.messages.map(m => m.message), ['Score on Acme succeeded']);
       });
