@@ -486,7 +486,7 @@ async function main() {
           ['Find leavers: Qualification criteria (optional)', ''],
         ];
         for (const [title, text, password] of boxes) await answerBox(page, title, text, { password: !!password });
-        const run = await until(async () => rowsUnder(await treeRows(page), 'automindz').find(r => r.level === 3 && r.label === 'Find leavers'), 20000, 'the run row under "Find leavers"');
+        const run = await until(async () => rowsUnder(await treeRows(page), 'automindz').find(r => r.level === 3 && /^Run #/.test(r.label)), 20000, 'the run row under "Find leavers"');
         return `${boxes.length} boxes answered; "${run.label} — ${run.description}"`;
       });
     }
@@ -497,7 +497,7 @@ async function main() {
         await pickItem(page, 'Adlyse');
         await pickItem(page, 'Lead enrichment');
         await answerBox(page, 'Run Lead enrichment: Email', 'ana@acme.io');
-        const run = await until(async () => rowsUnder(await treeRows(page), 'adlyse').find(r => r.level === 3 && r.label === 'Lead enrichment'), 20000, 'the run row under "Lead enrichment"');
+        const run = await until(async () => rowsUnder(await treeRows(page), 'adlyse').find(r => r.level === 3 && /^Run #/.test(r.label)), 20000, 'the run row under "Lead enrichment"');
         return `"${run.label} — ${run.description}"`;
       });
     }
