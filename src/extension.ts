@@ -17,9 +17,12 @@ import { SteadyMemento } from './vscode/steadyMemento';
 import { RunStatusBar } from './vscode/statusBar';
 import { RateLimitWaits } from './vscode/rateLimitWaits';
 import { redactingLog } from './vscode/redactingLog';
+import { WalkthroughProgress } from './vscode/walkthrough';
 import type { RunwatchNode } from './vscode/tree/node';
 import { RunNode } from './vscode/tree/runNode';
 import { RunTreeProvider } from './vscode/tree/runTreeProvider';
+import { runTitle } from './core/labels';
+import { setDisplayLocale } from './core/intl';
 
 export type { RunwatchApi } from './vscode/api';
 
@@ -89,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
       return live().documents;
     },
     hasKey: id => live().hasKey(id),
+    walkthroughDone: step => live().walkthroughDone(step),
     // The same folder for every composition: readable while reloading too.
     sharedDir: context.globalStorageUri.fsPath,
     get activationMs() {
@@ -100,6 +104,7 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
 
 function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, forTests: { listRefreshMs?: number } = {}): Composition {
   const started = performance.now();
+  setDisplayLocale(vscode.env.language);
   const settings = new Settings();
   // Every globalState read and write goes through one SteadyMemento (see there: VS Code can lose writes).
   const globalState = new SteadyMemento(context.globalState);
@@ -134,6 +139,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
       return url.ok ? url.url : undefined;
     },
     accountLabel: (provider, accountId) => labels.label(service, provider, accountId),
+    showProvidersWithoutKey: () => settings.showProvidersWithoutKey(),
   });
   const view = vscode.window.createTreeView<RunwatchNode>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   tree.attach(view);
@@ -143,12 +149,18 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
     service,
     settings: settings.notifications(),
     viewFocused: () => view.visible && vscode.window.state.focused,
-    describe: run => `${run.kind || 'Run'} on ${accountLabel(run)}`,
+    describe: run => runTitle(run, accountLabel(run), kind => service.provider(run.provider).kindLabel?.(kind)),
     reveal: key => tree.reveal(key, { focus: true, expand: true }),
     log,
   });
 
-  const syncKeyContext = () => void vscode.commands.executeCommand('setContext', 'runwatch.hasAnyKey', vault.keyedProviders().length > 0);
+  const walkthrough = new WalkthroughProgress(service, view, listener => notifier.onDidNotify(listener));
+
+  const syncKeyContext = () => {
+    void vscode.commands.executeCommand('setContext', 'runwatch.hasAnyKey', vault.keyedProviders().length > 0);
+    // Per provider, for commands only one provider can carry out (Create Data Product needs a Talonic key).
+    for (const id of service.providerIds()) void vscode.commands.executeCommand('setContext', `runwatch.hasKey.${id}`, vault.hasKey(id));
+  };
   syncKeyContext();
 
   const subscriptions: vscode.Disposable[] = [
@@ -159,9 +171,10 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
     statusBar,
     documents,
     notifier,
+    walkthrough,
     new RateLimitWaits(service, view),
     { dispose: () => service.dispose() },
-    ...registerCommands({ service, vault, tree, statusBar, documents, log, accountLabel }),
+    ...registerCommands({ service, vault, tree, statusBar, documents, log, accountLabel, walkthrough }),
     vault.onDidChangeKeys(change => {
       syncKeyContext();
       // This window's own key commands reset the provider themselves; other windows' changes land here.
@@ -172,6 +185,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
       if (change.scheduler) service.updateSchedulerOptions(settings.scheduler());
       if (change.staleAfterFailures) service.store.staleAfterFailures = settings.staleAfterFailures();
       if (change.notifications) notifier.updateSettings(settings.notifications());
+      if (change.treeProviders) tree.resetRoot();
       // A new base URL or timeout means new adapters: reset those providers as a key change does.
       const reset = new Set(change.baseUrls);
       if (change.timeout) for (const id of service.providerIds()) if (service.hasKey(id)) reset.add(id);
@@ -207,6 +221,9 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
       get tooltip() {
         return statusBar.state.tooltip;
       },
+      get accessibilityLabel() {
+        return statusBar.state.accessibilityLabel;
+      },
       get backgroundColor() {
         return statusBar.state.backgroundColor;
       },
@@ -233,6 +250,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
       },
     },
     hasKey: id => vault.hasKey(id),
+    walkthroughDone: step => walkthrough.has(step),
     sharedDir: context.globalStorageUri.fsPath,
     activationMs,
   };

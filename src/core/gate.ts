@@ -547,6 +547,9 @@ export function gatedProvider(inner: Provider, gate: ProviderGate): Provider {
       return inner.pollBudget;
     },
     dashboardUrl: inner.dashboardUrl && (run => inner.dashboardUrl!(run)),
+    kindLabel: inner.kindLabel && (kind => inner.kindLabel!(kind)),
+    stuckThresholdMs: inner.stuckThresholdMs && ((run, configuredMs) => inner.stuckThresholdMs!(run, configuredMs)),
+    rerunsWithoutInput: inner.rerunsWithoutInput && (run => inner.rerunsWithoutInput!(run)),
     checkKeyFormat: key => inner.checkKeyFormat(key),
     cadenceMs: (run, context) => inner.cadenceMs(run, context),
     validateKey: through('keyCheck', inner.validateKey)!,

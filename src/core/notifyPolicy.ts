@@ -4,6 +4,8 @@
 import type { Disposable } from './contracts';
 import { documentErrorCount, finishedWithErrors, isActive, isTerminal, type Run } from './run';
 import type { TrackedRun } from './store';
+import { count } from './intl';
+import { kindLabel, runTitle, stageLabel } from './labels';
 
 export type NotifyKind = 'succeeded' | 'failed' | 'cancelled' | 'stuck';
 
@@ -119,14 +121,9 @@ export function notifyKindFor(status: Run['status']): NotifyKind | undefined {
   return status === 'succeeded' || status === 'failed' || status === 'cancelled' ? status : undefined;
 }
 
-const ACRONYMS = new Set(['llm', 'seo', 'api', 'url', 'ai', 'pdf', 'csv']);
-
-/** "Analyze on acme.com": the run's kind, readable, and its account. */
+/** "Synthesize on brand-1": the run's kind, readable, and its account id (the VS Code layer passes labels). */
 export function describeRun(run: Run): string {
-  const words = (run.kind || 'run').split(/[_\s-]+/).filter(Boolean).map(w => (ACRONYMS.has(w.toLowerCase()) ? w.toUpperCase() : w));
-  const kind = words.join(' ') || 'Run';
-  const label = kind.charAt(0).toUpperCase() + kind.slice(1);
-  return run.accountId ? `${label} on ${run.accountId}` : label;
+  return run.accountId ? runTitle(run, run.accountId) : kindLabel(run);
 }
 
 /** One event: a specific sentence. Several: counts ("3 runs finished: 2 succeeded, 1 failed"). */
@@ -148,13 +145,13 @@ function single(event: NotifyEvent, describe: (run: Run) => string): string {
       return finishedWithErrors(event.run) ? `${name} ${withErrorsText(event.run)}` : `${name} succeeded`;
     case 'failed': {
       const error = event.run.error;
-      const where = error?.step ? ` in ${error.step}` : '';
+      const where = error?.step ? ` in ${stageLabel(event.run.progress, error.step)}` : '';
       return `${name} failed${where}: ${error?.message || 'the provider gave no reason'}`;
     }
     case 'cancelled':
       return `${name} was cancelled`;
     case 'stuck': {
-      const stage = event.run.progress?.current;
+      const stage = event.run.progress?.current ? stageLabel(event.run.progress, event.run.progress.current) : undefined;
       return `${name} looks stuck${stage ? ` in ${stage}` : ''}: no progress for a long time`;
     }
   }
@@ -186,7 +183,7 @@ function breakdown(events: NotifyEvent[]): string {
 }
 
 function runs(n: number): string {
-  return `${n} ${n === 1 ? 'run' : 'runs'}`;
+  return count(n, { one: 'run', other: 'runs' });
 }
 
 /**

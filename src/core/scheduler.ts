@@ -6,7 +6,7 @@
 // the cap on requests in flight) is the provider's gate (gate.ts), which lists, starts and every other
 // request pass as well: the lane reads it and reports each poll's outcome to it. Terminal and gone runs are
 // not in any heap, so 10,000 finished runs cost nothing: a tick touches only the heads of the heaps.
-import { PROVIDER_IDS, isActive, type ProviderId, type Run } from './run';
+import { PROVIDER_IDS, isActive, type ProviderId, type Run, type RunProgress } from './run';
 import { asProviderError, redact, type ProviderError } from './errors';
 import type { PollScheduler, ProviderHealth, SchedulerDeps, SchedulerOptions } from './contracts';
 import type { RunStore, StoreChange, TrackedRun } from './store';
@@ -706,8 +706,11 @@ export class Scheduler implements PollScheduler {
   // ---- stuck detection ----
 
   private checkStuck(tracked: TrackedRun, now: number): void {
-    const threshold = this.options.stuckAfterMs;
-    if (!(threshold > 0)) return;
+    const threshold = stuckThreshold(tracked.run, this.options.stuckAfterMs, this.deps.provider(tracked.run.provider));
+    if (threshold === undefined || !(threshold > 0)) {
+      if (tracked.stuck) this.store.setStuck(tracked.key, false);
+      return;
+    }
     const stageStartedAt = Date.parse(tracked.run.progress?.stageStartedAt ?? '');
     const since = Number.isFinite(stageStartedAt) ? stageStartedAt : tracked.lastChangedAt;
     const stuck = tracked.run.status === 'running' && !tracked.gone && now - since >= threshold;
@@ -724,6 +727,23 @@ export class Scheduler implements PollScheduler {
   private settleAllWaiters(): void {
     for (const plan of this.plans.values()) settle(plan);
   }
+}
+
+/**
+ * How long a running run may go without movement before it is stuck: the provider's own threshold for the kind
+ * where it has one, else the user's where the run reports progress it can stall on. A run that reports nothing
+ * (no stage, step, percentage, documents or detail) cannot be seen to stall: undefined, never stuck.
+ */
+export function stuckThreshold(run: Run, configuredMs: number, provider: Pick<Provider, 'stuckThresholdMs'> | undefined): number | undefined {
+  if (!(configuredMs > 0)) return undefined;
+  const own = provider?.stuckThresholdMs?.(run, configuredMs);
+  if (own !== undefined) return own;
+  return reportsProgress(run.progress) ? configuredMs : undefined;
+}
+
+function reportsProgress(p: RunProgress | undefined): boolean {
+  if (!p) return false;
+  return !!(p.current || p.detail || p.stageStartedAt || p.stages?.length || p.documents || typeof p.index === 'number' || typeof p.percent === 'number');
 }
 
 function settle(plan: Plan): void {

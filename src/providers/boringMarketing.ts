@@ -5,6 +5,7 @@ import * as z from 'zod/mini';
 import { ProviderError, isProviderError, redact } from '../core/errors';
 import type { ErrorDetail, HttpClient } from '../core/http';
 import { mapStatus, type Run, type RunError, type RunProgress, type RunStage, type RunStatus } from '../core/run';
+import { humanizeId } from '../core/labels';
 import { checkPrefix, isoOrUndefined, providerHttp } from './common';
 import type {
   Account,
@@ -244,10 +245,29 @@ function findKindSpec(idOrRoute: string | undefined): KindSpec | undefined {
 
 // ---- the adapter ---------------------------------------------------------------------------------
 
+/** Discovery's documented 10–20 minutes, with room to spare. */
+const DISCOVERY_STUCK_AFTER_MS = 30 * 60_000;
+
 export class BoringMarketingProvider implements Provider {
   readonly id = 'boringMarketing' as const;
   readonly displayName = PROVIDER_NAME;
   readonly capabilities: ProviderCapabilities = { listAccounts: true, addAccount: 'create', listRuns: true, cancel: true, result: false };
+
+  /** `full` → `Analyze`: the name the kind is started by, without the explanation in brackets. */
+  kindLabel(kind: string): string | undefined {
+    return findKindSpec(kind)?.label.replace(/\s*\(.*\)\s*$/, '');
+  }
+
+  /** Discovery reports no stage and takes 10–20 minutes: it is stuck only well past that, whatever the setting. */
+  stuckThresholdMs(run: Run, configuredMs: number): number | undefined {
+    return findKindSpec(run.kind)?.id === 'discovery' ? Math.max(configuredMs, DISCOVERY_STUCK_AFTER_MS) : undefined;
+  }
+
+  /** A listed run of a kind that takes no required input can be started again as it was. */
+  rerunsWithoutInput(run: Run): boolean {
+    const spec = findKindSpec(run.kind);
+    return !!spec && !spec.inputs.some(f => f.required);
+  }
   readonly keyHelp = {
     prompt: 'Boring Marketing API key (dashboard → Settings → API Access)',
     placeholder: 'bm_…',
@@ -464,7 +484,7 @@ function progressOf(kind: string, status: RunStatus, meta: z.infer<typeof runMet
 }
 
 function stage(id: string, state: RunStage['state'], detail?: string): RunStage {
-  const s: RunStage = { id, label: STAGE_LABELS[id] ?? humanize(id), state };
+  const s: RunStage = { id, label: STAGE_LABELS[id] ?? humanizeId(id), state };
   if (detail) s.detail = detail;
   return s;
 }
@@ -554,11 +574,6 @@ function requiredString(value: unknown, what: string, kindLabel: string): string
   const s = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
   if (!s) throw new ProviderError('validation', `${kindLabel} needs a ${what}.`);
   return s;
-}
-
-function humanize(id: string): string {
-  const words = id.replace(/[_-]+/g, ' ').trim();
-  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 // ---- error bodies --------------------------------------------------------------------------------

@@ -112,6 +112,15 @@ export interface Provider {
   readonly keyHelp: { prompt: string; placeholder: string };
   /** Dashboard address for "Open in provider dashboard", when the provider has one. */
   dashboardUrl?(run: Run): string | undefined;
+  /** A readable name for a run kind id (`full` → `Analyze`), where the id alone says little. */
+  kindLabel?(kind: string): string | undefined;
+  /**
+   * The stuck threshold for a run whose kind needs its own (one that reports no stage but is known to take long);
+   * undefined: the default rule (the user's threshold where the run reports progress, never where it reports none).
+   */
+  stuckThresholdMs?(run: Run, configuredMs: number): number | undefined;
+  /** Whether Re-run can repeat this run although Runwatch did not record its inputs (its kind takes none). */
+  rerunsWithoutInput?(run: Run): boolean;
 
   /** Format check before storing a key: warns on an unexpected prefix, refuses only the impossible. */
   checkKeyFormat(key: string): KeyCheck;

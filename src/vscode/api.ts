@@ -14,6 +14,8 @@ export interface StatusBarApi {
   readonly text: string;
   /** Markdown source of the tooltip. */
   readonly tooltip: string;
+  /** What a screen reader says for the item. */
+  readonly accessibilityLabel: string;
   /** `statusBarItem.errorBackground` while a failure is unseen, else undefined. */
   readonly backgroundColor: string | undefined;
   readonly command: string;
@@ -45,6 +47,8 @@ export interface RunwatchApi {
   readonly documents: DocumentsApi;
   /** Which providers have a key (kept in sync with SecretStorage, across windows). */
   hasKey(id: ProviderId): boolean;
+  /** Whether the walkthrough step's real event happened in this session (its context key is set). */
+  walkthroughDone(step: import('./walkthrough').WalkthroughStep): boolean;
   /** The folder the windows share their lease and state through (globalStorageUri), for two-window tests. */
   readonly sharedDir: string;
   /** How long activate() took, ms. */

@@ -1,5 +1,5 @@
-// Read-only virtual documents under the `runwatch:` scheme: a run's error (Markdown), its result (JSON) and
-// Talonic data products. Contents are rendered from the store when opened and follow the run as it changes.
+// Read-only virtual documents under the `runwatch:` scheme: a run's error (plain text), its result (JSON) and
+// Talonic data products (plain text). Contents are rendered from the store when opened and follow the run as it changes.
 import * as vscode from 'vscode';
 import type { RunwatchService } from '../core/contracts';
 import { keyOf, runKey, type ProviderId, type Run } from '../core/run';
@@ -58,7 +58,8 @@ export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.
   }
 
   uriFor(kind: DocumentKind, run: Pick<Run, 'provider' | 'id' | 'kind'>): vscode.Uri {
-    const ext = kind === 'result' ? 'json' : 'md';
+    // Plain text, not Markdown: in an editor Markdown source shows its escapes (`\[2\]`, `\|`) to the reader.
+    const ext = kind === 'result' ? 'json' : 'txt';
     const name = `${(run.kind || 'run').replace(/[^\w.-]+/g, '_')}-${encodeURIComponent(run.id)}`;
     return vscode.Uri.from({ scheme: SCHEME, path: `/${kind}/${run.provider}/${name}.${ext}`, query: encodeURIComponent(run.id) });
   }
@@ -71,7 +72,8 @@ export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.
   }
 
   private context(run: Run): DocumentContext {
-    return { providerName: this.service.displayName(run.provider), accountLabel: this.accountLabel(run), now: Date.now() };
+    const adapter = this.service.provider(run.provider);
+    return { providerName: this.service.displayName(run.provider), accountLabel: this.accountLabel(run), now: Date.now(), kindLabel: kind => adapter.kindLabel?.(kind) };
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {

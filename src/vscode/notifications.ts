@@ -7,6 +7,7 @@ import { AwayTracker, hasErrorsToShow, NotificationBatcher, notifyKindFor, type 
 import type { ProviderId, Run } from '../core/run';
 import type { StoreChange } from '../core/store';
 import { acknowledgeFailure } from './documents';
+import { runActions } from './runActions';
 import type { NotificationSettings } from './settings';
 
 export interface ShownNotification {
@@ -37,6 +38,7 @@ const ACTIONS = {
   rerun: 'Re-run',
   open: 'Open',
   cancelAndRerun: 'Cancel and Re-run',
+  cancel: 'Cancel Run',
   setKey: 'Set API Key',
 } as const;
 
@@ -54,6 +56,7 @@ export class Notifier implements vscode.Disposable {
   /** Batches that came while the window was unfocused: shown on return, or folded into one summary. */
   private deferred: NotificationBatch[] = [];
   private focused = true;
+  private readonly notifyListeners = new Set<() => void>();
 
   constructor(private readonly deps: NotifierDeps) {
     this.settings = deps.settings;
@@ -74,6 +77,12 @@ export class Notifier implements vscode.Disposable {
     );
   }
 
+  /** The user was told about runs (a toast, a status bar message or the "while you were away" summary). */
+  onDidNotify(listener: () => void): vscode.Disposable {
+    this.notifyListeners.add(listener);
+    return new vscode.Disposable(() => this.notifyListeners.delete(listener));
+  }
+
   updateSettings(settings: NotificationSettings): void {
     this.settings = settings;
     this.batcher.updatePolicy(settings);
@@ -87,6 +96,7 @@ export class Notifier implements vscode.Disposable {
     const deferred = this.deferred;
     this.deferred = [];
     if (summary) {
+      this.toldAboutRuns();
       // A long absence: one summary instead of a pile of toasts.
       const failed = deferred.flatMap(b => b.events).find(e => e.kind === 'failed');
       this.toast(failed ? 'error' : 'info', summary, failed ? [ACTIONS.showError, ACTIONS.open] : [ACTIONS.open], choice => {
@@ -143,6 +153,7 @@ export class Notifier implements vscode.Disposable {
       this.deferred.push(batch);
       return;
     }
+    this.toldAboutRuns();
     const failed = batch.events.filter(e => e.kind === 'failed');
     // Runs that finished with document errors are offered by Show Error too, with a warning.
     const withErrors = batch.events.filter(hasErrorsToShow);
@@ -158,8 +169,14 @@ export class Notifier implements vscode.Disposable {
     const single = batch.events.length === 1;
     const actions: string[] = [];
     if (withErrors.length) actions.push(ACTIONS.showError);
-    if (single && (first.kind === 'failed' || first.kind === 'cancelled')) actions.push(ACTIONS.rerun);
-    if (single && first.kind === 'stuck') actions.push(ACTIONS.cancelAndRerun);
+    // Offered only where they can work: Re-run where the inputs are known, cancelling where the provider can.
+    const tracked = single ? this.deps.service.store.get(first.key) : undefined;
+    const can = tracked ? runActions(this.deps.service, tracked) : undefined;
+    if (can?.rerun && (first.kind === 'failed' || first.kind === 'cancelled')) actions.push(ACTIONS.rerun);
+    if (single && first.kind === 'stuck') {
+      if (can?.cancelAndRerun) actions.push(ACTIONS.cancelAndRerun);
+      else if (can?.cancel) actions.push(ACTIONS.cancel);
+    }
     actions.push(ACTIONS.open);
     const errorKey = (failed[0] ?? withErrors[0] ?? first).key;
     this.toast(severity, batch.summary, actions, choice => {
@@ -173,6 +190,9 @@ export class Notifier implements vscode.Disposable {
         case ACTIONS.cancelAndRerun:
           void vscode.commands.executeCommand('runwatch.cancelAndRerun', first.key);
           break;
+        case ACTIONS.cancel:
+          void vscode.commands.executeCommand('runwatch.cancelRun', first.key);
+          break;
         case ACTIONS.open:
           acknowledgeFailure(this.deps.service, errorKey);
           void this.deps.reveal(errorKey);
@@ -181,6 +201,10 @@ export class Notifier implements vscode.Disposable {
           break;
       }
     }, batch.at);
+  }
+
+  private toldAboutRuns(): void {
+    for (const listener of this.notifyListeners) listener();
   }
 
   private toast(severity: ShownNotification['severity'], message: string, actions: string[], act: (choice: string | undefined) => void, at = Date.now()): void {

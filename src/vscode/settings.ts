@@ -21,6 +21,8 @@ export interface SettingsChange {
   staleAfterFailures: boolean;
   timeout: boolean;
   notifications: boolean;
+  /** Which providers the tree lists changed. */
+  treeProviders: boolean;
 }
 
 const FOCUS_MODES: FocusMode[] = ['slow', 'pause', 'normal'];
@@ -41,6 +43,7 @@ export class Settings implements vscode.Disposable {
         staleAfterFailures: e.affectsConfiguration('runwatch.staleAfterFailures'),
         timeout: e.affectsConfiguration('runwatch.requestTimeoutSeconds'),
         notifications: e.affectsConfiguration('runwatch.notifications'),
+        treeProviders: e.affectsConfiguration('runwatch.showProvidersWithoutKey'),
       };
       for (const l of this.listeners) l(change);
     });
@@ -114,6 +117,11 @@ export class Settings implements vscode.Disposable {
 
   timeoutMs(): number {
     return this.number('requestTimeoutSeconds', 15) * 1000;
+  }
+
+  /** Every provider gets a row in the tree, also those without a key (default: they fold into one row). */
+  showProvidersWithoutKey(): boolean {
+    return this.boolean('showProvidersWithoutKey', false);
   }
 
   notifications(): NotificationSettings {

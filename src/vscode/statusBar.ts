@@ -5,13 +5,16 @@ import type { RunwatchService } from '../core/contracts';
 import { estimateRemaining, formatDuration } from '../core/eta';
 import type { Run } from '../core/run';
 import type { StoreChange, TrackedRun } from '../core/store';
-import { freshnessText, md, progressText, startedAtMs, statusBarProgressText } from './tree/format';
+import { count } from '../core/intl';
+import { freshnessText, kindLabel, md, progressText, startedAtMs, statusBarProgressText } from './tree/format';
 
 export interface StatusBarState {
   visible: boolean;
   text: string;
   /** Markdown source of the tooltip. */
   tooltip: string;
+  /** What a screen reader says for the item: the text in words, without codicons. */
+  accessibilityLabel: string;
   /** Theme color id of the background (`statusBarItem.errorBackground`) or undefined. */
   backgroundColor: string | undefined;
   command: string;
@@ -37,7 +40,7 @@ export class RunStatusBar implements vscode.Disposable {
   private timer: ReturnType<typeof setInterval> | undefined;
   private pending: ReturnType<typeof setTimeout> | undefined;
   private history: { at: number; byKind: Map<string, number[]> } | undefined;
-  private current: StatusBarState = { visible: false, text: '', tooltip: '', backgroundColor: undefined, command: RunStatusBar.COMMAND };
+  private current: StatusBarState = { visible: false, text: '', tooltip: '', accessibilityLabel: '', backgroundColor: undefined, command: RunStatusBar.COMMAND };
 
   constructor(
     private readonly service: RunwatchService,
@@ -91,6 +94,7 @@ export class RunStatusBar implements vscode.Disposable {
     this.current = state;
     this.item.text = state.text;
     this.item.tooltip = state.tooltip ? new vscode.MarkdownString(state.tooltip, true) : undefined;
+    this.item.accessibilityInformation = state.visible ? { label: state.accessibilityLabel, role: 'button' } : undefined;
     this.item.backgroundColor = state.backgroundColor ? new vscode.ThemeColor(state.backgroundColor) : undefined;
     if (state.visible) this.item.show();
     else this.item.hide();
@@ -111,27 +115,40 @@ export class RunStatusBar implements vscode.Disposable {
     const active = rankActive(this.service.store.active());
     const failed = this.unseenFailures();
     const base = { command: RunStatusBar.COMMAND };
-    if (!active.length && !failed.length) return { ...base, visible: false, text: '', tooltip: '', backgroundColor: undefined };
+    if (!active.length && !failed.length) return { ...base, visible: false, text: '', tooltip: '', accessibilityLabel: '', backgroundColor: undefined };
 
     const parts: string[] = [];
+    const spoken: string[] = [];
     if (failed.length) {
       const f = failed[0];
-      parts.push(active.length ? `$(error) ${failed.length} failed` : `$(error) ${this.accountLabel(f.run)} · ${f.run.kind} failed${failed.length > 1 ? ` (+${failed.length - 1})` : ''}`);
+      const what = this.kindBesideAccount(f.run);
+      parts.push(active.length ? `$(error) ${failed.length} failed` : `$(error) ${this.accountLabel(f.run)}${what ? ` · ${what}` : ''} failed${failed.length > 1 ? ` (+${failed.length - 1})` : ''}`);
+      spoken.push(
+        active.length || failed.length > 1
+          ? `${count(failed.length, { one: 'failed run', other: 'failed runs' })} not opened yet`
+          : `${this.accountLabel(f.run)}${what ? `, ${what}` : ''}, failed`,
+      );
     }
-    if (active.length) parts.push(this.activeText(active[0], active.length - 1, now));
+    if (active.length) {
+      parts.push(this.activeText(active[0], active.length - 1, now));
+      spoken.unshift(this.activeWords(active[0], active.length - 1, now));
+    }
 
     const tooltip: string[] = [];
     if (active.length) {
       tooltip.push(this.describe(active[0], now, true));
       if (active.length > 1) {
-        tooltip.push('', `**${active.length - 1} more active**`, '');
+        tooltip.push('', `**${count(active.length - 1, { one: 'more run', other: 'more runs' })} active**`, '');
         for (const t of active.slice(1, 11)) tooltip.push(`- ${this.oneLine(t, now)}`);
         if (active.length > 11) tooltip.push(`- … and ${active.length - 11} more`);
       }
     }
     if (failed.length) {
       tooltip.push('', `**Failed, not yet opened**`, '');
-      for (const t of failed.slice(0, 10)) tooltip.push(`- $(error) ${md(this.accountLabel(t.run))} · ${md(t.run.kind)}: ${md(t.run.error?.message ?? 'failed')}`);
+      for (const t of failed.slice(0, 10)) {
+        const kind = this.kindBesideAccount(t.run);
+        tooltip.push(`- $(error) ${md(this.accountLabel(t.run))}${kind ? ` · ${md(kind)}` : ''}: ${md(t.run.error?.message ?? 'failed')}`);
+      }
     }
     tooltip.push('', '_Click to pick a run._');
     return {
@@ -139,6 +156,7 @@ export class RunStatusBar implements vscode.Disposable {
       visible: true,
       text: parts.join(' · '),
       tooltip: tooltip.join('\n'),
+      accessibilityLabel: `Runwatch: ${spoken.join('; ')}. Click to pick a run.`,
       backgroundColor: failed.length ? 'statusBarItem.errorBackground' : undefined,
     };
   }
@@ -148,14 +166,36 @@ export class RunStatusBar implements vscode.Disposable {
     return t.run.status === 'running' ? '$(sync~spin)' : '$(clock)';
   }
 
-  /** `$(sync~spin) acme.com · evidence_collection 4/6 · ~6m left (+2)`. */
+  /** The kind in words, or undefined where the run is named after its account (a workflow): not the name twice. */
+  private kindBesideAccount(run: Run): string | undefined {
+    const kind = kindLabel(run, k => this.service.provider(run.provider).kindLabel?.(k));
+    return kind.toLowerCase() === this.accountLabel(run).toLowerCase() ? undefined : kind;
+  }
+
+  /** What the item shows for the run that matters most: its stage and progress, or what it is and that it waits. */
+  private activeProgress(t: TrackedRun): string {
+    const kind = this.kindBesideAccount(t.run);
+    const progress = statusBarProgressText(t.run.progress);
+    if (progress) return progress;
+    if (!kind) return t.run.status;
+    return t.run.status === 'queued' ? `${kind} queued` : kind;
+  }
+
+  /** `$(sync~spin) acme.com · Evidence collection 4/6 · ~6m left (+2)`. */
   private activeText(t: TrackedRun, others: number, now: number): string {
-    const account = this.accountLabel(t.run);
-    // Where the run is named after its account (a workflow), say "queued"/"running" rather than the name twice.
-    const kind = t.run.kind === account ? t.run.status : t.run.kind;
-    const progress = statusBarProgressText(t.run.progress) ?? (t.run.status === 'queued' && kind !== 'queued' ? `${kind} queued` : kind);
     const eta = this.eta(t, now);
-    return `${this.icon(t)} ${account} · ${progress}${eta ? ` · ~${formatDuration(eta)} left` : ''}${others > 0 ? ` (+${others})` : ''}`;
+    return `${this.icon(t)} ${this.accountLabel(t.run)} · ${this.activeProgress(t)}${eta ? ` · ~${formatDuration(eta)} left` : ''}${others > 0 ? ` (+${others})` : ''}`;
+  }
+
+  /** The same in words: `acme.com, Evidence collection 4/6, running, about 6m left, 2 more runs active`. */
+  private activeWords(t: TrackedRun, others: number, now: number): string {
+    const eta = this.eta(t, now);
+    const state = t.stuck ? 'stuck' : t.stale ? 'stale' : t.run.status;
+    const parts = [this.accountLabel(t.run), this.activeProgress(t)];
+    if (state !== parts[1]) parts.push(state);
+    if (eta) parts.push(`about ${formatDuration(eta)} left`);
+    if (others > 0) parts.push(`${count(others, { one: 'more run', other: 'more runs' })} active`);
+    return parts.join(', ');
   }
 
   eta(t: TrackedRun, now: number): number | undefined {
@@ -184,15 +224,20 @@ export class RunStatusBar implements vscode.Disposable {
 
   private oneLine(t: TrackedRun, now: number): string {
     const progress = progressText(t.run.progress);
-    return `${this.icon(t)} ${md(this.accountLabel(t.run))} · ${md(t.run.kind)}${progress ? ` · ${md(progress)}` : ''} · ${t.run.status} for ${formatDuration(now - startedAtMs(t))}`;
+    const kind = this.kindBesideAccount(t.run);
+    return `${this.icon(t)} ${md(this.accountLabel(t.run))}${kind ? ` · ${md(kind)}` : ''}${progress ? ` · ${md(progress)}` : ''} · ${t.run.status} for ${formatDuration(now - startedAtMs(t))}`;
   }
 
   private describe(t: TrackedRun, now: number, full: boolean): string {
     const run = t.run;
-    const lines = [`${this.icon(t)} **${md(this.accountLabel(run))} · ${md(run.kind)}** (${md(this.service.displayName(run.provider))})`, ''];
+    const kind = this.kindBesideAccount(run);
+    const lines = [`${this.icon(t)} **${md(this.accountLabel(run))}${kind ? ` · ${md(kind)}` : ''}** (${md(this.service.displayName(run.provider))})`, ''];
     const progress = progressText(run.progress);
+    const current = run.progress?.current;
+    lines.push(`- **Run id:** \`${run.id.replace(/`/g, "'")}\``);
     lines.push(`- **Status:** ${run.status} for ${formatDuration(now - startedAtMs(t))}`);
-    if (progress) lines.push(`- **Progress:** ${md(progress)}`);
+    // The raw stage id beside its label, as the stage rows' tooltips give it.
+    if (progress) lines.push(`- **Progress:** ${md(progress)}${current && !progress.includes(current) ? ` (\`${current.replace(/`/g, "'")}\`)` : ''}`);
     if (full && run.progress?.detail) lines.push(`- **Detail:** ${md(run.progress.detail)}`);
     const eta = this.eta(t, now);
     if (eta !== undefined) lines.push(`- **About ${formatDuration(eta)} left** (estimated)`);

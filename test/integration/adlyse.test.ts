@@ -5,6 +5,7 @@
 // Key" (when starting, and when the key is revoked mid-run), and Cancel explained (there is no cancel tool).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { shortRunId } from '../../src/core/labels';
 import type { Run } from '../../src/core/run';
 import type { AdlyseSim } from '../simulator/adlyse';
 import {
@@ -142,9 +143,9 @@ describe('Adlyse in VS Code', () => {
     assert.ok(adlyse.rpcLog.some(e => e.tool === 'get_workflow'), 'the inputs were not read from get_workflow');
 
     let row = await runRow(key);
-    assert.equal(row.label, 'Competitor ad scan');
+    assert.equal(row.label, `Run #${shortRunId(key.slice(key.indexOf(':') + 1))}`, 'the workflow is named by its row above, not twice');
     assert.equal(row.icon, 'clock');
-    assert.ok(findNode(await treeSnapshot({ depth: 3 }), 'Adlyse', 'Competitor ad scan', 'Competitor ad scan'), 'the run is not under its workflow');
+    assert.ok(findNode(await treeSnapshot({ depth: 3 }), 'Adlyse', 'Competitor ad scan', row.label), 'the run is not under its workflow');
 
     // Runwatch polls get_run_status by itself every second: no refresh needed.
     const api = await runwatchApi();
@@ -200,9 +201,9 @@ describe('Adlyse in VS Code', () => {
 
     await vscode.commands.executeCommand('runwatch.showError', key);
     const { content } = await lastDocument('error');
-    assert.match(content, /# Lead enrichment on Lead enrichment failed/);
+    assert.match(content, /^Lead enrichment failed$/m, 'the workflow named once');
     assert.match(content, /No company found for email bob@gmail\.com/);
-    assert.match(content, /\*\*Status:\*\* failed \(provider says "failed"\)/);
+    assert.match(content, /^Status: failed \(provider says "failed"\)$/m);
   });
 
   it('error_type answers become plain messages: invalid_input names the problem, not_found says what is missing', async () => {

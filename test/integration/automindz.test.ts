@@ -5,6 +5,7 @@
 // Result, a FAILED run's message and step in Show Error, and Cancel explained (the API has none).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { shortRunId } from '../../src/core/labels';
 import type { Run } from '../../src/core/run';
 import type { AutomindzSim } from '../simulator/automindz';
 import type { SimRequest } from '../simulator/server';
@@ -157,9 +158,9 @@ describe('Automindz in VS Code', () => {
     const { run, key } = await startLeavers('Acme', true);
     assert.equal(run.status, 'queued');
     let row = await runRow(key);
-    assert.equal(row.label, 'Find leavers');
+    assert.equal(row.label, `Run #${shortRunId(run.id)}`, 'the pipeline is named by its row above, not twice');
     assert.equal(row.icon, 'clock');
-    assert.ok(findNode(await treeSnapshot({ depth: 3 }), 'Automindz', 'Find leavers', 'Find leavers'), 'the run is not under the pipeline');
+    assert.ok(findNode(await treeSnapshot({ depth: 3 }), 'Automindz', 'Find leavers', row.label), 'the run is not under the pipeline');
 
     handle.sim.clock.advance(5_000);
     await waitForRun(key, t => t.run.status === 'running', 'the run to be RUNNING');
@@ -208,15 +209,15 @@ describe('Automindz in VS Code', () => {
     assert.equal(failed.run.error?.step, 'fetch_contacts');
     const row = await runRow(key);
     assert.equal(row.icon, 'error');
-    assert.ok(row.description?.startsWith('failed at fetch_contacts'), `failed row reads "${row.description}"`);
+    assert.ok(row.description?.startsWith('failed at Fetch contacts'), `failed row reads "${row.description}"`);
     assert.ok(findNode(row.children ?? [], '401 Client Error: Unauthorized'), `no error row:\n${formatTree([row])}`);
 
     await vscode.commands.executeCommand('runwatch.showError', key);
     const { content } = await lastDocument('error');
     assert.match(content, /401 Client Error: Unauthorized/);
-    assert.match(content, /\*\*Failed in:\*\* fetch_contacts$/m);
+    assert.match(content, /^Failed in: Fetch contacts \(fetch_contacts\)$/m);
     assert.match(content, /third-party service refused a key you supplied/);
-    assert.match(content, /\*\*Status:\*\* failed \(provider says "FAILED"\)/);
+    assert.match(content, /^Status: failed \(provider says "FAILED"\)$/m);
   });
 
   it('Clear API Key forgets the third-party keys too, so the next Start Run asks for them again', async () => {

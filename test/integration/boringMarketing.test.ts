@@ -5,9 +5,10 @@
 // own simulator; the simulator's clock is moved on instead of waiting for runs to progress.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { shortRunId } from '../../src/core/labels';
 import type { RunwatchNode } from '../../src/vscode/tree/node';
 import { SIM_KEYS, clearKey, findNode, formatTree, runwatchApi, setKey, statusBarText, treeSnapshot, waitFor, withScriptedUi, type RunwatchApi, type TreeNodeSnapshot } from './helpers';
-import { boringMarketingWorld, notificationsSince, pause, pollsOf, runKey, runwatchLogChannelText, userSettingsJsonText, waitForPolls, type BmWorld } from './engineHelpers';
+import { boringMarketingWorld, notificationsSince, pause, pollsOf, runKey, runwatchLogChannelText, setSetting, userSettingsJsonText, waitForPolls, type BmWorld } from './engineHelpers';
 
 const BM = 'boringMarketing' as const;
 const KEY = SIM_KEYS.boringMarketing;
@@ -107,11 +108,11 @@ describe('Boring Marketing end to end', function () {
 
     const runs = childrenOf(brand, 'Acme');
     const expected = [
-      { run: queued, label: 'synthesize', icon: 'clock', context: 'run.queued.cancellable.rerunnable', description: /^queued · \d+s$/ },
-      { run: running, label: 'full', icon: 'loading~spin', context: 'run.running.cancellable.rerunnable', description: /^evidence_collection · 4\/6 · 13m$/ },
-      { run: cancelled, label: 'scoring', icon: 'circle-slash', context: 'run.cancelled.rerunnable', description: /^1h ago$/ },
-      { run: failed, label: 'full', icon: 'error', context: 'run.failed.rerunnable.hasError', description: /^failed at family_discovery · 1h 30m ago$/ },
-      { run: done, label: 'full', icon: 'pass', context: 'run.succeeded.rerunnable', description: /^3h ago$/ },
+      { run: queued, label: `Synthesize #${shortRunId(queued.id)}`, icon: 'clock', context: 'run.queued.cancellable.rerunnable', description: /^queued · \d+s$/ },
+      { run: running, label: `Analyze #${shortRunId(running.id)}`, icon: 'loading~spin', context: 'run.running.cancellable.rerunnable', description: /^Evidence collection · 4\/6 · 13m$/ },
+      { run: cancelled, label: `Score #${shortRunId(cancelled.id)}`, icon: 'circle-slash', context: 'run.cancelled.rerunnable', description: /^1h ago$/ },
+      { run: failed, label: `Analyze #${shortRunId(failed.id)}`, icon: 'error', context: 'run.failed.rerunnable.hasError', description: /^failed at Family discovery · 1h 30m ago$/ },
+      { run: done, label: `Analyze #${shortRunId(done.id)}`, icon: 'pass', context: 'run.succeeded.rerunnable', description: /^3h ago$/ },
     ];
     assert.deepEqual(
       runs.map(r => r.id),
@@ -147,7 +148,7 @@ describe('Boring Marketing end to end', function () {
     const errorRow = failedChildren.find(c => c.contextValue === 'runError');
     assert.ok(errorRow, `no error row under the failed run:\n${formatTree(failedChildren)}`);
     assert.equal(errorRow.label, 'Tavily returned no results');
-    assert.equal(errorRow.description, 'in family_discovery');
+    assert.equal(errorRow.description, 'in Family discovery');
     assert.deepEqual(
       failedChildren.filter(c => c.contextValue === 'stage').map(s => [s.label, s.icon]),
       [
@@ -168,7 +169,7 @@ describe('Boring Marketing end to end', function () {
     await keyAndRuns(1);
     await treeSnapshot(); // render the rows, as the open view does, so their nodes exist
 
-    assert.match(await statusBarText(), /^\$\(sync~spin\) Acme · brand_enrichment 1\/6( · ~.+ left)?$/);
+    assert.match(await statusBarText(), /^\$\(sync~spin\) Acme · Brand enrichment 1\/6( · ~.+ left)?$/);
     assert.match(plainMarkdown(api.statusBar.tooltip), /crawling acme\.com and extracting identity/, 'the tooltip carries the stage detail');
 
     const fired: Array<RunwatchNode | RunwatchNode[] | undefined> = [];
@@ -177,15 +178,15 @@ describe('Boring Marketing end to end', function () {
       // The stage ends in the simulator; Runwatch's own polling (10 s for full runs) picks it up unasked.
       const polled = pollsOf(sim, BM, run.id).length;
       bm.clock.advance(2 * MINUTE);
-      await waitFor(async () => (await statusBarText()).includes('competitor_discovery 2/6'), 15_000, 'the status bar to show competitor_discovery 2/6');
+      await waitFor(async () => (await statusBarText()).includes('Competitor discovery 2/6'), 15_000, 'the status bar to show Competitor discovery 2/6');
       assert.ok(pollsOf(sim, BM, run.id).length > polled, 'the status bar changed without a poll');
-      assert.match(await statusBarText(), /^\$\(sync~spin\) Acme · competitor_discovery 2\/6/);
+      assert.match(await statusBarText(), /^\$\(sync~spin\) Acme · Competitor discovery 2\/6/);
       assert.match(plainMarkdown(api.statusBar.tooltip), /Tavily research/);
 
       // Further stages, polled at once with "Refresh Item" on the run's row.
       for (const [advance, text] of [
-        [3 * MINUTE, 'family_discovery 3/6'],
-        [5 * MINUTE, 'evidence_collection 4/6'],
+        [3 * MINUTE, 'Family discovery 3/6'],
+        [5 * MINUTE, 'Evidence collection 4/6'],
       ] as const) {
         bm.clock.advance(advance);
         await vscode.commands.executeCommand('runwatch.refreshNode', key);
@@ -227,7 +228,7 @@ describe('Boring Marketing end to end', function () {
     assert.ok(tracked, 'the started run is not tracked');
     assert.equal(tracked.pinned, true);
     assert.deepEqual(api.treeView.selection.map(n => n.id), [`run:${key}`], 'the new run is not selected in the tree');
-    const row = findNode(await treeSnapshot(), 'Boring Marketing', 'Acme', 'full');
+    const row = findNode(await treeSnapshot(), 'Boring Marketing', 'Acme', `Analyze #${shortRunId(runId)}`);
     assert.ok(row, 'the new run has no row under Acme');
     assert.equal(row.id, `run:${key}`);
     assert.ok(row.icon === 'clock' || row.icon === 'loading~spin', `unexpected icon ${row.icon} for a just-started run`);
@@ -266,7 +267,7 @@ describe('Boring Marketing end to end', function () {
       await vscode.commands.executeCommand('runwatch.cancelRun', node);
       return ui;
     });
-    assert.ok(declined.messages.some(m => m.severity === 'warning' && /^Cancel full on Acme\?/.test(m.message) && m.items.includes('Cancel Run')), `no confirmation: ${JSON.stringify(declined.messages)}`);
+    assert.ok(declined.messages.some(m => m.severity === 'warning' && /^Cancel Analyze on Acme\?/.test(m.message) && m.items.includes('Cancel Run')), `no confirmation: ${JSON.stringify(declined.messages)}`);
     assert.equal(cancels().length, 0, 'cancelled although the confirmation was dismissed');
     assert.equal(api.service.store.get(key)?.run.status, 'running');
 
@@ -274,7 +275,7 @@ describe('Boring Marketing end to end', function () {
     assert.deepEqual(cancels().map(r => r.status), [200]);
     assert.equal(bm.runView(run.id)?.status, 'failed', 'the simulator records a cancel as failed');
     assert.equal(api.service.store.get(key)?.run.status, 'cancelled');
-    const row = findNode(await treeSnapshot(), 'Boring Marketing', 'Acme', 'full');
+    const row = findNode(await treeSnapshot(), 'Boring Marketing', 'Acme', `Analyze #${shortRunId(run.id)}`);
     assert.ok(row);
     assert.equal(row.icon, 'circle-slash');
     assert.match(row.contextValue ?? '', /^run\.cancelled\.rerunnable\b/);
@@ -299,12 +300,12 @@ describe('Boring Marketing end to end', function () {
     });
     const key = runKey(BM, run.id);
     await keyAndRuns(1);
-    assert.match(await statusBarText(), /^\$\(sync~spin\) Acme · evidence_collection 4\/6/);
+    assert.match(await statusBarText(), /^\$\(sync~spin\) Acme · Evidence collection 4\/6/);
 
     bm.clock.advance(2 * MINUTE);
     await vscode.commands.executeCommand('runwatch.refreshNode', key);
     await waitFor(() => api.service.store.get(key)?.run.status === 'failed', 5_000, 'the run to be seen failed');
-    await waitFor(async () => (await statusBarText()) === '$(error) Acme · full failed', 5_000, 'the status bar to show the failure');
+    await waitFor(async () => (await statusBarText()) === '$(error) Acme · Analyze failed', 5_000, 'the status bar to show the failure');
     assert.equal(api.statusBar.backgroundColor, 'statusBarItem.errorBackground');
     assert.match(plainMarkdown(api.statusBar.tooltip), /DataForSEO rate limit exceeded/);
 
@@ -316,12 +317,13 @@ describe('Boring Marketing end to end', function () {
     const document = vscode.workspace.textDocuments.find(d => d.uri.toString() === opened.uri);
     assert.ok(document, 'the error document is not open');
     assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), opened.uri, 'the error document is not the active editor');
-    const text = plainMarkdown(document.getText());
+    const text = document.getText();
     assert.match(text, /DataForSEO rate limit exceeded — retry in 60 seconds/, 'the message');
-    assert.match(text, /\*\*Failed in:\*\* evidence_collection/, 'the stage it died in');
+    assert.match(text, /^Failed in: Evidence collection \(evidence_collection\)$/m, 'the stage it died in, by label and id');
     assert.match(text, /Wait 60 seconds after the failure, then Re-run/, 'the retry hint');
-    assert.match(text, /\*\*Started:\*\*/);
-    assert.match(text, /\*\*Finished:\*\*/);
+    assert.match(text, /^Started: /m);
+    assert.match(text, /^Finished: /m);
+    assert.match(text, /^Freshness: as of /m, 'a document that stands still says when it was written');
 
     // Read-only: typing into its editor changes nothing (while the same typing does edit an ordinary one).
     const typeInto = async (doc: vscode.TextDocument) => {
@@ -400,10 +402,10 @@ describe('Boring Marketing end to end', function () {
     assert.equal(tracked.run?.id, elsewhere.id, `Track Run by ID returned ${JSON.stringify(tracked.run)}; messages: ${JSON.stringify(tracked.ui.messages)}`);
     assert.equal(api.service.store.get(key)?.pinned, true);
     assert.deepEqual(api.treeView.selection.map(n => n.id), [`run:${key}`]);
-    const row = findNode(await treeSnapshot(), 'Boring Marketing', 'Acme', 'llm_enrichment');
+    const row = findNode(await treeSnapshot(), 'Boring Marketing', 'Acme', `Enrich LLM #${shortRunId(elsewhere.id)}`);
     assert.ok(row, 'the tracked run has no row');
     assert.match(row.contextValue ?? '', /^run\.running\.cancellable\.rerunnable\.tracked$/);
-    assert.match(row.description ?? '', /^llm_enrichment · \d+s$/);
+    assert.match(row.description ?? '', /^LLM enrichment · \d+s$/);
 
     const unknown = '00000000-0000-4000-8000-000000000000';
     const missing = await withScriptedUi({ quickPicks: ['Acme'], inputs: [unknown] }, async ui => ({ run: await vscode.commands.executeCommand('runwatch.trackRun'), ui }));
@@ -424,7 +426,7 @@ describe('Boring Marketing end to end', function () {
     assert.equal(await vscode.env.clipboard.readText(), run.id);
   });
 
-  it('Clear API Key removes the key: the "Add API key…" row returns and Boring Marketing is no longer called', async () => {
+  it('Clear API Key removes the key: Boring Marketing folds into "Add another provider…" (all rows with the setting) and is no longer called', async () => {
     const { sim, bm, acme } = world;
     bm.addRun(acme.id, { kind: 'synthesize', status: 'running', durationMs: 60 * MINUTE });
     await keyAndRuns(1);
@@ -435,6 +437,18 @@ describe('Boring Marketing end to end', function () {
     assert.ok(ui.messages.some(m => m.severity === 'info' && m.message === 'Boring Marketing key removed.'));
     assert.equal(api.hasKey(BM), false);
 
+    // With another key set, providers without one fold into one row that names them.
+    const folded = await treeSnapshot({ depth: 1 });
+    assert.deepEqual(
+      folded.map(n => n.label),
+      ['GloriaMundo', 'Add another provider…'],
+      `the root:\n${formatTree(folded)}`,
+    );
+    assert.equal(folded[1].description, 'Boring Marketing, Automindz, Talonic, Adlyse');
+
+    // The setting lists every provider again, the one without a key offering "Add API key…".
+    await setSetting('showProvidersWithoutKey', true);
+    await waitFor(async () => !!findNode(await treeSnapshot({ depth: 1 }), 'Boring Marketing'), 5_000, 'the Boring Marketing row back with the setting');
     const provider = findNode(await treeSnapshot({ depth: 2 }), 'Boring Marketing');
     assert.ok(provider, 'no Boring Marketing row');
     assert.equal(provider.contextValue, 'provider.noKey');
@@ -464,9 +478,9 @@ describe('Boring Marketing end to end', function () {
     const resolved = await api.tree.resolveTreeItem(item, node);
     const tooltip = resolved.tooltip instanceof vscode.MarkdownString ? resolved.tooltip.value : String(resolved.tooltip);
     const plain = plainMarkdown(tooltip);
-    assert.match(plain, /\*\*Freshness:\*\* updated \d+ s ago/);
+    assert.match(plain, /\*\*Freshness:\*\* updated \d+ seconds? ago/);
     assert.match(plain, new RegExp(`Run id:\\*\\* \`${run.id}\``));
-    assert.match(plain, /Progress:\*\* leverage_scoring · 5\/6/);
+    assert.match(plain, /Progress:\*\* Leverage scoring · 5\/6 \(`leverage_scoring`\)/, 'the human label, with the raw id beside it');
     assert.match(plain, /`meta.stage_detail`: cross-referencing brand gaps with opportunities/, 'the raw provider fields are listed');
   });
 

@@ -178,7 +178,7 @@ describe('Engine: persistence across a reload', function () {
     const node = api.tree.runNode(keys[0]);
     assert.ok(node);
     const tooltip = api.tree.resolveTreeItem(api.tree.getTreeItem(node), node).tooltip;
-    assert.match(tooltip instanceof vscode.MarkdownString ? tooltip.value : String(tooltip), /updated \d+ s ago/, 'freshness survived the reload');
+    assert.match(tooltip instanceof vscode.MarkdownString ? tooltip.value : String(tooltip), /updated \d+ seconds? ago/, 'freshness survived the reload');
 
     // Polling resumes with the key from SecretStorage: the single-stage run within its 5 s cadence.
     const polls = pollsOf(sim, BM, started.id).length;
@@ -198,12 +198,12 @@ describe('Engine: persistence across a reload', function () {
     const since = Date.now();
     await withScriptedUi({}, async ui => {
       await api.reloadForTests({ whileClosed: () => bm.clock.advance(3 * MINUTE) });
-      const told = await waitForNotification(since, n => /synthesize on Acme succeeded/.test(n.message), 'the run that finished while closed to be reported', {
+      const told = await waitForNotification(since, n => /Synthesize on Acme succeeded/.test(n.message), 'the run that finished while closed to be reported', {
         timeoutMs: SINGLE_STAGE_CADENCE_MS + 5_000,
       });
       assert.equal(told.severity, 'info');
       assert.equal(told.quiet, false);
-      assert.ok(ui.messages.some(m => m.severity === 'info' && /synthesize on Acme succeeded/.test(m.message)), 'no notification was shown');
+      assert.ok(ui.messages.some(m => m.severity === 'info' && /Synthesize on Acme succeeded/.test(m.message)), 'no notification was shown');
       // Looking again (a full refresh) reports nothing new.
       await vscode.commands.executeCommand('runwatch.refresh');
       await pause(500);
@@ -250,8 +250,8 @@ describe('Engine: notifications', function () {
     await withScriptedUi({ messageChoice: m => (m.items.includes('Open') ? 'Open' : undefined) }, async ui => {
       await finishAll(3 * MINUTE);
       const shown = await waitForNotification(since, n => /succeeded/.test(n.message), 'the success notification', { flush: false });
-      assert.deepEqual(pick(shown), { severity: 'info', message: 'synthesize on Acme succeeded', actions: ['Open'], quiet: false });
-      assert.deepEqual(ui.messages.map(m => [m.severity, m.message, m.items]), [['info', 'synthesize on Acme succeeded', ['Open']]]);
+      assert.deepEqual(pick(shown), { severity: 'info', message: 'Synthesize on Acme succeeded', actions: ['Open'], quiet: false });
+      assert.deepEqual(ui.messages.map(m => [m.severity, m.message, m.items]), [['info', 'Synthesize on Acme succeeded', ['Open']]]);
       await waitFor(() => api.treeView.selection.some(n => n.id === `run:${key}`), 5_000, '"Open" to reveal and select the run');
     });
   });
@@ -273,7 +273,7 @@ describe('Engine: notifications', function () {
       const shown = await waitForNotification(since, n => /failed/.test(n.message), 'the failure notification', { flush: false });
       assert.deepEqual(pick(shown), {
         severity: 'error',
-        message: 'full on Acme failed in evidence_collection: DataForSEO rate limit exceeded — retry in 60 seconds',
+        message: 'Analyze on Acme failed in Evidence collection: DataForSEO rate limit exceeded — retry in 60 seconds',
         actions: ['Show Error', 'Re-run', 'Open'],
         quiet: false,
       });
@@ -317,12 +317,12 @@ describe('Engine: notifications', function () {
       bm.clock.advance(3 * MINUTE);
       // The run's poll and the brand's run list both bring the news, at the same time.
       await Promise.all([vscode.commands.executeCommand('runwatch.refreshNode', key), vscode.commands.executeCommand('runwatch.refreshNode', brandNode)]);
-      await waitForNotification(since, n => /scoring on Acme succeeded/.test(n.message), 'the success notification', { flush: false });
+      await waitForNotification(since, n => /Score on Acme succeeded/.test(n.message), 'the success notification', { flush: false });
       await vscode.commands.executeCommand('runwatch.refresh');
       await vscode.commands.executeCommand('runwatch.refreshNode', key);
       await pause(500);
       api.notifier.flush();
-      assert.deepEqual((await notificationsSince(since)).map(n => n.message), ['scoring on Acme succeeded']);
+      assert.deepEqual((await notificationsSince(since)).map(n => n.message), ['Score on Acme succeeded']);
     });
     const afterReload = Date.now();
     await api.reloadForTests();
@@ -346,7 +346,7 @@ describe('Engine: notifications', function () {
       await finishAll(3 * MINUTE);
       await waitFor(() => api.service.store.get(runKey(BM, succeeds.id))?.run.status === 'succeeded', 5_000, 'the success to be seen');
       const failure = await waitForNotification(since, () => true, 'the failure notification', { flush: false });
-      assert.equal(failure.message, 'scoring on Globex failed in leverage_scoring: Scoring model unavailable', 'the success was counted in');
+      assert.equal(failure.message, 'Score on Globex failed in Leverage scoring: Scoring model unavailable', 'the success was counted in');
       await pause(500);
       api.notifier.flush();
       assert.equal((await notificationsSince(since)).length, 1);
@@ -368,8 +368,8 @@ describe('Engine: notifications', function () {
       const since = Date.now();
       await withScriptedUi({}, async ui => {
         await finishAll(3 * MINUTE);
-        const quiet = await waitForNotification(since, n => /synthesize/.test(n.message), 'the quiet notification');
-        assert.deepEqual(pick(quiet), { severity: 'info', message: 'synthesize on Acme succeeded', actions: [], quiet: true });
+        const quiet = await waitForNotification(since, n => /Synthesize/.test(n.message), 'the quiet notification');
+        assert.deepEqual(pick(quiet), { severity: 'info', message: 'Synthesize on Acme succeeded', actions: [], quiet: true });
         assert.deepEqual(ui.messages, [], 'a pop-up was shown although the view is visible and focused');
       });
       assert.equal(api.service.store.get(runKey(BM, first.id))?.run.status, 'succeeded');
@@ -380,9 +380,9 @@ describe('Engine: notifications', function () {
       const later = Date.now();
       await withScriptedUi({}, async ui => {
         await finishAll(10 * MINUTE);
-        const loud = await waitForNotification(later, n => /scoring/.test(n.message), 'the notification with the view hidden');
-        assert.deepEqual(pick(loud), { severity: 'info', message: 'scoring on Acme succeeded', actions: ['Open'], quiet: false });
-        assert.deepEqual(ui.messages.map(m => m.message), ['scoring on Acme succeeded']);
+        const loud = await waitForNotification(later, n => /Score on/.test(n.message), 'the notification with the view hidden');
+        assert.deepEqual(pick(loud), { severity: 'info', message: 'Score on Acme succeeded', actions: ['Open'], quiet: false });
+        assert.deepEqual(ui.messages.map(m => m.message), ['Score on Acme succeeded']);
       });
     } finally {
       await vscode.commands.executeCommand('workbench.view.extension.runwatch');

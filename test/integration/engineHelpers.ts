@@ -17,6 +17,7 @@ const TOUCHED_SETTINGS = [
   'notifications.onCancel',
   'notifications.onStuck',
   'notifications.quietWhenViewFocused',
+  'showProvidersWithoutKey',
 ] as const;
 
 function config(): vscode.WorkspaceConfiguration {

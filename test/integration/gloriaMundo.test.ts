@@ -5,6 +5,7 @@
 // naming the failing step, and Cancel explained (the API has none).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { shortRunId } from '../../src/core/labels';
 import type { Run } from '../../src/core/run';
 import type { GloriaMundoSim } from '../simulator/gloriaMundo';
 import {
@@ -151,7 +152,8 @@ describe('GloriaMundo in VS Code', () => {
     assert.equal(execute?.status, 200, 'Runwatch did not execute the workflow');
 
     let row = await runRow(key);
-    assert.equal(row.label, 'Daily digest');
+    // Under the workflow "Daily digest", the run is not "Daily digest" again: it is which run.
+    assert.equal(row.label, `Run #${shortRunId(run.id)}`);
     assert.equal(row.icon, 'clock');
     assert.match(row.description ?? '', /queued/);
 
@@ -223,17 +225,18 @@ describe('GloriaMundo in VS Code', () => {
 
     const api = await runwatchApi();
     await waitFor(async () => (await statusBarText()).includes('$(error)'), 5_000, 'the status bar to show the failure');
-    assert.match(await statusBarText(), /\$\(error\) Lead enrichment · Lead enrichment failed/);
+    assert.match(await statusBarText(), /^\$\(error\) Lead enrichment failed/, 'the workflow named once, not twice');
     assert.equal(api.statusBar.backgroundColor, 'statusBarItem.errorBackground');
 
     await vscode.commands.executeCommand('runwatch.showError', key);
     const { content, document } = await lastDocument('error');
     assert.equal(document.uri.scheme, 'runwatch');
-    assert.match(content, /# Lead enrichment on Lead enrichment failed/);
+    assert.match(content, /^Lead enrichment failed$/m, 'the workflow named once');
     assert.match(content, /HubSpot connection expired\. Please reconnect\./);
-    assert.match(content, /\*\*Failed in:\*\* step 2\/4 · Score leads/);
-    assert.match(content, /\*\*Cost:\*\* \$0\.06/);
-    assert.match(content, /## What to do next/);
+    assert.match(content, /^Failed in: step 2\/4 · Score leads$/m);
+    assert.match(content, /^Cost: \$0\.06$/m);
+    assert.match(content, /^What to do next$/m);
+    assert.doesNotMatch(content, /\\[.[\]<>|*#]/, 'a Markdown escape shows in the text');
 
     // Looked at: the error look goes.
     await waitFor(() => api.statusBar.backgroundColor === undefined, 5_000, 'the status bar error look to clear after Show Error');

@@ -6,6 +6,7 @@
 // Cancel explained (Talonic documents none).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { shortRunId } from '../../src/core/labels';
 import type { Run } from '../../src/core/run';
 import { TALONIC_RAILS, type TalonicSim } from '../simulator/talonic';
 import {
@@ -89,8 +90,8 @@ describe('Talonic in VS Code', () => {
     assert.equal(pipeline?.name, 'March invoices');
 
     let row = await runRow(key);
-    assert.equal(row.label, 'March invoices');
-    assert.ok(findNode(await treeSnapshot({ depth: 3 }), 'Talonic', 'Invoices', 'March invoices'), 'the run is not under its Spec');
+    assert.equal(row.label, `March invoices #${shortRunId(run.id)}`);
+    assert.ok(findNode(await treeSnapshot({ depth: 3 }), 'Talonic', 'Invoices', row.label), 'the run is not under its Spec');
 
     // 23.5 s in: documents 1–16 but the tenth completed, the tenth failed in extraction, the rest in flight.
     handle.sim.clock.advance(23_500);
@@ -134,9 +135,9 @@ describe('Talonic in VS Code', () => {
 
     await vscode.commands.executeCommand('runwatch.showError', key);
     const error = (await lastDocument('error')).content;
-    assert.match(error, /## Document errors \(1\)/);
-    assert.ok(error.includes(`| ${failedDoc}`), `Show Error does not name ${failedDoc}:\n${error}`);
-    assert.match(error, /\| Extraction \| Extraction failed after 3 attempts\. \|/);
+    assert.match(error, /^Document errors \(1\)$/m);
+    assert.ok(error.includes(`\n${failedDoc}`), `Show Error does not name ${failedDoc}:\n${error}`);
+    assert.match(error, / Extraction +Extraction failed after 3 attempts\.$/m);
 
     const { result, ui: productUi } = await runCommand<{ hasShareToken: boolean }>('Create Data Product', { inputs: ['March AP data'] }, key);
     assert.equal(result?.hasShareToken, true, `no data product: ${JSON.stringify(productUi.messages)}`);
@@ -144,7 +145,7 @@ describe('Talonic in VS Code', () => {
     assert.ok(token, 'Talonic made no share token');
     const product = await lastDocument('dataProduct');
     assert.equal(product.document.uri.scheme, 'runwatch');
-    assert.match(product.content, /# Data product from March invoices on Invoices/);
+    assert.match(product.content, /^Data product from March invoices on Invoices$/m);
     assert.match(product.content, /March AP data/);
     assert.ok(product.content.includes(token), 'the document does not show the share token');
 
@@ -189,11 +190,11 @@ describe('Talonic in VS Code', () => {
 
     await vscode.commands.executeCommand('runwatch.showError', key);
     const { content } = await lastDocument('error');
-    assert.match(content, /# Bad scans on Invoices failed/);
+    assert.match(content, /^Bad scans on Invoices failed$/m);
     assert.match(content, /All 3 documents failed\./);
-    assert.match(content, /## Document errors \(3\)/);
-    for (const doc of documents) assert.ok(content.includes(`| ${doc}`), `Show Error does not list ${doc}`);
-    assert.match(content, /\| before any phase \| Unsupported file type\. \|/);
+    assert.match(content, /^Document errors \(3\)$/m);
+    for (const doc of documents) assert.ok(content.includes(`\n${doc}`), `Show Error does not list ${doc}`);
+    assert.match(content, / before any phase +Unsupported file type\.$/m);
 
     const { ui } = await runCommand('Create Data Product', {}, key);
     assert.ok(ui.messages.some(m => /needs at least one completed document/.test(m.message)), JSON.stringify(ui.messages));

@@ -35,6 +35,8 @@ const SHOTS = process.env.SHOTS_DIR || path.join(ROOT, 'docs');
 const ALL_PROVIDERS = ['boringMarketing', 'gloriaMundo', 'automindz', 'talonic', 'adlyse'];
 const DISPLAY_NAMES = { boringMarketing: 'Boring Marketing', gloriaMundo: 'GloriaMundo', automindz: 'Automindz', talonic: 'Talonic', adlyse: 'Adlyse' };
 const BM_STAGES = ['brand_enrichment', 'competitor_discovery', 'family_discovery', 'evidence_collection', 'leverage_scoring', 'queue_building'];
+/** The same stages as rows, descriptions and the status bar name them (the raw ids are in the tooltips). */
+const BM_STAGE_LABELS = ['Brand enrichment', 'Competitor discovery', 'Family discovery', 'Evidence collection', 'Leverage scoring', 'Queue building'];
 const PROVIDERS = (process.env.RUNWATCH_UI_PROVIDERS || ALL_PROVIDERS.join(',')).split(',').map(s => s.trim()).filter(Boolean);
 
 const t0 = Date.now();
@@ -131,7 +133,7 @@ async function expandRow(page, row) {
 }
 
 /** A Boring Marketing run row (level 3) whose description names the stage it is in. */
-const isRunningBmRun = r => r.level === 3 && r.spinning && BM_STAGES.some(s => r.description.includes(s));
+const isRunningBmRun = r => r.level === 3 && r.spinning && BM_STAGE_LABELS.some(s => r.description.includes(s));
 
 /** Expands every collapsed row matching `which`, one at a time (rows below move each time one opens). */
 async function expandAll(page, which) {
@@ -244,16 +246,17 @@ function rowsUnder(rows, provider) {
 
 /** How one run row of each provider must read on screen for the screenshot to show it working. */
 const RUN_ROW_READS = {
-  // A stage and its position (`competitor_discovery · 2/6 · 40s`), or the seeded failure.
+  // A stage and its position (`Competitor discovery · 2/6 · 40s`), or the seeded failure.
   boringMarketing: r => /\S · \d\/6 · /.test(r.description) || /^failed at /.test(r.description),
   // Out of the queue: `step 2/5 · Generate content · 40% · 12s`, or `Fetch emails · 0% · 3s` before the first step ends.
-  gloriaMundo: r => r.label === 'Daily digest' && /\d+% · /.test(r.description),
+  // The run sits under the workflow "Daily digest", so its row says which run, not the name again.
+  gloriaMundo: r => /^Run #/.test(r.label) && /\d+% · /.test(r.description),
   // No progress in the API: spinning once RUNNING.
-  automindz: r => r.label === 'Find leavers' && r.spinning,
+  automindz: r => /^Run #/.test(r.label) && r.spinning,
   // `15/24 docs · 1 error · 30s`.
-  talonic: r => r.label === 'March invoices' && /^\d+\/24 docs/.test(r.description),
+  talonic: r => r.label.startsWith('March invoices #') && /^\d+\/24 docs/.test(r.description),
   // Out of the queue: running, or finished (`12s ago`).
-  adlyse: r => r.label === 'Lead enrichment' && (r.spinning || /ago$/.test(r.description)),
+  adlyse: r => /^Run #/.test(r.label) && (r.spinning || /ago$/.test(r.description)),
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -329,6 +332,15 @@ async function main() {
     const brands = await bmGet(sim, '/brands');
     const brandList = Array.isArray(brands) ? brands : brands.brands || brands.items || [];
     const brandLabel = row => brandList.find(b => row.label === b.domain || row.label === b.name || row.label.includes(b.domain));
+    if (PROVIDERS.length > 1) {
+      await check('providers without a key fold into one "Add another provider…" row', async () => {
+        const row = await until(async () => (await treeRows(page)).find(r => r.level === 1 && r.label === 'Add another provider…'), 30000, 'an "Add another provider…" row');
+        const stray = (await treeRows(page)).filter(r => r.level === 1 && r.label !== 'Boring Marketing' && r !== row && r.label !== row.label);
+        if (stray.length) throw new Error(`rows for providers without a key: ${stray.map(r => r.label).join(', ')}`);
+        return `"${row.label} — ${row.description}"`;
+      });
+    }
+
     await check('the tree lists Boring Marketing and every brand the API lists', async () => {
       if (brandList.length === 0) throw new Error('the seeded simulator lists no brands');
       const bm = await until(async () => (await treeRows(page)).find(r => r.level === 1 && r.label === 'Boring Marketing'), 30000, 'a "Boring Marketing" row');
@@ -362,7 +374,7 @@ async function main() {
     await check('the status bar shows the running run: brand and current stage', async () => {
       firstStatus = await until(async () => {
         const t = await runwatchStatusText(page);
-        return BM_STAGES.some(s => t.includes(s)) ? t : undefined;
+        return BM_STAGE_LABELS.some(s => t.includes(s)) ? t : undefined;
       }, 45000, 'Runwatch status bar text naming a stage');
       if (!brandList.some(b => firstStatus.includes(b.domain) || firstStatus.includes(b.name))) {
         throw new Error(`status bar "${firstStatus}" names no brand`);
@@ -380,7 +392,7 @@ async function main() {
     });
 
     await check('the status bar and the run row follow the run into its next stage', async () => {
-      const stageOf = text => BM_STAGES.find(s => text.includes(s));
+      const stageOf = text => BM_STAGE_LABELS.find(s => text.includes(s));
       const before = stageOf(firstStatus);
       const after = await until(async () => {
         const t = await runwatchStatusText(page);
@@ -454,7 +466,7 @@ async function main() {
         await pickItem(page, 'Daily digest');
         await answerBox(page, 'Run workflow: Input (JSON object)', '{"channel": "#daily-digest"}');
         await pickItem(page, 'Start'); // the last step: "Start Run workflow on Daily digest (GloriaMundo)?"
-        const run = await until(async () => rowsUnder(await treeRows(page), 'gloriaMundo').find(r => r.level === 3 && r.label === 'Daily digest'), 20000, 'the run row under "Daily digest"');
+        const run = await until(async () => rowsUnder(await treeRows(page), 'gloriaMundo').find(r => r.level === 3 && /^Run #/.test(r.label)), 20000, 'the run row under "Daily digest"');
         return `"${run.label} — ${run.description}"`;
       });
     }
@@ -481,7 +493,7 @@ async function main() {
         ];
         for (const [title, text, password] of boxes) await answerBox(page, title, text, { password: !!password });
         await pickItem(page, 'Start'); // the last step: "Start Find leavers on Automindz?"
-        const run = await until(async () => rowsUnder(await treeRows(page), 'automindz').find(r => r.level === 3 && r.label === 'Find leavers'), 20000, 'the run row under "Find leavers"');
+        const run = await until(async () => rowsUnder(await treeRows(page), 'automindz').find(r => r.level === 3 && /^Run #/.test(r.label)), 20000, 'the run row under "Find leavers"');
         return `${boxes.length} boxes answered; "${run.label} — ${run.description}"`;
       });
     }
@@ -493,7 +505,7 @@ async function main() {
         await pickItem(page, 'Lead enrichment');
         await answerBox(page, 'Run Lead enrichment: Email', 'ana@acme.io');
         await pickItem(page, 'Start'); // the last step: "Start Lead enrichment on Adlyse?"
-        const run = await until(async () => rowsUnder(await treeRows(page), 'adlyse').find(r => r.level === 3 && r.label === 'Lead enrichment'), 20000, 'the run row under "Lead enrichment"');
+        const run = await until(async () => rowsUnder(await treeRows(page), 'adlyse').find(r => r.level === 3 && /^Run #/.test(r.label)), 20000, 'the run row under "Lead enrichment"');
         return `"${run.label} — ${run.description}"`;
       });
     }

@@ -10,6 +10,11 @@ import { DEFAULT_BASE_URLS } from '../../src/providers/provider';
 import { allContextValues, allFlags } from '../../src/vscode/tree/contextValue';
 import { SETTING_RANGES, clampSetting } from '../../src/vscode/settingRanges';
 
+/** The walkthrough's context keys (src/vscode/walkthrough.ts imports `vscode`, so they are read from its text). */
+const WALKTHROUGH_CONTEXT = Object.fromEntries(
+  [...fs.readFileSync(path.resolve(__dirname, '../../../src/vscode/walkthrough.ts'), 'utf8').matchAll(/^\s+(\w+): '(runwatch\.\w+)',$/gm)].map(m => [m[1], m[2]]),
+);
+
 const ROOT = path.resolve(__dirname, '../../..');
 
 interface Command {
@@ -76,6 +81,70 @@ function viewItemMatcher(when: string): ((value: string) => boolean) | undefined
 const itemMenus = (menus['view/item/context'] ?? []).map(entry => ({ entry, match: viewItemMatcher(entry.when ?? '') }));
 const CONTEXT_VALUES = allContextValues();
 
+/** A context value read back: its node kind, a run's status, and its flags. */
+interface NodeState {
+  kind: string;
+  status?: string;
+  flags: Set<string>;
+}
+
+function nodeState(value: string): NodeState {
+  const [kind, ...rest] = value.split('.');
+  return kind === 'run' ? { kind, status: rest[0], flags: new Set(rest.slice(1)) } : { kind, flags: new Set(rest) };
+}
+
+const provider = (...flags: string[]) => (s: NodeState) => s.kind === 'provider' && flags.every(f => s.flags.has(f));
+const account = (...flags: string[]) => (s: NodeState) => s.kind === 'account' && flags.every(f => s.flags.has(f));
+const run = (...flags: string[]) => (s: NodeState) => s.kind === 'run' && flags.every(f => s.flags.has(f));
+const finished = (s: NodeState) => s.kind === 'run' && ['succeeded', 'failed', 'cancelled'].includes(s.status ?? '');
+const either =
+  (...ps: ((s: NodeState) => boolean)[]) =>
+  (s: NodeState) =>
+    ps.some(p => p(s));
+const both =
+  (...ps: ((s: NodeState) => boolean)[]) =>
+  (s: NodeState) =>
+    ps.every(p => p(s));
+
+/**
+ * Where each tree item action is MEANT to appear, by `<command> <group>`: on exactly these node states, and on
+ * no other. An action offered where it cannot work (Cancel on a provider without cancel, Re-run on a running
+ * run or one whose inputs are unknown) is as much a defect as one missing where it works.
+ */
+const INTENDED_ITEM_MENUS: Record<string, (s: NodeState) => boolean> = {
+  'runwatch.setApiKey inline@1': either(provider('noKey'), provider('authFailed')),
+  'runwatch.addAccount inline@2': provider('addAccount'),
+  'runwatch.refreshNode inline@3': provider('keyed'),
+  'runwatch.startRun 1_run@1': either(provider('keyed'), account()),
+  'runwatch.trackRun 1_run@2': either(provider('keyed'), account()),
+  'runwatch.addAccount 2_account@1': provider('addAccount'),
+  'runwatch.setApiKey 3_key@1': provider(),
+  'runwatch.clearApiKey 3_key@2': provider('keyed'),
+  'runwatch.startRun inline@1': account(),
+  'runwatch.refreshNode inline@2': account(),
+  'runwatch.removeAccount 3_remove@1': account('removable'),
+  // Only a stuck run the provider can cancel and Runwatch can start again.
+  'runwatch.cancelAndRerun inline@1': run('cancellable', 'rerunnable', 'stuck'),
+  'runwatch.cancelAndRerun 1_run@2': run('cancellable', 'rerunnable', 'stuck'),
+  'runwatch.cancelRun inline@2': run('cancellable'),
+  'runwatch.cancelRun 1_run@1': run('cancellable'),
+  // Only finished runs whose inputs are known.
+  'runwatch.rerun inline@3': both(finished, run('rerunnable')),
+  'runwatch.rerun 1_run@3': both(finished, run('rerunnable')),
+  'runwatch.showError inline@4': run('hasError'),
+  'runwatch.showError 2_inspect@1': run('hasError'),
+  'runwatch.showResult inline@5': run('hasResult'),
+  'runwatch.showResult 2_inspect@2': run('hasResult'),
+  'runwatch.refreshNode inline@6': run('stale'),
+  'runwatch.untrackRun inline@7': run('gone'),
+  'runwatch.createDataProduct 2_inspect@3': run('dataProduct'),
+  'runwatch.openInDashboard 2_inspect@4': run('dashboard'),
+  'runwatch.copyRunId 3_copy@1': run(),
+  'runwatch.refreshNode 4_track@1': run(),
+  'runwatch.untrackRun 4_track@2': either(run('tracked'), run('gone')),
+  'runwatch.openLink inline@1': s => s.kind === 'link',
+};
+
 describe('package.json manifest', () => {
   it('contributes each command once, in the Runwatch category, with a title and a codicon', () => {
     assert.ok(commands.length > 0, 'no commands contributed');
@@ -125,6 +194,38 @@ describe('package.json manifest', () => {
       const hits = CONTEXT_VALUES.filter(match);
       assert.ok(hits.length > 0, `${entry.command}: when "${entry.when}" matches no context value a node emits`);
     }
+  });
+
+  it('shows each tree item action on exactly the node states it is meant for', () => {
+    const byAction = new Map<string, ((value: string) => boolean)[]>();
+    for (const { entry, match } of itemMenus) {
+      const action = `${entry.command} ${entry.group ?? ''}`;
+      assert.ok(action in INTENDED_ITEM_MENUS, `${action}: a menu entry the intended table does not know; add where it is meant to appear`);
+      byAction.set(action, [...(byAction.get(action) ?? []), match ?? (() => false)]);
+    }
+    for (const [action, intended] of Object.entries(INTENDED_ITEM_MENUS)) {
+      const matchers = byAction.get(action);
+      assert.ok(matchers, `${action}: meant to be offered, but no menu entry contributes it`);
+      const shownWrongly = CONTEXT_VALUES.filter(v => matchers.some(m => m(v)) && !intended(nodeState(v)));
+      const missing = CONTEXT_VALUES.filter(v => !matchers.some(m => m(v)) && intended(nodeState(v)));
+      assert.deepEqual(shownWrongly.slice(0, 5), [], `${action} is offered where it cannot work (${shownWrongly.length} context values)`);
+      assert.deepEqual(missing.slice(0, 5), [], `${action} is missing where it is meant to be (${missing.length} context values)`);
+    }
+  });
+
+  it('hides palette commands until a key exists, and Create Data Product until a Talonic key does', () => {
+    const palette = new Map((menus.commandPalette ?? []).map(e => [e.command, e.when ?? '']));
+    for (const c of commands) {
+      const when = palette.get(c.command);
+      if (c.command === 'runwatch.setApiKey' || c.command === 'runwatch.showLog') {
+        assert.equal(when, undefined, `${c.command} must be in the palette before any key is set`);
+      } else if (c.command === 'runwatch.createDataProduct') {
+        assert.equal(when, 'runwatch.hasKey.talonic');
+      } else {
+        assert.ok(when === 'false' || /\brunwatch\.hasAnyKey\b/.test(when ?? ''), `${c.command} shows in the palette before any key is set (when "${when}")`);
+      }
+    }
+    assert.ok(SOURCE.some(text => text.includes('`runwatch.hasKey.${id}`')), 'the source never sets runwatch.hasKey.<provider>');
   });
 
   it('uses every context value flag in some menu, so that the flag decides what is offered', () => {
@@ -202,6 +303,37 @@ describe('package.json manifest', () => {
       assert.equal(pkg.scripts['vscode:prepublish'], 'npm run build');
       assert.match(pkg.scripts.package, /\bvsce package\b/);
     });
+  });
+
+  it('has a walkthrough whose steps complete on what really happened, not on a command being run', () => {
+    const walkthroughs: { id: string; steps: { id: string; title: string; description: string; media: Record<string, string>; completionEvents?: string[] }[] }[] = contributes.walkthroughs ?? [];
+    assert.equal(walkthroughs.length, 1, 'one walkthrough');
+    const steps = walkthroughs[0].steps;
+    assert.deepEqual(
+      steps.map(s => s.id),
+      ['setKey', 'seeRuns', 'startRun', 'statusAndNotifications'],
+      'set a key, see your runs, start a run, what the status bar and notifications say',
+    );
+    const contextKeys = new Set<string>(Object.values(WALKTHROUGH_CONTEXT));
+    const contributed = new Set(commands.map(c => c.command));
+    for (const step of steps) {
+      const media = step.media.markdown ?? step.media.svg ?? step.media.image;
+      assert.ok(media && fs.existsSync(path.join(ROOT, media)), `${step.id}: media ${media} is missing`);
+      assert.ok(step.completionEvents?.length, `${step.id}: no completion events`);
+      for (const event of step.completionEvents ?? []) {
+        const context = /^onContext:(.+)$/.exec(event)?.[1];
+        const command = /^onCommand:(.+)$/.exec(event)?.[1];
+        assert.ok(context || command, `${step.id}: unexpected completion event ${event}`);
+        if (context) assert.ok(contextKeys.has(context), `${step.id}: ${context} is not a key the extension sets`);
+        // Running Set API Key or Start Run proves nothing: the box may be cancelled or the key rejected.
+        if (command) assert.ok(contributed.has(command) && !['runwatch.setApiKey', 'runwatch.startRun'].includes(command), `${step.id}: completes on ${event}`);
+      }
+      for (const link of step.description.matchAll(/\(command:([\w.]+)\)/g)) {
+        assert.ok(contributed.has(link[1]) || link[1] === 'runwatch.runs.focus', `${step.id}: links to ${link[1]}, which is not a command`);
+      }
+    }
+    assert.deepEqual(steps[0].completionEvents, ['onContext:runwatch.keyWorks'], 'the key step completes once a provider accepted a key');
+    assert.deepEqual(steps[2].completionEvents, ['onContext:runwatch.startedRun'], 'the start step completes once a started run is tracked');
   });
 
   describe('settings', () => {

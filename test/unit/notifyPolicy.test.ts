@@ -127,9 +127,9 @@ describe('NotificationBatcher', () => {
     assert.deepEqual(
       batches.map(x => x.summary),
       [
-        'LLM enrichment on acme.com looks stuck in evidence_collection: no progress for a long time',
+        'LLM enrichment on acme.com looks stuck in Evidence collection: no progress for a long time',
         'Discovery on acme.com was cancelled',
-        'Analyze on acme.com failed in family_discovery: timeout',
+        'Analyze on acme.com failed in Family discovery: timeout',
       ],
     );
   });

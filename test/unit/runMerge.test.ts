@@ -456,9 +456,11 @@ describe('A finished run with document errors says so', () => {
 
   it('in Show Error: its title and both document errors, the one with no phase too', () => {
     const doc = errorDocument(tracked(finished), { providerName: 'Talonic', accountLabel: 'Invoices', now });
-    assert.match(doc, /^# Six scans on Invoices finished with 2 document errors$/m);
-    assert.match(doc, /\| Extraction \| Extraction failed after 3 attempts\. \|/);
-    assert.match(doc, /\| before any phase \| Unsupported file type: \.heic \|/);
+    assert.match(doc, /^Six scans on Invoices finished with 2 document errors$/m);
+    assert.match(doc, /^pd_3 +Extraction +Extraction failed after 3 attempts\.$/m);
+    assert.match(doc, /^pd_5 +before any phase +Unsupported file type: \.heic$/m);
+    assert.match(doc, /Fix or replace the documents listed above/);
+    assert.doesNotMatch(doc, /Nothing: this run succeeded/, 'a run with failed documents has something to do');
   });
 
   it('Show Error is in the row’s menu of a run that succeeded with errors', () => {

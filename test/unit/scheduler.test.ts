@@ -6,7 +6,7 @@ import * as FakeTimers from '@sinonjs/fake-timers';
 import { ProviderError } from '../../src/core/errors';
 import type { ProviderHealth, SchedulerOptions } from '../../src/core/contracts';
 import { keyOf, type ProviderId, type Run } from '../../src/core/run';
-import { BACKOFF_CAP_MS, Scheduler } from '../../src/core/scheduler';
+import { BACKOFF_CAP_MS, Scheduler, stuckThreshold } from '../../src/core/scheduler';
 import { RunStore } from '../../src/core/store';
 import type { CadenceContext, Provider, RunRef } from '../../src/providers/provider';
 import { BoringMarketingProvider } from '../../src/providers/boringMarketing';
@@ -576,6 +576,26 @@ describe('Scheduler', () => {
     scheduler.start();
     await clock.tickAsync(6 * MIN);
     assert.deepEqual(stuck, ['automindz:r']);
+  });
+
+  it('never calls a run stuck that reports no progress it could stall on', async () => {
+    const amz = new ScriptedProvider('automindz', () => 30_000);
+    const { store, scheduler, stuck } = setup({ automindz: amz }, { stuckAfterMs: 5 * MIN });
+    store.upsert(run('automindz', 'quiet'));
+    amz.answer('quiet', run('automindz', 'quiet'));
+    scheduler.start();
+    await clock.tickAsync(60 * MIN);
+    assert.deepEqual(stuck, [], 'no stage, step, percentage or detail: nothing to see stall');
+  });
+
+  it('gives Boring Marketing discovery (no stage, 10–20 minutes) its own threshold', () => {
+    const bm = new BoringMarketingProvider({ baseUrl: 'http://127.0.0.1:9', getKey: async () => undefined, log: { info() {}, warn() {}, error() {}, debug() {} } as never });
+    const discovery = run('boringMarketing', 'd', { kind: 'discovery' });
+    assert.equal(stuckThreshold(discovery, 15 * MIN, bm), 30 * MIN, 'not stuck inside its documented 10–20 minutes');
+    assert.equal(stuckThreshold(discovery, 45 * MIN, bm), 45 * MIN, 'a longer setting still counts');
+    const full = run('boringMarketing', 'f', { kind: 'full', progress: { current: 'evidence_collection', index: 4, total: 6 } });
+    assert.equal(stuckThreshold(full, 15 * MIN, bm), 15 * MIN, 'a staged run uses the setting');
+    assert.equal(stuckThreshold(run('boringMarketing', 'q', { kind: 'synthesize' }), 15 * MIN, bm), undefined, 'a run that reports nothing is never stuck');
   });
 
   it('makes no request at all while passive, and polls stale runs at once on taking over', async () => {

@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { isActive } from '../../core/run';
 import { providerOf } from './args';
 import { ensureCancellable } from './cancelRun';
-import { registerCommand, type CommandContext } from './context';
+import { registerCommand, runLabelOf, runTitleOf, type CommandContext } from './context';
+import { runActions } from '../runActions';
 import { resolveRun } from './runArgs';
 import { announceStart, startOrTellInDoubt } from './startRun';
 
@@ -13,12 +14,12 @@ export function registerCancelAndRerun(ctx: CommandContext): vscode.Disposable {
     'runwatch.cancelAndRerun',
     'cancel and re-run',
     async (arg?: unknown) => {
-      const t = await resolveRun(ctx, arg, { title: 'Cancel and Re-run', filter: r => r.stuck && isActive(r.run.status), empty: 'No run is stuck.' });
+      const t = await resolveRun(ctx, arg, { title: 'Cancel and Re-run', filter: r => runActions(ctx.service, r).cancelAndRerun, empty: 'No stuck run can be cancelled and re-run.' });
       if (!t) return undefined;
       if (isActive(t.run.status)) {
         if (!ensureCancellable(ctx, t)) return undefined;
         const confirm = await vscode.window.showWarningMessage(
-          `Cancel the ${t.stuck ? 'stuck ' : ''}${t.run.kind} on ${ctx.accountLabel(t.run)} and start it again?`,
+          `Cancel the ${t.stuck ? 'stuck ' : ''}${runTitleOf(ctx, t.run)} and start it again?`,
           { modal: true },
           'Cancel and Re-run',
         );
@@ -27,7 +28,7 @@ export function registerCancelAndRerun(ctx: CommandContext): vscode.Disposable {
       }
       const result = await startOrTellInDoubt(() => ctx.service.rerun(t.key));
       if (!result) return undefined;
-      await announceStart(ctx, result, `Re-ran ${t.run.kind} after cancelling ${t.run.id}`);
+      await announceStart(ctx, result, `Re-ran ${runTitleOf(ctx, t.run)} after cancelling ${runLabelOf(ctx, t.run)}`);
       return result.run;
     },
     providerOf,

@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { isActive } from '../../core/run';
 import type { TrackedRun } from '../../core/store';
 import { providerOf } from './args';
-import { registerCommand, type CommandContext } from './context';
+import { registerCommand, runTitleOf, type CommandContext } from './context';
+import { runActions } from '../runActions';
 import { resolveRun } from './runArgs';
 
 /** Whether the provider can cancel; if not, tells the user why and returns false. */
@@ -21,14 +22,14 @@ export function registerCancelRun(ctx: CommandContext): vscode.Disposable {
     'runwatch.cancelRun',
     'cancel the run',
     async (arg?: unknown) => {
-      const t = await resolveRun(ctx, arg, { title: 'Cancel Run', filter: r => isActive(r.run.status) && !r.gone, empty: 'No run is active.' });
+      const t = await resolveRun(ctx, arg, { title: 'Cancel Run', filter: r => runActions(ctx.service, r).cancel, empty: 'No active run can be cancelled from Runwatch.' });
       if (!t) return undefined;
       if (!isActive(t.run.status)) {
         void vscode.window.showInformationMessage(`That run has already ${t.run.status === 'succeeded' ? 'finished' : t.run.status}.`);
         return undefined;
       }
       if (!ensureCancellable(ctx, t)) return undefined;
-      const confirm = await vscode.window.showWarningMessage(`Cancel ${t.run.kind} on ${ctx.accountLabel(t.run)}?`, { modal: true }, 'Cancel Run');
+      const confirm = await vscode.window.showWarningMessage(`Cancel ${runTitleOf(ctx, t.run)}?`, { modal: true }, 'Cancel Run');
       if (confirm !== 'Cancel Run') return undefined;
       const run = await ctx.service.cancelRun(t.key);
       ctx.log.info(`Cancelled ${run.kind} ${run.id}: now ${run.status}`);

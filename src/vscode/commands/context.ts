@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { RunwatchService } from '../../core/contracts';
 import { isWaitCancelled } from '../../core/gate';
+import { runLabel, runTitle } from '../../core/labels';
 import type { ProviderId, Run } from '../../core/run';
 import type { RunDocuments } from '../documents';
 import { reportError } from '../errors';
@@ -16,6 +17,8 @@ export interface CommandContext {
   readonly statusBar: RunStatusBar;
   readonly documents: RunDocuments;
   readonly log: vscode.LogOutputChannel;
+  /** The walkthrough's "set a key" step completes when a key check passes. */
+  readonly walkthrough?: { keyWorks(): void };
   accountLabel(run: Pick<Run, 'provider' | 'accountId'>): string;
 }
 
@@ -49,6 +52,16 @@ export function registerCommand(
       return undefined;
     }
   });
+}
+
+/** A run in a sentence: `Analyze on Acme`, or just `Daily digest` where the kind is the account. */
+export function runTitleOf(ctx: CommandContext, run: Pick<Run, 'provider' | 'accountId' | 'kind'>): string {
+  return runTitle(run, ctx.accountLabel(run), kind => ctx.service.provider(run.provider).kindLabel?.(kind));
+}
+
+/** Which run, as its tree row names it: `Analyze #4f9c21`, `Run #4f9c21`. */
+export function runLabelOf(ctx: CommandContext, run: Pick<Run, 'provider' | 'accountId' | 'kind' | 'id'>): string {
+  return runLabel(run, ctx.accountLabel(run), kind => ctx.service.provider(run.provider).kindLabel?.(kind));
 }
 
 /** Commands that fail inside a flow attach the provider they were talking to. */

@@ -7,7 +7,7 @@ import type { TrackedRun } from '../../core/store';
 import type { Account } from '../../providers/provider';
 import { ACCOUNT_NOUN } from '../tree/node';
 import { progressText, runIcon, startedAtMs } from '../tree/format';
-import type { CommandContext } from './context';
+import { runLabelOf, type CommandContext } from './context';
 
 interface ProviderItem extends vscode.QuickPickItem {
   id: ProviderId;
@@ -78,7 +78,7 @@ export function runPickItem(ctx: CommandContext, t: TrackedRun, now: number): Ru
   const timing = isActive(t.run.status) ? `${t.run.status} for ${formatDuration(now - startedAtMs(t))}` : `${t.run.status} ${formatDuration(now - finished)} ago`;
   return {
     key: t.key,
-    label: `$(${icon}) ${ctx.accountLabel(t.run)} · ${t.run.kind}`,
+    label: `$(${icon}) ${ctx.accountLabel(t.run)} · ${runLabelOf(ctx, t.run)}`,
     description: [progressText(t.run.progress), timing].filter(Boolean).join(' · '),
     detail: t.run.error?.message ?? `${ctx.service.displayName(t.run.provider)} · ${t.run.id}`,
   };

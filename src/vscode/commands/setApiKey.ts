@@ -49,6 +49,7 @@ export async function validateStoredKey(ctx: CommandContext, id: ProviderId): Pr
     return false;
   }
   ctx.log.info(`${name} key works`);
+  ctx.walkthrough?.keyWorks();
   void vscode.window.showInformationMessage(`${name} key works.`);
   return true;
 }

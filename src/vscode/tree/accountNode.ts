@@ -5,7 +5,7 @@ import { isActive, type ProviderId } from '../../core/run';
 import type { Account } from '../../providers/provider';
 import { ActionNode } from './actionNode';
 import { accountContext } from './contextValue';
-import { fieldValue, flattenFields, md } from './format';
+import { fieldValue, flattenFields } from './format';
 import { MessageNode } from './messageNode';
 import { accountNodeId, ACCOUNT_NOUN, RunwatchNode, type TreeContext } from './node';
 
@@ -46,9 +46,16 @@ export class AccountNode extends RunwatchNode {
 
   override resolveTooltip(): vscode.MarkdownString {
     const noun = ACCOUNT_NOUN[this.provider];
-    const lines = [`**${md(this.account.label)}** · ${md(this.ctx.service.displayName(this.provider))} ${noun}`, '', `- **Id:** \`${this.account.id.replace(/`/g, "'")}\``];
-    for (const [key, value] of flattenFields(this.account.raw, 20)) lines.push(`- \`${key}\`: ${md(fieldValue(value))}`);
-    return new vscode.MarkdownString(lines.join('\n'));
+    // Structure as Markdown, every provider value as text: nothing an API sends can become a link or markup.
+    const tooltip = new vscode.MarkdownString()
+      .appendMarkdown('**')
+      .appendText(this.account.label)
+      .appendMarkdown('** · ')
+      .appendText(`${this.ctx.service.displayName(this.provider)} ${noun}`)
+      .appendMarkdown('\n\n- **Id:** ')
+      .appendText(this.account.id);
+    for (const [key, value] of flattenFields(this.account.raw, 20)) tooltip.appendMarkdown('\n- ').appendText(`${key}: ${fieldValue(value)}`);
+    return tooltip;
   }
 
   override async getChildren(): Promise<RunwatchNode[]> {

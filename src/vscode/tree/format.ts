@@ -2,8 +2,12 @@
 // `vscode` imports, so plain-Node tests and the benchmark can load it.
 import { redact } from '../../core/errors';
 import { formatDuration } from '../../core/eta';
+import { count, currencyAmount, timeAgo } from '../../core/intl';
+import { kindLabel, runTitle, stageLabel } from '../../core/labels';
 import { finishedWithErrors, isTerminal, type Run, type RunCost, type RunProgress } from '../../core/run';
 import type { TrackedRun } from '../../core/store';
+
+export { humanizeId, kindLabel, runLabel, runTitle, shortRunId, stageLabel } from '../../core/labels';
 
 export interface IconSpec {
   /** Codicon id, e.g. `loading~spin`. */
@@ -31,17 +35,15 @@ export function runIcon(t: Pick<TrackedRun, 'run' | 'stale' | 'stuck' | 'gone'>)
   }
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
+export const ERROR_NOUN = { one: 'error', other: 'errors' };
 
 function documentsText(docs: NonNullable<RunProgress['documents']>): string {
   const base = `${docs.completed}/${docs.total} docs`;
-  return docs.errors ? `${base} · ${plural(docs.errors, 'error')}` : base;
+  return docs.errors ? `${base} · ${count(docs.errors, ERROR_NOUN)}` : base;
 }
 
 /**
- * Stage and progress for a tree row: `evidence_collection · 4/6`, `step 2/5 · Generate content · 40%`,
+ * Stage and progress for a tree row: `Evidence collection · 4/6`, `step 2/5 · Generate content · 40%`,
  * `15/24 docs · 1 error`. Undefined when the provider reports nothing.
  */
 export function progressText(progress: RunProgress | undefined): string | undefined {
@@ -49,7 +51,7 @@ export function progressText(progress: RunProgress | undefined): string | undefi
 }
 
 /**
- * The same, tighter, for the status bar: `evidence_collection 4/6`, `15/24 docs`. A step with a percentage
+ * The same, tighter, for the status bar: `Evidence collection 4/6`, `15/24 docs`. A step with a percentage
  * keeps the step's name (`step 2/5 · Generate content · 40%`): the number alone does not say what is running.
  */
 export function statusBarProgressText(progress: RunProgress | undefined): string | undefined {
@@ -66,7 +68,7 @@ function formatProgress(
   if (progress.documents && progress.documents.total > 0) return documents(progress.documents);
   const hasIndex = hasStepIndex(progress);
   const percent = typeof progress.percent === 'number' && Number.isFinite(progress.percent) ? `${Math.round(progress.percent)}%` : undefined;
-  const current = progress.current || undefined;
+  const current = progress.current ? stageLabel(progress, progress.current) : undefined;
   if (hasIndex && percent) return [`step ${progress.index}/${progress.total}`, current, percent].filter(Boolean).join(' · ');
   if (hasIndex) return [current, `${progress.index}/${progress.total}`].filter(Boolean).join(separator);
   if (percent) return [current, percent].filter(Boolean).join(separator);
@@ -80,11 +82,8 @@ function hasStepIndex(progress: RunProgress): boolean {
 
 export function costText(cost: RunCost | undefined): string | undefined {
   if (!cost || typeof cost.amount !== 'number' || !Number.isFinite(cost.amount)) return undefined;
-  const currency = cost.currency?.toUpperCase();
-  if (currency === 'USD') return `$${cost.amount.toFixed(2)}`;
-  if (currency === 'EUR') return `€${cost.amount.toFixed(2)}`;
-  if (currency) return `${cost.amount.toFixed(2)} ${currency}`;
-  return plural(Number(cost.amount.toFixed(4)), 'credit');
+  if (cost.currency) return currencyAmount(cost.amount, cost.currency) ?? `${cost.amount.toFixed(2)} ${cost.currency}`;
+  return count(Number(cost.amount.toFixed(4)), { one: 'credit', other: 'credits' });
 }
 
 /** When the run started, in ms; falls back to when Runwatch first saw it. */
@@ -98,13 +97,13 @@ export function finishedAtMs(run: Run): number | undefined {
   return Number.isFinite(parsed) ? parsed : undefined;
 }
 
-/** `evidence_collection · 4/6 · 3m`, `failed at evidence_collection · 2h ago`, `… · stale`. */
+/** `Evidence collection · 4/6 · 3m`, `failed at Evidence collection · 2h ago`, `… · stale`. Ages stay compact: rows are narrow. */
 export function runDescription(t: TrackedRun, now: number): string {
   const run = t.run;
   const parts: string[] = [];
   if (run.status === 'unknown') parts.push(`status "${run.rawStatus}"`);
   if (isTerminal(run.status)) {
-    if (run.status === 'failed' && run.error?.step) parts.push(`failed at ${run.error.step}`);
+    if (run.status === 'failed' && run.error?.step) parts.push(`failed at ${stageLabel(run.progress, run.error.step)}`);
     else if (run.progress?.documents && run.progress.documents.total > 0) parts.push(documentsText(run.progress.documents));
     else if (finishedWithErrors(run)) parts.push('finished with errors');
     const cost = costText(run.cost);
@@ -123,22 +122,11 @@ export function runDescription(t: TrackedRun, now: number): string {
   return parts.join(' · ');
 }
 
-/** `12 s ago`, `3 min ago`, `2 h ago`. */
-export function agoText(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s ago`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const h = Math.round(m / 60);
-  if (h < 48) return `${h} h ago`;
-  return `${Math.round(h / 24)} days ago`;
-}
-
-/** "updated 12 s ago", or why not. */
+/** "updated 12 seconds ago", or why not. */
 export function freshnessText(t: Pick<TrackedRun, 'lastConfirmedAt' | 'stale' | 'failures' | 'lastError' | 'gone'>, now: number): string {
-  const base = t.lastConfirmedAt === undefined ? 'not confirmed by the provider yet' : `updated ${agoText(now - t.lastConfirmedAt)}`;
+  const base = t.lastConfirmedAt === undefined ? 'not confirmed by the provider yet' : `updated ${timeAgo(now - t.lastConfirmedAt)}`;
   if (t.gone) return `${base}; the provider no longer knows this run`;
-  if (t.stale) return `${base}; stale after ${t.failures} failed refresh${t.failures === 1 ? '' : 'es'}`;
+  if (t.stale) return `${base}; stale after ${count(t.failures, { one: 'failed refresh', other: 'failed refreshes' })}`;
   return base;
 }
 
@@ -193,18 +181,26 @@ export interface TooltipContext {
   providerName: string;
   accountLabel: string;
   now: number;
+  /** The provider's label for a kind id, where it has one. */
+  kindLabel?: (kind: string) => string | undefined;
+}
+
+/** A human label with the provider's raw id beside it, when they differ: `Evidence collection (`evidence_collection`)`. */
+function labelWithId(label: string, id: string): string {
+  return label === id ? md(label) : `${md(label)} (${code(id)})`;
 }
 
 /** Markdown for a run's tooltip: every normalized field, freshness, then what the provider sent. */
 export function runTooltipMarkdown(t: TrackedRun, ctx: TooltipContext): string {
   const run = t.run;
   const lines: string[] = [];
-  lines.push(`**${md(run.kind || 'run')}** on ${md(ctx.accountLabel)} · ${md(ctx.providerName)}`, '');
+  lines.push(`**${md(runTitle(run, ctx.accountLabel, ctx.kindLabel))}** · ${md(ctx.providerName)}`, '');
   const add = (label: string, value: string | undefined) => {
     if (value) lines.push(`- **${label}:** ${value}`);
   };
   add('Status', `${md(run.status)}${run.rawStatus && run.rawStatus !== run.status ? ` (provider says ${code(run.rawStatus)})` : ''}`);
   add('Run id', code(run.id));
+  if (run.kind) add('Kind', labelWithId(kindLabel(run, ctx.kindLabel), run.kind));
   add('Account id', code(run.accountId));
   add('Started', isoLocal(run.startedAt));
   add('Finished', isoLocal(run.finishedAt));
@@ -212,14 +208,16 @@ export function runTooltipMarkdown(t: TrackedRun, ctx: TooltipContext): string {
   const end = finishedAtMs(run) ?? (isTerminal(run.status) ? undefined : ctx.now);
   if (end !== undefined) add(isTerminal(run.status) ? 'Took' : 'Running for', formatDuration(end - start));
   if (typeof run.durationSeconds === 'number') add('Duration (provider)', formatDuration(run.durationSeconds * 1000));
-  add('Progress', progressText(run.progress) ? md(progressText(run.progress)!) : undefined);
+  const progress = progressText(run.progress);
+  const current = run.progress?.current;
+  add('Progress', progress ? `${md(progress)}${current && stageLabel(run.progress, current) !== current ? ` (${code(current)})` : ''}` : undefined);
   add('Stage detail', run.progress?.detail ? md(run.progress.detail) : undefined);
   add('Stage started', isoLocal(run.progress?.stageStartedAt));
   add('Cost', costText(run.cost));
   if (run.cost?.lines) add('Cost lines', Object.entries(run.cost.lines).map(([k, v]) => `${md(k)} ${v}`).join(', '));
   if (run.error) {
     add('Error', md(run.error.message));
-    add('Failed in', run.error.step ? md(run.error.step) : undefined);
+    add('Failed in', run.error.step ? labelWithId(stageLabel(run.progress, run.error.step), run.error.step) : undefined);
     if (run.error.items?.length) add('Document errors', String(run.error.items.length));
   }
   if (run.links?.length) add('Links', run.links.map(l => md(l.label)).join(', '));

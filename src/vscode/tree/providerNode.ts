@@ -5,7 +5,6 @@ import type { ProviderId } from '../../core/run';
 import { DEFAULT_BASE_URLS } from '../../providers/provider';
 import { ActionNode } from './actionNode';
 import { providerContext } from './contextValue';
-import { md } from './format';
 import { MessageNode } from './messageNode';
 import { ACCOUNT_NOUN, RunwatchNode, type TreeContext } from './node';
 
@@ -67,13 +66,15 @@ export class ProviderNode extends RunwatchNode {
   override resolveTooltip(): vscode.MarkdownString {
     const { service } = this.ctx;
     const health = service.health(this.provider);
-    const lines = [`**${md(service.displayName(this.provider))}**`, ''];
-    lines.push(`- **Key:** ${service.hasKey(this.provider) ? 'set (in the OS keychain)' : 'not set'}`);
+    // Structure as Markdown, every value as text: a base URL or a provider message cannot become a link.
+    const tooltip = new vscode.MarkdownString().appendMarkdown('**').appendText(service.displayName(this.provider)).appendMarkdown('**\n');
+    const line = (label: string, value: string) => tooltip.appendMarkdown(`\n- **${label}:** `).appendText(value);
+    line('Key', service.hasKey(this.provider) ? 'set (in the OS keychain)' : 'not set');
     const url = this.baseUrlOf(this.provider);
-    if (url) lines.push(`- **Base URL:** ${md(url)}`);
-    lines.push(`- **Polling:** ${health.state === 'ok' ? 'normal' : health.state}`);
-    if ('message' in health) lines.push(`- **Why:** ${md(health.message)}`);
-    return new vscode.MarkdownString(lines.join('\n'));
+    if (url) line('Base URL', url);
+    line('Polling', health.state === 'ok' ? 'normal' : health.state);
+    if ('message' in health) line('Why', health.message);
+    return tooltip;
   }
 
   override async getChildren(): Promise<RunwatchNode[]> {

@@ -5,7 +5,8 @@ import { isActive, isTerminal, type ProviderId } from '../../core/run';
 import type { TrackedRun } from '../../core/store';
 import { ActionNode } from './actionNode';
 import { runContext } from './contextValue';
-import { freshnessText, runDescription, runIcon, runTooltipMarkdown } from './format';
+import { runActions } from '../runActions';
+import { freshnessText, runDescription, runIcon, runLabel, runTooltipMarkdown, stageLabel } from './format';
 import { LinkNode } from './linkNode';
 import { MessageNode } from './messageNode';
 import { runNodeId, RunwatchNode, type TreeContext } from './node';
@@ -32,10 +33,19 @@ export class RunNode extends RunwatchNode {
     return this.ctx.service.store.get(this.key);
   }
 
+  /** The provider's label for a kind id (`full` → `Analyze`), where it has one. */
+  private readonly kindLabel = (kind: string): string | undefined => this.ctx.service.provider(this.provider).kindLabel?.(kind);
+
+  /** `Analyze #4f9c21`: which run, without repeating the account the row sits under. */
+  label(t: TrackedRun): string {
+    return runLabel(t.run, this.ctx.accountLabel(this.provider, t.run.accountId), this.kindLabel);
+  }
+
   contextValue(t: TrackedRun): string {
     const adapter = this.ctx.service.provider(this.provider);
     const caps = adapter.capabilities;
     const run = t.run;
+    const actions = runActions(this.ctx.service, t);
     const completedDocs = run.progress?.documents ? run.progress.documents.completed > 0 : true;
     let dashboard = false;
     try {
@@ -44,8 +54,8 @@ export class RunNode extends RunwatchNode {
       dashboard = false;
     }
     return runContext(run.status, {
-      cancellable: caps.cancel && isActive(run.status) && !t.gone,
-      rerunnable: !t.gone,
+      cancellable: actions.cancel,
+      rerunnable: actions.inputsKnown,
       stuck: t.stuck && !isTerminal(run.status),
       stale: t.stale,
       gone: t.gone,
@@ -70,13 +80,13 @@ export class RunNode extends RunwatchNode {
       gone.id = this.id;
       return gone;
     }
-    const item = new vscode.TreeItem(t.run.kind || 'run', this.hasChildren(t) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(this.label(t), this.hasChildren(t) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.description = runDescription(t, this.ctx.now());
     const icon = runIcon(t);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.contextValue = this.contextValue(t);
-    item.accessibilityInformation = { label: `${t.run.kind} ${t.run.status}, ${item.description}` };
+    item.accessibilityInformation = { label: `${item.label}, ${t.run.status}, ${item.description}` };
     return item;
   }
 
@@ -87,6 +97,7 @@ export class RunNode extends RunwatchNode {
       providerName: this.ctx.service.displayName(this.provider),
       accountLabel: this.ctx.accountLabel(this.provider, t.run.accountId),
       now: this.ctx.now(),
+      kindLabel: this.kindLabel,
     });
     const tooltip = new vscode.MarkdownString(markdown);
     tooltip.supportThemeIcons = false;
@@ -106,12 +117,14 @@ export class RunNode extends RunwatchNode {
       out.push(new MessageNode(`${this.id}:stale`, this, 'Stale: could not refresh', 'warning', { description: freshnessText(t, this.ctx.now()), tooltip: t.lastError, command: showErrorCommand(this.key) }));
     }
     if (t.stuck && active) {
-      out.push(
-        new MessageNode(`${this.id}:stuck`, this, 'Stuck: the stage has not moved', 'warning', {
-          description: 'Cancel and re-run…',
-          command: { title: 'Cancel and Re-run', command: 'runwatch.cancelAndRerun', arguments: [this.key] },
-        }),
-      );
+      // The row offers what can work here: cancel and start again, cancel only, or (no cancel) the details.
+      const actions = runActions(this.ctx.service, t);
+      const next = actions.cancelAndRerun
+        ? { description: 'Cancel and re-run…', command: { title: 'Cancel and Re-run', command: 'runwatch.cancelAndRerun', arguments: [this.key] } }
+        : actions.cancel
+          ? { description: 'Cancel…', command: { title: 'Cancel Run', command: 'runwatch.cancelRun', arguments: [this.key] } }
+          : { description: `${this.ctx.service.displayName(this.provider)} cannot cancel it`, command: showErrorCommand(this.key) };
+      out.push(new MessageNode(`${this.id}:stuck`, this, 'Stuck: the stage has not moved', 'warning', next));
     }
     const stages = run.progress?.stages ?? [];
     stages.forEach((stage, i) => out.push(new StageNode(`${this.id}:stage:${i}:${stage.id}`, this, stage, active)));
@@ -121,7 +134,7 @@ export class RunNode extends RunwatchNode {
     if (run.error) {
       out.push(
         new RunErrorNode(`${this.id}:error`, this, this.key, run.error.message, {
-          description: run.error.step ? `in ${run.error.step}` : undefined,
+          description: run.error.step ? `in ${stageLabel(run.progress, run.error.step)}` : undefined,
           tooltip: run.error.hint ? `${run.error.message}\n\n${run.error.hint}` : run.error.message,
           isItem: false,
         }),

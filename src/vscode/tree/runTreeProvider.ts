@@ -3,10 +3,11 @@
 // redraws just the run rows (and account rows whose run list changed), never the whole tree.
 import * as vscode from 'vscode';
 import type { RunwatchService } from '../../core/contracts';
-import { isActive, PROVIDER_IDS, type ProviderId } from '../../core/run';
+import { isActive, type ProviderId } from '../../core/run';
 import type { StoreChange } from '../../core/store';
 import type { Account } from '../../providers/provider';
 import { AccountNode } from './accountNode';
+import { ActionNode } from './actionNode';
 import { accountNodeId, runNodeId, type RunwatchNode, type TreeContext } from './node';
 import { ProviderNode } from './providerNode';
 import { RunNode } from './runNode';
@@ -35,13 +36,15 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
   private readonly disposables: vscode.Disposable[] = [];
   private view: vscode.TreeView<RunwatchNode> | undefined;
   private ageTimer: ReturnType<typeof setInterval> | undefined;
-  /** Whether the root showed providers when last asked (false: the welcome view). */
-  private hadAnyKey = false;
+  /** The root rows when last asked (empty: the welcome view), to redraw the root only when they change. */
+  private rootShape = '';
+  private readonly addProviderNode: ActionNode;
   readonly stats: TreeStats = { firedNodes: 0, fullRefreshes: 0, lastFired: 0 };
 
   readonly now: () => number;
   private readonly baseUrlOf: (id: ProviderId) => string | undefined;
   private readonly labelOf: ((provider: ProviderId, accountId: string) => string | undefined) | undefined;
+  private readonly showProvidersWithoutKey: () => boolean;
 
   constructor(
     readonly service: RunwatchService,
@@ -50,10 +53,14 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
       baseUrlOf?: (id: ProviderId) => string | undefined;
       /** Remembered account labels, for runs whose account list is not loaded yet. */
       accountLabel?: (provider: ProviderId, accountId: string) => string | undefined;
+      /** `runwatch.showProvidersWithoutKey`: every provider gets its row, keyed or not. */
+      showProvidersWithoutKey?: () => boolean;
       now?: () => number;
     } = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.showProvidersWithoutKey = options.showProvidersWithoutKey ?? (() => false);
+    this.addProviderNode = new ActionNode('addProvider', undefined, { label: 'Add another provider…', command: 'runwatch.setApiKey', icon: 'add' });
     this.baseUrlOf = options.baseUrlOf ?? (() => undefined);
     this.labelOf = options.accountLabel;
     this.disposables.push(
@@ -138,10 +145,26 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
 
   getChildren(node?: RunwatchNode): RunwatchNode[] | Promise<RunwatchNode[]> {
     if (node) return node.getChildren();
+    const { keyed, withoutKey } = this.rootProviders();
+    this.rootShape = this.shapeOf(keyed, withoutKey);
     // Empty until a key exists, so that the welcome view (viewsWelcome) shows.
-    this.hadAnyKey = PROVIDER_IDS.some(id => this.service.hasKey(id));
-    if (!this.hadAnyKey) return [];
-    return this.service.providerIds().map(id => this.providerNode(id));
+    if (!keyed.length) return [];
+    if (this.showProvidersWithoutKey()) return this.service.providerIds().map(id => this.providerNode(id));
+    // Providers the user has not taken up fold into one row: the tree is about the runs they do have.
+    if (!withoutKey.length) return keyed.map(id => this.providerNode(id));
+    const names = withoutKey.map(id => this.service.displayName(id));
+    this.addProviderNode.spec.description = names.join(', ');
+    this.addProviderNode.spec.tooltip = `Set an API key for ${names.join(', ')} to watch its runs here too. The setting "Runwatch: Show Providers Without Key" lists them all.`;
+    return [...keyed.map(id => this.providerNode(id)), this.addProviderNode];
+  }
+
+  private rootProviders(): { keyed: ProviderId[]; withoutKey: ProviderId[] } {
+    const ids = this.service.providerIds();
+    return { keyed: ids.filter(id => this.service.hasKey(id)), withoutKey: ids.filter(id => !this.service.hasKey(id)) };
+  }
+
+  private shapeOf(keyed: ProviderId[], withoutKey: ProviderId[]): string {
+    return keyed.length ? `${this.showProvidersWithoutKey() ? 'all' : keyed.join(',')}|${withoutKey.length > 0}` : '';
   }
 
   getParent(node: RunwatchNode): RunwatchNode | undefined {
@@ -164,18 +187,22 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
 
   /**
    * A provider's key was set or cleared: its run lists load again with the new key. The whole tree redraws
-   * only when the root changes (the first key arrives, or the last one goes and the welcome view returns).
+   * only when the root's rows change (a provider gains or loses its row, the welcome view comes or goes).
    */
   resetProvider(id: ProviderId): void {
     for (const requested of [...this.requestedRuns]) if (requested.startsWith(`account:${id}:`)) this.requestedRuns.delete(requested);
-    const anyKey = PROVIDER_IDS.some(p => this.service.hasKey(p));
-    if (anyKey !== this.hadAnyKey) {
-      this.hadAnyKey = anyKey;
-      this.stats.fullRefreshes++;
-      this.changeEmitter.fire(undefined);
-    } else {
-      this.fire([this.providerNode(id)]);
-    }
+    if (!this.resetRoot()) this.fire([this.providerNode(id)]);
+  }
+
+  /** The root's rows may have changed (a key, a setting): redraws the whole tree if they did, and says so. */
+  resetRoot(): boolean {
+    const { keyed, withoutKey } = this.rootProviders();
+    const shape = this.shapeOf(keyed, withoutKey);
+    if (shape === this.rootShape) return false;
+    this.rootShape = shape;
+    this.stats.fullRefreshes++;
+    this.changeEmitter.fire(undefined);
+    return true;
   }
 
   /** Reloads an account's runs next time it renders, and redraws it now. */

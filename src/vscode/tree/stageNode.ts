@@ -1,9 +1,13 @@
 // One stage, step or phase of a run, as the provider reports it (never a hard-coded list).
 import * as vscode from 'vscode';
 import type { RunStage } from '../../core/run';
+import { count } from '../../core/intl';
 import { plainContext } from './contextValue';
-import { md } from './format';
+import { ERROR_NOUN } from './format';
 import { RunwatchNode } from './node';
+import { stageAccessibilityLabel, stageDescription, stageStateWords } from './stageText';
+
+export { stageDescription } from './stageText';
 
 const STATE_ICONS: Record<RunStage['state'], { id: string; color?: string }> = {
   done: { id: 'pass', color: 'testing.iconPassed' },
@@ -12,21 +16,6 @@ const STATE_ICONS: Record<RunStage['state'], { id: string; color?: string }> = {
   failed: { id: 'error', color: 'testing.iconFailed' },
   skipped: { id: 'debug-step-over' },
 };
-
-export function stageDescription(stage: RunStage, runActive: boolean): string | undefined {
-  const parts: string[] = [];
-  if (stage.counts) {
-    const c = stage.counts;
-    parts.push(`${c.completed} done`);
-    if (c.running) parts.push(`${c.running} running`);
-    if (c.pending) parts.push(`${c.pending} pending`);
-    if (c.errors) parts.push(`${c.errors} error${c.errors === 1 ? '' : 's'}`);
-  }
-  if (stage.scope === 'pipeline' && stage.rawStatus) parts.push(stage.rawStatus);
-  if (stage.detail && (stage.state === 'current' || !runActive)) parts.push(stage.detail);
-  if (!parts.length && stage.state !== 'done') parts.push(stage.state);
-  return parts.join(' · ') || undefined;
-}
 
 export class StageNode extends RunwatchNode {
   constructor(
@@ -46,16 +35,23 @@ export class StageNode extends RunwatchNode {
     item.iconPath = new vscode.ThemeIcon(state.id, state.color ? new vscode.ThemeColor(state.color) : undefined);
     item.description = stageDescription(this.stage, this.runActive);
     item.contextValue = plainContext('stage');
+    item.accessibilityInformation = { label: stageAccessibilityLabel(this.stage, this.runActive) };
     return item;
   }
 
+  /** The human label, then the provider's raw id; provider text goes in through appendText, never as Markdown. */
   override resolveTooltip(): vscode.MarkdownString {
     const s = this.stage;
-    const lines = [`**${md(s.label || s.id)}** (${md(s.id)})`, '', `- **State:** ${s.state}`];
-    if (s.rawStatus) lines.push(`- **Provider status:** ${md(s.rawStatus)}`);
-    if (s.scope) lines.push(`- **Scope:** ${s.scope}`);
-    if (s.counts) lines.push(`- **Documents:** ${s.counts.completed} completed, ${s.counts.running} running, ${s.counts.pending} pending, ${s.counts.errors} errors`);
-    if (s.detail) lines.push(`- **Detail:** ${md(s.detail)}`);
-    return new vscode.MarkdownString(lines.join('\n'));
+    const tooltip = new vscode.MarkdownString();
+    const line = (label: string, value: string) => tooltip.appendMarkdown(`\n- **${label}:** `).appendText(value);
+    tooltip.appendMarkdown('**').appendText(s.label || s.id).appendMarkdown('**');
+    tooltip.appendMarkdown('\n');
+    line('Id', s.id);
+    line('State', stageStateWords(s, this.runActive));
+    if (s.rawStatus) line('Provider status', s.rawStatus);
+    if (s.scope) line('Scope', s.scope);
+    if (s.counts) line('Documents', `${s.counts.completed} completed, ${s.counts.running} running, ${s.counts.pending} pending, ${count(s.counts.errors, ERROR_NOUN)}`);
+    if (s.detail) line('Detail', s.detail);
+    return tooltip;
   }
 }
