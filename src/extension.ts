@@ -49,13 +49,13 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
    * SecretStorage and global storage folder). The object returned by activate() stays valid: it reads
    * the live composition.
    */
-  const reloadForTests = async (options: { whileClosed?: () => unknown; listRefreshMs?: number } = {}): Promise<void> => {
+  const reloadForTests = async (options: { whileClosed?: (globalState: vscode.Memento) => unknown; listRefreshMs?: number } = {}): Promise<void> => {
     if (reloading) throw new Error('Runwatch is already reloading');
     reloading = (async () => {
       const old = current;
       current = undefined;
       await old?.dispose();
-      await options.whileClosed?.();
+      await options.whileClosed?.(context.globalState);
       current = compose(context, log, { listRefreshMs: options.listRefreshMs });
     })();
     try {

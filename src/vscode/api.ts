@@ -52,8 +52,9 @@ export interface RunwatchApi {
   /**
    * For extension tests: what a window reload does to Runwatch, inside one extension host. Disposes
    * everything (the store's last state is flushed to globalState), runs `whileClosed` (say, finish runs in
-   * a simulator), then activates again with the same ExtensionContext. This object stays valid and reads
-   * the new composition; references taken from it before (service, tree, …) belong to the old one.
+   * a simulator, or leave globalState as a downgrade or a hand edit would), then activates again with the
+   * same ExtensionContext. This object stays valid and reads the new composition; references taken from it
+   * before (service, tree, …) belong to the old one.
    */
-  reloadForTests(options?: { whileClosed?: () => unknown; listRefreshMs?: number }): Promise<void>;
+  reloadForTests(options?: { whileClosed?: (globalState: vscode.Memento) => unknown; listRefreshMs?: number }): Promise<void>;
 }
