@@ -3,6 +3,7 @@
 // checked in the background.
 import * as vscode from 'vscode';
 import type { RunwatchService } from './core/contracts';
+import { forgetAllSecrets } from './core/errors';
 import { createRunwatchService } from './core/service';
 import type { Run } from './core/run';
 import type { StateStorage } from './core/store';
@@ -271,6 +272,9 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
         // The service's dispose starts a flush; wait for the final state to be written.
         await service.store.flush();
         persisting = false;
+        // Secrets leave memory with the composition. The next one (a reload for tests) starts as a new process
+        // does, with none registered, so it has to register every stored secret itself.
+        forgetAllSecrets();
       })();
       return disposed;
     },

@@ -97,6 +97,11 @@ export function forgetSecret(value: string | undefined): void {
   if (value) knownSecrets.delete(value);
 }
 
+/** Empties the registry, as a new extension host process starts (for reloadForTests: a reload must not redact with what the last session registered). */
+export function forgetAllSecrets(): void {
+  knownSecrets.clear();
+}
+
 export function redact(text: string): string {
   let out = text;
   for (const secret of knownSecrets) out = out.split(secret).join('***');

@@ -148,6 +148,8 @@ export interface SimulatorOptions {
 export class Simulator {
   readonly clock = new SimClock();
   readonly requests: LoggedRequest[] = [];
+  /** Every provider request's URL as received (path and query, before any parsing), oldest first. */
+  readonly receivedUrls: string[] = [];
   private readonly providers = new Map<ProviderId, SimProvider>();
   private faults: Fault[] = [];
   /** Chaos mode, when on: random faults for requests no scripted fault took. */
@@ -204,6 +206,7 @@ export class Simulator {
   reset(): void {
     this.clearFaults();
     this.requests.length = 0;
+    this.receivedUrls.length = 0;
     for (const p of this.providers.values()) p.reset();
   }
 
@@ -249,6 +252,7 @@ export class Simulator {
       body = undefined;
     }
     if (url.pathname.startsWith('/__sim/')) return this.control(url, req.method ?? 'GET', body, res);
+    this.receivedUrls.push(req.url ?? '');
 
     const provider = [...this.providers.values()].find(p => url.pathname === p.prefix || url.pathname.startsWith(`${p.prefix}/`));
     const auth = req.headers['x-api-key'] ? 'x-api-key' : /^bearer /i.test(req.headers.authorization ?? '') ? 'bearer' : 'none';
