@@ -8,6 +8,7 @@ import { createRunwatchService } from './core/service';
 import type { Run } from './core/run';
 import type { StateStorage } from './core/store';
 import { AccountLabels } from './vscode/accountLabels';
+import { StartPresets } from './vscode/startPresets';
 import type { RunwatchApi } from './vscode/api';
 import { registerCommands } from './vscode/commands';
 import { acknowledgeFailure, RunDocuments } from './vscode/documents';
@@ -175,7 +176,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
     walkthrough,
     new RateLimitWaits(service, view),
     { dispose: () => service.dispose() },
-    ...registerCommands({ service, vault, tree, statusBar, documents, log, accountLabel, walkthrough }),
+    ...registerCommands({ service, vault, tree, statusBar, documents, log, accountLabel, walkthrough, presets: new StartPresets(globalState) }),
     vault.onDidChangeKeys(change => {
       syncKeyContext();
       // This window's own key commands reset the provider themselves; other windows' changes land here.

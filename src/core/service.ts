@@ -8,6 +8,7 @@ import { parseAccountsByProvider } from './storedRun';
 import { Scheduler } from './scheduler';
 import { FileLease, SharedStateFile, type SharedLists, type SharedRequest } from './lease';
 import { asUserAction, gatedProvider, isUserAction, isWaitCancelled, ProviderGates, type GateWait } from './gate';
+import { isUnfiled, unfiledAccount } from './unfiled';
 import { describeStart, findStartedRun, mayHaveBeenCarriedOut, startKey, StartInDoubtError, type StartCheck } from './starts';
 import { createProvider } from '../providers';
 import { DEFAULT_BASE_URLS, PROVIDER_DISPLAY_NAMES, type Account, type PipelineKind, type Provider, type StartResult } from '../providers/provider';
@@ -352,7 +353,7 @@ class Service implements RunwatchService {
     const byId = new Map<string, Account>();
     for (const a of [...listed, ...this.remembered(id)]) if (!byId.has(a.id)) byId.set(a.id, a);
     for (const t of this.store.forProvider(id)) {
-      if (!byId.has(t.run.accountId)) byId.set(t.run.accountId, { provider: id, id: t.run.accountId, label: t.run.accountId });
+      if (!byId.has(t.run.accountId)) byId.set(t.run.accountId, accountOfRun(id, t.run.accountId));
     }
     return [...byId.values()];
   }
@@ -641,8 +642,8 @@ class Service implements RunwatchService {
     await this.keep(run);
     const accounts = this.accountCache.get(id);
     if (accounts && !accounts.some(a => a.id === run.accountId)) {
-      const account: Account = { provider: id, id: run.accountId, label: run.accountId };
-      if (this.provider(id).capabilities.addAccount === 'byId') await this.remember(id, account);
+      const account = accountOfRun(id, run.accountId);
+      if (this.provider(id).capabilities.addAccount === 'byId' && !isUnfiled(run.accountId)) await this.remember(id, account);
       this.accountCache.set(id, [...accounts, account]);
       this.providerChanged.fire(id);
     }
@@ -768,4 +769,9 @@ class Service implements RunwatchService {
   private noteAuthFailure(id: ProviderId, error: ProviderError): void {
     if (error.kind === 'auth') this.listAuthFailures.set(id, error.message);
   }
+}
+
+/** The account a run refers to that no list gave: its id as its label, or the group of runs tracked without one. */
+function accountOfRun(id: ProviderId, accountId: string): Account {
+  return isUnfiled(accountId) ? unfiledAccount(id) : { provider: id, id: accountId, label: accountId };
 }

@@ -98,6 +98,8 @@ export class AutomindzProvider implements Provider {
     listRuns: false,
     cancel: false,
     cancelUnavailableReason: 'The Automindz API has no cancel endpoint.',
+    // GET /v1/runs/{run_id} works for every pipeline type.
+    trackWithoutAccount: true,
     result: true,
   };
   readonly keyHelp = { prompt: 'Automindz API key (keys are issued by the Automindz team)', placeholder: 'The key the Automindz team sent you' };

@@ -3,6 +3,7 @@
 // workflows are added by id and the only runs Runwatch knows are the ones it started or was told about.
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../core/errors';
+import { isUnfiled } from '../core/unfiled';
 import type { ErrorDetail, HttpClient } from '../core/http';
 import { genericDetail } from '../core/http';
 import { COMMON_STATUS_WORDS, mapStatus, type Run, type RunError, type RunProgress } from '../core/run';
@@ -73,6 +74,8 @@ export class GloriaMundoProvider implements Provider {
     listRuns: false,
     cancel: false,
     cancelUnavailableReason: 'The GloriaMundo API has no cancel endpoint.',
+    // GET /runs/{run_id}/status needs no workflow.
+    trackWithoutAccount: true,
     result: true,
   };
   readonly keyHelp = {
@@ -230,7 +233,8 @@ function mapStatusBody(data: StatusBody, ref: RunRef): Run {
     provider: 'gloriaMundo',
     accountId: ref.accountId,
     id: data.run_id ?? ref.id,
-    kind: ref.kind ?? ref.accountId,
+    // A run tracked without a workflow has no name to go by: '' reads as "Run".
+    kind: ref.kind ?? (isUnfiled(ref.accountId) ? '' : ref.accountId),
     status,
     rawStatus: data.status,
     startedAt,

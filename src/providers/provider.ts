@@ -18,6 +18,8 @@ export interface ProviderCapabilities {
   result: boolean;
   /** Talonic: a finished pipeline can become a data product. */
   dataProduct?: boolean;
+  /** The status call takes the run id alone: Track Run by ID needs no account, filing the run under one is optional. */
+  trackWithoutAccount?: boolean;
 }
 
 export interface Account {
@@ -44,6 +46,8 @@ export interface InputField {
   options?: string[];
   /** What a `json` field holds: a JSON object (the default) or a JSON array (Automindz's size ranges). */
   jsonShape?: 'object' | 'array';
+  /** A `json` field's JSON Schema, where the provider publishes one (Adlyse's input_schema): checked before sending. */
+  schema?: unknown;
 }
 
 /** What can be started on an account: a Boring Marketing pipeline, a GloriaMundo workflow, … */

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { ProviderError, isProviderError, redact, registerSecret, secretRedactor, type ProviderErrorKind } from '../../core/errors';
 import { COMMON_STATUS_WORDS, mapStatus, type Run, type RunError } from '../../core/run';
 import { checkPrefix, isoOrUndefined, rawRecord } from '../common';
+import { isUnfiled } from '../../core/unfiled';
 import type {
   Account,
   InputField,
@@ -96,6 +97,8 @@ export class AdlyseProvider implements Provider {
     cancel: false,
     cancelUnavailableReason: 'Adlyse has no cancel tool for workflow runs.',
     result: true,
+    // get_run_status takes the run id alone.
+    trackWithoutAccount: true,
   };
   readonly keyHelp = {
     prompt: 'Adlyse API key (Admin → API Keys; shown once, starts with mii_) or an OAuth token (mf_oauth_…)',
@@ -167,7 +170,7 @@ export class AdlyseProvider implements Provider {
     const status = mapStatus(data.status, COMMON_STATUS_WORDS);
     const raw = rawRecord(data) ?? {};
     // Show Result labels the output from the workflow's output_schema; a failure to fetch it only costs labels.
-    if (status === 'succeeded') {
+    if (status === 'succeeded' && !isUnfiled(ref.accountId)) {
       const workflow = await this.workflow(ref.accountId, false).catch(() => undefined);
       if (workflow?.output_schema !== undefined) raw.output_schema = workflow.output_schema;
     }
@@ -175,7 +178,7 @@ export class AdlyseProvider implements Provider {
       provider: this.id,
       accountId: ref.accountId,
       id: data.run_id ?? ref.id,
-      kind: ref.kind ?? this.names.get(ref.accountId) ?? this.workflows.get(ref.accountId)?.name ?? ref.accountId,
+      kind: ref.kind ?? this.names.get(ref.accountId) ?? this.workflows.get(ref.accountId)?.name ?? (isUnfiled(ref.accountId) ? '' : ref.accountId),
       status,
       rawStatus: data.status,
       startedAt: isoOrUndefined(data.created_at),
@@ -267,16 +270,16 @@ export class AdlyseProvider implements Provider {
 export function inputFields(inputSchema: unknown): InputField[] {
   const schema = asSchema(inputSchema);
   if (!schema || !isObjectSchema(schema)) {
-    return [
-      {
-        name: ADLYSE_JSON_INPUT,
-        label: 'Input (JSON)',
-        type: 'json',
-        required: false,
-        description: 'The workflow\'s input: a JSON object such as {"email": "lead@example.com"}, or text passed as is. Leave empty for {}.',
-        placeholder: '{"field": "value"}',
-      },
-    ];
+    const field: InputField = {
+      name: ADLYSE_JSON_INPUT,
+      label: 'Input (JSON)',
+      type: 'json',
+      required: false,
+      description: 'The workflow\'s input: a JSON object such as {"email": "lead@example.com"}, or text passed as is. Leave empty for {}.',
+      placeholder: '{"field": "value"}',
+    };
+    if (schema) field.schema = schema;
+    return [field];
   }
   const properties = asRecord(schema.properties) ?? {};
   const required = new Set(Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : []);
@@ -287,6 +290,7 @@ export function inputFields(inputSchema: unknown): InputField[] {
     const field: InputField = { name, label: textOf(property.title) ?? humanize(name), type: fieldType(type, itemSchema), required: required.has(name) };
     // A list of objects or numbers is entered as JSON, and the box must then take a list, not an object.
     if (field.type === 'json' && type === 'array') field.jsonShape = 'array';
+    if (field.type === 'json') field.schema = property;
     const description = textOf(property.description);
     if (description) field.description = description;
     const options = stringEnum(property.enum) ?? (field.type === 'string[]' ? stringEnum(itemSchema?.enum) : undefined);

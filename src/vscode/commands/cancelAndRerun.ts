@@ -24,9 +24,15 @@ export function registerCancelAndRerun(ctx: CommandContext): vscode.Disposable {
           'Cancel and Re-run',
         );
         if (confirm !== 'Cancel and Re-run') return undefined;
-        await ctx.service.cancelRun(t.key);
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cancelling ${runTitleOf(ctx, t.run)}…` }, () =>
+          ctx.service.cancelRun(t.key),
+        );
       }
-      const result = await startOrTellInDoubt(() => ctx.service.rerun(t.key));
+      const result = await startOrTellInDoubt(() =>
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${runTitleOf(ctx, t.run)} again…` }, () =>
+          ctx.service.rerun(t.key),
+        ),
+      );
       if (!result) return undefined;
       await announceStart(ctx, result, `Re-ran ${runTitleOf(ctx, t.run)} after cancelling ${runLabelOf(ctx, t.run)}`);
       return result.run;

@@ -31,7 +31,9 @@ export function registerCancelRun(ctx: CommandContext): vscode.Disposable {
       if (!ensureCancellable(ctx, t)) return undefined;
       const confirm = await vscode.window.showWarningMessage(`Cancel ${runTitleOf(ctx, t.run)}?`, { modal: true }, 'Cancel Run');
       if (confirm !== 'Cancel Run') return undefined;
-      const run = await ctx.service.cancelRun(t.key);
+      const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cancelling ${runTitleOf(ctx, t.run)}…` }, () =>
+        ctx.service.cancelRun(t.key),
+      );
       ctx.log.info(`Cancelled ${run.kind} ${run.id}: now ${run.status}`);
       return run;
     },

@@ -21,6 +21,8 @@ export function registerClearApiKey(ctx: CommandContext): vscode.Disposable {
     if (confirm !== 'Remove Key') return false;
     await ctx.vault.deleteKey(id);
     await ctx.vault.deleteSecrets(id);
+    // The last values used to start runs belong to that key's accounts.
+    await ctx.presets.forget(id);
     ctx.log.info(`${name} key${others ? ` and ${others} other secret${others === 1 ? '' : 's'}` : ''} removed from SecretStorage`);
     await ctx.service.keyChanged(id);
     ctx.tree.resetProvider(id);

@@ -7,6 +7,7 @@ import type { ProviderId, Run } from '../../core/run';
 import type { RunDocuments } from '../documents';
 import { reportError } from '../errors';
 import type { SecretKeyVault } from '../secrets';
+import type { StartPresets } from '../startPresets';
 import type { RunStatusBar } from '../statusBar';
 import type { RunTreeProvider } from '../tree/runTreeProvider';
 
@@ -17,6 +18,8 @@ export interface CommandContext {
   readonly statusBar: RunStatusBar;
   readonly documents: RunDocuments;
   readonly log: vscode.LogOutputChannel;
+  /** The values last used to start each kind on each account, offered as Start Run's defaults. */
+  readonly presets: StartPresets;
   /** The walkthrough's "set a key" step completes when a key check passes. */
   readonly walkthrough?: { keyWorks(): void };
   accountLabel(run: Pick<Run, 'provider' | 'accountId'>): string;

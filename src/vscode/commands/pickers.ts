@@ -1,10 +1,12 @@
-// The quick picks commands share: provider, account, run. Built on window.showQuickPick/showInputBox so
-// extension tests can answer them.
+// The quick picks commands share: provider, account, run. The provider and account steps are steps of a
+// MultiStepInput flow (createQuickPick), the run pick a plain showQuickPick; extension tests answer both.
 import * as vscode from 'vscode';
 import { formatDuration } from '../../core/eta';
 import { isActive, type ProviderId } from '../../core/run';
 import type { TrackedRun } from '../../core/store';
 import type { Account } from '../../providers/provider';
+import { UNFILED_ACCOUNT_ID } from '../../core/unfiled';
+import { FlowCancelled, MultiStepInput } from '../multiStepInput';
 import { ACCOUNT_NOUN } from '../tree/node';
 import { progressText, runIcon, startedAtMs } from '../tree/format';
 import { runLabelOf, type CommandContext } from './context';
@@ -13,18 +15,49 @@ interface ProviderItem extends vscode.QuickPickItem {
   id: ProviderId;
 }
 
-/** Providers by display name; `keyed` limits the list to those with a key. */
-export async function pickProvider(ctx: CommandContext, options: { title: string; keyed?: boolean; filter?: (id: ProviderId) => boolean }): Promise<ProviderId | undefined> {
+export interface ProviderChoice {
+  title: string;
+  /** Only providers with a key. */
+  keyed?: boolean;
+  filter?: (id: ProviderId) => boolean;
+}
+
+/**
+ * The providers a command may use, by display name. None: the user is told to set a key first (and offered
+ * to), and undefined is returned.
+ */
+export async function providerChoices(ctx: CommandContext, options: ProviderChoice): Promise<ProviderId[] | undefined> {
   const ids = ctx.service.providerIds().filter(id => (!options.keyed || ctx.service.hasKey(id)) && (!options.filter || options.filter(id)));
-  if (!ids.length) {
-    const choice = await vscode.window.showInformationMessage('No provider has an API key yet.', 'Set API Key');
-    if (choice === 'Set API Key') await vscode.commands.executeCommand('runwatch.setApiKey');
-    return undefined;
-  }
-  if (ids.length === 1 && options.keyed) return ids[0];
+  if (ids.length) return ids;
+  const choice = await vscode.window.showInformationMessage('No provider has an API key yet.', 'Set API Key');
+  if (choice === 'Set API Key') await vscode.commands.executeCommand('runwatch.setApiKey');
+  return undefined;
+}
+
+/** The provider step of a flow: taken without asking when only one keyed provider can be meant. */
+export async function askProvider(input: MultiStepInput, ctx: CommandContext, ids: ProviderId[], options: ProviderChoice & { remaining: number; current?: ProviderId }): Promise<ProviderId> {
   const items: ProviderItem[] = ids.map(id => ({ id, label: ctx.service.displayName(id), description: ctx.service.hasKey(id) ? 'key set' : undefined }));
-  const picked = await vscode.window.showQuickPick(items, { title: options.title, placeHolder: 'Provider', ignoreFocusOut: true });
-  return picked?.id;
+  const picked = await input.pick({
+    title: options.title,
+    remaining: options.remaining,
+    placeholder: 'Provider',
+    items,
+    active: list => list.find(i => i.id === options.current),
+    auto: list => (list.length === 1 && options.keyed ? list[0] : undefined),
+  });
+  return picked.id;
+}
+
+/** Providers by display name, as a quick input of its own; `keyed` limits the list to those with a key. */
+export async function pickProvider(ctx: CommandContext, options: ProviderChoice): Promise<ProviderId | undefined> {
+  const ids = await providerChoices(ctx, options);
+  if (!ids) return undefined;
+  let chosen: ProviderId | undefined;
+  await MultiStepInput.run(async input => {
+    chosen = await askProvider(input, ctx, ids, { ...options, remaining: 0 });
+    return undefined;
+  }, {});
+  return chosen;
 }
 
 interface AccountItem extends vscode.QuickPickItem {
@@ -32,39 +65,63 @@ interface AccountItem extends vscode.QuickPickItem {
   action?: 'add' | 'typed';
 }
 
+export interface AccountChoice {
+  title: string;
+  /** Steps after this one, for the step count. */
+  remaining: number;
+  /** Offers "Enter a brand id…" (tracking a run under an account not listed). */
+  allowTyped?: boolean;
+  /** Offers "Add brand…" where the provider allows adding. */
+  allowAdd?: boolean;
+  /** The account chosen last time through this step (Back), highlighted. */
+  current?: Account;
+}
+
 /**
- * An account of the provider. `allowTyped` offers "Enter an id…" (tracking a run under an account not
- * listed); `allowAdd` offers "Add brand…" where the provider allows adding.
+ * The account step of a flow: the provider's accounts (the quick pick is busy while they load), taken without
+ * asking when there is only one and nothing else to offer. Runs tracked without an account are no account to
+ * start on, so that group is not offered.
  */
-export async function pickAccount(
-  ctx: CommandContext,
-  provider: ProviderId,
-  options: { title: string; allowTyped?: boolean; allowAdd?: boolean },
-): Promise<Account | undefined> {
+export async function askAccount(input: MultiStepInput, ctx: CommandContext, provider: ProviderId, options: AccountChoice): Promise<Account> {
   const { service } = ctx;
-  const accounts = service.accounts(provider) ?? (await service.refreshAccounts(provider));
-  const loadError = service.accountsError(provider);
-  if (loadError && !accounts.length) throw loadError;
   const noun = ACCOUNT_NOUN[provider];
   const canAdd = options.allowAdd && service.provider(provider).capabilities.addAccount !== 'none';
-  const items: AccountItem[] = accounts.map(a => ({ label: a.label || a.id, description: a.description ?? (a.label && a.label !== a.id ? a.id : undefined), account: a }));
-  if (canAdd) items.push({ label: `$(add) Add ${noun}…`, action: 'add', alwaysShow: true });
-  if (options.allowTyped) items.push({ label: `$(edit) Enter a ${noun} id…`, action: 'typed', alwaysShow: true });
-  if (!items.length) {
-    void vscode.window.showInformationMessage(`${service.displayName(provider)} has no ${noun}s yet.`);
-    return undefined;
-  }
-  const picked = items.length === 1 && items[0].account ? items[0] : await vscode.window.showQuickPick(items, { title: options.title, placeHolder: `${service.displayName(provider)} ${noun}`, ignoreFocusOut: true });
-  if (!picked) return undefined;
-  if (picked.account) return picked.account;
-  if (picked.action === 'add') return (await vscode.commands.executeCommand<Account | undefined>('runwatch.addAccount', provider)) ?? undefined;
-  const typed = await vscode.window.showInputBox({
+  const load = async (): Promise<AccountItem[]> => {
+    const accounts = (service.accounts(provider) ?? (await service.refreshAccounts(provider))).filter(a => a.id !== UNFILED_ACCOUNT_ID);
+    const loadError = service.accountsError(provider);
+    if (loadError && !accounts.length) throw loadError;
+    const items: AccountItem[] = accounts.map(a => ({ label: a.label || a.id, description: a.description ?? (a.label && a.label !== a.id ? a.id : undefined), account: a }));
+    if (canAdd) items.push({ label: `$(add) Add ${noun}…`, action: 'add', alwaysShow: true });
+    if (options.allowTyped) items.push({ label: `$(edit) Enter a ${noun} id…`, action: 'typed', alwaysShow: true });
+    if (!items.length) {
+      void vscode.window.showInformationMessage(`${service.displayName(provider)} has no ${noun}s yet.`);
+      throw new FlowCancelled();
+    }
+    return items;
+  };
+  const picked = await input.pick({
     title: options.title,
-    prompt: `${service.displayName(provider)} ${noun} id`,
-    ignoreFocusOut: true,
-    validateInput: v => (v.trim() ? undefined : `Enter the ${noun} id`),
+    remaining: options.remaining,
+    placeholder: `${service.displayName(provider)} ${noun}`,
+    items: load(),
+    active: list => list.find(i => i.account && i.account.id === options.current?.id),
+    auto: list => (list.length === 1 && list[0].account ? list[0] : undefined),
   });
-  return typed?.trim() ? { provider, id: typed.trim(), label: typed.trim() } : undefined;
+  if (picked.account) return picked.account;
+  if (picked.action === 'add') {
+    const added = await vscode.commands.executeCommand<Account | undefined>('runwatch.addAccount', provider);
+    if (!added) throw new FlowCancelled();
+    return added;
+  }
+  const typed = await input.input({
+    title: options.title,
+    remaining: options.remaining,
+    prompt: `${service.displayName(provider)} ${noun} id`,
+    value: options.current && !service.accounts(provider)?.some(a => a.id === options.current?.id) ? options.current.id : undefined,
+    validate: v => (v.trim() ? undefined : `Enter the ${noun} id`),
+  });
+  const id = typed.value.trim();
+  return service.accounts(provider)?.find(a => a.id === id) ?? { provider, id, label: id };
 }
 
 interface RunItem extends vscode.QuickPickItem {

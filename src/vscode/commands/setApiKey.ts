@@ -1,40 +1,47 @@
-// "Runwatch: Set API Key": provider → password box (format checked) → SecretStorage → one cheap call that
-// says whether the key works.
+// "Runwatch: Set API Key": one quick input, provider → password box (format checked as typed, Back to the
+// provider) → SecretStorage → one cheap call that says whether the key works.
 import * as vscode from 'vscode';
 import { isProviderError } from '../../core/errors';
 import type { ProviderId } from '../../core/run';
 import { describeProviderError } from '../errors';
 import { providerOf } from './args';
 import { registerCommand, type CommandContext } from './context';
-import { pickProvider } from './pickers';
+import { askProvider } from './pickers';
+import { MultiStepInput, type Step, type Validation } from '../multiStepInput';
 
-export async function askForKey(ctx: CommandContext, id: ProviderId): Promise<string | undefined> {
-  const adapter = ctx.service.provider(id);
-  const name = ctx.service.displayName(id);
-  const key = await vscode.window.showInputBox({
-    title: `${name} API key`,
-    prompt: adapter.keyHelp.prompt,
-    placeHolder: adapter.keyHelp.placeholder,
-    password: true,
-    ignoreFocusOut: true,
-    validateInput: value => {
-      const check = adapter.checkKeyFormat(value.trim());
-      if (!value.trim()) return 'Enter the key';
-      if (check.error) return { message: check.error, severity: vscode.InputBoxValidationSeverity.Error };
-      if (check.warning) return { message: check.warning, severity: vscode.InputBoxValidationSeverity.Warning };
-      return undefined;
-    },
-  });
-  const trimmed = key?.trim();
-  if (!trimmed) return undefined;
-  // The box may be answered without running validation (tests, some input methods): check again.
-  const check = adapter.checkKeyFormat(trimmed);
-  if (check.error) {
-    void vscode.window.showErrorMessage(check.error);
-    return undefined;
-  }
-  return trimmed;
+/** What the key box says about the text in it: an impossible key blocks Enter, an unexpected prefix only warns. */
+function keyValidation(ctx: CommandContext, id: ProviderId, value: string): Validation {
+  if (!value.trim()) return 'Enter the key';
+  const check = ctx.service.provider(id).checkKeyFormat(value.trim());
+  if (check.error) return { message: check.error, severity: vscode.InputBoxValidationSeverity.Error };
+  if (check.warning) return { message: check.warning, severity: vscode.InputBoxValidationSeverity.Warning };
+  return undefined;
 }
+
+interface KeyState {
+  provider?: ProviderId;
+  /** What was typed in the key box, kept if the user goes back to change the provider (memory only). */
+  typed?: string;
+  key?: string;
+}
+
+/** The key step: a password box, its format checked as the user types. */
+const keyStep: (ctx: CommandContext) => Step<KeyState> = ctx => async (input, s) => {
+  const id = s.provider!;
+  const adapter = ctx.service.provider(id);
+  const answer = await input.input({
+    title: `${ctx.service.displayName(id)} API key`,
+    remaining: 0,
+    prompt: adapter.keyHelp.prompt,
+    placeholder: adapter.keyHelp.placeholder,
+    password: true,
+    value: s.typed,
+    validate: value => keyValidation(ctx, id, value),
+    onBack: typed => (s.typed = typed),
+  });
+  s.key = answer.value.trim();
+  return undefined;
+};
 
 /** Tells the user whether the stored key works, with one cheap authenticated call. */
 export async function validateStoredKey(ctx: CommandContext, id: ProviderId): Promise<boolean> {
@@ -60,10 +67,19 @@ export function registerSetApiKey(ctx: CommandContext): vscode.Disposable {
     'runwatch.setApiKey',
     'store the key',
     async (arg?: unknown) => {
-      const id = providerOf(arg) ?? (await pickProvider(ctx, { title: 'Set API Key' }));
-      if (!id) return false;
-      const key = await askForKey(ctx, id);
-      if (!key) return false;
+      // One quick input: provider → key ("1/2", "2/2"), with Back; just the key when the provider is given.
+      const fixed = providerOf(arg);
+      const state: KeyState = { provider: fixed };
+      const askKey = keyStep(ctx);
+      const providerStep: Step<KeyState> = async (input, s) => {
+        const picked = await askProvider(input, ctx, ctx.service.providerIds(), { title: 'Set API Key', remaining: 1, current: s.provider });
+        if (picked !== s.provider) s.typed = undefined;
+        s.provider = picked;
+        return askKey;
+      };
+      if (!(await MultiStepInput.run(fixed ? askKey : providerStep, state)) || !state.provider || !state.key) return false;
+      const id = state.provider;
+      const key = state.key;
       const format = ctx.service.provider(id).checkKeyFormat(key);
       if (format.warning) ctx.log.warn(`${ctx.service.displayName(id)}: ${format.warning}`);
       await ctx.vault.setKey(id, key);

@@ -1,160 +1,27 @@
-// "Runwatch: Start Run": provider → account → kind → its inputs → "Start …?", then start and reveal the run.
-// A run the provider says is already going (Boring Marketing 409) is adopted and revealed instead; a start
-// whose answer never came is reported as "may have started", with Track Run by ID.
+// "Runwatch: Start Run", one multi-step quick input: provider → account → kind → its required inputs →
+// "Start …?" (with "Set optional fields…" where the kind has some), then start and reveal the run. Back keeps
+// what was typed; the last values used for the kind on that account are the defaults (never secrets). A run
+// the provider says is already going (Boring Marketing 409) is adopted and revealed instead; a start whose
+// answer never came is reported as "may have started", with Track Run by ID.
 import * as vscode from 'vscode';
 import type { ProviderId } from '../../core/run';
 import { redact } from '../../core/errors';
 import { describeStart, isStartInDoubt, type StartInDoubtError } from '../../core/starts';
+import { isUnfiled } from '../../core/unfiled';
 import type { Account, InputField, PipelineKind, StartResult } from '../../providers/provider';
+import { FlowCancelled, MultiStepInput, type Step } from '../multiStepInput';
 import { accountOf, providerOf } from './args';
 import { registerCommand, withProvider, type CommandContext } from './context';
-import { pickAccount, pickProvider } from './pickers';
+import { askAccount, askProvider, providerChoices } from './pickers';
+import { askFieldText, convertField, fieldText } from './startFields';
 
-/** The user pressed Escape somewhere in the flow. */
-const CANCELLED = Symbol('cancelled');
-
-export function parseJsonObject(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
-  if (!text.trim()) return { ok: true, value: {} };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, reason: `Not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'Enter a JSON object, e.g. {"topic": "pricing"}' };
-  return { ok: true, value: value as Record<string, unknown> };
-}
-
-function title(field: InputField): string {
-  return `${field.label}${field.required ? '' : ' (optional)'}`;
-}
-
-function defaultText(field: InputField): string | undefined {
-  if (field.default === undefined || field.default === null) return undefined;
-  if (Array.isArray(field.default)) return field.default.join(', ');
-  if (typeof field.default === 'object') return JSON.stringify(field.default);
-  return String(field.default);
-}
-
-/** Asks for one input; returns undefined to leave an optional field out, CANCELLED on Escape. */
-async function askField(ctx: CommandContext, provider: ProviderId, kind: PipelineKind, field: InputField): Promise<unknown> {
-  const boxTitle = `${kind.label}: ${title(field)}`;
-  if (field.secret) {
-    // Secrets go to SecretStorage once; the adapter reads them from there, so they never enter Run.input.
-    if (await ctx.vault.getSecret(provider, field.name)) return undefined;
-    const value = await vscode.window.showInputBox({
-      title: boxTitle,
-      prompt: `${field.description ?? field.label} — stored in the OS keychain and reused`,
-      password: true,
-      ignoreFocusOut: true,
-      validateInput: v => (field.required && !v.trim() ? `${field.label} is required` : undefined),
-    });
-    if (value === undefined) return CANCELLED;
-    if (value.trim()) await ctx.vault.setSecret(provider, field.name, value.trim());
-    return undefined;
-  }
-  if (field.options?.length) {
-    const items: vscode.QuickPickItem[] = field.options.map(o => ({ label: o, description: o === field.default ? 'default' : undefined }));
-    if (!field.required) items.push({ label: '(leave empty)' });
-    const picked = await vscode.window.showQuickPick(items, { title: boxTitle, placeHolder: field.description, ignoreFocusOut: true });
-    if (!picked) return CANCELLED;
-    return picked.label === '(leave empty)' ? undefined : picked.label;
-  }
-  if (field.type === 'boolean') {
-    const yesFirst = field.default !== false;
-    const items = yesFirst ? ['Yes', 'No'] : ['No', 'Yes'];
-    if (!field.required) items.push('(leave empty)');
-    const picked = await vscode.window.showQuickPick(items, { title: boxTitle, placeHolder: field.description, ignoreFocusOut: true });
-    if (!picked) return CANCELLED;
-    return picked === '(leave empty)' ? undefined : picked === 'Yes';
-  }
-  const value = await vscode.window.showInputBox({
-    title: boxTitle,
-    prompt: field.description ?? field.label,
-    placeHolder: field.placeholder ?? (field.type === 'string[]' ? 'comma-separated' : field.type === 'json' ? (field.jsonShape === 'array' ? '[{"key": "value"}]' : '{"key": "value"}') : undefined),
-    value: defaultText(field),
-    ignoreFocusOut: true,
-    validateInput: v => validateField(field, v),
-  });
-  if (value === undefined) return CANCELLED;
-  const problem = validateField(field, value);
-  if (problem) throw new Error(problem);
-  return convertField(field, value);
-}
-
-export function parseJsonArray(text: string): { ok: true; value: unknown[] } | { ok: false; reason: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, reason: `Not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  if (!Array.isArray(value)) return { ok: false, reason: 'Enter a JSON list, e.g. [{"start": 11, "end": 50}]' };
-  return { ok: true, value };
-}
-
-/** A `json` field's text as the value it declares: an object, or an array where the field says so. */
-function parseJsonField(field: InputField, text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
-  return field.jsonShape === 'array' ? parseJsonArray(text) : parseJsonObject(text);
-}
-
-export function validateField(field: InputField, raw: string): string | undefined {
-  const v = raw.trim();
-  if (!v) return field.required ? `${field.label} is required` : undefined;
-  if (field.type === 'number' && !Number.isFinite(Number(v))) return `${field.label} must be a number`;
-  if (field.type === 'json') {
-    const parsed = parseJsonField(field, v);
-    if (!parsed.ok) return parsed.reason;
-  }
-  return undefined;
-}
-
-export function convertField(field: InputField, raw: string): unknown {
-  const v = raw.trim();
-  if (!v) return undefined;
-  switch (field.type) {
-    case 'number':
-      return Number(v);
-    case 'string[]':
-      return v
-        .split(',')
-        .map(s => s.trim())
-        .filter(Boolean);
-    case 'json': {
-      const parsed = parseJsonField(field, v);
-      return parsed.ok ? parsed.value : undefined;
-    }
-    case 'boolean':
-      return /^(true|yes|y|1)$/i.test(v);
-    default:
-      return v;
-  }
-}
-
-/** Asks for every input the kind declares. Undefined when the user cancelled. */
-export async function askInputs(ctx: CommandContext, provider: ProviderId, kind: PipelineKind): Promise<Record<string, unknown> | undefined> {
-  const input: Record<string, unknown> = {};
-  for (const field of kind.inputs) {
-    const value = await askField(ctx, provider, kind, field);
-    if (value === CANCELLED) return undefined;
-    if (value !== undefined) input[field.name] = value;
-  }
-  return input;
-}
+export { convertField, parseJsonArray, parseJsonObject, validateField } from './startFields';
 
 const START = 'Start';
 const TRACK_RUN_BY_ID = 'Track Run by ID';
-
-/** The last step of Start Run: nothing is sent (or paid for) before the user says Start. */
-async function confirmStart(what: string, input: Record<string, unknown>): Promise<boolean> {
-  const given = Object.keys(input).length ? truncate(redact(JSON.stringify(input)), 200) : undefined;
-  const picked = await vscode.window.showQuickPick([{ label: START, detail: given }, { label: 'Cancel' }], { title: `Start ${what}?`, ignoreFocusOut: true });
-  return picked?.label === START;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+const SET_OPTIONAL = 'Set optional fields…';
+const CANCEL = 'Cancel';
+const TITLE = 'Start Run';
 
 /**
  * Runs a start. One whose answer never came may have happened: the user is told so, with Track Run by ID for
@@ -195,48 +62,195 @@ export async function announceStart(ctx: CommandContext, result: StartResult, wh
   if (result.message) void vscode.window.showWarningMessage(result.message);
 }
 
+interface StartState {
+  provider?: ProviderId;
+  account?: Account;
+  kind?: PipelineKind;
+  /** The values last used for this kind on this account. */
+  preset?: Record<string, unknown>;
+  /** What is in each field's box or pick, by field name, kept when the user goes back. */
+  typed: Map<string, string>;
+  /** Secret fields SecretStorage does not hold yet: only those are asked. */
+  missingSecrets: Set<string>;
+  /** The user chose "Set optional fields…". */
+  withOptional: boolean;
+  confirmed: boolean;
+}
+
+/** The fields a secret-aware step asks: a stored secret is not asked again. */
+function askable(s: StartState, field: InputField): boolean {
+  return !field.secret || s.missingSecrets.has(field.name);
+}
+
+/**
+ * A kind whose one input is optional (a GloriaMundo workflow's JSON object, an Adlyse workflow's JSON) asks it
+ * straight away: "Set optional fields…" would only lead to that one box.
+ */
+function optionalAskedDirectly(kind: PipelineKind): boolean {
+  return kind.inputs.length === 1 && !kind.inputs[0].required;
+}
+
+function requiredFields(s: StartState): InputField[] {
+  const kind = s.kind!;
+  return kind.inputs.filter(f => askable(s, f) && (f.required || optionalAskedDirectly(kind)));
+}
+
+function optionalFields(s: StartState): InputField[] {
+  const kind = s.kind!;
+  return optionalAskedDirectly(kind) ? [] : kind.inputs.filter(f => askable(s, f) && !f.required);
+}
+
+/** The fields asked so far on the way to "Start": the required ones, and the optional ones once chosen. */
+function askedFields(s: StartState): InputField[] {
+  return [...requiredFields(s), ...(s.withOptional ? optionalFields(s) : [])];
+}
+
+/** The input to send: every asked, non-secret field that was given, converted to what it declares. */
+function collectInput(s: StartState): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const field of askedFields(s)) {
+    if (field.secret) continue;
+    const value = convertField(field, s.typed.get(field.name) ?? '');
+    if (value !== undefined) input[field.name] = value;
+  }
+  return input;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The steps of Start Run, from what the command was given (an account row, a provider, nothing). */
+function startFlow(ctx: CommandContext, providers: ProviderId[] | undefined): { providerStep: Step<StartState>; accountStep: Step<StartState>; kindStep: Step<StartState> } {
+  const { service } = ctx;
+
+  const fieldStep =
+    (fields: InputField[], index: number, after: Step<StartState>): Step<StartState> =>
+    async (input, s) => {
+      const field = fields[index];
+      await askFieldText(input, {
+        kind: s.kind!,
+        field,
+        text: s.typed.get(field.name) ?? (field.secret ? undefined : fieldText(field, s.preset?.[field.name])),
+        remaining: fields.length - index,
+        keep: text => s.typed.set(field.name, text),
+      });
+      return index + 1 < fields.length ? fieldStep(fields, index + 1, after) : after;
+    };
+
+  // The last step: nothing is sent (or paid for) before the user says Start.
+  const confirmStep: Step<StartState> = async (input, s) => {
+    const input_ = collectInput(s);
+    const given = Object.keys(input_).length ? truncate(redact(JSON.stringify(input_)), 200) : undefined;
+    const optional = optionalFields(s);
+    const items: vscode.QuickPickItem[] = [{ label: START, detail: given }];
+    if (optional.length) {
+      items.push({ label: SET_OPTIONAL, description: truncate(optional.map(f => f.label).join(', '), 120) });
+    }
+    items.push({ label: CANCEL });
+    const picked = await input.pick({ title: `Start ${describeStart(s.kind!, s.account!, service.displayName(s.provider!))}?`, remaining: 0, items });
+    if (picked.label === SET_OPTIONAL) {
+      s.withOptional = true;
+      return fieldStep(optional, 0, confirmStep);
+    }
+    s.confirmed = picked.label === START;
+    return undefined;
+  };
+
+  const afterKind = (s: StartState): Step<StartState> => {
+    const fields = requiredFields(s);
+    return fields.length ? fieldStep(fields, 0, confirmStep) : confirmStep;
+  };
+
+  const kindStep: Step<StartState> = async (input, s) => {
+    const provider = s.provider!;
+    const account = s.account!;
+    // Loading the kinds may take a while (Adlyse reads the workflow's input_schema over MCP): the pick is busy meanwhile.
+    const load = async () => {
+      const kinds = await service.kinds(provider, account);
+      if (!kinds.length) {
+        void vscode.window.showInformationMessage(`Nothing can be started on ${account.label}.`);
+        throw new FlowCancelled();
+      }
+      return kinds.map(k => ({ label: k.label, description: k.label !== k.id ? k.id : undefined, detail: k.description, pipeline: k }));
+    };
+    const picked = await input.pick({
+      title: `Start Run on ${account.label}`,
+      remaining: 1,
+      placeholder: 'What to run',
+      items: load(),
+      matchOnDetail: true,
+      active: items => items.find(i => i.pipeline.id === s.kind?.id),
+      auto: items => (items.length === 1 ? items[0] : undefined),
+    });
+    const kind = picked.pipeline;
+    if (kind.id !== s.kind?.id) {
+      s.typed.clear();
+      s.withOptional = false;
+    }
+    s.kind = kind;
+    s.preset = ctx.presets.get(provider, account.id, kind.id);
+    s.missingSecrets = new Set();
+    for (const field of kind.inputs) {
+      if (field.secret && !(await ctx.vault.getSecret(provider, field.name))) s.missingSecrets.add(field.name);
+    }
+    return afterKind(s);
+  };
+
+  const accountStep: Step<StartState> = async (input, s) => {
+    const account = await askAccount(input, ctx, s.provider!, { title: TITLE, allowAdd: true, remaining: 2, current: s.account });
+    if (account.id !== s.account?.id) s.kind = undefined;
+    s.account = account;
+    return kindStep;
+  };
+
+  const providerStep: Step<StartState> = async (input, s) => {
+    const provider = await askProvider(input, ctx, providers ?? [], { title: TITLE, keyed: true, remaining: 3, current: s.provider });
+    if (provider !== s.provider) s.account = undefined;
+    s.provider = provider;
+    return accountStep;
+  };
+
+  return { providerStep, accountStep, kindStep };
+}
+
 export function registerStartRun(ctx: CommandContext): vscode.Disposable {
   return registerCommand(
     ctx,
     'runwatch.startRun',
     'start the run',
     async (arg?: unknown) => {
-      const fromAccount = accountOf(arg);
-      const provider = fromAccount?.provider ?? providerOf(arg) ?? (await pickProvider(ctx, { title: 'Start Run', keyed: true }));
-      if (!provider) return undefined;
-      let account: Account | undefined = fromAccount?.account;
+      // Runs tracked without an account sit in a group of their own: nothing can be started there.
+      const given = accountOf(arg);
+      const fromAccount = given && !isUnfiled(given.account.id) ? given : undefined;
+      const fixedProvider = given?.provider ?? providerOf(arg);
+      const providers = fixedProvider ? undefined : await providerChoices(ctx, { title: TITLE, keyed: true });
+      if (!fixedProvider && !providers) return undefined;
+      const state: StartState = { provider: fixedProvider, account: fromAccount?.account, typed: new Map(), missingSecrets: new Set(), withOptional: false, confirmed: false };
+      const steps = startFlow(ctx, providers);
+      const first = fromAccount ? steps.kindStep : fixedProvider ? steps.accountStep : steps.providerStep;
       try {
-        account ??= await pickAccount(ctx, provider, { title: 'Start Run', allowAdd: true });
-        if (!account) return undefined;
-        const kinds = await ctx.service.kinds(provider, account);
-        if (!kinds.length) {
-          void vscode.window.showInformationMessage(`Nothing can be started on ${account.label}.`);
-          return undefined;
+        if (!(await MultiStepInput.run(first, state)) || !state.confirmed) return undefined;
+        const provider = state.provider!;
+        const account = state.account!;
+        const kind = state.kind!;
+        // Secrets go to SecretStorage, once the user said Start; the adapter reads them from there, so they never enter Run.input.
+        for (const field of askedFields(state)) {
+          const text = state.typed.get(field.name)?.trim();
+          if (field.secret && text) await ctx.vault.setSecret(provider, field.name, text);
         }
-        const kind =
-          kinds.length === 1
-            ? kinds[0]
-            : (
-                await vscode.window.showQuickPick(
-                  kinds.map(k => ({ label: k.label, description: k.label !== k.id ? k.id : undefined, detail: k.description, pipeline: k })),
-                  { title: `Start Run on ${account.label}`, placeHolder: 'What to run', matchOnDetail: true, ignoreFocusOut: true },
-                )
-              )?.pipeline;
-        if (!kind) return undefined;
-        const input = await askInputs(ctx, provider, kind);
-        if (!input) return undefined;
-        const chosen = account;
-        if (!(await confirmStart(describeStart(kind, chosen, ctx.service.displayName(provider)), input))) return undefined;
+        const input = collectInput(state);
+        await ctx.presets.remember(provider, account.id, kind, input);
         const result = await startOrTellInDoubt(() =>
-          vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${kind.label} on ${chosen.label}…` }, () =>
-            ctx.service.startRun(provider, chosen, kind, input),
+          vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${kind.label} on ${account.label}…` }, () =>
+            ctx.service.startRun(provider, account, kind, input),
           ),
         );
         if (!result) return undefined;
-        await announceStart(ctx, result, `Started ${kind.label} on ${chosen.label}`);
+        await announceStart(ctx, result, `Started ${kind.label} on ${account.label}`);
         return result.run;
       } catch (e) {
-        throw withProvider(e, provider);
+        throw state.provider ? withProvider(e, state.provider) : e;
       }
     },
     providerOf,
