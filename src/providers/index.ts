@@ -58,6 +58,9 @@ export function redactingProvider(inner: Provider): Provider {
       return inner.pollBudget;
     },
     dashboardUrl: inner.dashboardUrl && (run => inner.dashboardUrl!(run)),
+    kindLabel: inner.kindLabel && (kind => inner.kindLabel!(kind)),
+    stuckThresholdMs: inner.stuckThresholdMs && ((run, configuredMs) => inner.stuckThresholdMs!(run, configuredMs)),
+    rerunsWithoutInput: inner.rerunsWithoutInput && (run => inner.rerunsWithoutInput!(run)),
     checkKeyFormat: key => inner.checkKeyFormat(key),
     cadenceMs: (run, context) => inner.cadenceMs(run, context),
     validateKey: guarded(inner.validateKey)!,

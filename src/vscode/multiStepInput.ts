@@ -126,6 +126,11 @@ export class MultiStepInput {
   }
 
   async pick<T extends vscode.QuickPickItem>(options: PickOptions<T>): Promise<T> {
+    const loading = isThenable<readonly T[]>(options.items);
+    if (!isThenable<readonly T[]>(options.items)) {
+      const auto = options.auto?.(options.items);
+      if (auto) return auto;
+    }
     const disposables: vscode.Disposable[] = [];
     const pick = vscode.window.createQuickPick<T>();
     try {
@@ -139,6 +144,9 @@ export class MultiStepInput {
         pick.placeholder = options.placeholder;
         pick.matchOnDescription = !!options.matchOnDescription;
         pick.matchOnDetail = !!options.matchOnDetail;
+        // Busy from the moment it shows, so the list never flashes empty and nothing can be accepted while it loads.
+        pick.busy = loading;
+        pick.enabled = !loading;
         const step = this.present(pick, options.title, options.remaining);
         pick.buttons = step > 1 ? [vscode.QuickInputButtons.Back] : [];
         disposables.push(
@@ -164,9 +172,7 @@ export class MultiStepInput {
           pick.busy = false;
           pick.enabled = true;
         };
-        if (isThenable(options.items)) {
-          pick.busy = true;
-          pick.enabled = false;
+        if (isThenable<readonly T[]>(options.items)) {
           options.items.then(
             items => {
               if (settled) return;
@@ -180,8 +186,6 @@ export class MultiStepInput {
             e => settle(() => reject(e)),
           );
         } else {
-          const auto = options.auto?.(options.items);
-          if (auto) return settle(() => resolve(auto));
           offer(options.items);
           this.markShown();
           const live = options.live?.(pick);

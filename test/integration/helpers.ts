@@ -130,19 +130,55 @@ export interface ShownMessage {
   items: string[];
 }
 
+/** A scripted answer that presses the Back button of a multi-step quick input. */
+export const PRESS_BACK = Symbol('press Back');
+
+/** A scripted answer that presses a title-bar button of an input box, by its tooltip ("Edit in a JSON editor…"). */
+export interface PressButton {
+  button: string;
+}
+
 export interface UiScript {
-  /** Answers for showQuickPick, in order: a label to pick (or a function choosing from the offered items). */
-  quickPicks?: Array<string | ((items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined)>;
-  /** Answers for showInputBox, in order (undefined = the user pressed Escape). */
-  inputs?: Array<string | undefined>;
+  /**
+   * Answers for quick picks (showQuickPick and createQuickPick), in order: a label to pick, a function choosing
+   * from the offered items, PRESS_BACK, or undefined (the user pressed Escape).
+   */
+  quickPicks?: Array<string | typeof PRESS_BACK | undefined | ((items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined)>;
+  /** Answers for input boxes (showInputBox and createInputBox), in order (undefined = the user pressed Escape). */
+  inputs?: Array<string | undefined | typeof PRESS_BACK | PressButton>;
   /** Which button to press on a message that offers buttons (by title); default: dismiss. */
   messageChoice?: (message: ShownMessage) => string | undefined;
+}
+
+/** One step of a multi-step quick input (createQuickPick/createInputBox) as the user saw it when answering. */
+export interface QuickInputStep {
+  type: 'pick' | 'input';
+  title?: string;
+  step?: number;
+  totalSteps?: number;
+  /** The step offered a Back button. */
+  back: boolean;
+  /** The step was shown busy (loading) before it could be answered. */
+  wasBusy: boolean;
+  /** Pick: the labels offered, and the one highlighted when it opened. */
+  items?: string[];
+  active?: string;
+  /** Input box: the value it opened with, and what its validation said about the scripted answer. */
+  value?: string;
+  password?: boolean;
+  validation?: InputValidation;
+  /** Other title-bar buttons, by tooltip. */
+  buttons?: string[];
+  /** What the script answered: a label, a value, "Back", "Escape". */
+  answer: string;
 }
 
 export interface UiRecord {
   messages: ShownMessage[];
   quickPickTitles: string[];
   inputPrompts: InputPrompt[];
+  /** Every step of a createQuickPick/createInputBox flow that waited for an answer, in order. */
+  steps: QuickInputStep[];
 }
 
 /** What an input box showed and said about the value typed into it. */
@@ -174,34 +210,124 @@ function readValidation(problem: string | vscode.InputBoxValidationMessage | nul
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** A minimal vscode.EventEmitter stand-in whose listeners the driver can read (to re-run a box's validation). */
+class ScriptEvent<T> {
+  readonly listeners = new Set<(e: T) => unknown>();
+  readonly event = (listener: (e: T) => unknown): vscode.Disposable => {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+}
+
 /**
- * Runs `body` with vscode.window's quick picks, input boxes and messages answered from `script` and recorded.
- * The extension shares this `vscode` object with the tests (same extension), so it sees the stubs.
+ * A QuickPick or InputBox that the script answers instead of a person: it records what the extension set on it
+ * (title, step, totalSteps, busy, items, validationMessage) and fires the events a person's keys would.
+ */
+class ScriptedQuickInput {
+  title?: string;
+  step?: number;
+  totalSteps?: number;
+  enabled = true;
+  ignoreFocusOut = false;
+  buttons: readonly vscode.QuickInputButton[] = [];
+  value = '';
+  placeholder?: string;
+  prompt?: string;
+  password = false;
+  validationMessage: string | vscode.InputBoxValidationMessage | undefined;
+  items: readonly vscode.QuickPickItem[] = [];
+  activeItems: readonly vscode.QuickPickItem[] = [];
+  selectedItems: readonly vscode.QuickPickItem[] = [];
+  canSelectMany = false;
+  matchOnDescription = false;
+  matchOnDetail = false;
+  keepScrollPosition = false;
+  valueSelection: readonly [number, number] | undefined;
+  visible = false;
+  disposed = false;
+  wasBusy = false;
+  private busyNow = false;
+  readonly accept = new ScriptEvent<void>();
+  readonly hidden = new ScriptEvent<void>();
+  readonly button = new ScriptEvent<vscode.QuickInputButton>();
+  readonly changeValue = new ScriptEvent<string>();
+  readonly changeActive = new ScriptEvent<readonly vscode.QuickPickItem[]>();
+  readonly changeSelection = new ScriptEvent<readonly vscode.QuickPickItem[]>();
+  readonly itemButton = new ScriptEvent<vscode.QuickPickItemButtonEvent<vscode.QuickPickItem>>();
+  readonly onDidAccept = this.accept.event;
+  readonly onDidHide = this.hidden.event;
+  readonly onDidTriggerButton = this.button.event;
+  readonly onDidChangeValue = this.changeValue.event;
+  readonly onDidChangeActive = this.changeActive.event;
+  readonly onDidChangeSelection = this.changeSelection.event;
+  readonly onDidTriggerItemButton = this.itemButton.event;
+
+  constructor(
+    readonly type: 'pick' | 'input',
+    private readonly onShow: (input: ScriptedQuickInput) => void,
+  ) {}
+
+  get busy(): boolean {
+    return this.busyNow;
+  }
+  set busy(value: boolean) {
+    this.busyNow = value;
+    if (value) this.wasBusy = true;
+  }
+  show(): void {
+    if (this.visible || this.disposed) return;
+    this.visible = true;
+    this.onShow(this);
+  }
+  hide(): void {
+    if (!this.visible) return;
+    this.visible = false;
+    this.hidden.fire();
+  }
+  dispose(): void {
+    this.hide();
+    this.disposed = true;
+  }
+}
+
+const stripIcons = (label: string) => label.replace(/\$\([^)]*\)\s*/g, '').trim();
+
+/**
+ * Runs `body` with vscode.window's quick picks, input boxes and messages answered from `script` and recorded:
+ * showQuickPick/showInputBox, and the quick inputs createQuickPick/createInputBox make (multi-step flows: answered
+ * once they stop being busy, Back pressed with PRESS_BACK). The extension shares this `vscode` object with the
+ * tests (same extension), so it sees the stubs. A scripted answer the UI cannot take (a label not offered, a
+ * value the box refuses) fails the call once the body is done.
  */
 export async function withScriptedUi<T>(script: UiScript, body: (record: UiRecord) => Promise<T>): Promise<T> {
   const window = vscode.window as Mutable<typeof vscode.window>;
   const saved = {
     showQuickPick: window.showQuickPick,
     showInputBox: window.showInputBox,
+    createQuickPick: window.createQuickPick,
+    createInputBox: window.createInputBox,
     showInformationMessage: window.showInformationMessage,
     showWarningMessage: window.showWarningMessage,
     showErrorMessage: window.showErrorMessage,
   };
   const picks = [...(script.quickPicks ?? [])];
   const inputs = [...(script.inputs ?? [])];
-  const record: UiRecord = { messages: [], quickPickTitles: [], inputPrompts: [] };
+  const record: UiRecord = { messages: [], quickPickTitles: [], inputPrompts: [], steps: [] };
+  const scriptErrors: string[] = [];
   const labelOf = (item: unknown): string => (typeof item === 'string' ? item : (item as vscode.QuickPickItem).label);
+  const choose = (answer: (typeof picks)[number], asItems: readonly vscode.QuickPickItem[]) =>
+    typeof answer === 'function' ? answer(asItems) : asItems.find(i => i.label === answer) ?? asItems.find(i => stripIcons(i.label) === answer);
 
   (window as { showQuickPick: unknown }).showQuickPick = async (items: unknown, options?: vscode.QuickPickOptions) => {
     const resolved = (await items) as readonly (string | vscode.QuickPickItem)[];
     record.quickPickTitles.push(options?.title ?? options?.placeHolder ?? '');
     const answer = picks.shift();
-    if (answer === undefined) return undefined;
+    if (answer === undefined || answer === PRESS_BACK) return undefined;
     const asItems = resolved.map(i => (typeof i === 'string' ? { label: i } : i));
-    const chosen =
-      typeof answer === 'function'
-        ? answer(asItems)
-        : asItems.find(i => i.label === answer) ?? asItems.find(i => i.label.replace(/\$\([^)]*\)\s*/g, '').trim() === answer);
+    const chosen = choose(answer, asItems);
     assert.ok(chosen, `quick pick "${options?.title ?? options?.placeHolder ?? ''}" offers no "${String(answer)}" (offered: ${asItems.map(labelOf).join(', ')})`);
     const index = asItems.indexOf(chosen);
     return index >= 0 ? resolved[index] : chosen;
@@ -211,7 +337,8 @@ export async function withScriptedUi<T>(script: UiScript, body: (record: UiRecor
     const validateInput = options?.validateInput;
     if (validateInput) shown.validate = async (text: string) => readValidation(await validateInput(text));
     record.inputPrompts.push(shown);
-    const value = inputs.shift();
+    const next = inputs.shift();
+    const value = typeof next === 'string' ? next : undefined;
     if (value !== undefined && options?.validateInput) {
       const problem = await options.validateInput(value);
       shown.validation = readValidation(problem);
@@ -222,6 +349,103 @@ export async function withScriptedUi<T>(script: UiScript, body: (record: UiRecor
     }
     return value;
   };
+
+  /** Answers a quick input once the extension is done loading it; one that is closed first (a step taken without asking) is left alone. */
+  const answerQuickInput = async (qi: ScriptedQuickInput): Promise<void> => {
+    const deadline = Date.now() + 30_000;
+    while (!qi.disposed && qi.visible && (qi.busy || !qi.enabled)) {
+      if (Date.now() > deadline) {
+        scriptErrors.push(`quick input "${qi.title ?? ''}" stayed busy for 30 s`);
+        return qi.hide();
+      }
+      await new Promise(r => setTimeout(r, 5));
+    }
+    // Let the extension finish what it does right after showing (an item picked without asking, then the next step).
+    await new Promise(r => setTimeout(r, 0));
+    if (qi.disposed || !qi.visible) return;
+    const back = qi.buttons.includes(vscode.QuickInputButtons.Back);
+    const otherButtons = qi.buttons.filter(b => b !== vscode.QuickInputButtons.Back);
+    const step: QuickInputStep = { type: qi.type, title: qi.title, step: qi.step, totalSteps: qi.totalSteps, back, wasBusy: qi.wasBusy, answer: '' };
+    if (otherButtons.length) step.buttons = otherButtons.map(b => b.tooltip ?? '');
+    record.steps.push(step);
+    const pressBack = () => {
+      step.answer = 'Back';
+      if (!back) {
+        scriptErrors.push(`"${qi.title ?? ''}" has no Back button`);
+        return qi.hide();
+      }
+      qi.button.fire(vscode.QuickInputButtons.Back);
+    };
+    if (qi.type === 'pick') {
+      record.quickPickTitles.push(qi.title ?? qi.placeholder ?? '');
+      step.items = qi.items.map(i => i.label);
+      step.active = qi.activeItems[0]?.label;
+      const answer = picks.shift();
+      if (answer === undefined) {
+        step.answer = 'Escape';
+        return qi.hide();
+      }
+      if (answer === PRESS_BACK) return pressBack();
+      const chosen = choose(answer, qi.items);
+      if (!chosen) {
+        scriptErrors.push(`quick pick "${qi.title ?? qi.placeholder ?? ''}" offers no "${String(answer)}" (offered: ${qi.items.map(labelOf).join(', ')})`);
+        step.answer = 'Escape';
+        return qi.hide();
+      }
+      step.answer = chosen.label;
+      qi.activeItems = [chosen];
+      qi.selectedItems = [chosen];
+      qi.changeSelection.fire([chosen]);
+      qi.accept.fire();
+      return;
+    }
+    const shown: InputPrompt = { prompt: qi.prompt, password: qi.password, title: qi.title, value: qi.value, placeHolder: qi.placeholder };
+    step.value = qi.value;
+    step.password = qi.password;
+    // The box's validation is what it does when the value changes: re-run its listeners on other text later.
+    const validators = [...qi.changeValue.listeners];
+    shown.validate = async (text: string) => {
+      const before = qi.validationMessage;
+      for (const v of validators) await v(text);
+      const said = readValidation(qi.validationMessage);
+      qi.validationMessage = before;
+      return said;
+    };
+    record.inputPrompts.push(shown);
+    const answer = inputs.shift();
+    if (answer === undefined) {
+      step.answer = 'Escape';
+      return qi.hide();
+    }
+    if (answer === PRESS_BACK) return pressBack();
+    if (typeof answer === 'object') {
+      const button = otherButtons.find(b => b.tooltip === answer.button);
+      if (!button) {
+        scriptErrors.push(`input box "${qi.title ?? ''}" has no button "${answer.button}"`);
+        return qi.hide();
+      }
+      step.answer = answer.button;
+      qi.button.fire(button);
+      return;
+    }
+    step.answer = answer;
+    qi.value = answer;
+    qi.changeValue.fire(answer);
+    await new Promise(r => setTimeout(r, 0));
+    shown.validation = step.validation = readValidation(qi.validationMessage);
+    if (shown.validation?.severity === 'error') {
+      scriptErrors.push(`input box "${qi.prompt ?? qi.title ?? ''}" rejected the scripted value: ${shown.validation.message}`);
+      return qi.hide();
+    }
+    qi.accept.fire();
+  };
+  const scripted = (type: 'pick' | 'input') => () =>
+    new ScriptedQuickInput(type, qi => {
+      answerQuickInput(qi).catch(e => scriptErrors.push(String(e)));
+    });
+  (window as { createQuickPick: unknown }).createQuickPick = scripted('pick');
+  (window as { createInputBox: unknown }).createInputBox = scripted('input');
+
   const messageStub = (severity: ShownMessage['severity']) =>
     async (message: string, ...rest: unknown[]) => {
       const items = rest.filter(r => typeof r === 'string' || (r && typeof r === 'object' && 'title' in r));
@@ -233,11 +457,14 @@ export async function withScriptedUi<T>(script: UiScript, body: (record: UiRecor
   (window as { showInformationMessage: unknown }).showInformationMessage = messageStub('info');
   (window as { showWarningMessage: unknown }).showWarningMessage = messageStub('warning');
   (window as { showErrorMessage: unknown }).showErrorMessage = messageStub('error');
+  let result: T;
   try {
-    return await body(record);
+    result = await body(record);
   } finally {
     Object.assign(window, saved);
   }
+  assert.deepEqual(scriptErrors, [], `the scripted UI could not be answered as written; steps: ${JSON.stringify(record.steps.map(s => [s.title, s.answer]))}`);
+  return result;
 }
 
 /** Stores a key the way a user does: "Runwatch: Set API Key" → provider → password box. Returns what was shown. */
