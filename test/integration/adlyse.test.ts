@@ -127,7 +127,7 @@ describe('Adlyse in VS Code', () => {
 
   it('Start Run asks what input_schema declares → pending → running → completed with its duration → Show Result labelled from output_schema', async () => {
     await setKey('adlyse');
-    const { result: run, ui } = await runCommand<Run>('Start Run', { quickPicks: ['Competitor ad scan', 'google', 'Start'], inputs: ['rival.com', '14'] });
+    const { result: run, ui } = await runCommand<Run>('Start Run', { quickPicks: ['Competitor ad scan', 'Set optional fields…', 'google', 'Start'], inputs: ['rival.com', '14'] });
     assert.ok(run, `Start Run returned no run; it said: ${JSON.stringify(ui.messages)}`);
     const key = `adlyse:${run.id}`;
 

@@ -76,11 +76,11 @@ describe('Automindz in VS Code', () => {
 
   /**
    * Start Run from the palette on "Find leavers": organisation, industries, the three third-party keys when
-   * Runwatch asks for them, then the optional fields.
+   * Runwatch asks for them, then "Set optional fields…" and the optional fields.
    */
   async function startLeavers(org: string, expectSecrets: boolean): Promise<{ run: Run; key: string; ui: UiRecord }> {
     const inputs = [org, 'software development, it services and it consulting', ...(expectSecrets ? SECRET_VALUES : []), ...OPTIONAL_ANSWERS];
-    const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: ['Start'], inputs });
+    const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: ['Set optional fields…', 'Start'], inputs });
     assert.ok(result, `Start Run returned no run; it said: ${JSON.stringify(ui.messages)}`);
     const secretBoxes = ui.inputPrompts.filter(p => p.password);
     if (expectSecrets) assert.deepEqual(secretBoxes.map(p => p.title), SECRET_BOX_TITLES, 'the three third-party keys were not asked in password boxes');
@@ -104,7 +104,11 @@ describe('Automindz in VS Code', () => {
       first.ui.inputPrompts.filter(p => !p.password).slice(0, 2).map(p => p.title),
       ['Find leavers: Organisation name', 'Find leavers: Industries'],
     );
-    assert.deepEqual(first.ui.quickPickTitles, ['Start Find leavers on Automindz?'], 'a single pipeline should not need a pick, only the last step');
+    assert.deepEqual(
+      first.ui.quickPickTitles,
+      ['Start Find leavers on Automindz?', 'Start Find leavers on Automindz?'],
+      'a single pipeline should not need a pick, only the last step (before and after the optional fields)',
+    );
 
     // What Automindz received: the fields as typed, converted, and the keys.
     assert.equal(startBodies.length, 1);

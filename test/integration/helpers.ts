@@ -138,14 +138,25 @@ export interface PressButton {
   button: string;
 }
 
+/** A scripted answer that types this text into an input box, then presses Back instead of Enter. */
+export interface TypeThenBack {
+  typeThenBack: string;
+}
+
+/**
+ * A scripted quick pick answer chosen by code: gets the items offered and a way to read them later (they may
+ * change while it waits, as the JSON editor step's do); may take its time.
+ */
+export type PickAnswer = (items: readonly vscode.QuickPickItem[], current: () => readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined | Promise<vscode.QuickPickItem | undefined>;
+
 export interface UiScript {
   /**
    * Answers for quick picks (showQuickPick and createQuickPick), in order: a label to pick, a function choosing
    * from the offered items, PRESS_BACK, or undefined (the user pressed Escape).
    */
-  quickPicks?: Array<string | typeof PRESS_BACK | undefined | ((items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined)>;
+  quickPicks?: Array<string | typeof PRESS_BACK | undefined | PickAnswer>;
   /** Answers for input boxes (showInputBox and createInputBox), in order (undefined = the user pressed Escape). */
-  inputs?: Array<string | undefined | typeof PRESS_BACK | PressButton>;
+  inputs?: Array<string | undefined | typeof PRESS_BACK | PressButton | TypeThenBack>;
   /** Which button to press on a message that offers buttons (by title); default: dismiss. */
   messageChoice?: (message: ShownMessage) => string | undefined;
 }
@@ -318,8 +329,8 @@ export async function withScriptedUi<T>(script: UiScript, body: (record: UiRecor
   const record: UiRecord = { messages: [], quickPickTitles: [], inputPrompts: [], steps: [] };
   const scriptErrors: string[] = [];
   const labelOf = (item: unknown): string => (typeof item === 'string' ? item : (item as vscode.QuickPickItem).label);
-  const choose = (answer: (typeof picks)[number], asItems: readonly vscode.QuickPickItem[]) =>
-    typeof answer === 'function' ? answer(asItems) : asItems.find(i => i.label === answer) ?? asItems.find(i => stripIcons(i.label) === answer);
+  const choose = async (answer: (typeof picks)[number], asItems: readonly vscode.QuickPickItem[], current: () => readonly vscode.QuickPickItem[] = () => asItems) =>
+    typeof answer === 'function' ? answer(asItems, current) : asItems.find(i => i.label === answer) ?? asItems.find(i => stripIcons(i.label) === answer);
 
   (window as { showQuickPick: unknown }).showQuickPick = async (items: unknown, options?: vscode.QuickPickOptions) => {
     const resolved = (await items) as readonly (string | vscode.QuickPickItem)[];
@@ -327,7 +338,7 @@ export async function withScriptedUi<T>(script: UiScript, body: (record: UiRecor
     const answer = picks.shift();
     if (answer === undefined || answer === PRESS_BACK) return undefined;
     const asItems = resolved.map(i => (typeof i === 'string' ? { label: i } : i));
-    const chosen = choose(answer, asItems);
+    const chosen = await choose(answer, asItems);
     assert.ok(chosen, `quick pick "${options?.title ?? options?.placeHolder ?? ''}" offers no "${String(answer)}" (offered: ${asItems.map(labelOf).join(', ')})`);
     const index = asItems.indexOf(chosen);
     return index >= 0 ? resolved[index] : chosen;
@@ -386,7 +397,9 @@ export async function withScriptedUi<T>(script: UiScript, body: (record: UiRecor
         return qi.hide();
       }
       if (answer === PRESS_BACK) return pressBack();
-      const chosen = choose(answer, qi.items);
+      const picked = await choose(answer, qi.items, () => qi.items);
+      // Items replaced while the answer was chosen: the one with that label now.
+      const chosen = picked && (qi.items.includes(picked) ? picked : qi.items.find(i => i.label === picked.label));
       if (!chosen) {
         scriptErrors.push(`quick pick "${qi.title ?? qi.placeholder ?? ''}" offers no "${String(answer)}" (offered: ${qi.items.map(labelOf).join(', ')})`);
         step.answer = 'Escape';
@@ -418,6 +431,11 @@ export async function withScriptedUi<T>(script: UiScript, body: (record: UiRecor
       return qi.hide();
     }
     if (answer === PRESS_BACK) return pressBack();
+    if (typeof answer === 'object' && 'typeThenBack' in answer) {
+      qi.value = answer.typeThenBack;
+      qi.changeValue.fire(answer.typeThenBack);
+      return pressBack();
+    }
     if (typeof answer === 'object') {
       const button = otherButtons.find(b => b.tooltip === answer.button);
       if (!button) {

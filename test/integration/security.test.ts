@@ -247,7 +247,7 @@ describe('Security in VS Code', function () {
     const gmRun = (await start('gloriaMundo', ['Daily digest', 'Start'], ['{"topic": "weekly"}'])).run;
     assert.ok(gmRun, 'GloriaMundo started no run');
 
-    const tlRun = (await start('talonic', ['Start'], ['doc_a, doc_b, doc_c', 'Leak check'])).run;
+    const tlRun = (await start('talonic', ['Set optional fields…', 'Start'], ['doc_a, doc_b, doc_c', 'Leak check'])).run;
     assert.ok(tlRun, 'Talonic started no run');
 
     adlyse.addToolFault({ tool: 'run_workflow', error_type: 'auth_error', message: `Invalid or inactive API key ${KEYS.adlyse}` });
@@ -311,7 +311,7 @@ describe('Security in VS Code', function () {
 
     // ---- Automindz with the third-party keys; its failure, seen after a reload, echoes them. ----
     amz.scriptNextRun({ queuedMs: 300, durationMs: 1_300, fail: { message: `OpenRouter refused ${THIRD_PARTY.openrouter_api_key} (caller ${KEYS.automindz})`, step_id: 'fetch_contacts' } });
-    const amzStart = await start('automindz', ['Start'], ['Acme', 'software development', ...Object.values(THIRD_PARTY), ...AMZ_OPTIONAL_ANSWERS]);
+    const amzStart = await start('automindz', ['Set optional fields…', 'Start'], ['Acme', 'software development', ...Object.values(THIRD_PARTY), ...AMZ_OPTIONAL_ANSWERS]);
     const amzRun = amzStart.run;
     assert.ok(amzRun, `Automindz started no run: ${masked(amzStart.ui.messages.map(m => m.message))}`);
     assert.equal(amzStart.ui.inputPrompts.filter(p => p.password).length, 3, 'the three third-party keys were not asked in password boxes');

@@ -61,9 +61,9 @@ describe('Talonic in VS Code', () => {
     await resetRunwatch();
   });
 
-  /** Start Run from the palette on a Spec with these document ids and a name. */
+  /** Start Run from the palette on a Spec with these document ids, and a name through "Set optional fields…". */
   async function startPipeline(spec: string, documentIds: string[], name: string) {
-    const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: [spec, 'Start'], inputs: [documentIds.join(', '), name] });
+    const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: [spec, 'Set optional fields…', 'Start'], inputs: [documentIds.join(', '), name] });
     assert.ok(result, `Start Run returned no run; it said: ${JSON.stringify(ui.messages)}`);
     return { run: result, key: `talonic:${result.id}`, ui };
   }
@@ -207,7 +207,7 @@ describe('Talonic in VS Code', () => {
     try {
       const keyUi = await setKey('talonic', readOnlyKey);
       assert.ok(keyUi.messages.some(m => /Talonic key works/.test(m.message)), 'a read-only key fails the key check');
-      const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: ['Invoices', 'Start'], inputs: ['doc_1, doc_2', ''] });
+      const { result, ui } = await runCommand<Run>('Start Run', { quickPicks: ['Invoices', 'Start'], inputs: ['doc_1, doc_2'] });
       assert.equal(result, undefined);
       const shown = ui.messages.find(m => m.severity === 'error');
       assert.ok(shown, `no error shown: ${JSON.stringify(ui.messages)}`);

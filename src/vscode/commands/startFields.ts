@@ -180,6 +180,8 @@ async function editJson(input: MultiStepInput, options: FieldStepOptions, curren
   });
   if (picked.label !== USE_EDITOR_JSON) return undefined;
   const text = document.getText().trim();
+  // Taken: the scratch document has done its job, and closes without asking to be saved.
+  if (vscode.window.activeTextEditor?.document === document) await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   return text ? JSON.stringify(JSON.parse(text)) : '';
 }
 
