@@ -3,7 +3,6 @@
 // workflows are added by id and the only runs Runwatch knows are the ones it started or was told about.
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError } from '../core/errors';
-import { isUnfiled } from '../core/unfiled';
 import type { ErrorDetail, HttpClient } from '../core/http';
 import { genericDetail } from '../core/http';
 import { COMMON_STATUS_WORDS, mapStatus, type Run, type RunError, type RunProgress } from '../core/run';
@@ -233,8 +232,9 @@ function mapStatusBody(data: StatusBody, ref: RunRef): Run {
     provider: 'gloriaMundo',
     accountId: ref.accountId,
     id: data.run_id ?? ref.id,
-    // A run tracked without a workflow has no name to go by: '' reads as "Run".
-    kind: ref.kind ?? (isUnfiled(ref.accountId) ? '' : ref.accountId),
+    // A run tracked by id has no name to go by (the status call names no workflow): '' reads as "Run", where the
+    // workflow's id would read as a made-up kind ("Wf digest").
+    kind: ref.kind ?? '',
     status,
     rawStatus: data.status,
     startedAt,

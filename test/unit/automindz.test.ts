@@ -71,6 +71,7 @@ describe('Automindz adapter', () => {
         cancel: false,
         cancelUnavailableReason: 'The Automindz API has no cancel endpoint.',
         result: true,
+        trackWithoutAccount: true,
       });
     });
 
