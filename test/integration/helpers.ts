@@ -412,7 +412,8 @@ export async function withScriptedUi<T>(script: UiScript, body: (record: UiRecor
       qi.accept.fire();
       return;
     }
-    const shown: InputPrompt = { prompt: qi.prompt, password: qi.password, title: qi.title, value: qi.value, placeHolder: qi.placeholder };
+    // An empty box has no default: the same as showInputBox without a value.
+    const shown: InputPrompt = { prompt: qi.prompt, password: qi.password, title: qi.title, value: qi.value || undefined, placeHolder: qi.placeholder };
     step.value = qi.value;
     step.password = qi.password;
     // The box's validation is what it does when the value changes: re-run its listeners on other text later.

@@ -204,6 +204,8 @@ async function setKeyLikeAUser(page, provider, key) {
   await page.keyboard.press('Enter');
   const password = page.locator('.quick-input-widget input[type="password"]');
   await password.waitFor({ timeout: 10000 });
+  // One quick input in two steps: the provider was 1/2, the key box is 2/2.
+  await until(async () => (await page.locator('.quick-input-widget').innerText()).includes('2/2'), 5000, 'the key box to say "2/2"');
   await page.keyboard.type(key);
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15000 });
@@ -475,26 +477,28 @@ async function main() {
       await check('Automindz: "Runwatch: Start Run" on "Find leavers", the third-party keys in password boxes', async () => {
         await runCommand(page, 'Runwatch: Start Run');
         await pickItem(page, 'Automindz');
+        // The required fields first (the pipeline and its kind are the only ones: no pick), counted 1/6 … 5/6.
         const boxes = [
           ['Find leavers: Organisation name', 'Acme'],
           ['Find leavers: Industries', 'software development, it services and it consulting'],
           ['Find leavers: AI Ark API key', 'aiark_demo_key_1', true],
           ['Find leavers: Exa API key', 'exa_demo_key_2', true],
           ['Find leavers: OpenRouter API key', 'sk-or-demo-key-3', true],
-          ['Find leavers: Limit (optional)', '25'],
-          ['Find leavers: Job titles (optional)', ''],
-          ['Find leavers: Geography (optional)', 'United Kingdom'],
-          ['Find leavers: Decision-maker titles (optional)', ''],
-          ['Find leavers: Excluded decision-maker titles (optional)', ''],
-          ['Find leavers: Employee size ranges (optional)', '[{"start": 11, "end": 50}]'],
-          ['Find leavers: Minimum tenure (months) (optional)', ''],
-          ['Find leavers: Maximum tenure (months) (optional)', ''],
-          ['Find leavers: Qualification criteria (optional)', ''],
         ];
+        await page.locator('.quick-input-widget', { hasText: boxes[0][0] }).waitFor({ state: 'visible', timeout: 15000 });
+        await until(async () => (await page.locator('.quick-input-widget').innerText()).includes('1/6'), 5000, 'the first box to say "1/6"');
         for (const [title, text, password] of boxes) await answerBox(page, title, text, { password: !!password });
+        // The last step offers the optional fields; two of them, then Start.
+        await pickItem(page, 'Set optional fields…');
+        await answerBox(page, 'Find leavers: Limit (optional)', '25');
+        await answerBox(page, 'Find leavers: Job titles (optional)', '');
+        await answerBox(page, 'Find leavers: Geography (optional)', 'United Kingdom');
+        for (const title of ['Decision-maker titles', 'Excluded decision-maker titles', 'Employee size ranges', 'Minimum tenure (months)', 'Maximum tenure (months)', 'Qualification criteria']) {
+          await answerBox(page, `Find leavers: ${title} (optional)`, '');
+        }
         await pickItem(page, 'Start'); // the last step: "Start Find leavers on Automindz?"
         const run = await until(async () => rowsUnder(await treeRows(page), 'automindz').find(r => r.level === 3 && /^Run #/.test(r.label)), 20000, 'the run row under "Find leavers"');
-        return `${boxes.length} boxes answered; "${run.label} — ${run.description}"`;
+        return `${boxes.length} required boxes, then "Set optional fields…"; "${run.label} — ${run.description}"`;
       });
     }
 
