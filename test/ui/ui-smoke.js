@@ -205,7 +205,7 @@ async function setKeyLikeAUser(page, provider, key) {
   const password = page.locator('.quick-input-widget input[type="password"]');
   await password.waitFor({ timeout: 10000 });
   // One quick input in two steps: the provider was 1/2, the key box is 2/2.
-  await until(async () => (await page.locator('.quick-input-widget').innerText()).includes('2/2'), 5000, 'the key box to say "2/2"');
+  await until(async () => (await page.locator('.quick-input-widget').innerText()).includes('(2/2)'), 5000, 'the key box to say "(2/2)"');
   await page.keyboard.type(key);
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15000 });
@@ -477,7 +477,8 @@ async function main() {
       await check('Automindz: "Runwatch: Start Run" on "Find leavers", the third-party keys in password boxes', async () => {
         await runCommand(page, 'Runwatch: Start Run');
         await pickItem(page, 'Automindz');
-        // The required fields first (the pipeline and its kind are the only ones: no pick), counted 1/6 … 5/6.
+        // The required fields first (the pipeline and its kind are the only ones: no pick), counted after the
+        // provider step: 2/7 … 6/7, then the last step 7/7.
         const boxes = [
           ['Find leavers: Organisation name', 'Acme'],
           ['Find leavers: Industries', 'software development, it services and it consulting'],
@@ -486,7 +487,7 @@ async function main() {
           ['Find leavers: OpenRouter API key', 'sk-or-demo-key-3', true],
         ];
         await page.locator('.quick-input-widget', { hasText: boxes[0][0] }).waitFor({ state: 'visible', timeout: 15000 });
-        await until(async () => (await page.locator('.quick-input-widget').innerText()).includes('1/6'), 5000, 'the first box to say "1/6"');
+        await until(async () => (await page.locator('.quick-input-widget').innerText()).includes('(2/7)'), 5000, 'the first box to say "(2/7)"');
         for (const [title, text, password] of boxes) await answerBox(page, title, text, { password: !!password });
         // The last step offers the optional fields; two of them, then Start.
         await pickItem(page, 'Set optional fields…');
