@@ -2,7 +2,7 @@
 // the logs and the screen: text redacted, raw error bodies and headers dropped.
 import { isProviderError, redactDeep, withoutRawParts } from '../core/errors';
 import type { ProviderId } from '../core/run';
-import type { Provider, ProviderContext } from './provider';
+import { withCalls, type Provider, type ProviderContext } from './provider';
 import { BoringMarketingProvider } from './boringMarketing';
 import { GloriaMundoProvider } from './gloriaMundo';
 import { AutomindzProvider } from './automindz';
@@ -41,25 +41,7 @@ export function redactingProvider(inner: Provider): Provider {
       fn.apply(inner, args).then(clean, (e: unknown) => {
         throw isProviderError(e) ? withoutRawParts(e) : e;
       }));
-  return {
-    get id() {
-      return inner.id;
-    },
-    get displayName() {
-      return inner.displayName;
-    },
-    get capabilities() {
-      return inner.capabilities;
-    },
-    get keyHelp() {
-      return inner.keyHelp;
-    },
-    get pollBudget() {
-      return inner.pollBudget;
-    },
-    dashboardUrl: inner.dashboardUrl && (run => inner.dashboardUrl!(run)),
-    checkKeyFormat: key => inner.checkKeyFormat(key),
-    cadenceMs: (run, context) => inner.cadenceMs(run, context),
+  return withCalls(inner, {
     validateKey: guarded(inner.validateKey)!,
     listAccounts: guarded(inner.listAccounts)!,
     addAccount: guarded(inner.addAccount),
@@ -69,6 +51,5 @@ export function redactingProvider(inner: Provider): Provider {
     startRun: guarded(inner.startRun)!,
     cancelRun: guarded(inner.cancelRun),
     createDataProduct: guarded(inner.createDataProduct, product => product),
-    dispose: inner.dispose && (() => inner.dispose!()),
-  };
+  });
 }
