@@ -54,6 +54,8 @@ export interface WorkloadOptions {
   seed?: number;
   /** Multiplies every provider's run count (1: 210 runs). */
   size?: number;
+  /** A short workload for the time-scale check: Boring Marketing's full runs 2–4 min, Talonic's batches 8–12 documents. */
+  short?: boolean;
 }
 
 export function buildWorkload(options: WorkloadOptions): PlannedRun[] {
@@ -71,7 +73,7 @@ export function buildWorkload(options: WorkloadOptions): PlannedRun[] {
 
   // Boring Marketing, full pipeline: 15–30 min; 3 of 25 fail in evidence collection.
   for (let i = 0; i < count(25); i++) {
-    const total = between(15, 30) * MINUTE;
+    const total = (options.short ? between(2, 4) : between(15, 30)) * MINUTE;
     const queuedMs = Math.round(between(5, 20) * SECOND);
     const weight = BM_FULL_STAGE_WEIGHTS.reduce((a, [, w]) => a + w, 0);
     const stageMs = Object.fromEntries(BM_FULL_STAGE_WEIGHTS.map(([name, w]) => [name, Math.round(((total - queuedMs) * w) / weight)]));
@@ -145,7 +147,7 @@ export function buildWorkload(options: WorkloadOptions): PlannedRun[] {
   // Talonic: 8–40 documents through a 3–4 phase rail and assembly, minutes; 2 of 25 fail outright (every
   // document unreadable), most others lose a document or two.
   for (let i = 0; i < count(25); i++) {
-    const documents = 8 + Math.floor(random() * 33);
+    const documents = 8 + Math.floor(random() * (options.short ? 5 : 33));
     const staggerMs = Math.round(between(3, 10) * SECOND);
     const queuedMs = Math.round(between(5, 15) * SECOND);
     const fail = i % 12 === 7;
