@@ -63,11 +63,15 @@ export function pausesFromLog(log: LoggedRequest[]): Pause[] {
  * sent them (`receivedAt`: loopback, so send time), after `graceMs` to read the answer. Server side, every
  * request of both windows, lists and session calls included.
  */
-export function retryAfterViolations(log: LoggedRequest[], pauses: Pause[], graceMs: number): { count: number; resumeMs: number[] } {
+export function retryAfterViolations(log: LoggedRequest[], pauses: Pause[], graceMs: number): { count: number; resumeMs: number[]; samples: string[] } {
   let count = 0;
+  const samples: string[] = [];
   for (const r of log) {
     const sent = r.receivedAt ?? r.time;
-    if (pauses.some(p => p.provider === r.provider && sent > p.from + graceMs && sent < p.to)) count++;
+    const inside = pauses.find(p => p.provider === r.provider && sent > p.from + graceMs && sent < p.to);
+    if (!inside) continue;
+    count++;
+    if (samples.length < 3) samples.push(`${r.method} ${r.provider}${r.path}${r.tool ? ` ${r.tool}` : ''} sent ${Math.round((sent - inside.from) / 1000)} s into a ${Math.round((inside.to - inside.from) / 1000)} s pause`);
   }
   // After each pause: how long until the client asked that provider again.
   const resumeMs: number[] = [];
@@ -75,7 +79,7 @@ export function retryAfterViolations(log: LoggedRequest[], pauses: Pause[], grac
     const next = log.filter(r => r.provider === p.provider && (r.receivedAt ?? r.time) >= p.to).map(r => (r.receivedAt ?? r.time) - p.to);
     if (next.length) resumeMs.push(Math.min(...next));
   }
-  return { count, resumeMs };
+  return { count, resumeMs, samples };
 }
 
 const unpause = (t: number, pauses: Pause[]): number => {

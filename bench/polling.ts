@@ -560,6 +560,7 @@ function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs:
     stalenessChanges: staleness.changes,
     retryAfterViolations: violations.count,
     retryAfterPauses: pauses.length,
+    retryAfterViolationSamples: violations.samples,
     resumeAfterPauseP50: round(percentile(violations.resumeMs, 50) / 1000, 1),
     // One window only: a second window was not simulated for this peer (it would double its requests).
     secondWindowRequests: state.windows === 2 ? logs.B.length : null,

@@ -227,7 +227,8 @@ export class Simulator {
     this.requests.push(entry);
     res.on('finish', () => {
       entry.status = res.statusCode;
-      const retryAfter = res.getHeader('retry-after');
+      // Headers given to writeHead() are not readable with getHeader(): read the header block as sent.
+      const retryAfter = res.getHeader('retry-after') ?? /\r\nretry-after:[ \t]*([^\r\n]*)/i.exec((res as unknown as { _header?: string })._header ?? '')?.[1];
       if (retryAfter !== undefined) entry.retryAfter = String(retryAfter);
     });
     if (!provider) return send(res, { status: 404, body: { detail: 'no simulated provider at this path' } });
