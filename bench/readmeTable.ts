@@ -31,10 +31,14 @@ function notAhead(policies: PolicyEntry[]): string {
   if (!rw) return '';
   const others = policies.filter(p => p !== rw && p.name !== 'fixed-cadence');
   const parts: string[] = [];
+  const dominating = others.filter(
+    p => (p.requestsPerLowerBound as number) <= (rw.requestsPerLowerBound as number) && (p.stalenessP95Cadence as number) <= (rw.stalenessP95Cadence as number) && (p.retryAfterViolations as number) <= (rw.retryAfterViolations as number),
+  );
+  if (dominating.length) parts.push(`${dominating.map(p => p.name).join(' and ')} beat${dominating.length === 1 ? 's' : ''} Runwatch on requests and p95 staleness at once, with no more Retry-After violations`);
   const fewer = others.filter(p => (p.requestsPerLowerBound as number) < (rw.requestsPerLowerBound as number));
-  if (fewer.length) parts.push(`fewer requests: ${fewer.map(p => `${p.name} (${num(p.requestsPerLowerBound, 2)} × the lower bound against Runwatch's ${num(rw.requestsPerLowerBound, 2)}, at p95 staleness ${num(p.stalenessP95Cadence, 2)} × cadence against ${num(rw.stalenessP95Cadence, 2)})`).join('; ')}`);
+  if (fewer.length) parts.push(`Fewer requests: ${fewer.map(p => `${p.name} (${num(p.requestsPerLowerBound, 2)} × the lower bound against Runwatch's ${num(rw.requestsPerLowerBound, 2)}, at p95 staleness ${num(p.stalenessP95Cadence, 2)} × cadence against ${num(rw.stalenessP95Cadence, 2)})`).join('; ')}`);
   const fresher = others.filter(p => (p.stalenessP95Cadence as number) < (rw.stalenessP95Cadence as number));
-  if (fresher.length) parts.push(`lower p95 staleness: ${fresher.map(p => `${p.name} (${num(p.stalenessP95Cadence, 2)} × cadence, with ${num(p.retryAfterViolations, 0)} Retry-After violations and ${num(p.requestsPerLowerBound, 2)} × the lower bound)`).join('; ')}`);
+  if (fresher.length) parts.push(`Lower p95 staleness: ${fresher.map(p => `${p.name} (${num(p.stalenessP95Cadence, 2)} × cadence, with ${num(p.retryAfterViolations, 0)} Retry-After violations and ${num(p.requestsPerLowerBound, 2)} × the lower bound)`).join('; ')}`);
   const overBound = (rw.requestsPerLowerBound as number) > 1.05 ? [`Runwatch itself makes ${num(rw.requestsPerLowerBound, 2)} × the lower bound`] : [];
   const violations = (rw.retryAfterViolations as number) > 0 ? [`Runwatch sent ${num(rw.retryAfterViolations, 0)} request(s) inside a Retry-After pause`] : [];
   const second = typeof rw.secondWindowRequests === 'number' && rw.secondWindowRequests > 0 ? [`its second window made ${rw.secondWindowRequests} requests`] : [];

@@ -381,6 +381,12 @@ async function main(): Promise<void> {
     fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     log(`\nwrote ${path.relative(ROOT, file)} (${report.benchSeconds} s)`);
     if (policies && !args.includes('--no-readme')) log(writeReadmeTable(ROOT));
+  } else if (only === 'host' && report.tree && fs.existsSync(file)) {
+    // The VS Code part alone (e.g. re-run after it failed): its figures replace those in the results file.
+    const previous = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, `${JSON.stringify({ ...previous, tree: report.tree, activation: report.activation, bundle: report.bundle ?? previous.bundle }, null, 2)}\n`);
+    log(`\nupdated tree and activation in ${path.relative(ROOT, file)} (${report.benchSeconds} s)`);
+    if (!args.includes('--no-readme')) log(writeReadmeTable(ROOT));
   } else {
     log(`\n(--only=${only}: ${path.relative(ROOT, file)} left as it was) (${report.benchSeconds} s)`);
   }
