@@ -20,7 +20,7 @@ import { FileLease, SharedStateFile } from '../src/core/lease';
 import { PROVIDER_IDS, isTerminal, keyOf, type ProviderId, type Run } from '../src/core/run';
 import { Scheduler } from '../src/core/scheduler';
 import { RunStore, type StoreChange } from '../src/core/store';
-import { createProvider } from '../src/providers';
+import { createAdapter, redactingProvider } from '../src/providers';
 import type { Provider } from '../src/providers/provider';
 import { SIM_KEYS } from '../test/simulator/keys';
 import type { LoggedRequest } from '../test/simulator/server';
@@ -123,15 +123,24 @@ interface BenchWindow {
   dispose(): Promise<void>;
 }
 
+/** The bare adapter behind each one benchProvider built: Talonic's hand-over reaches its pipeline names. */
+const bareAdapters = new WeakMap<Provider, Provider>();
+
+/** A real adapter as createProvider builds it (behind the redaction boundary), over one front-end. */
+function benchProvider(id: ProviderId, baseUrl: string, scale: ScaleContext): Provider {
+  const timeoutMs = Math.max(MIN_REAL_TIMEOUT_MS, REQUEST_TIMEOUT_SIM_MS / scale.scale);
+  const bare = createAdapter(id, { baseUrl, getKey: async () => SIM_KEYS[id], getSecret: async () => 'bench-third-party-secret', log: silentLogger, timeoutMs });
+  const provider = redactingProvider(bare);
+  bareAdapters.set(provider, bare);
+  return provider;
+}
+
+/** The Talonic adapter's names of the pipelines it knows, by pipeline id. */
+const talonicMeta = (provider: Provider) => (bareAdapters.get(provider) as unknown as { meta: Map<string, unknown> }).meta;
+
 /** The five real adapters over one front-end, each behind the time-scaling decorator. */
 function makeAdapters(window: string, baseUrls: Record<ProviderId, string>, scale: ScaleContext): Map<ProviderId, ScaledProvider> {
-  const timeoutMs = Math.max(MIN_REAL_TIMEOUT_MS, REQUEST_TIMEOUT_SIM_MS / scale.scale);
-  return new Map(
-    PROVIDER_IDS.map(id => [
-      id,
-      new ScaledProvider(createProvider(id, { baseUrl: baseUrls[id], getKey: async () => SIM_KEYS[id], getSecret: async () => 'bench-third-party-secret', log: silentLogger, timeoutMs }), window, scale),
-    ]),
-  );
+  return new Map(PROVIDER_IDS.map(id => [id, new ScaledProvider(benchProvider(id, baseUrls[id], scale), window, scale)]));
 }
 
 function makeWindow(name: 'A' | 'B', dir: string, baseUrls: Record<ProviderId, string>, scale: ScaleContext, random: () => number): BenchWindow {
@@ -254,13 +263,12 @@ function record(state: PolicyState, run: Run, t: number): void {
 }
 
 function baseState(name: string, windows: 1 | 2, summary: string, scale: ScaleContext, baseUrls: SimInfo['baseUrls'][string]): Omit<PolicyState, 'onStarted' | 'finished' | 'unfinished' | 'stop' | 'dispose' | 'pollingAdapters'> {
-  const timeoutMs = Math.max(MIN_REAL_TIMEOUT_MS, REQUEST_TIMEOUT_SIM_MS / scale.scale);
   return {
     name,
     windows,
     summary,
     scale,
-    starters: new Map(PROVIDER_IDS.map(id => [id, createProvider(id, { baseUrl: baseUrls.S[id], getKey: async () => SIM_KEYS[id], getSecret: async () => 'bench-third-party-secret', log: silentLogger, timeoutMs })])),
+    starters: new Map(PROVIDER_IDS.map(id => [id, benchProvider(id, baseUrls.S[id], scale)])),
     observations: new Map(),
     lastSig: new Map(),
     lastRun: new Map(),
@@ -388,8 +396,8 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
       if (run.provider === 'talonic') {
         // In the extension the adapter that starts a pipeline also polls it and remembers its name; here a
         // separate one started it, so hand over what it learned (else each poller fetches it once more).
-        const meta = (starter as unknown as { meta: Map<string, unknown> }).meta.get(result.run.id);
-        for (const map of state.pollingAdapters) (map.get('talonic')!.inner as unknown as { meta: Map<string, unknown> }).meta.set(result.run.id, meta);
+        const meta = talonicMeta(starter).get(result.run.id);
+        for (const map of state.pollingAdapters) talonicMeta(map.get('talonic')!.inner).set(result.run.id, meta);
       }
       state.started.set(key, { plan: run, key, runId: result.run.id, accountId: result.run.accountId, provider: run.provider });
       state.onStarted(key, result.run, run.window, before);
