@@ -282,9 +282,9 @@ async function main(): Promise<void> {
     const change = h.oneRunChange ?? {};
     report.tree = {
       runsInStore: h.trackedRuns,
-      // What is measured, plainly: a status flip on an already finished run. It is not a completion (the
+      // What is measured, plainly: a progress change on an already finished run. It is not a completion (the
       // account's "n active" does not change, so the account node does not refire) and no view is rendered.
-      changeMeasured: 'succeeded→failed on runs that had already finished (not running→succeeded)',
+      changeMeasured: 'a new progress detail on runs that had already succeeded (not running→succeeded)',
       viewRendered: false,
       activeRuns: 0,
       nodesPerChange: change.nodesPerChange,
@@ -357,7 +357,7 @@ async function main(): Promise<void> {
   }
   if (h) {
     const t = report.tree as Record<string, any>;
-    summary.push(['tree: nodes refreshed by a status flip on a FINISHED run (not a completion; view not rendered)', `${t.nodesPerChange?.min}–${t.nodesPerChange?.max}`]);
+    summary.push(['tree: nodes refreshed by a progress change on a FINISHED run (not a completion; view not rendered)', `${t.nodesPerChange?.min}–${t.nodesPerChange?.max}`]);
     summary.push(['tree: store change → onDidChangeTreeData (ms p95)', fmt(t.storeToFireMsP95, 3)]);
     summary.push(['tree: getChildren, account with 1,000 runs (ms first / warm)', `${fmt(h.getChildren1000FirstMs, 2)} / ${fmt(h.getChildren1000WarmMs, 2)}`]);
     const a = report.activation as Record<string, any>;
