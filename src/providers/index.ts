@@ -13,7 +13,8 @@ export function createProvider(id: ProviderId, context: ProviderContext): Provid
   return redactingProvider(createAdapter(id, context));
 }
 
-function createAdapter(id: ProviderId, context: ProviderContext): Provider {
+/** The bare adapter, outside the redaction boundary: only the benchmark needs it (see bench/polling.ts). */
+export function createAdapter(id: ProviderId, context: ProviderContext): Provider {
   switch (id) {
     case 'boringMarketing':
       return new BoringMarketingProvider(context);
