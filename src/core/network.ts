@@ -106,7 +106,7 @@ export function proxyFor(origin: string | URL, settings: Pick<NetworkSettings, '
 }
 
 /** Node's default roots (with NODE_EXTRA_CA_CERTS where this Node can say) plus `extra`, without duplicates. */
-function trustedRoots(extra: string[]): string[] {
+export function trustedRoots(extra: string[]): string[] {
   const getCACertificates = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
   const defaults = getCACertificates ? getCACertificates('default') : tls.rootCertificates;
   return [...new Set([...defaults, ...extra])];
