@@ -69,7 +69,7 @@ export function proxyUrl(raw: string): URL {
 }
 
 function redactUserinfo(value: string): string {
-  return value.replace(/\/\/[^/@]*@/, '//…@');
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1…@');
 }
 
 /** One NO_PROXY / http.noProxy entry: `host`, `.host`, `*.host`, `host:port`, `[v6]:port`, or `*` (everything). */

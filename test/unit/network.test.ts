@@ -222,6 +222,13 @@ describe('the dispatcher on the wire: proxy, strictSSL, extra CAs', function () 
     for (const headers of frontSaw) assert.equal(headers['proxy-authorization'], undefined);
   });
 
+  it('keeps the credentials of an unusable proxy setting out of the message', async () => {
+    useNetworkSettings(() => ({ proxy: 'alice:pa55word@corp:notaport', noProxy: [], strictSSL: true }));
+    const error = await rejection(provider('boringMarketing', remoteBaseUrl('boringMarketing')).validateKey());
+    assert.match(error.message, /cannot use the proxy "…@corp:notaport"/);
+    assert.doesNotMatch(error.message, /pa55word|alice/);
+  });
+
   it('goes direct for loopback and for http.noProxy hosts', async () => {
     useNetworkSettings(() => ({ proxy: proxy(), noProxy: [], strictSSL: true, ca: [certificate.cert] }));
     await provider('boringMarketing', remoteBaseUrl('boringMarketing', 'localhost', frontPort)).validateKey();
