@@ -1,8 +1,14 @@
-// Sections 1 and 2 of the benchmark: requests against the physical minimum, and staleness.
+// Requests and staleness, Runwatch beside its peers. One repeat of the mixed workload, played at once in one
+// world per policy (bench/simHost.ts): same seed, workload, faults, simulator code and adapters; only the
+// scheduling policy differs.
 //
-// The real engine (Scheduler + RunStore + the five real adapters over HTTP), twice: two "windows" in this
-// process sharing one temporary folder through FileLease + SharedStateFile, as two VS Code windows would.
-// The simulator runs in a child process (simHost.ts). Simulated time runs S× faster than real time.
+// - `runwatch`: the real engine (Scheduler + RunStore + the five real adapters over HTTP) in two "windows" in
+//   this process sharing one temporary folder through FileLease + SharedStateFile, as two VS Code windows
+//   would. Window A leads and polls; B follows.
+// - the peers (bench/policies.ts): small policy objects driving the same adapters.
+//
+// Every count comes from the simulator's request logs (server side); staleness from what each policy's model
+// showed against the simulator's lifecycle oracle. Simulated time runs S× faster than real time.
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,12 +20,15 @@ import { FileLease, SharedStateFile } from '../src/core/lease';
 import { PROVIDER_IDS, isTerminal, keyOf, type ProviderId, type Run } from '../src/core/run';
 import { Scheduler } from '../src/core/scheduler';
 import { RunStore, type StoreChange } from '../src/core/store';
-import { createProvider } from '../src/providers';
+import { createAdapter, redactingProvider } from '../src/providers';
 import type { Provider } from '../src/providers/provider';
 import { SIM_KEYS } from '../test/simulator/keys';
 import type { LoggedRequest } from '../test/simulator/server';
-import { TERMINAL_ORD, type Observation, type OracleResult, type PrepareResult, type SimInfo } from './protocol';
-import { ScaledProvider, type PollRecord, type ScaleContext } from './scaledProvider';
+import { cadenceAt, cadenceReference, budgetFloor, lowerBound, pausesFromLog, retryAfterViolations, stalenessSummary, type RunFacts, type Stale } from './metrics';
+import { PEER_POLICIES, PeerWindow, type PeerPolicy } from './policies';
+import type { InitRequest, Observation, OracleResult, PrepareResult, SimInfo } from './protocol';
+import { seededRandom, subSeed } from './random';
+import { ScaledProvider, type ScaleContext } from './scaledProvider';
 import { buildFaults, buildWorkload, type PlannedFault, type PlannedRun } from './workload';
 import { percentile, round } from './stats';
 
@@ -31,15 +40,31 @@ const SCHEDULER_OPTIONS: SchedulerOptions = {
   minIntervalMs: {},
 };
 
+/** The setting's default request timeout, 15 s, in simulated time; floored at 0.5 real s against machine noise. */
+const REQUEST_TIMEOUT_SIM_MS = 15_000;
+const MIN_REAL_TIMEOUT_MS = 500;
+/** A request sent within this many real ms of a Retry-After answer was on its way already. */
+const RETRY_AFTER_GRACE_REAL_MS = 5;
+
 export interface PollingBenchOptions {
   timeScale: number;
+  seed: number;
+  /** Multiplies the workload's run counts (1: 210 runs). */
+  size: number;
+  /** The short workload (time-scale check). */
+  short?: boolean;
   /** Simulated ms over which runs are started. */
   startWindowMs: number;
-  /** Real ms of idle tail once every run has finished. */
-  idleTailMs: number;
+  /** Simulated ms of idle tail once every run has finished (longer than the longest timer). */
+  idleTailSimMs: number;
+  latencyMs: [number, number];
+  timeoutRate: number;
+  /** Peers to run beside Runwatch (default: all). */
+  peers?: PeerPolicy[];
   log(line: string): void;
 }
 
+export const RUNWATCH = 'runwatch';
 // ---- the simulator process ----
 
 export class SimProcess {
@@ -98,18 +123,29 @@ interface BenchWindow {
   dispose(): Promise<void>;
 }
 
-function makeWindow(name: 'A' | 'B', dir: string, baseUrls: Record<ProviderId, string>, scale: ScaleContext): BenchWindow {
+/** The bare adapter behind each one benchProvider built: Talonic's hand-over reaches its pipeline names. */
+const bareAdapters = new WeakMap<Provider, Provider>();
+
+/** A real adapter as createProvider builds it (behind the redaction boundary), over one front-end. */
+function benchProvider(id: ProviderId, baseUrl: string, scale: ScaleContext): Provider {
+  const timeoutMs = Math.max(MIN_REAL_TIMEOUT_MS, REQUEST_TIMEOUT_SIM_MS / scale.scale);
+  const bare = createAdapter(id, { baseUrl, getKey: async () => SIM_KEYS[id], getSecret: async () => 'bench-third-party-secret', log: silentLogger, timeoutMs });
+  const provider = redactingProvider(bare);
+  bareAdapters.set(provider, bare);
+  return provider;
+}
+
+/** The Talonic adapter's names of the pipelines it knows, by pipeline id. */
+const talonicMeta = (provider: Provider) => (bareAdapters.get(provider) as unknown as { meta: Map<string, unknown> }).meta;
+
+/** The five real adapters over one front-end, each behind the time-scaling decorator. */
+function makeAdapters(window: string, baseUrls: Record<ProviderId, string>, scale: ScaleContext): Map<ProviderId, ScaledProvider> {
+  return new Map(PROVIDER_IDS.map(id => [id, new ScaledProvider(benchProvider(id, baseUrls[id], scale), window, scale)]));
+}
+
+function makeWindow(name: 'A' | 'B', dir: string, baseUrls: Record<ProviderId, string>, scale: ScaleContext, random: () => number): BenchWindow {
   const store = new RunStore();
-  const adapters = new Map<ProviderId, ScaledProvider>();
-  for (const id of PROVIDER_IDS) {
-    const inner = createProvider(id, {
-      baseUrl: baseUrls[id],
-      getKey: async () => SIM_KEYS[id],
-      getSecret: async () => 'bench-third-party-secret',
-      log: silentLogger,
-    });
-    adapters.set(id, new ScaledProvider(inner, name, scale));
-  }
+  const adapters = makeAdapters(name, baseUrls, scale);
   const lease = new FileLease(dir, { id: `bench-window-${name}` });
   let scheduler: Scheduler | undefined;
   const shared = new SharedStateFile(dir, store, {
@@ -123,6 +159,7 @@ function makeWindow(name: 'A' | 'B', dir: string, baseUrls: Record<ProviderId, s
       onHealth: () => shared.publishSoon(),
       // Its own time constants (cadence floor, back-off cap and bases) scaled like every other interval.
       timeScale: scale.scale,
+      random,
     },
     SCHEDULER_OPTIONS,
   );
@@ -170,7 +207,7 @@ function observe(run: Run, t: number): Observation {
 
 const signature = (o: Observation) => `${o.status}|${o.rawStatus}|${o.stage ?? ''}|${o.step ?? ''}`;
 
-/** Requests a poller makes to read one run's status, by provider (everything else is session or detail overhead). */
+/** Requests a poller makes to read one run's status, by provider (everything else is session or list overhead). */
 function isStatusPoll(r: Pick<LoggedRequest, 'provider' | 'method' | 'path' | 'tool'>): boolean {
   switch (r.provider) {
     case 'boringMarketing':
@@ -188,176 +225,238 @@ function isStatusPoll(r: Pick<LoggedRequest, 'provider' | 'method' | 'path' | 't
   }
 }
 
-interface Registered {
-  plan: PlannedRun;
-  key: string;
-  runId: string;
-  provider: ProviderId;
-  /** Real ms when the start answer arrived, and the simulated time then (when Runwatch first knew the run). */
-  startedReal: number;
-  firstSeenSim: number;
-}
-
-function countBy(values: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const v of values) out[v] = (out[v] ?? 0) + 1;
-  return out;
-}
-
 const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, Math.max(0, ms)));
 
-export async function runPollingBench(options: PollingBenchOptions) {
+/** One policy's part of a repeat: what its polling window's model showed, and when it first knew each run. */
+interface PolicyState {
+  name: string;
+  windows: 1 | 2;
+  summary: string;
+  scale: ScaleContext;
+  starters: Map<ProviderId, Provider>;
+  /** Adapters of the polling window (for cadences and Talonic's hand-over) and, where it polls, the second's. */
+  pollingAdapters: Map<ProviderId, ScaledProvider>[];
+  observations: Map<string, Observation[]>;
+  lastSig: Map<string, string>;
+  lastRun: Map<string, Run>;
+  knownAt: Map<string, number>;
+  started: Map<string, { plan: PlannedRun; key: string; runId: string; accountId: string; provider: ProviderId }>;
+  /** A run was started in this world: hand it to the policy's window(s). */
+  onStarted(key: string, run: Run, window: 'A' | 'B', createdSim: number): void;
+  finished(): boolean;
+  unfinished(): string[];
+  stop(): void;
+  dispose(): Promise<void>;
+  extra?: () => Record<string, unknown>;
+}
+
+function record(state: PolicyState, run: Run, t: number): void {
+  const key = keyOf(run);
+  state.lastRun.set(key, run);
+  const o = observe(run, t);
+  const sig = signature(o);
+  if (state.lastSig.get(key) === sig) return;
+  state.lastSig.set(key, sig);
+  let list = state.observations.get(key);
+  if (!list) state.observations.set(key, (list = []));
+  list.push(o);
+}
+
+function baseState(name: string, windows: 1 | 2, summary: string, scale: ScaleContext, baseUrls: SimInfo['baseUrls'][string]): Omit<PolicyState, 'onStarted' | 'finished' | 'unfinished' | 'stop' | 'dispose' | 'pollingAdapters'> {
+  return {
+    name,
+    windows,
+    summary,
+    scale,
+    starters: new Map(PROVIDER_IDS.map(id => [id, benchProvider(id, baseUrls.S[id], scale)])),
+    observations: new Map(),
+    lastSig: new Map(),
+    lastRun: new Map(),
+    knownAt: new Map(),
+    started: new Map(),
+  };
+}
+
+function runwatchState(baseUrls: SimInfo['baseUrls'][string], scale: ScaleContext, dir: string, random: () => number): PolicyState {
+  const A = makeWindow('A', dir, baseUrls.A, scale, random);
+  const B = makeWindow('B', dir, baseUrls.B, scale, random);
+  if (!A.lease.isLeader || B.lease.isLeader) throw new Error('window A should lead and B follow from the start');
+  const state: PolicyState = {
+    ...baseState(RUNWATCH, 2, "Runwatch's engine: Scheduler + RunStore + lease, window A leads, B follows", scale, baseUrls),
+    pollingAdapters: [A.adapters, B.adapters],
+    onStarted(key, run, window) {
+      // As the service's startRun does, in the window the user started it from.
+      const win = window === 'A' ? A : B;
+      if (window === 'A') state.knownAt.set(key, scale.simNow());
+      win.store.upsert(run, { pinned: true });
+      win.scheduler.wake(key);
+    },
+    finished: () => [...state.started.keys()].every(key => {
+      const t = A.store.get(key);
+      return !!t && (isTerminal(t.run.status) || t.gone);
+    }),
+    unfinished: () => [...state.started.keys()].filter(key => {
+      const t = A.store.get(key);
+      return !t || !(isTerminal(t.run.status) || t.gone);
+    }),
+    stop() {
+      A.scheduler.dispose();
+      B.scheduler.dispose();
+    },
+    async dispose() {
+      await A.dispose().catch(() => undefined);
+      await B.dispose().catch(() => undefined);
+    },
+    extra: () => ({ leaderChanges: { A: A.roleChanges.length - 1, B: B.roleChanges.length - 1 } }),
+  };
+  // What the polling window's model showed, as it showed it; a run started in B is known to A from here.
+  A.store.onDidChange((change: StoreChange) => {
+    const t = scale.simNow();
+    for (const key of change.keys) {
+      const tracked = A.store.get(key);
+      if (!tracked) continue;
+      if (!state.knownAt.has(key)) state.knownAt.set(key, t);
+      record(state, tracked.run, t);
+    }
+  });
+  return state;
+}
+
+function peerState(policy: PeerPolicy, baseUrls: SimInfo['baseUrls'][string], scale: ScaleContext, random: () => number, tickOriginSim: number): PolicyState {
+  const windows: PeerWindow[] = [];
+  const adapters = (['A', 'B'] as const).slice(0, policy.windows).map(w => makeAdapters(w, baseUrls[w], scale));
+  const state: PolicyState = {
+    ...baseState(policy.name, policy.windows, policy.summary, scale, baseUrls),
+    pollingAdapters: adapters,
+    onStarted(key, run, _window, createdSim) {
+      // A peer tool knows the runs it was asked to watch from their start, in every window it is open in.
+      const known = scale.simNow();
+      state.knownAt.set(key, known);
+      record(state, run, known);
+      for (const w of windows) w.track(key, { accountId: run.accountId, id: run.id, kind: run.kind }, run, createdSim, known);
+    },
+    finished: () => windows[0].idle && state.started.size > 0,
+    unfinished: () => windows[0].unfinished(),
+    stop: () => windows.forEach(w => w.dispose()),
+    async dispose() {
+      for (const w of windows) w.dispose();
+      for (const map of adapters) for (const a of map.values()) await a.dispose().catch(() => undefined);
+    },
+  };
+  adapters.forEach((map, i) => {
+    // The user looks at the first window: its answers are the model whose staleness is measured.
+    const onAnswer = i === 0 ? (_key: string, run: Run, at: number) => record(state, run, at) : () => undefined;
+    // A second window's timers are not in step with the first's: its first poll comes up to a cadence later.
+    const phase = i === 0 ? () => 0 : () => random() * 1_000;
+    windows.push(new PeerWindow(policy, map, { scale: scale.scale, simNow: scale.simNow }, phase, onAnswer, tickOriginSim));
+  });
+  return state;
+}
+
+export async function runPollingRepeat(options: PollingBenchOptions) {
   const S = options.timeScale;
+  const peers = options.peers ?? PEER_POLICIES;
+  const names = [RUNWATCH, ...peers.map(p => p.name)];
   const simProcess = new SimProcess();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-bench-'));
-  const windows: BenchWindow[] = [];
+  const states: PolicyState[] = [];
   try {
-    const info = await simProcess.call<SimInfo>('init', S);
+    const init: InitRequest = { timeScale: S, worlds: names, seed: options.seed, latencyMs: options.latencyMs, timeoutRate: options.timeoutRate };
+    const info = await simProcess.call<SimInfo>('init', init);
     const simAt = (real: number) => info.origin + (real - info.origin) * S;
     const simNow = () => simAt(Date.now());
-    const scale: ScaleContext = { scale: S, simNow, createdAtSim: new Map() };
+    const scaleFor = (): ScaleContext => ({ scale: S, simNow, createdAtSim: new Map() });
 
-    // Window A first, so it wins the lease; B follows.
-    const A = makeWindow('A', dir, info.baseUrls.A, scale);
-    const B = makeWindow('B', dir, info.baseUrls.B, scale);
-    windows.push(A, B);
-    if (!A.lease.isLeader || B.lease.isLeader) throw new Error('window A should lead and B follow from the start');
+    const t0 = Date.now();
+    const t0Sim = simNow();
+    states.push(runwatchState(info.baseUrls[RUNWATCH], scaleFor(), dir, seededRandom(subSeed(options.seed, 'engine'))));
+    for (const policy of peers) states.push(peerState(policy, info.baseUrls[policy.name], scaleFor(), seededRandom(subSeed(options.seed, policy.name)), t0Sim));
+    const byName = new Map(states.map(s => [s.name, s]));
 
-    // Where runs are started: separate adapters on front-end S, so starting never counts as polling.
-    const starters = new Map<ProviderId, Provider>(
-      PROVIDER_IDS.map(id => [
-        id,
-        createProvider(id, { baseUrl: info.baseUrls.S[id], getKey: async () => SIM_KEYS[id], getSecret: async () => 'bench-third-party-secret', log: silentLogger }),
-      ]),
-    );
-
-    // What each window's model showed, as it showed it.
-    const observations = new Map<string, Observation[]>();
-    const lastSig = new Map<string, string>();
-    const seenByA = new Map<string, number>(); // `${key}|${sig}` → real ms
-    const followerLags: number[] = [];
-    const seenByB = new Set<string>();
-    A.store.onDidChange((change: StoreChange) => {
-      const t = simNow();
-      const real = Date.now();
-      for (const key of change.keys) {
-        const tracked = A.store.get(key);
-        if (!tracked) continue;
-        const o = observe(tracked.run, t);
-        const sig = signature(o);
-        if (lastSig.get(key) === sig) continue;
-        lastSig.set(key, sig);
-        let list = observations.get(key);
-        if (!list) observations.set(key, (list = []));
-        list.push(o);
-        if (!seenByA.has(`${key}|${sig}`)) seenByA.set(`${key}|${sig}`, real);
-      }
-    });
-    B.store.onDidChange((change: StoreChange) => {
-      const real = Date.now();
-      for (const key of change.keys) {
-        const tracked = B.store.get(key);
-        if (!tracked) continue;
-        const id = `${key}|${signature(observe(tracked.run, 0))}`;
-        if (seenByB.has(id)) continue;
-        seenByB.add(id);
-        const a = seenByA.get(id);
-        if (a !== undefined) followerLags.push(real - a);
-      }
-    });
-
-    // How late this process's timers fire: at time scale S each late millisecond is S simulated ones.
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
     const loadBefore = os.loadavg()[0];
+    const cpuBefore = process.cpuUsage();
 
-    const plan = buildWorkload({ startWindowMs: options.startWindowMs });
+    const plan = buildWorkload({ startWindowMs: options.startWindowMs, seed: options.seed, size: options.size, short: options.short });
     const faults = buildFaults(options.startWindowMs);
-    const registry = new Map<string, Registered>();
     const startErrors: string[] = [];
-    const chains = new Map<ProviderId, Promise<void>>();
-    const t0 = Date.now();
-    const t0Sim = simNow();
-    options.log(`  workload: ${plan.length} runs started over ${round(options.startWindowMs / 60_000, 1)} simulated min (${round(options.startWindowMs / S / 1000, 1)} s real), time scale ${S}`);
+    const chains = new Map<string, Promise<void>>();
 
-    const startOne = async (run: PlannedRun) => {
-      const prep = await simProcess.call<PrepareResult>('prepare', { provider: run.provider, n: run.n, script: run.script });
-      const starter = starters.get(run.provider)!;
+    const startOne = async (state: PolicyState, run: PlannedRun) => {
+      const prep = await simProcess.call<PrepareResult>('prepare', { world: state.name, provider: run.provider, n: run.n, script: run.script });
+      const starter = state.starters.get(run.provider)!;
       const account = { provider: run.provider, id: prep.accountId, label: prep.accountLabel };
       const kinds = await starter.listKinds(account);
       const kind = kinds.find(k => k.id === run.kindId) ?? kinds[0];
       const before = simNow();
       const result = await starter.startRun(account, kind, run.input);
       const key = keyOf(result.run);
-      scale.createdAtSim.set(key, before);
+      state.scale.createdAtSim.set(key, before);
       if (run.provider === 'talonic') {
         // In the extension the adapter that starts a pipeline also polls it and remembers its name; here a
         // separate one started it, so hand over what it learned (else each poller fetches it once more).
-        const meta = (starter as unknown as { meta: Map<string, unknown> }).meta.get(result.run.id);
-        for (const w of windows) (w.adapters.get('talonic')!.inner as unknown as { meta: Map<string, unknown> }).meta.set(result.run.id, meta);
+        const meta = talonicMeta(starter).get(result.run.id);
+        for (const map of state.pollingAdapters) talonicMeta(map.get('talonic')!.inner).set(result.run.id, meta);
       }
-      const win = run.window === 'A' ? A : B;
-      registry.set(key, { plan: run, key, runId: result.run.id, provider: run.provider, startedReal: Date.now(), firstSeenSim: simNow() });
-      // As the service's startRun does.
-      win.store.upsert(result.run, { pinned: true });
-      win.scheduler.wake(key);
+      state.started.set(key, { plan: run, key, runId: result.run.id, accountId: result.run.accountId, provider: run.provider });
+      state.onStarted(key, result.run, run.window, before);
     };
 
-    const injected: { at: number; what: string; leader: 'A' | 'B' }[] = [];
     const lifts: Promise<void>[] = [];
-    const lifted: { provider: ProviderId; at: number }[] = [];
+    const injected: { at: number; what: string }[] = [];
+    options.log(`  workload: ${plan.length} runs started over ${round(options.startWindowMs / 60_000, 1)} simulated min, time scale ${S}, seed ${options.seed}, ${names.length} policies side by side`);
     const driver = (async () => {
-      const events: ({ at: number; run: PlannedRun } | { at: number; fault: PlannedFault })[] = [...plan.map(run => ({ at: run.startAt, run })), ...faults.map(fault => ({ at: fault.at, fault }))].sort(
-        (a, b) => a.at - b.at,
-      );
+      const events: ({ at: number; run: PlannedRun } | { at: number; fault: PlannedFault })[] = [...plan.map(run => ({ at: run.startAt, run })), ...faults.map(fault => ({ at: fault.at, fault }))].sort((a, b) => a.at - b.at);
       for (const event of events) {
         await sleep(t0 + event.at / S - Date.now());
         if ('run' in event) {
-          const { run } = event;
-          // One start at a time per provider, so the simulator's scripts are taken in order.
-          const chain = (chains.get(run.provider) ?? Promise.resolve()).then(() =>
-            startOne(run).catch(e => {
-              startErrors.push(`${run.provider} #${run.n}: ${(e as Error).message}`);
-            }),
-          );
-          chains.set(run.provider, chain);
-        } else {
-          const leader = A.lease.isLeader ? 'A' : 'B';
-          const { fault } = event;
-          const tags = fault.faults.map((f, i) => `${fault.at}-${i}`);
-          for (const [i, f] of fault.faults.entries()) await simProcess.call('fault', { frontEnd: leader, fault: f, tag: tags[i] });
-          injected.push({ at: simNow() - t0Sim, what: fault.what, leader });
-          if (fault.durationMs !== undefined) {
-            lifts.push(
-              sleep(fault.durationMs / S).then(async () => {
-                for (const tag of tags) await simProcess.call('liftFault', tag);
-                lifted.push({ provider: fault.faults[0].provider!, at: simNow() });
+          for (const state of states) {
+            // One start at a time per world and provider, so the simulator's scripts are taken in order.
+            const id = `${state.name}/${event.run.provider}`;
+            const chain = (chains.get(id) ?? Promise.resolve()).then(() =>
+              startOne(state, event.run).catch(e => {
+                startErrors.push(`${state.name} ${event.run.provider} #${event.run.n}: ${(e as Error).message.split('\n')[0]}`);
               }),
             );
+            chains.set(id, chain);
+          }
+        } else {
+          const { fault } = event;
+          const tags = fault.faults.map((_, i) => `${fault.at}-${i}`);
+          for (const name of names) for (const [i, f] of fault.faults.entries()) await simProcess.call('fault', { world: name, fault: f, tag: tags[i] });
+          injected.push({ at: simNow() - t0Sim, what: fault.what });
+          if (fault.durationMs !== undefined) {
+            lifts.push(sleep(fault.durationMs / S).then(async () => {
+              for (const name of names) for (const tag of tags) await simProcess.call('liftFault', { world: name, tag });
+            }));
           }
         }
       }
       await Promise.all([...chains.values(), ...lifts]);
     })();
 
-    // Wait (bounded) until every run started and the polling window shows every one of them finished.
+    // Wait (bounded) until every run started and every policy's polling window saw every run finished.
     const longest = Math.max(...plan.map(r => r.startAt + r.plannedMs));
-    const deadline = t0 + longest / S + 30_000;
+    const deadline = t0 + longest / S + 20_000;
     let allStarted = false;
     void driver.then(() => (allStarted = true));
     for (;;) {
       await sleep(200);
-      const finished = allStarted && [...registry.values()].every(r => {
-        const t = A.store.get(r.key);
-        return !!t && (isTerminal(t.run.status) || t.gone);
-      });
-      if (finished || Date.now() > deadline) break;
+      if ((allStarted && states.every(s => s.finished())) || Date.now() > deadline) break;
     }
     const workloadRealMs = Date.now() - t0;
+
+    // Idle tail: only finished runs are tracked; nothing may be asked of any provider.
+    const tailStartSim = simNow();
+    await sleep(options.idleTailSimMs / S);
+    const tailEndSim = simNow();
     loopDelay.disable();
+    const cpu = process.cpuUsage(cpuBefore);
     const machine = {
       loadAverage1mBefore: round(loadBefore, 2),
       loadAverage1mAfter: round(os.loadavg()[0], 2),
+      benchProcessCpuSeconds: round((cpu.user + cpu.system) / 1e6, 1),
       // The histogram holds the intervals of a 5 ms sampling timer: the delay is what exceeds 5 ms.
       eventLoopDelayMs: {
         p50: round(Math.max(0, loopDelay.percentile(50) / 1e6 - 5), 1),
@@ -365,312 +464,136 @@ export async function runPollingBench(options: PollingBenchOptions) {
         max: round(Math.max(0, loopDelay.max / 1e6 - 5), 1),
       },
     };
-    const unfinished = [...registry.values()].filter(r => {
-      const t = A.store.get(r.key);
-      return !t || !(isTerminal(t.run.status) || t.gone);
-    });
+    const unfinished = Object.fromEntries(states.map(s => [s.name, s.unfinished()]).filter(([, u]) => u.length));
+    for (const s of states) s.stop();
 
-    // Idle tail: only finished runs are tracked; nothing may be asked of any provider.
-    const tailStartReal = Date.now();
-    const tailStartSim = simNow();
-    await sleep(options.idleTailMs);
-    const tailEndReal = Date.now();
-    const tailEndSim = simNow();
-
-    for (const w of windows) {
-      w.scheduler.dispose();
-    }
-    const logs = await simProcess.call<Record<'A' | 'B' | 'S', LoggedRequest[]>>('logs');
-    const polls: PollRecord[] = [...A.adapters.values(), ...B.adapters.values()].flatMap(a => a.polls);
-    const oracle = await simProcess.call<OracleResult[]>(
-      'oracle',
-      [...registry.values()].map(r => ({ key: r.key, provider: r.provider, runId: r.runId, observations: observations.get(r.key) ?? [] })),
-      120_000,
-    );
-    const byKey = new Map(oracle.map(o => [o.key, o]));
-    if (process.env.BENCH_DEBUG_DUMP) {
-      fs.writeFileSync(
-        process.env.BENCH_DEBUG_DUMP,
-        JSON.stringify({ info, t0, t0Sim, polls, registry: [...registry.values()], oracle, observations: Object.fromEntries(observations), health: PROVIDER_IDS.map(id => [id, A.scheduler.health(id)]) }),
+    const policies = [];
+    for (const state of states) {
+      const logs = await simProcess.call<Record<'A' | 'B' | 'S', LoggedRequest[]>>('logs', state.name);
+      const oracle = await simProcess.call<OracleResult[]>(
+        'oracle',
+        { world: state.name, runs: [...state.started.values()].map(r => ({ key: r.key, provider: r.provider, runId: r.runId, observations: state.observations.get(r.key) ?? [] })) },
+        120_000,
       );
+      policies.push(analysePolicy(state, byName, logs, oracle, { startSim: tailStartSim, endSim: tailEndSim }, S));
     }
-
-    return analyse({
-      S,
-      simAt,
-      t0Sim,
-      plan,
-      registry,
-      byKey,
-      logs,
-      polls,
-      windows: { A, B },
-      tail: { startReal: tailStartReal, endReal: tailEndReal, startSim: tailStartSim, endSim: tailEndSim },
-      followerLags,
-      injected,
+    return {
+      timeScale: S,
+      seed: options.seed,
+      workloadRealSeconds: round(workloadRealMs / 1000, 1),
+      workloadSimulatedMinutes: round((workloadRealMs * S) / 60_000, 1),
+      runsPlanned: plan.length,
       startErrors,
-      unfinished: unfinished.map(r => `${r.key} (${r.plan.label}, last ${A.store.get(r.key)?.run.status ?? 'never seen'})`),
-      workloadRealMs,
+      unfinished,
+      faultsInjected: injected.map(f => ({ ...f, at: `${round(f.at / 60_000, 1)} min` })),
       machine,
-      lifted,
-    });
+      policies,
+    };
   } finally {
-    for (const w of windows) await w.dispose().catch(() => undefined);
+    for (const s of states) await s.dispose().catch(() => undefined);
     await simProcess.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-// ---- analysis ----
+// ---- analysis of one policy ----
 
-interface AnalyseInput {
-  S: number;
-  simAt(real: number): number;
-  t0Sim: number;
-  plan: PlannedRun[];
-  registry: Map<string, Registered>;
-  byKey: Map<string, OracleResult>;
-  logs: Record<'A' | 'B' | 'S', LoggedRequest[]>;
-  polls: PollRecord[];
-  windows: { A: BenchWindow; B: BenchWindow };
-  tail: { startReal: number; endReal: number; startSim: number; endSim: number };
-  followerLags: number[];
-  injected: { at: number; what: string; leader: 'A' | 'B' }[];
-  startErrors: string[];
-  unfinished: string[];
-  workloadRealMs: number;
-  /** Timed faults and when they were lifted (simulated ms). */
-  lifted: { provider: ProviderId; at: number }[];
-  machine: { loadAverage1mBefore: number; loadAverage1mAfter: number; eventLoopDelayMs: { p50: number; p99: number; max: number } };
-}
+function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs: Record<'A' | 'B' | 'S', LoggedRequest[]>, oracle: OracleResult[], tail: { startSim: number; endSim: number }, S: number) {
+  const plane = [...logs.A, ...logs.B].sort((a, b) => (a.receivedAt ?? a.time) - (b.receivedAt ?? b.time));
+  const adapters = state.pollingAdapters[0];
+  const byKey = new Map(oracle.map(o => [o.key, o]));
+  const facts: RunFacts[] = [];
+  const anomalies: string[] = [];
+  for (const r of state.started.values()) {
+    const life = byKey.get(r.key);
+    if (!life?.found) continue;
+    for (const a of life.anomalies) anomalies.push(`${r.key}: ${a}`);
+    const run = state.lastRun.get(r.key);
+    const knownAt = state.knownAt.get(r.key);
+    if (!run || knownAt === undefined) continue;
+    facts.push({ key: r.key, provider: r.provider, accountId: r.accountId, createdAt: life.createdAt, knownAt, terminalAt: life.terminalAt, run });
+  }
+  const pauses = pausesFromLog(plane);
+  const violations = retryAfterViolations(plane, pauses, RETRY_AFTER_GRACE_REAL_MS * S);
 
-const RETRY_AFTER_FLOOR_MS = 1_000; // the scheduler's clampRetryAfter
-const RETRY_AFTER_CAP_MS = 60 * 60_000;
-
-function analyse(x: AnalyseInput) {
-  const { A, B } = x.windows;
-  const inTail = (r: LoggedRequest) => r.time >= x.tail.startSim && r.time <= x.tail.endSim;
-  const pollPlane = [...x.logs.A, ...x.logs.B];
-
-  // Physical minimum per run: one request per documented cadence interval from when Runwatch knew the run
-  // until the simulator finished it (the poll that sees it finished included).
-  const minimumOf = (r: Registered, life: OracleResult): number => {
-    const adapter = A.adapters.get(r.provider)!;
-    const run = A.store.get(r.key)?.run;
-    if (!run) return 0;
-    let t = r.firstSeenSim;
-    let n = 0;
-    while (t < life.terminalAt && n < 100_000) {
-      t += adapter.inner.cadenceMs(run, { ageMs: Math.max(0, t - life.createdAt), polls: n });
-      n++;
+  const stale: Stale[] = [];
+  const byProvider = PROVIDER_IDS.map(id => {
+    const adapter = adapters.get(id)!.inner;
+    const runs = facts.filter(f => f.provider === id);
+    const floorAt = budgetFloor(adapter, runs);
+    const own: Stale[] = [];
+    for (const f of runs) {
+      for (const m of byKey.get(f.key)!.milestones) {
+        own.push({ provider: id, ms: m.tSeen - m.tChange, cadence: cadenceAt(adapter, f, m.tChange, floorAt) });
+      }
     }
-    return n;
-  };
-
-  const providers = PROVIDER_IDS.map(id => {
-    const runs = [...x.registry.values()].filter(r => r.provider === id);
-    const minimum = runs.reduce((a, r) => a + minimumOf(r, x.byKey.get(r.key)!), 0);
-    const http = pollPlane.filter(r => r.provider === id);
-    const statusPolls = http.filter(isStatusPoll).length;
-    const failed = runs.filter(r => A.store.get(r.key)?.run.status === 'failed').length;
+    stale.push(...own);
+    const http = plane.filter(r => r.provider === id);
+    const reference = runs.reduce((a, f) => a + cadenceReference(adapter, f), 0);
+    const bound = lowerBound(adapter, runs, pauses);
     return {
       provider: id,
       runs: runs.length,
-      failedRuns: failed,
-      minimum,
-      httpRequests: http.length,
-      statusPolls,
-      otherRequests: http.length - statusPolls,
-      faultAnswers: http.filter(r => r.fault).length,
-      otherRequestKinds: countBy(http.filter(r => !isStatusPoll(r)).map(r => (r.tool ? `${r.method} tools/call ${r.tool}` : `${r.method} ${r.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}|agent_run_\w+/g, '{id}')}`))),
-      ratio: minimum ? http.length / minimum : 0,
-      pollCalls: x.polls.filter(p => p.provider === id).length,
+      requests: http.length,
+      statusPolls: http.filter(isStatusPoll).length,
+      cadenceReference: reference,
+      lowerBound: bound,
+      requestsPerLowerBound: round(http.length / bound, 3),
+      requestsPerCadenceReference: round(http.length / reference, 3),
+      timeouts: http.filter(r => r.timedOut).length,
+      staleness: stalenessSummary(own),
     };
   });
-  const totalMinimum = providers.reduce((a, p) => a + p.minimum, 0);
-  const totalHttp = providers.reduce((a, p) => a + p.httpRequests, 0);
-
-  // Requests made inside a Retry-After window the provider announced (client side: when each poll was sent).
-  const windowsByProvider = new Map<ProviderId, { from: number; to: number }[]>();
-  for (const p of x.polls) {
-    if (p.retryAfterMs === undefined || (p.errorKind !== 'rateLimited' && p.errorKind !== 'server')) continue;
-    const wait = Math.min(RETRY_AFTER_CAP_MS, Math.max(RETRY_AFTER_FLOOR_MS, p.retryAfterMs));
-    const list = windowsByProvider.get(p.provider) ?? [];
-    list.push({ from: p.settledAt, to: p.settledAt + wait });
-    windowsByProvider.set(p.provider, list);
-  }
-  const inRetryAfter = x.polls.filter(p => (windowsByProvider.get(p.provider) ?? []).some(w => p.sentAt > w.from && p.sentAt < w.to));
-  const retryAfterWindows = [...windowsByProvider.values()].reduce((a, l) => a + l.length, 0);
-
-  // Staleness: every lifecycle change of a run started in the polling window, from when the simulator made
-  // it to when the store announced it, as a fraction of the cadence that run was polled at.
-  const gmRuns = [...x.registry.values()].filter(r => r.provider === 'gloriaMundo');
-  const gmBudget = A.adapters.get('gloriaMundo')!.inner.pollBudget;
-  const pollsByKey = new Map<string, PollRecord[]>();
-  for (const p of x.polls) {
-    if (p.window !== 'A') continue;
-    const list = pollsByKey.get(p.key) ?? [];
-    list.push(p);
-    pollsByKey.set(p.key, list);
-  }
-  // When each provider was impaired: from a failed poll until the provider's next successful one (a pause
-  // after a 429 or a back-off after a storm holds every run of the provider, not just the one that failed).
-  const impaired = new Map<ProviderId, { from: number; to: number }[]>();
-  for (const id of PROVIDER_IDS) {
-    const list: { from: number; to: number }[] = [];
-    const ordered = x.polls.filter(p => p.provider === id && p.window === 'A').sort((a, b) => a.settledAt - b.settledAt);
-    let open: number | undefined;
-    for (const p of ordered) {
-      if (!p.ok && open === undefined) open = x.simAt(p.sentAt);
-      if (p.ok && open !== undefined) {
-        list.push({ from: open, to: x.simAt(p.settledAt) });
-        open = undefined;
-      }
-    }
-    if (open !== undefined) list.push({ from: open, to: Infinity });
-    impaired.set(id, list);
-  }
-  interface Stale {
-    provider: ProviderId;
-    ms: number;
-    cadence: number;
-    fraction: number;
-    /** Until the poll that saw it was sent (its own transit left out), × cadence: the engine's part. */
-    askedFraction: number;
-    faultAffected: boolean;
-  }
-  const stale: Stale[] = [];
-  const anomalies: string[] = [];
-  for (const r of x.registry.values()) {
-    const life = x.byKey.get(r.key);
-    if (!life) continue;
-    for (const a of life.anomalies) anomalies.push(`${r.key}: ${a}`);
-    if (r.plan.window !== 'A') continue;
-    const polls = pollsByKey.get(r.key) ?? [];
-    for (const m of life.milestones) {
-      // The cadence that planned the poll which saw it.
-      const seenBy = [...polls].reverse().find(p => p.ok && x.simAt(p.sentAt) <= m.tSeen);
-      let cadence = seenBy?.cadenceSim ?? A.adapters.get(r.provider)!.inner.cadenceMs(A.store.get(r.key)!.run, { ageMs: m.tChange - life.createdAt, polls: 0 });
-      if (r.provider === 'gloriaMundo' && gmBudget) {
-        // GloriaMundo's documented budget, shared by its active runs, may stretch the interval: that is the cadence then.
-        const active = gmRuns.filter(g => g.firstSeenSim <= m.tSeen && (x.byKey.get(g.key)?.terminalAt ?? Infinity) > m.tSeen).length;
-        cadence = Math.max(cadence, (active * gmBudget.perMs * 1.02) / gmBudget.requests);
-      }
-      const ms = m.tSeen - m.tChange;
-      const faultAffected = (impaired.get(r.provider) ?? []).some(w => w.from <= m.tSeen && w.to >= m.tChange - cadence);
-      const asked = seenBy ? Math.max(0, x.simAt(seenBy.sentAt) - m.tChange) : ms;
-      stale.push({ provider: r.provider, ms, cadence, fraction: ms / cadence, askedFraction: asked / cadence, faultAffected });
-    }
-  }
-  const staleSummary = (list: Stale[]) => ({
-    milestones: list.length,
-    p95Asked: round(percentile(list.map(s => s.askedFraction), 95), 3),
-    p50: round(percentile(list.map(s => s.fraction), 50), 3),
-    p95: round(percentile(list.map(s => s.fraction), 95), 3),
-    max: round(percentile(list.map(s => s.fraction), 100), 3),
-    p50Ms: Math.round(percentile(list.map(s => s.ms), 50)),
-    p95Ms: Math.round(percentile(list.map(s => s.ms), 95)),
-    maxMs: Math.round(percentile(list.map(s => s.ms), 100)),
-  });
-  const staleness = {
-    all: staleSummary(stale),
-    outsideFaults: staleSummary(stale.filter(s => !s.faultAffected)),
-    byProvider: Object.fromEntries(PROVIDER_IDS.map(id => [id, staleSummary(stale.filter(s => s.provider === id))])),
-    byProviderOutsideFaults: Object.fromEntries(PROVIDER_IDS.map(id => [id, staleSummary(stale.filter(s => s.provider === id && !s.faultAffected))])),
-  };
-
-  // Runs started in the follower window: how long until the polling window first polled them (real ms).
-  const pickups = [...x.registry.values()]
-    .filter(r => r.plan.window === 'B')
-    .map(r => {
-      const first = x.polls.find(p => p.window === 'A' && p.key === r.key);
-      return first ? first.sentAt - r.startedReal : Infinity;
-    });
-
-  // How long a poll takes, real ms, and what that is in simulated time against the provider's shortest cadence:
-  // at time scale S every millisecond of latency is S simulated ones, which a poll-based observer adds to staleness.
-  const latency = Object.fromEntries(
-    PROVIDER_IDS.map(id => {
-      const ms = x.polls.filter(p => p.provider === id && p.ok && p.window === 'A').map(p => p.settledAt - p.sentAt);
-      const cadences = x.polls.filter(p => p.provider === id && p.cadenceSim !== undefined).map(p => p.cadenceSim!);
-      const shortest = cadences.length ? Math.min(...cadences) : NaN;
-      const p50 = percentile(ms, 50);
-      return [id, { p50Ms: round(p50, 1), p95Ms: round(percentile(ms, 95), 1), shortestCadenceSimMs: shortest, cadenceFraction: round((p50 * x.S) / shortest, 3) }];
-    }),
-  ) as Record<ProviderId, { p50Ms: number; p95Ms: number; shortestCadenceSimMs: number; cadenceFraction: number }>;
-
-  // How late the scheduler sent each poll against its own plan (the previous answer + the cadence), real ms:
-  // the engine's timing, whatever the time scale. GloriaMundo is left out: its budget defers polls on purpose.
-  const lateness: number[] = [];
-  const latenessFraction: number[] = [];
-  for (const [key, list] of pollsByKey) {
-    if (key.startsWith('gloriaMundo:')) continue;
-    const ordered = [...list].sort((a, b) => a.sentAt - b.sentAt);
-    for (let i = 1; i < ordered.length; i++) {
-      const prev = ordered[i - 1];
-      const p = ordered[i];
-      if (!prev.ok || p.cadenceSim === undefined) continue;
-      const planned = prev.settledAt + p.cadenceSim / x.S;
-      const late = p.sentAt - planned;
-      // Held by a provider pause (Retry-After, back-off) on purpose: not the timer's lateness.
-      const provider = key.slice(0, key.indexOf(':')) as ProviderId;
-      if ((impaired.get(provider) ?? []).some(w => w.from <= x.simAt(p.sentAt) && w.to >= x.simAt(planned))) continue;
-      lateness.push(late);
-      latenessFraction.push((late * x.S) / p.cadenceSim);
-    }
-  }
-  const schedulerTiming = {
-    samples: lateness.length,
-    lateMs: { p50: round(percentile(lateness, 50), 2), p95: round(percentile(lateness, 95), 2), max: round(percentile(lateness, 100), 2) },
-    lateCadenceFraction: { p50: round(percentile(latenessFraction, 50), 3), p95: round(percentile(latenessFraction, 95), 3) },
-  };
-
-  // After a storm ends: how long until the provider answers a poll again (the last lift per provider).
-  const lastLift = new Map<ProviderId, number>();
-  for (const l of x.lifted) lastLift.set(l.provider, Math.max(lastLift.get(l.provider) ?? 0, l.at));
-  const recoveries = [...lastLift].map(([provider, at]) => {
-    const first = x.polls.filter(p => p.provider === provider && p.ok && x.simAt(p.sentAt) >= at).sort((a, b) => a.sentAt - b.sentAt)[0];
-    const cadence = first?.cadenceSim ?? NaN;
-    const after = first ? x.simAt(first.sentAt) - at : NaN;
-    return { provider, afterSimSeconds: round(after / 1000, 1), cadences: round(after / cadence, 1) };
-  });
-
-  const idleRequests = pollPlane.filter(inTail).length;
-  const idlePolls = x.polls.filter(p => p.sentAt >= x.tail.startReal && p.sentAt <= x.tail.endReal).length;
-
+  const requests = plane.length;
+  const lowerBoundTotal = byProvider.reduce((a, p) => a + p.lowerBound, 0);
+  const referenceTotal = byProvider.reduce((a, p) => a + p.cadenceReference, 0);
+  const tailHours = (tail.endSim - tail.startSim) / 3_600_000;
+  const idle = plane.filter(r => r.time >= tail.startSim && r.time <= tail.endSim).length;
+  const staleness = stalenessSummary(stale);
   return {
-    timeScale: x.S,
-    workloadRealSeconds: round(x.workloadRealMs / 1000, 1),
-    workloadSimulatedMinutes: round((x.workloadRealMs * x.S) / 60_000, 1),
-    runsPlanned: x.plan.length,
-    runsStarted: x.registry.size,
-    startErrors: x.startErrors,
-    unfinished: x.unfinished,
-    faultsInjected: x.injected.map(f => ({ ...f, at: `${round(f.at / 60_000, 1)} min` })),
-    requests: {
-      providers: providers.map(p => ({ ...p, ratio: round(p.ratio, 3) })),
-      total: { runs: x.registry.size, minimum: totalMinimum, httpRequests: totalHttp, ratio: round(totalHttp / totalMinimum, 3) },
-      startRequests: x.logs.S.length,
-    },
-    retryAfter: { windows: retryAfterWindows, requestsInside: inRetryAfter.length, offenders: inRetryAfter.slice(0, 5) },
-    idle: { seconds: round((x.tail.endReal - x.tail.startReal) / 1000, 1), httpRequests: idleRequests, polls: idlePolls },
-    secondWindow: {
-      httpRequests: x.logs.B.length,
-      polls: x.polls.filter(p => p.window === 'B').length,
-      leaderChanges: { A: A.roleChanges.length - 1, B: B.roleChanges.length - 1 },
-      followerLagMs: { samples: x.followerLags.length, p50: Math.round(percentile(x.followerLags, 50)), p95: Math.round(percentile(x.followerLags, 95)), max: Math.round(percentile(x.followerLags, 100)) },
-      runsStartedThere: pickups.length,
-      pickupMs: { p50: Math.round(percentile(pickups, 50)), p95: Math.round(percentile(pickups, 95)), max: Math.round(percentile(pickups, 100)) },
-    },
-    staleness,
-    latency,
-    schedulerTiming,
-    recoveries,
-    machine: x.machine,
-    oracleAnomalies: anomalies.slice(0, 20),
+    name: state.name,
+    summary: state.summary,
+    windows: state.windows,
+    requests,
+    lowerBound: lowerBoundTotal,
+    requestsPerLowerBound: round(requests / lowerBoundTotal, 3),
+    cadenceReference: referenceTotal,
+    requestsPerCadenceReference: round(requests / referenceTotal, 3),
+    stalenessP50: round(staleness.p50Ms / 1000, 2),
+    stalenessP95: round(staleness.p95Ms / 1000, 2),
+    stalenessMax: round(staleness.maxMs / 1000, 2),
+    stalenessP50Cadence: staleness.p50,
+    stalenessP95Cadence: staleness.p95,
+    stalenessMaxCadence: staleness.max,
+    stalenessChanges: staleness.changes,
+    retryAfterViolations: violations.count,
+    retryAfterPauses: pauses.length,
+    retryAfterViolationSamples: violations.samples,
+    resumeAfterPauseP50: round(percentile(violations.resumeMs, 50) / 1000, 1),
+    // One window only: a second window was not simulated for this peer (it would double its requests).
+    secondWindowRequests: state.windows === 2 ? logs.B.length : null,
+    idleRequestsPerHour: round(idle / tailHours, 1),
+    idleTailSimulatedSeconds: round((tail.endSim - tail.startSim) / 1000, 0),
+    timeouts: plane.filter(r => r.timedOut).length,
+    runsMeasured: facts.length,
+    byProvider,
+    ...(process.env.BENCH_DEBUG_DUMP
+      ? {
+          perRun: facts.map(f => ({
+            key: f.key,
+            knownAt: f.knownAt,
+            createdAt: f.createdAt,
+            terminalAt: f.terminalAt,
+            reference: cadenceReference(adapters.get(f.provider)!.inner, f),
+            requests: plane.filter(r => r.path.includes(f.key.slice(f.key.indexOf(':') + 1))).map(r => ({ t: r.receivedAt ?? r.time, done: r.time, status: r.status })),
+          })),
+        }
+      : {}),
+    oracleAnomalies: anomalies.slice(0, 5),
     oracleAnomalyCount: anomalies.length,
-    terminalOrd: TERMINAL_ORD,
+    ...(state.extra?.() ?? {}),
   };
 }
 
-export type PollingBenchResult = Awaited<ReturnType<typeof runPollingBench>>;
+export type PollingRepeat = Awaited<ReturnType<typeof runPollingRepeat>>;
+export type PolicyFigures = PollingRepeat['policies'][number];

@@ -4,17 +4,27 @@ import type { ProviderId, RunStatus } from '../src/core/run';
 /** Lifecycle position of a finished run; every earlier position is a smaller number. */
 export const TERMINAL_ORD = 1_000_000;
 
+export interface InitRequest {
+  timeScale: number;
+  /** One world per policy, by name. */
+  worlds: string[];
+  seed: number;
+  /** Network latency injected on the polling front-ends, simulated ms [min, max], uniform. */
+  latencyMs: [number, number];
+  /** Share of REST GETs left unanswered (the client's timeout fires). */
+  timeoutRate: number;
+}
+
 export interface SimInfo {
   /** SimClock origin: simulated now = origin + (Date.now() - origin) × timeScale. */
   origin: number;
   timeScale: number;
-  /** Base URL per front-end (A, B: the two windows' pollers; S: where runs are started) and provider. */
-  baseUrls: Record<'A' | 'B' | 'S', Record<ProviderId, string>>;
-  talonicSpecs: string[];
-  adlyseWorkflows: string[];
+  /** Base URL per world, front-end (A, B: the two windows' pollers; S: where runs are started) and provider. */
+  baseUrls: Record<string, Record<'A' | 'B' | 'S', Record<ProviderId, string>>>;
 }
 
 export interface PrepareRequest {
+  world: string;
   provider: ProviderId;
   /** Sequence number of the run in the workload (names brands and workflows). */
   n: number;
@@ -68,6 +78,7 @@ export interface SoakSetup {
 
 /** A run to create in the simulator directly, as if started outside Runwatch. */
 export interface CreateRequest {
+  world: string;
   provider: ProviderId;
   n: number;
   /** Simulated run length, ms. */

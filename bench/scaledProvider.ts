@@ -20,7 +20,7 @@ export interface PollRecord {
   ok: boolean;
   errorKind?: string;
   status?: number;
-  /** Retry-After (or X-RateLimit-Reset) the answer carried, real ms. */
+  /** Retry-After (or X-RateLimit-Reset) the answer carried, real ms (the simulated value ÷ S). */
   retryAfterMs?: number;
   /** Documented cadence, simulated ms, that planned this poll (the one returned last for this run). */
   cadenceSim?: number;
@@ -89,6 +89,9 @@ export class ScaledProvider implements Provider {
       const error = e as Partial<ProviderError>;
       record.errorKind = error.kind ?? 'unknown';
       record.status = error.status;
+      // Retry-After is in simulated seconds like every other time here (the simulators compute it from
+      // their clock): the client, on the real clock, waits that ÷ S.
+      if (typeof error.retryAfterMs === 'number') (error as { retryAfterMs?: number }).retryAfterMs = error.retryAfterMs / this.ctx.scale;
       record.retryAfterMs = error.retryAfterMs;
       throw e;
     } finally {

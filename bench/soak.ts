@@ -32,7 +32,7 @@ import type { ChaosRule } from '../test/simulator/chaos';
 import { SIM_KEYS } from '../test/simulator/keys';
 import type { AcceptedStart, Fault } from '../test/simulator/server';
 import { SimProcess } from './polling';
-import type { CreateResult, PrepareResult, SimInfo, SoakSetup, SoakStats, TruthStatus } from './protocol';
+import type { CreateResult, InitRequest, PrepareResult, SimInfo, SoakSetup, SoakStats, TruthStatus } from './protocol';
 import { ScaledProvider, type ScaleContext } from './scaledProvider';
 import { round, table } from './stats';
 import { buildWorkload, type PlannedFault, type PlannedRun } from './workload';
@@ -43,6 +43,10 @@ const RESULT_FILE = path.join(RESULTS, 'soak-latest.json');
 const MINUTE = 60_000;
 
 const TIME_SCALE = Number(process.env.SOAK_TIME_SCALE || 60);
+/** The soak's one world in the simulator process (the benchmark runs one per policy). */
+const WORLD = 'soak';
+/** Seeds the chaos draws (bench/random.ts: one stream per front-end, derived from it). */
+const CHAOS_SEED = 7;
 const SEEDS = Number(process.env.SOAK_SEEDS || 6);
 const START_WINDOW_MS = Number(process.env.SOAK_WINDOW_MINUTES || 110) * MINUTE;
 /** Real ms a provider call may take (the setting's unit, unscaled): hung requests cost this much. */
@@ -323,8 +327,10 @@ async function main(): Promise<void> {
   let peakMB = 0;
   const sampler = setInterval(() => (peakMB = Math.max(peakMB, heapMB())), 100);
   try {
-    const info = await simProcess.call<SimInfo>('init', S);
-    const setup = await simProcess.call<SoakSetup>('soakSetup');
+    // No injected latency or timeouts: the chaos rules play the network's faults.
+    const init: InitRequest = { timeScale: S, worlds: [WORLD], seed: CHAOS_SEED, latencyMs: [0, 0], timeoutRate: 0 };
+    const info = await simProcess.call<SimInfo>('init', init);
+    const setup = await simProcess.call<SoakSetup>('soakSetup', WORLD);
     const simNow = () => info.origin + (Date.now() - info.origin) * S;
     const scale: ScaleContext = { scale: S, simNow, createdAtSim: new Map() };
     const vault = new SimVault();
@@ -333,7 +339,7 @@ async function main(): Promise<void> {
       createRunwatchService({
         storage,
         keys: vault,
-        baseUrl: id => validateBaseUrl(info.baseUrls[name][id]),
+        baseUrl: id => validateBaseUrl(info.baseUrls[WORLD][name][id]),
         log: loggers[name],
         scheduler: SCHEDULER_OPTIONS,
         sharedDir: dir,
@@ -350,7 +356,7 @@ async function main(): Promise<void> {
     let B: RunwatchService | undefined;
 
     // Chaos on both windows' front-ends (B only starts runs: it follows).
-    await simProcess.call('chaos', { frontEnds: ['A', 'B'], options: { rules: [...startRules(), ...requestRules()], seed: 7 } });
+    await simProcess.call('chaos', { world: WORLD, frontEnds: ['A', 'B'], options: { rules: [...startRules(), ...requestRules()], seed: CHAOS_SEED } });
 
     const kindCache = new Map<string, Promise<PipelineKind | undefined>>();
     const kindFor = (svc: RunwatchService, provider: ProviderId, account: Account, kindId: string): Promise<PipelineKind | undefined> => {
@@ -394,7 +400,7 @@ async function main(): Promise<void> {
       if (svc === A) intent.window = 'A';
       const provider = intent.plan.provider;
       if (intent.mode === 'outside') {
-        const made = await simProcess.call<CreateResult>('createOutside', { provider, n: intent.n, durationMs: Math.round(Math.min(intent.plan.plannedMs, 20 * MINUTE)) });
+        const made = await simProcess.call<CreateResult>('createOutside', { world: WORLD, provider, n: intent.n, durationMs: Math.round(Math.min(intent.plan.plannedMs, 20 * MINUTE)) });
         intent.accountId = made.accountId;
         intent.outsideRunId = made.runId;
         scale.createdAtSim.set(runKey(provider, made.runId), simNow());
@@ -408,7 +414,7 @@ async function main(): Promise<void> {
         }
         return;
       }
-      const prepared = await simProcess.call<PrepareResult>('prepare', { provider: intent.plan.provider, n: intent.n, script: intent.plan.script });
+      const prepared = await simProcess.call<PrepareResult>('prepare', { world: WORLD, provider: intent.plan.provider, n: intent.n, script: intent.plan.script });
       const accountId = provider === 'adlyse' ? setup.adlyseWorkflows[intent.n % setup.adlyseWorkflows.length] : prepared.accountId;
       intent.accountId = accountId;
       if (provider === 'boringMarketing' || provider === 'gloriaMundo') intent.tag = `account:${accountId}`;
@@ -445,16 +451,15 @@ async function main(): Promise<void> {
       at(storm.at, async () => {
         events.push({ at: Date.now() - t0, what: storm.what });
         const tags: string[] = [];
+        // One fault list serves both windows' front-ends: a burst of 8 is 8, to whichever window asks.
         for (const fault of storm.faults) {
-          for (const frontEnd of ['A', 'B'] as const) {
-            const tag = `storm-${++stormTag}`;
-            tags.push(tag);
-            await simProcess.call('fault', { frontEnd, fault, tag });
-          }
+          const tag = `storm-${++stormTag}`;
+          tags.push(tag);
+          await simProcess.call('fault', { world: WORLD, fault, tag });
         }
         if (storm.durationMs) {
           await sleep(storm.durationMs / S);
-          for (const tag of tags) await simProcess.call('liftFault', tag);
+          for (const tag of tags) await simProcess.call('liftFault', { world: WORLD, tag });
         }
       });
     }
@@ -463,7 +468,7 @@ async function main(): Promise<void> {
     for (let t = 7 * MINUTE; t < START_WINDOW_MS; t += 15 * MINUTE) {
       at(t, async () => {
         events.push({ at: Date.now() - t0, what: 'Adlyse: every MCP session expired' });
-        await simProcess.call('expireSessions');
+        await simProcess.call('expireSessions', WORLD);
       });
     }
 
@@ -518,26 +523,26 @@ async function main(): Promise<void> {
       }
       return [...keys.values()];
     };
-    const accepted0 = await simProcess.call<AcceptedStart[]>('accepted');
+    const accepted0 = await simProcess.call<AcceptedStart[]>('accepted', WORLD);
     const allSimRuns = () => [
       ...accepted0.map(s => ({ provider: s.provider, runId: s.runId })),
       ...intents.filter(i => i.outsideRunId).map(i => ({ provider: i.plan.provider, runId: i.outsideRunId! })),
     ];
     for (const finishBy = Date.now() + FINISH_MAX_MS; Date.now() < finishBy; ) {
-      const truth = await simProcess.call<(TruthStatus | undefined)[]>('truth', allSimRuns());
+      const truth = await simProcess.call<(TruthStatus | undefined)[]>('truth', { world: WORLD, runs: allSimRuns() });
       if (!truth.some(t => t === 'active')) break;
       await sleep(1_000);
     }
     const simFinished = Date.now();
 
-    await simProcess.call('chaos', { frontEnds: ['A', 'B'], options: undefined });
-    for (let tag = 1; tag <= stormTag; tag++) await simProcess.call('liftFault', `storm-${tag}`);
+    await simProcess.call('chaos', { world: WORLD, frontEnds: ['A', 'B'], options: undefined });
+    for (let tag = 1; tag <= stormTag; tag++) await simProcess.call('liftFault', { world: WORLD, tag: `storm-${tag}` });
     const chaosOff = Date.now();
 
     // Quiet period: no chaos; stop as soon as every window's store agrees with the simulator.
     const divergence = async () => {
       const runs = judgedRuns();
-      const truth = await simProcess.call<(TruthStatus | undefined)[]>('truth', runs);
+      const truth = await simProcess.call<(TruthStatus | undefined)[]>('truth', { world: WORLD, runs });
       const out: { key: string; provider: ProviderId; window: string; store: string; truth: string; detail: string }[] = [];
       runs.forEach((r, i) => {
         const key = runKey(r.provider, r.runId);
@@ -562,7 +567,7 @@ async function main(): Promise<void> {
     const quietSeconds = round((Date.now() - chaosOff) / 1000, 1);
 
     // ---- starts, from the simulator's side ----
-    const accepted = await simProcess.call<AcceptedStart[]>('accepted');
+    const accepted = await simProcess.call<AcceptedStart[]>('accepted', WORLD);
     const byTag = new Map<string, Intent>();
     for (const intent of intents) if (intent.mode !== 'outside') byTag.set(intent.tag, intent);
     const createdBy = new Map<Intent, AcceptedStart[]>();
@@ -599,7 +604,7 @@ async function main(): Promise<void> {
     const duplicateStarts = duplicates.reduce((a, d) => a + d.created - 1, 0);
 
     // ---- requests, faults, heap ----
-    const stats = await simProcess.call<SoakStats>('soakStats');
+    const stats = await simProcess.call<SoakStats>('soakStats', WORLD);
     const requests = Object.values(stats.requests).reduce((a, b) => a + b, 0);
     gc();
     const heapEndMB = heapMB();

@@ -4,6 +4,7 @@
 // 30–90 s, Talonic minutes, Adlyse 1–30 s. Seeded, so every bench run plays the same workload.
 import type { ProviderId } from '../src/core/run';
 import type { Fault } from '../test/simulator/server';
+import { seededRandom } from './random';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -36,18 +37,6 @@ export interface PlannedFault {
   faults: Fault[];
 }
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const BM_FULL_STAGE_WEIGHTS: [string, number][] = [
   ['brand_enrichment', 2],
   ['competitor_discovery', 3],
@@ -63,13 +52,18 @@ export interface WorkloadOptions {
   /** Starts are spread over this much simulated time. */
   startWindowMs: number;
   seed?: number;
+  /** Multiplies every provider's run count (1: 210 runs). */
+  size?: number;
+  /** A short workload for the time-scale check: Boring Marketing's full runs 2–4 min, Talonic's batches 8–12 documents. */
+  short?: boolean;
 }
 
 export function buildWorkload(options: WorkloadOptions): PlannedRun[] {
-  const random = rng(options.seed ?? 20261122);
+  const random = seededRandom(options.seed ?? 20261122);
   const between = (lo: number, hi: number) => lo + random() * (hi - lo);
   const runs: PlannedRun[] = [];
   const window = options.startWindowMs;
+  const count = (n: number) => Math.max(2, Math.round(n * (options.size ?? 1)));
   let n = 0;
   const add = (run: Omit<PlannedRun, 'n' | 'window'>) => {
     n++;
@@ -78,8 +72,8 @@ export function buildWorkload(options: WorkloadOptions): PlannedRun[] {
   };
 
   // Boring Marketing, full pipeline: 15–30 min; 3 of 25 fail in evidence collection.
-  for (let i = 0; i < 25; i++) {
-    const total = between(15, 30) * MINUTE;
+  for (let i = 0; i < count(25); i++) {
+    const total = (options.short ? between(2, 4) : between(15, 30)) * MINUTE;
     const queuedMs = Math.round(between(5, 20) * SECOND);
     const weight = BM_FULL_STAGE_WEIGHTS.reduce((a, [, w]) => a + w, 0);
     const stageMs = Object.fromEntries(BM_FULL_STAGE_WEIGHTS.map(([name, w]) => [name, Math.round(((total - queuedMs) * w) / weight)]));
@@ -87,7 +81,7 @@ export function buildWorkload(options: WorkloadOptions): PlannedRun[] {
     add({
       provider: 'boringMarketing',
       label: 'full',
-      startAt: between(0, window * 0.7),
+      startAt: between(0, window * 0.4),
       script: {
         queuedMs,
         stageMs,
@@ -100,7 +94,7 @@ export function buildWorkload(options: WorkloadOptions): PlannedRun[] {
     });
   }
   // Boring Marketing, single-stage pipelines: 1–5 min; 2 fail.
-  for (let i = 0; i < 25; i++) {
+  for (let i = 0; i < count(25); i++) {
     const total = between(1, 5) * MINUTE;
     const queuedMs = Math.round(between(3, 8) * SECOND);
     const durationMs = Math.round(total - queuedMs);
@@ -118,7 +112,7 @@ export function buildWorkload(options: WorkloadOptions): PlannedRun[] {
     });
   }
   // GloriaMundo: 2–6 steps of 1–40 s each (seconds to minutes); 5 of 40 fail halfway through a step.
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < count(40); i++) {
     const steps = GM_STEP_NAMES.slice(0, 2 + Math.floor(random() * 5));
     const durations = steps.map(() => Math.round(Math.exp(between(Math.log(1), Math.log(40))) * SECOND));
     const fail = i % 8 === 6;
@@ -136,7 +130,7 @@ export function buildWorkload(options: WorkloadOptions): PlannedRun[] {
     });
   }
   // Automindz: 30–90 s; 5 of 40 fail.
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < count(40); i++) {
     const durationMs = Math.round(between(30, 90) * SECOND);
     const fail = i % 8 === 2;
     add({
@@ -152,8 +146,8 @@ export function buildWorkload(options: WorkloadOptions): PlannedRun[] {
   }
   // Talonic: 8–40 documents through a 3–4 phase rail and assembly, minutes; 2 of 25 fail outright (every
   // document unreadable), most others lose a document or two.
-  for (let i = 0; i < 25; i++) {
-    const documents = 8 + Math.floor(random() * 33);
+  for (let i = 0; i < count(25); i++) {
+    const documents = 8 + Math.floor(random() * (options.short ? 5 : 33));
     const staggerMs = Math.round(between(3, 10) * SECOND);
     const queuedMs = Math.round(between(5, 15) * SECOND);
     const fail = i % 12 === 7;
@@ -173,7 +167,7 @@ export function buildWorkload(options: WorkloadOptions): PlannedRun[] {
     });
   }
   // Adlyse: 1–30 s; 5 of 55 fail.
-  for (let i = 0; i < 55; i++) {
+  for (let i = 0; i < count(55); i++) {
     const durationMs = Math.round(between(1, 30) * SECOND);
     const fail = i % 11 === 4;
     add({
@@ -196,23 +190,23 @@ function dedupeByIndex<T extends { index: number }>(items: T[]): T[] {
 }
 
 /**
- * Faults on the polling front-end: a burst of 429s with Retry-After (in real seconds: the scheduler's clock
- * is real, so "1" means a simulated minute here), a 5xx storm that lasts two simulated minutes whatever is
- * asked meanwhile, and 503s that say when to come back.
+ * Faults on the polling front-ends: a burst of 429s with Retry-After (simulated seconds, as every time in the
+ * benchmark: ScaledProvider hands the engine Retry-After ÷ the time scale), a 5xx storm that lasts two
+ * simulated minutes whatever is asked meanwhile, and 503s that say when to come back.
  */
 export function buildFaults(startWindowMs: number): PlannedFault[] {
   const storm = Math.round(startWindowMs * 0.6);
   return [
     {
       at: Math.round(startWindowMs * 0.35),
-      what: 'Boring Marketing: 4 × 429 with Retry-After: 1',
+      what: 'Boring Marketing: 4 × 429 with Retry-After: 60',
       faults: [
         {
           provider: 'boringMarketing',
           method: 'GET',
           path: '^/brands/[^/]+/runs/[^/]+$',
           status: 429,
-          headers: { 'retry-after': '1' },
+          headers: { 'retry-after': '60' },
           body: { detail: 'Rate limit exceeded' },
           times: 4,
         },
@@ -232,8 +226,8 @@ export function buildFaults(startWindowMs: number): PlannedFault[] {
     },
     {
       at: Math.round(startWindowMs * 0.8),
-      what: 'Automindz: 2 × 503 with Retry-After: 1',
-      faults: [{ provider: 'automindz', method: 'GET', path: '^/v1/runs/', status: 503, headers: { 'retry-after': '1' }, body: { detail: 'Service Unavailable' }, times: 2 }],
+      what: 'Automindz: 2 × 503 with Retry-After: 60',
+      faults: [{ provider: 'automindz', method: 'GET', path: '^/v1/runs/', status: 503, headers: { 'retry-after': '60' }, body: { detail: 'Service Unavailable' }, times: 2 }],
     },
   ];
 }

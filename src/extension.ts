@@ -25,6 +25,7 @@ import { RunNode } from './vscode/tree/runNode';
 import { RunTreeProvider } from './vscode/tree/runTreeProvider';
 import { runTitle } from './core/labels';
 import { setDisplayLocale } from './core/intl';
+import { useNetworkSettings } from './core/network';
 
 export type { RunwatchApi } from './vscode/api';
 
@@ -108,6 +109,9 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
   const started = performance.now();
   setDisplayLocale(vscode.env.language);
   const settings = new Settings();
+  const applyNetworkSettings = () =>
+    useNetworkSettings(() => settings.network(log), { log, globalFetchFollowsSettings: settings.globalFetchFollowsProxySettings() });
+  applyNetworkSettings();
   // Every globalState read and write goes through one SteadyMemento (see there: VS Code can lose writes).
   const globalState = new SteadyMemento(context.globalState);
   const vault = new SecretKeyVault(context.secrets, globalState, log);
@@ -188,6 +192,8 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
       if (change.staleAfterFailures) service.store.staleAfterFailures = settings.staleAfterFailures();
       if (change.notifications) notifier.updateSettings(settings.notifications());
       if (change.treeProviders) tree.resetRoot();
+      // Every provider reads the dispatcher per request: the next one goes the new way, no reset needed.
+      if (change.network) applyNetworkSettings();
       // A new base URL or timeout means new adapters: reset those providers as a key change does.
       const reset = new Set(change.baseUrls);
       if (change.timeout) for (const id of service.providerIds()) if (service.hasKey(id)) reset.add(id);

@@ -12,7 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Disposable, ProviderHealth } from './contracts';
 import { asProviderError, ProviderError, redact } from './errors';
 import { PROVIDER_IDS, type ProviderId } from './run';
-import { PROVIDER_DISPLAY_NAMES, type Provider } from '../providers/provider';
+import { PROVIDER_DISPLAY_NAMES, withCalls, type Provider } from '../providers/provider';
 
 /** Longest wait between two polls of a failing run, and longest provider back-off. */
 // One minute, not more: an outage costs at most one probe a minute per provider, and a provider that comes
@@ -530,28 +530,7 @@ export function gatedProvider(inner: Provider, gate: ProviderGate): Provider {
   const through =
     <A extends unknown[], R>(source: string, fn: ((...args: A) => Promise<R>) | undefined) =>
     fn && ((...args: A) => gate.send(source, () => fn.apply(inner, args)));
-  return {
-    get id() {
-      return inner.id;
-    },
-    get displayName() {
-      return inner.displayName;
-    },
-    get capabilities() {
-      return inner.capabilities;
-    },
-    get keyHelp() {
-      return inner.keyHelp;
-    },
-    get pollBudget() {
-      return inner.pollBudget;
-    },
-    dashboardUrl: inner.dashboardUrl && (run => inner.dashboardUrl!(run)),
-    kindLabel: inner.kindLabel && (kind => inner.kindLabel!(kind)),
-    stuckThresholdMs: inner.stuckThresholdMs && ((run, configuredMs) => inner.stuckThresholdMs!(run, configuredMs)),
-    rerunsWithoutInput: inner.rerunsWithoutInput && (run => inner.rerunsWithoutInput!(run)),
-    checkKeyFormat: key => inner.checkKeyFormat(key),
-    cadenceMs: (run, context) => inner.cadenceMs(run, context),
+  return withCalls(inner, {
     validateKey: through('keyCheck', inner.validateKey)!,
     listAccounts: through('accounts', inner.listAccounts)!,
     addAccount: through('addAccount', inner.addAccount),
@@ -561,6 +540,5 @@ export function gatedProvider(inner: Provider, gate: ProviderGate): Provider {
     startRun: through('start', inner.startRun)!,
     cancelRun: through('cancel', inner.cancelRun),
     createDataProduct: through('dataProduct', inner.createDataProduct),
-    dispose: inner.dispose && (() => inner.dispose!()),
-  };
+  });
 }

@@ -2,13 +2,11 @@
 // body size, zod on every body, Retry-After read, keys redacted from anything it logs or throws.
 import type { Dispatcher } from 'undici';
 // undici's index pulls in fetch, WebSocket, caches and more (about 520 KB bundled). Runwatch needs the
-// HTTP/1.1 dispatcher and its request API only, so it loads those modules directly (undici has no
-// exports map; these are the same modules its index re-exports). They are required on first use, not at
-// import, so evaluating undici stays off the extension's activation path.
+// HTTP/1.1 dispatchers (core/network) and the request API only, so it loads those modules directly (undici
+// has no exports map; these are the same modules its index re-exports). They are required on first use,
+// not at import, so evaluating undici stays off the extension's activation path.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const undici = {
-  Agent: () => require('undici/lib/dispatcher/agent.js') as typeof import('undici').Agent,
-  EnvHttpProxyAgent: () => require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof import('undici').EnvHttpProxyAgent,
   request: () => require('undici/lib/api/api-request.js') as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>,
 };
 
@@ -21,6 +19,7 @@ function request(url: string, options: Omit<Dispatcher.RequestOptions, 'origin' 
 import type * as z from 'zod/mini';
 import { safeParse, prettifyError } from 'zod/mini';
 import { ProviderError, redact, safeRequestId, type ProviderErrorKind } from './errors';
+import { isLoopbackHost, networkDispatcher } from './network';
 
 export interface Logger {
   trace(message: string): void;
@@ -73,12 +72,6 @@ export interface HttpResponse<T> {
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
 /**
  * Checks a base URL from settings: https, or http only on loopback (the simulator, a local dev server),
  * so that a key is never sent in clear text across a network. Returns the URL without a trailing slash.
@@ -100,20 +93,6 @@ export function validateBaseUrl(raw: string): { ok: true; url: string } | { ok: 
 
 function stripSlash(url: URL): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-
-/** A dispatcher that honours HTTP(S)_PROXY / NO_PROXY (or an explicit proxy) and never proxies loopback. */
-export function createDispatcher(proxy?: string): Dispatcher {
-  const noProxy = ['localhost', '127.0.0.1', '::1', process.env.NO_PROXY ?? process.env.no_proxy].filter(Boolean).join(',');
-  if (proxy || process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy) {
-    return new (undici.EnvHttpProxyAgent())({ httpProxy: proxy, httpsProxy: proxy, noProxy, connections: 16 });
-  }
-  return new (undici.Agent())({ connections: 16, keepAliveTimeout: 10_000 });
-}
-
-let sharedDispatcher: Dispatcher | undefined;
-function defaultDispatcher(): Dispatcher {
-  return (sharedDispatcher ??= createDispatcher());
 }
 
 /** `Retry-After` as seconds or an HTTP date, else `X-RateLimit-Reset` as unix seconds; in ms from now. */
@@ -209,7 +188,7 @@ export class HttpClient {
         method: req.method,
         headers,
         body,
-        dispatcher: this.options.dispatcher ?? defaultDispatcher(),
+        dispatcher: this.options.dispatcher ?? networkDispatcher(),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),

@@ -2,7 +2,7 @@
 // the logs and the screen: text redacted, raw error bodies and headers dropped.
 import { isProviderError, redactDeep, withoutRawParts } from '../core/errors';
 import type { ProviderId } from '../core/run';
-import type { Provider, ProviderContext } from './provider';
+import { withCalls, type Provider, type ProviderContext } from './provider';
 import { BoringMarketingProvider } from './boringMarketing';
 import { GloriaMundoProvider } from './gloriaMundo';
 import { AutomindzProvider } from './automindz';
@@ -13,7 +13,8 @@ export function createProvider(id: ProviderId, context: ProviderContext): Provid
   return redactingProvider(createAdapter(id, context));
 }
 
-function createAdapter(id: ProviderId, context: ProviderContext): Provider {
+/** The bare adapter, outside the redaction boundary: only the benchmark needs it (see bench/polling.ts). */
+export function createAdapter(id: ProviderId, context: ProviderContext): Provider {
   switch (id) {
     case 'boringMarketing':
       return new BoringMarketingProvider(context);
@@ -41,28 +42,7 @@ export function redactingProvider(inner: Provider): Provider {
       fn.apply(inner, args).then(clean, (e: unknown) => {
         throw isProviderError(e) ? withoutRawParts(e) : e;
       }));
-  return {
-    get id() {
-      return inner.id;
-    },
-    get displayName() {
-      return inner.displayName;
-    },
-    get capabilities() {
-      return inner.capabilities;
-    },
-    get keyHelp() {
-      return inner.keyHelp;
-    },
-    get pollBudget() {
-      return inner.pollBudget;
-    },
-    dashboardUrl: inner.dashboardUrl && (run => inner.dashboardUrl!(run)),
-    kindLabel: inner.kindLabel && (kind => inner.kindLabel!(kind)),
-    stuckThresholdMs: inner.stuckThresholdMs && ((run, configuredMs) => inner.stuckThresholdMs!(run, configuredMs)),
-    rerunsWithoutInput: inner.rerunsWithoutInput && (run => inner.rerunsWithoutInput!(run)),
-    checkKeyFormat: key => inner.checkKeyFormat(key),
-    cadenceMs: (run, context) => inner.cadenceMs(run, context),
+  return withCalls(inner, {
     validateKey: guarded(inner.validateKey)!,
     listAccounts: guarded(inner.listAccounts)!,
     addAccount: guarded(inner.addAccount),
@@ -72,6 +52,5 @@ export function redactingProvider(inner: Provider): Provider {
     startRun: guarded(inner.startRun)!,
     cancelRun: guarded(inner.cancelRun),
     createDataProduct: guarded(inner.createDataProduct, product => product),
-    dispose: inner.dispose && (() => inner.dispose!()),
-  };
+  });
 }

@@ -167,3 +167,20 @@ export const DEFAULT_BASE_URLS: Record<ProviderId, string> = {
   talonic: 'https://api.talonic.com',
   adlyse: 'https://mcp.adlyse.com/mcp/workflows/',
 };
+
+/** The calls of Provider that reach the provider (the ones a wrapper guards, gates or redacts). */
+export type ProviderCalls = Pick<Provider, 'validateKey' | 'listAccounts' | 'addAccount' | 'listRuns' | 'getRun' | 'listKinds' | 'startRun' | 'cancelRun' | 'createDataProduct'>;
+
+/**
+ * `inner` with some of its calls replaced, every other member (facts, optional helpers added later) forwarded
+ * as is: a wrapper that listed each member by hand silently dropped the ones added after it was written.
+ */
+export function withCalls(inner: Provider, calls: Partial<ProviderCalls>): Provider {
+  return new Proxy(inner, {
+    get(target, prop) {
+      if (Object.prototype.hasOwnProperty.call(calls, prop)) return (calls as Record<PropertyKey, unknown>)[prop];
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -1,7 +1,9 @@
 // Reads `runwatch.*` settings into the shapes the core takes, and says which parts changed.
+import * as tls from 'node:tls';
 import * as vscode from 'vscode';
 import type { FocusMode, SchedulerOptions } from '../core/contracts';
-import { validateBaseUrl } from '../core/http';
+import { validateBaseUrl, type Logger } from '../core/http';
+import type { NetworkSettings } from '../core/network';
 import { PROVIDER_IDS, type ProviderId } from '../core/run';
 import { DEFAULT_BASE_URLS } from '../providers/provider';
 import { clampSetting } from './settingRanges';
@@ -23,6 +25,8 @@ export interface SettingsChange {
   notifications: boolean;
   /** Which providers the tree lists changed. */
   treeProviders: boolean;
+  /** VS Code's proxy or certificate settings (`http.*`) changed. */
+  network: boolean;
 }
 
 const FOCUS_MODES: FocusMode[] = ['slow', 'pause', 'normal'];
@@ -35,7 +39,7 @@ export class Settings implements vscode.Disposable {
 
   constructor() {
     this.subscription = vscode.workspace.onDidChangeConfiguration(e => {
-      if (!e.affectsConfiguration('runwatch')) return;
+      if (!e.affectsConfiguration('runwatch') && !e.affectsConfiguration('http')) return;
       this.baseUrls.clear();
       const change: SettingsChange = {
         scheduler: e.affectsConfiguration('runwatch.polling') || e.affectsConfiguration('runwatch.stuckThresholdMinutes'),
@@ -44,6 +48,7 @@ export class Settings implements vscode.Disposable {
         timeout: e.affectsConfiguration('runwatch.requestTimeoutSeconds'),
         notifications: e.affectsConfiguration('runwatch.notifications'),
         treeProviders: e.affectsConfiguration('runwatch.showProvidersWithoutKey'),
+        network: e.affectsConfiguration('http'),
       };
       for (const l of this.listeners) l(change);
     });
@@ -132,6 +137,52 @@ export class Settings implements vscode.Disposable {
       onStuck: this.boolean('notifications.onStuck', true),
       quietWhenViewFocused: this.boolean('notifications.quietWhenViewFocused', true),
     };
+  }
+
+  /**
+   * VS Code's own proxy and certificate settings, for Runwatch's dispatcher. Called when the dispatcher is
+   * built (the first request after a change), not at activation: reading the system store can take a while.
+   */
+  network(log: Logger): NetworkSettings {
+    const http = vscode.workspace.getConfiguration('http');
+    const proxy = http.get<string>('proxy');
+    const proxyAuthorization = http.get<string | null>('proxyAuthorization');
+    const noProxy = http.get<unknown>('noProxy');
+    return {
+      proxy: typeof proxy === 'string' && proxy.trim() ? proxy.trim() : undefined,
+      noProxy: Array.isArray(noProxy) ? noProxy.filter((x): x is string => typeof x === 'string') : [],
+      strictSSL: http.get<boolean>('proxyStrictSSL') !== false,
+      proxyAuthorization: typeof proxyAuthorization === 'string' && proxyAuthorization ? proxyAuthorization : undefined,
+      ca: http.get<boolean>('systemCertificates') !== false ? this.systemCertificates(log) : undefined,
+    };
+  }
+
+  /**
+   * Whether VS Code applies its proxy settings to the global fetch itself (`http.proxySupport` not off and
+   * `http.fetchAdditionalSupport` on): it then resolves the proxy per request, the OS proxy configuration
+   * included, and replaces any dispatcher a caller passes.
+   */
+  globalFetchFollowsProxySettings(): boolean {
+    const http = vscode.workspace.getConfiguration('http');
+    return http.get<string>('proxySupport', 'override') !== 'off' && http.get<boolean>('fetchAdditionalSupport', true) !== false;
+  }
+
+  private saidNoSystemCertificates = false;
+
+  /** The OS certificate store, where this Node can read it (22.15 / 23.5 and later); else undefined (Node's roots). */
+  private systemCertificates(log: Logger): string[] | undefined {
+    const getCACertificates = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
+    if (getCACertificates) {
+      try {
+        return getCACertificates('system');
+      } catch (e) {
+        if (!this.saidNoSystemCertificates) log.warn(`Could not read the system certificates (${(e as Error).message}); Runwatch trusts Node's built-in roots only.`);
+      }
+    } else if (!this.saidNoSystemCertificates) {
+      log.warn(`http.systemCertificates: Node ${process.version} cannot read the system certificate store; Runwatch trusts Node's built-in roots only.`);
+    }
+    this.saidNoSystemCertificates = true;
+    return undefined;
   }
 
   dispose(): void {

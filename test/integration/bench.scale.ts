@@ -123,7 +123,8 @@ describe('Runwatch benchmark: scale inside VS Code', function () {
           const before = store.get(`boringMarketing:bench-run-${a}-${i}`)!.run;
           const firstFire = fires.length;
           const t = performance.now();
-          store.upsert({ ...before, status: 'failed', rawStatus: 'failed', error: { message: `bench change ${k}` } });
+          // A finished run's status is final in the store (mergeRun): its progress detail is what still changes.
+          store.upsert({ ...before, progress: { ...before.progress, detail: `bench change ${k}` } });
           await tick();
           await tick();
           const mine = fires.slice(firstFire);

@@ -3,6 +3,7 @@
 // Seeded, so a soak plays the same draws for the same sequence of requests.
 import type { Fault } from './server';
 import type { ProviderId } from '../../src/core/run';
+import { seededRandom } from '../../bench/random';
 
 export interface ChaosRule extends Fault {
   /** The fault class, as counted and reported ("429", "lost answer", "slow-loris", …). */
@@ -25,7 +26,7 @@ export class ChaosMode {
   private readonly used = new Map<ChaosRule, number>();
 
   constructor(readonly options: ChaosOptions) {
-    this.random = mulberry32(options.seed ?? 1);
+    this.random = seededRandom(options.seed ?? 1);
   }
 
   /** The fault for this request, if a rule fires: rules are tried in order, each with its own draw. */
@@ -50,16 +51,4 @@ export function faultMatches(fault: Fault, provider: ProviderId, method: string,
     (!fault.path || new RegExp(fault.path).test(path)) &&
     (!fault.tool || fault.tool === tool)
   );
-}
-
-/** mulberry32: a small seeded PRNG. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

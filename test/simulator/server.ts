@@ -136,6 +136,12 @@ export interface LoggedRequest {
   tool?: string;
   /** Chaos mode: the name of the rule that answered. */
   faultClass?: string;
+  /** With a `transit` option: simulated time the request arrived, before the injected delay (`time` is after it). */
+  receivedAt?: number;
+  /** The answer's Retry-After header, as sent. */
+  retryAfter?: string;
+  /** `transit` held the request unanswered (the client's timeout had to fire). */
+  timedOut?: boolean;
 }
 
 export interface SimulatorOptions {
@@ -143,6 +149,8 @@ export interface SimulatorOptions {
   host?: string;
   /** Simulated-time multiplier (60 → a simulated hour per real minute). */
   timeScale?: number;
+  /** Network transit the benchmark injects per request: a delay (real ms) before it is handled, or no answer at all. */
+  transit?: (request: { provider: ProviderId; method: string; path: string }) => { delayMs?: number; hang?: boolean } | undefined;
 }
 
 export class Simulator {
@@ -268,8 +276,24 @@ export class Simulator {
       entry.tool = (body as { params?: { name?: string } }).params?.name;
     }
     this.requests.push(entry);
-    res.on('finish', () => (entry.status = res.statusCode));
+    res.on('finish', () => {
+      entry.status = res.statusCode;
+      // Headers given to writeHead() are not readable with getHeader(): read the header block as sent.
+      const retryAfter = res.getHeader('retry-after') ?? /\r\nretry-after:[ \t]*([^\r\n]*)/i.exec((res as unknown as { _header?: string })._header ?? '')?.[1];
+      if (retryAfter !== undefined) entry.retryAfter = String(retryAfter);
+    });
     if (!provider) return send(res, { status: 404, body: { detail: 'no simulated provider at this path' } });
+
+    const transit = this.options.transit?.({ provider: provider.id, method: entry.method, path: entry.path });
+    if (transit) {
+      entry.receivedAt = entry.time;
+      if (transit.hang) {
+        entry.timedOut = true;
+        return this.hang(res);
+      }
+      if (transit.delayMs) await new Promise(r => setTimeout(r, transit.delayMs));
+      entry.time = this.clock.now();
+    }
 
     const fault = this.takeFault(provider.id, entry.method, entry.path, entry.tool) ?? this.chaos?.pick(provider.id, entry.method, entry.path, entry.tool);
     if (fault) {

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as FakeTimers from '@sinonjs/fake-timers';
 import { ProviderError } from '../../src/core/errors';
-import type { KeyVault, RunwatchService, SchedulerOptions } from '../../src/core/contracts';
+import type { RunwatchService, SchedulerOptions } from '../../src/core/contracts';
 import { asUserAction, gatedProvider, isWaitCancelled, ProviderGates } from '../../src/core/gate';
 import type { ProviderId, Run } from '../../src/core/run';
 import { Scheduler } from '../../src/core/scheduler';
@@ -16,6 +16,7 @@ import { createRunwatchService } from '../../src/core/service';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import type { Account, Provider, RunRef } from '../../src/providers/provider';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
+import { MapVault } from './support';
 import type { BoringMarketingSim } from '../simulator/boringMarketing';
 
 const T0 = Date.parse('2026-04-07T10:00:00Z');
@@ -231,18 +232,6 @@ describe('Provider gate: polls and lists share one limit', () => {
   });
 });
 
-class MapVault implements KeyVault {
-  readonly keys = new Map<ProviderId, string>();
-  async getKey(id: ProviderId) {
-    return this.keys.get(id);
-  }
-  async getSecret() {
-    return undefined;
-  }
-  hasKey(id: ProviderId) {
-    return this.keys.has(id);
-  }
-}
 
 describe('Two windows: the follower sends nothing', () => {
   let sim: Simulator;

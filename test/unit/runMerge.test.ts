@@ -5,12 +5,13 @@ import * as assert from 'node:assert/strict';
 import { MemoryStorage, RunStore } from '../../src/core/store';
 import type { ProviderId, Run } from '../../src/core/run';
 import { createRunwatchService } from '../../src/core/service';
-import type { KeyVault, RunwatchService, SchedulerOptions } from '../../src/core/contracts';
+import type { RunwatchService, SchedulerOptions } from '../../src/core/contracts';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import { BoringMarketingProvider } from '../../src/providers/boringMarketing';
 import { TalonicProvider } from '../../src/providers/talonic';
 import type { Account } from '../../src/providers/provider';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
+import { MapVault } from './support';
 import type { BoringMarketingSim } from '../simulator/boringMarketing';
 import { TALONIC_RAILS, type SimSpec, type TalonicSim } from '../simulator/talonic';
 import * as fs from 'node:fs';
@@ -320,18 +321,6 @@ describe('Each provider’s list never erases detail (over the simulator)', () =
 
 const schedulerOptions: SchedulerOptions = { whenUnfocused: 'normal', unfocusedFactor: 1, maxConcurrentPerProvider: 4, stuckAfterMs: 15 * 60_000, minIntervalMs: {} };
 
-class MapVault implements KeyVault {
-  readonly keys = new Map<ProviderId, string>();
-  async getKey(id: ProviderId) {
-    return this.keys.get(id);
-  }
-  async getSecret() {
-    return undefined;
-  }
-  hasKey(id: ProviderId) {
-    return this.keys.has(id);
-  }
-}
 
 async function until<T>(what: string, check: () => T | undefined | false): Promise<T> {
   for (let i = 0; i < 500; i++) {

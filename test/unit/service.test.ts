@@ -1,12 +1,13 @@
 // The service facade end to end against the simulator over loopback HTTP: what a command does.
 import * as assert from 'node:assert/strict';
 import { createRunwatchService } from '../../src/core/service';
-import type { KeyVault, RunwatchService, SchedulerOptions } from '../../src/core/contracts';
+import type { RunwatchService, SchedulerOptions } from '../../src/core/contracts';
 import { MemoryStorage } from '../../src/core/store';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import { isProviderError } from '../../src/core/errors';
 import type { ProviderId } from '../../src/core/run';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
+import { MapVault } from './support';
 import type { BoringMarketingSim } from '../simulator/boringMarketing';
 
 const schedulerOptions: SchedulerOptions = {
@@ -17,18 +18,6 @@ const schedulerOptions: SchedulerOptions = {
   minIntervalMs: {},
 };
 
-class MapVault implements KeyVault {
-  readonly keys = new Map<ProviderId, string>();
-  async getKey(id: ProviderId) {
-    return this.keys.get(id);
-  }
-  async getSecret() {
-    return undefined;
-  }
-  hasKey(id: ProviderId) {
-    return this.keys.has(id);
-  }
-}
 
 describe('RunwatchService against the simulator', () => {
   let sim: Simulator;

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRunwatchService } from '../../src/core/service';
-import type { KeyVault, RunwatchService, SchedulerOptions } from '../../src/core/contracts';
+import type { RunwatchService, SchedulerOptions } from '../../src/core/contracts';
 import { MemoryStorage } from '../../src/core/store';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import { isProviderError, ProviderError } from '../../src/core/errors';
@@ -12,6 +12,7 @@ import { PROVIDER_IDS, type ProviderId, type Run } from '../../src/core/run';
 import { canonicalJson, describeStart, findStartedRun, isStartInDoubt, mayHaveBeenCarriedOut, START_CLOCK_SKEW_MS, startKey, type StartInDoubtError } from '../../src/core/starts';
 import type { Account, PipelineKind, StartResult } from '../../src/providers/provider';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
+import { MapVault } from './support';
 import type { LoggedRequest } from '../simulator/server';
 import type { BoringMarketingSim } from '../simulator/boringMarketing';
 import type { GloriaMundoSim } from '../simulator/gloriaMundo';
@@ -29,18 +30,6 @@ const schedulerOptions: SchedulerOptions = {
 const STORAGE_KEY = 'runwatch.trackedRuns.v1';
 const AMZ_SECRETS: Record<string, string> = { ai_ark_api_key: 'ark-secret-1111aaaa', exa_api_key: 'exa-secret-2222bbbb', openrouter_api_key: 'sk-or-secret-3333cccc' };
 
-class MapVault implements KeyVault {
-  readonly keys = new Map<ProviderId, string>(PROVIDER_IDS.map(id => [id, SIM_KEYS[id]]));
-  async getKey(id: ProviderId) {
-    return this.keys.get(id);
-  }
-  async getSecret(id: ProviderId, name: string) {
-    return id === 'automindz' ? AMZ_SECRETS[name] : undefined;
-  }
-  hasKey(id: ProviderId) {
-    return this.keys.has(id);
-  }
-}
 
 /** What a start needs on each provider, and how its start request shows in the simulator's log. */
 interface StartCase {
@@ -59,7 +48,7 @@ describe('Starts happen once', () => {
   let service: RunwatchService;
 
   const make = (timeoutMs = 15_000, baseUrl = (id: ProviderId) => validateBaseUrl(sim.baseUrl(id))) =>
-    createRunwatchService({ storage, keys: new MapVault(), baseUrl, log: silentLogger, scheduler: schedulerOptions, timeoutMs });
+    createRunwatchService({ storage, keys: new MapVault(PROVIDER_IDS.map(id => [id, SIM_KEYS[id]]), (id, name) => (id === 'automindz' ? AMZ_SECRETS[name] : undefined)), baseUrl, log: silentLogger, scheduler: schedulerOptions, timeoutMs });
 
   beforeEach(async () => {
     sim = await createSimulator().start();

@@ -1,8 +1,10 @@
-// Helpers the adapter tests share: a logger that keeps every line (to prove no key is ever logged) and
-// a way to await a call's ProviderError.
+// Helpers the unit tests share: a logger that keeps every line (to prove no key is ever logged), a way to
+// await a call's ProviderError, and an in-memory key vault for services built in tests.
 import * as assert from 'node:assert/strict';
 import { ProviderError } from '../../src/core/errors';
+import type { KeyVault } from '../../src/core/contracts';
 import type { Logger } from '../../src/core/http';
+import type { ProviderId } from '../../src/core/run';
 
 export type RecordingLogger = Logger & { lines: string[] };
 
@@ -21,4 +23,28 @@ export async function rejection(promise: Promise<unknown>): Promise<ProviderErro
     return e;
   }
   assert.fail('expected the call to fail');
+}
+
+/** Keys in memory, as SecretStorage holds them in the extension; other named secrets from `secrets`. */
+export class MapVault implements KeyVault {
+  readonly keys: Map<ProviderId, string>;
+
+  constructor(
+    keys: Iterable<[ProviderId, string]> = [],
+    private readonly secrets: (id: ProviderId, name: string) => string | undefined = () => undefined,
+  ) {
+    this.keys = new Map(keys);
+  }
+
+  async getKey(id: ProviderId) {
+    return this.keys.get(id);
+  }
+
+  async getSecret(id: ProviderId, name: string) {
+    return this.secrets(id, name);
+  }
+
+  hasKey(id: ProviderId) {
+    return this.keys.has(id);
+  }
 }

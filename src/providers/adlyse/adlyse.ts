@@ -3,6 +3,7 @@
 // get_run_status polls it every second as the docs' polling pattern does. There is no run listing and no
 // cancel tool. The MCP session (the SDK) lives in ./mcpSession, a separate bundle loaded on first use.
 import * as z from 'zod/mini';
+import { fetchDispatcher } from '../../core/network';
 import { ProviderError, isProviderError, redact, registerSecret, secretRedactor, type ProviderErrorKind } from '../../core/errors';
 import { COMMON_STATUS_WORDS, mapStatus, type Run, type RunError } from '../../core/run';
 import { checkPrefix, isoOrUndefined, rawRecord } from '../common';
@@ -253,6 +254,8 @@ export class AdlyseProvider implements Provider {
           serverName: NAME,
           // This bundle's registry: dist/mcp.js would otherwise redact with its own, nearly empty copy.
           redactor: secretRedactor,
+          // This bundle's network settings, likewise: the same proxy and certificates as the REST providers.
+          dispatcher: fetchDispatcher,
         }),
       );
       this.session = loading;

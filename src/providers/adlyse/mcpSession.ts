@@ -28,6 +28,7 @@
 // Errors cross a bundle boundary here: in the packaged extension this file carries its own copy of
 // ProviderError, so callers must not rely on `instanceof` (the adapter re-creates them by `name` and `kind`).
 import * as z from 'zod/mini';
+import type { Dispatcher } from 'undici';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
@@ -80,6 +81,12 @@ export interface McpSessionOptions {
   redactor: Redactor;
   /** Largest answer read, JSON or SSE alike, in bytes (default: the HTTP client's 4 MB). */
   maxAnswerBytes?: number;
+  /**
+   * The caller's proxy-aware dispatcher for each request (core/network fetchDispatcher), or undefined where the
+   * host's global fetch applies the proxy settings itself. Asked per request, so a settings change applies to the
+   * next one. Passed in for the same reason as the redactor: this bundle's copy of core/network is not configured.
+   */
+  dispatcher?: () => Dispatcher | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -148,7 +155,10 @@ class SdkMcpSession implements McpSession {
     this.name = options.serverName ?? 'MCP server';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.redact = text => options.redactor.redact(text);
-    this.fetch = cappedFetch(options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES, this.name);
+    const { dispatcher } = options;
+    // Node's fetch takes an undici dispatcher in its init; without one it goes direct, whatever the settings say.
+    const routedFetch: typeof fetch = dispatcher ? async (input, init) => globalThis.fetch(input, { ...init, dispatcher: dispatcher() } as RequestInit) : globalThis.fetch;
+    this.fetch = cappedFetch(options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES, this.name, routedFetch);
   }
 
   get sessionId(): string | undefined {
