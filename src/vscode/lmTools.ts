@@ -151,7 +151,12 @@ export class RunwatchLmTools {
     const spec = parseWith(startSpecSchema, raw, 'runwatch_startRun input');
     const provider = resolveProvider(this.service, spec.provider);
     const name = this.service.displayName(provider);
-    const what = `${spec.kind ?? 'a run'} on ${spec.account ?? `the ${name} account`} (${name})`;
+    // Named as Start Run names it where the account and kind are already known; prepareInvocation must not add or create anything.
+    const known = this.service.accounts(provider) ?? [];
+    const account = spec.account === undefined ? (known.length === 1 ? known[0] : undefined) : known.find(a => a.id === spec.account || a.label.toLowerCase() === spec.account!.toLowerCase());
+    const kinds = account ? await this.service.kinds(provider, account).catch(() => []) : [];
+    const kind = spec.kind === undefined ? (kinds.length === 1 ? kinds[0] : undefined) : kinds.find(k => k.id === spec.kind || k.label.toLowerCase() === spec.kind!.toLowerCase());
+    const what = account && kind ? describeStart(kind, account, name) : `${spec.kind ?? 'a run'} on ${spec.account ?? `the ${name} account`} (${name})`;
     const given = spec.inputs && Object.keys(spec.inputs).length ? `\n\nInputs: ${redact(JSON.stringify(spec.inputs)).slice(0, 500)}` : '';
     return {
       invocationMessage: `Starting ${what}`,

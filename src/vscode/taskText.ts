@@ -47,6 +47,11 @@ export function taskErrorLines(run: Run): string[] {
   return lines;
 }
 
+/** Ends a sentence once, whether or not the provider's text already did. */
+function sentence(text: string): string {
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
+}
+
 export interface TaskOutcome {
   exitCode: 0 | 1;
   text: string;
@@ -59,19 +64,20 @@ export interface TaskOutcome {
  */
 export function taskOutcome(t: TrackedRun, label: string): TaskOutcome | undefined {
   const run = t.run;
-  if (t.gone) return { exitCode: 1, text: `${label}: the provider no longer knows this run${t.lastError ? ` (${oneLine(t.lastError)})` : ''}.` };
+  if (t.gone) return { exitCode: 1, text: sentence(`${label}: the provider no longer knows this run${t.lastError ? ` (${oneLine(t.lastError)})` : ''}`) };
   if (!isTerminal(run.status)) return undefined;
   const cost = costText(run.cost);
   const costPart = cost ? ` (${cost})` : '';
   switch (run.status) {
     case 'succeeded':
-      if (finishedWithErrors(run)) return { exitCode: 1, text: `${label} ${oneLine(withErrorsText(run))}${costPart}.` };
-      return { exitCode: 0, text: `${label} succeeded${costPart}.` };
+      if (finishedWithErrors(run)) return { exitCode: 1, text: sentence(`${label} ${oneLine(withErrorsText(run))}${costPart}`) };
+      return { exitCode: 0, text: sentence(`${label} succeeded${costPart}`) };
     case 'failed': {
       const where = run.error?.step ? ` at ${stageLabel(run.progress, run.error.step)}` : '';
-      return { exitCode: 1, text: `${label} failed${where}${run.error ? `: ${oneLine(run.error.message)}` : ''}${costPart}.` };
+      const message = run.error ? `: ${oneLine(run.error.message).replace(/\.$/, '')}` : '';
+      return { exitCode: 1, text: sentence(`${label} failed${where}${message}${costPart}`) };
     }
     default:
-      return { exitCode: 1, text: `${label} was cancelled${costPart}.` };
+      return { exitCode: 1, text: sentence(`${label} was cancelled${costPart}`) };
   }
 }
