@@ -12,7 +12,7 @@ import { describeStart, isStartInDoubt } from '../core/starts';
 import { z } from 'zod';
 import { describeProviderError } from './errors';
 import { listOrder, matchesStatus, runDetailText, runListLine, type RunTextContext, type StatusFilter } from './lmToolText';
-import { findTrackedRun, parseWith, resolveAccount, resolveProvider, resolveStart, RunSpecError, startSpecSchema } from './runSpec';
+import { findKnownAccount, findTrackedRun, parseWith, resolveAccount, resolveInputs, resolveProvider, resolveStart, RunSpecError, startSpecSchema } from './runSpec';
 import type { SecretKeyVault } from './secrets';
 import { askSecretInBox } from './tasks';
 
@@ -153,16 +153,18 @@ export class RunwatchLmTools {
     const name = this.service.displayName(provider);
     // Named as Start Run names it where the account and kind are already known; prepareInvocation must not add or create anything.
     const known = this.service.accounts(provider) ?? [];
-    const account = spec.account === undefined ? (known.length === 1 ? known[0] : undefined) : known.find(a => a.id === spec.account || a.label.toLowerCase() === spec.account!.toLowerCase());
+    const account = spec.account === undefined ? (known.length === 1 ? known[0] : undefined) : findKnownAccount(known, spec.account);
     const kinds = account ? await this.service.kinds(provider, account).catch(() => []) : [];
     const kind = spec.kind === undefined ? (kinds.length === 1 ? kinds[0] : undefined) : kinds.find(k => k.id === spec.kind || k.label.toLowerCase() === spec.kind!.toLowerCase());
+    // Inputs that would be refused (a secret, a missing field) need no confirmation: invoke says what is wrong, sending nothing.
+    if (kind) resolveInputs(kind, spec.inputs);
     const what = account && kind ? describeStart(kind, account, name) : `${spec.kind ?? 'a run'} on ${spec.account ?? `the ${name} account`} (${name})`;
     const given = spec.inputs && Object.keys(spec.inputs).length ? `\n\nInputs: ${redact(JSON.stringify(spec.inputs)).slice(0, 500)}` : '';
     return {
       invocationMessage: `Starting ${what}`,
       confirmationMessages: {
         title: `Start ${what}?`,
-        message: new vscode.MarkdownString().appendText(`Runwatch will start ${what}. The run is real: it may take a long time and cost credits.${given}`),
+        message: `Runwatch will start ${what}. The run is real: it may take a long time and cost credits.${given}`,
       },
     };
   }
@@ -190,7 +192,7 @@ export class RunwatchLmTools {
       invocationMessage: `Cancelling ${title} on ${name}`,
       confirmationMessages: {
         title: `Cancel ${title}?`,
-        message: new vscode.MarkdownString().appendText(`Runwatch will ask ${name} to cancel run ${t.run.id} (now ${t.run.status}). Work it has not finished is lost.`),
+        message: `Runwatch will ask ${name} to cancel run ${t.run.id} (now ${t.run.status}). Work it has not finished is lost.`,
       },
     };
   }

@@ -89,10 +89,15 @@ export async function resolveAccount(service: RunwatchService, id: ProviderId, t
     if (accounts.length === 1) return accounts[0];
     throw new RunSpecError(`Say which ${service.displayName(id)} ${noun} ("account")${accounts.length ? `: one of ${listed(accounts.map(a => a.id))}` : ''}.`);
   }
-  const found = accounts.find(a => a.id === text) ?? accounts.find(a => same(a.id, text) || same(a.label, text));
+  const found = findKnownAccount(accounts, text);
   if (found) return found;
   if (service.provider(id).capabilities.addAccount === 'byId') return service.addAccount(id, { value: text });
   throw new RunSpecError(`${service.displayName(id)} has no ${noun} "${text}"${accounts.length ? `; it has ${listed(accounts.map(a => a.label && a.label !== a.id ? `${a.id} (${a.label})` : a.id))}` : ''}.`);
+}
+
+/** An account by its id, its label or the description the Runs view shows beside it (a brand's domain). */
+export function findKnownAccount(accounts: readonly Account[], text: string): Account | undefined {
+  return accounts.find(a => a.id === text) ?? accounts.find(a => same(a.id, text) || same(a.label, text) || (!!a.description && same(a.description, text)));
 }
 
 function listed(items: string[]): string {

@@ -53,8 +53,8 @@ describe('Runwatch chat tools in VS Code', function () {
     const all = await invoke(api, 'runwatch_listRuns', {});
     const lines = all.split('\n');
     assert.match(lines[0], /^2 runs, active first/);
-    assert.match(lines[1], new RegExp(`^- Boring Marketing · acme\\.com · Analyze #\\w+ · running · Evidence collection · 4/6 · .* \\(provider: boringMarketing, runId: ${running.id}\\)$`));
-    assert.match(lines[2], new RegExp(`^- Boring Marketing · acme\\.com · Analyze #\\w+ · failed · failed at Leverage scoring · .*runId: ${failed.id}\\)$`));
+    assert.match(lines[1], new RegExp(`^- Boring Marketing · Acme · \\w+ #\\w+ · running · Evidence collection · 4/6 · .* \\(provider: boringMarketing, runId: ${running.id}\\)$`));
+    assert.match(lines[2], new RegExp(`^- Boring Marketing · Acme · \\w+ #\\w+ · failed · failed at Leverage scoring · .*runId: ${failed.id}\\)$`));
 
     const failedOnly = await invoke(api, 'runwatch_listRuns', { provider: 'Boring Marketing', account: 'acme.com', status: 'failed' });
     assert.match(failedOnly, /^1 run \(Boring Marketing, acme\.com, failed\)/);
@@ -89,16 +89,21 @@ describe('Runwatch chat tools in VS Code', function () {
     const cancelled = await invoke(api, 'runwatch_cancelRun', { runId });
     const cancelPrepared = api.chatTools.prepared.slice(preparedBefore).find(p => p.tool === 'runwatch_cancelRun');
     assert.ok(cancelPrepared?.confirmation, 'VS Code did not get a confirmation for cancelRun');
-    assert.match(cancelPrepared.confirmation.title, /^Cancel Analyze \(full pipeline\) on Acme\?$/);
-    assert.match(cancelled, new RegExp(`^Asked Boring Marketing to cancel Analyze \\(full pipeline\\) on Acme \\(run ${runId}\\): it is now cancelled\\.$`));
+    // Named as "Cancel Run" names it (runTitle).
+    assert.match(cancelPrepared.confirmation.title, /^Cancel \w+ on Acme\?$/);
+    assert.match(cancelPrepared.confirmation.message, /^Runwatch will ask Boring Marketing to cancel run \S+ \(now (queued|running)\)\./);
+    assert.match(cancelled, new RegExp(`^Asked Boring Marketing to cancel \\w+ on Acme \\(run ${runId}\\): it is now cancelled\\.$`));
     assert.equal(api.service.store.get(`${BM}:${runId}`)?.run.status, 'cancelled');
     assert.match(await invoke(api, 'runwatch_cancelRun', { runId }), /has already cancelled: nothing to cancel\.$/);
   });
 
-  it('startRun refuses a secret as input and sends nothing', async () => {
+  it('startRun refuses a secret as input, without asking to confirm a start it will not send', async () => {
     await setKey('automindz');
     const text = await invoke(api, 'runwatch_startRun', { provider: 'automindz', inputs: { org_name: 'Acme', industries: ['software'], exa_api_key: 'exa_sk_from_chat' } });
     assert.match(text, /"exa_api_key" is a secret: remove it/);
+    const prepared = api.chatTools.prepared[api.chatTools.prepared.length - 1];
+    assert.equal(prepared.tool, 'runwatch_startRun');
+    assert.equal(prepared.confirmation, undefined, 'a start that cannot be sent asked for a confirmation');
     assert.ok(!text.includes('exa_sk_from_chat'));
   });
 });

@@ -9,6 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TaskTranscript } from '../../src/vscode/tasks';
 import type { AutomindzSim } from '../simulator/automindz';
+import type { BoringMarketingSim } from '../simulator/boringMarketing';
 import type { GloriaMundoSim } from '../simulator/gloriaMundo';
 import type { SimRequest } from '../simulator/server';
 import { pollRun, resetRunwatch, runRow, runwatchApi, setKey, startSimulator, statusBarText, waitFor, withScriptedUi, type RunwatchApi, type SimulatorHandle } from './helpers';
@@ -160,7 +161,7 @@ describe('Runwatch tasks in VS Code', function () {
     // One line per state: no line repeats the one before it.
     for (let i = 1; i < lines.length; i++) assert.notEqual(lines[i], lines[i - 1], `a line repeats:${shown(run.transcript)}`);
     assert.ok(lines.some(l => / · succeeded\b/.test(l)), shown(run.transcript));
-    assert.match(lines[lines.length - 2], / succeeded\.$/);
+    assert.match(lines[lines.length - 2], /^Wf digest #\w+ succeeded \(\$0\.15\)\.$/);
     assert.equal(lines[lines.length - 1], 'Exit code 0.');
   });
 
@@ -175,7 +176,7 @@ describe('Runwatch tasks in VS Code', function () {
     assert.equal(exitCode, 1, `a failed run ended its task with exit code ${exitCode}:${shown(run.transcript)}`);
     const text = run.transcript.lines.join('\n');
     assert.match(text, /^ {2}error: HubSpot connection expired\. Please reconnect\./m);
-    assert.match(text, / failed at Score leads: HubSpot connection expired\. Please reconnect\.$/m);
+    assert.match(text, /^Wf leads #\w+ failed at step 2\/4 · Score leads: HubSpot connection expired\. Please reconnect \(\$\d+\.\d\d\)\.$/m);
     assert.equal(run.transcript.lines[run.transcript.lines.length - 1], 'Exit code 1.');
   });
 
@@ -194,6 +195,25 @@ describe('Runwatch tasks in VS Code', function () {
     assert.match(run.transcript.lines[0], new RegExp(`^Runwatch: following GloriaMundo run ${runId}…$`));
     assert.ok(run.transcript.lines.some(l => /^Following .+ on wf_digest \(GloriaMundo, run id .+\)\. Ctrl-C stops watching\.$/.test(l)), shown(run.transcript));
     assert.equal(handle.sim.requestsFor('gloriaMundo', /\/execute$/).length, 0, 'a follow task started a run');
+  });
+
+  it('Ctrl-C (Terminate Task) on a started run cancels it where the provider can, and the task exits 1', async () => {
+    const bm = handle.sim.provider<BoringMarketingSim>('boringMarketing');
+    bm.addBrand({ domain: 'acme.com', name: 'Acme' });
+    await setKey('boringMarketing');
+    await writeTasksJson([{ label: 'analyze', type: 'runwatch', provider: 'boringMarketing', account: 'acme.com', kind: 'full' }]);
+    const run = await runTask(api, 'analyze');
+    const key = await waitFor(() => run.transcript.runKey, 15_000, `the task to start its run; it says:${shown(run.transcript)}`);
+    run.execution.terminate();
+    await waitFor(() => run.transcript.exitCode !== undefined, 15_000, `the task to end on Ctrl-C; it says:${shown(run.transcript)}`);
+
+    assert.equal(run.transcript.exitCode, 1);
+    const text = run.transcript.lines.join('\n');
+    assert.match(text, /^Ctrl-C: cancelling \w+ #\w+ on Boring Marketing…$/m);
+    // The cancel's answer reaches the store first, so the run's own end closes the task.
+    assert.match(text, /^\w+ #\w+ · cancelled\n\w+ #\w+ was cancelled\.\nExit code 1\.$/m);
+    assert.equal(api.service.store.get(key)?.run.status, 'cancelled', 'the run was not cancelled');
+    assert.equal(handle.sim.requestsFor('boringMarketing').filter(r => r.method === 'POST' && /cancel/.test(r.path)).length, 1, 'not one cancel request');
   });
 
   it('a task definition that names no known account or holds a secret fails at once with exit code 1, sending no start', async () => {
