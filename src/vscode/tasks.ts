@@ -174,7 +174,9 @@ class RunTaskTerminal implements vscode.Pseudoterminal {
       this.key = keyOf(run);
       this.transcript.runKey = this.key;
       this.label = runLabel(run, this.deps.accountLabel(run), kind => this.service.provider(run.provider).kindLabel?.(kind));
-      this.write(`${this.spec.mode === 'watch' ? 'Following' : 'Started'} ${this.label} on ${this.deps.accountLabel(run)} (${name}, run id ${run.id}). Ctrl-C ${this.spec.mode === 'watch' ? 'stops watching' : 'cancels it'}.`);
+      const adapter = this.service.provider(provider);
+      const ctrlC = this.spec.mode === 'watch' ? 'stops watching' : adapter.capabilities.cancel && adapter.cancelRun ? 'cancels it' : `stops watching (${name} runs cannot be cancelled)`;
+      this.write(`${this.spec.mode === 'watch' ? 'Following' : 'Started'} ${this.label} on ${this.deps.accountLabel(run)} (${name}, run id ${run.id}). Ctrl-C ${ctrlC}.`);
       this.storeSubscription = this.service.store.onDidChange(change => {
         if (change.keys.includes(this.key!)) this.update();
       });

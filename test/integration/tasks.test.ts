@@ -157,7 +157,7 @@ describe('Runwatch tasks in VS Code', function () {
     assert.equal(run.transcript.exitCode, 0);
     const lines = run.transcript.lines;
     assert.match(lines[0], /^Runwatch: starting .*wf_digest.*\(GloriaMundo\)…$/);
-    assert.ok(lines.some(l => /^Started .+ on wf_digest \(GloriaMundo, run id [\w-]+\)\. Ctrl-C cancels it\.$/.test(l)), shown(run.transcript));
+    assert.ok(lines.some(l => /^Started .+ on wf_digest \(GloriaMundo, run id [\w-]+\)\. Ctrl-C stops watching \(GloriaMundo runs cannot be cancelled\)\.$/.test(l)), shown(run.transcript));
     // One line per state: no line repeats the one before it.
     for (let i = 1; i < lines.length; i++) assert.notEqual(lines[i], lines[i - 1], `a line repeats:${shown(run.transcript)}`);
     assert.ok(lines.some(l => / · succeeded\b/.test(l)), shown(run.transcript));
