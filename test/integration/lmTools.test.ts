@@ -44,6 +44,24 @@ describe('Runwatch chat tools in VS Code', function () {
     assert.deepEqual(Object.keys((list.inputSchema as { properties: object }).properties), ['provider', 'account', 'status', 'limit']);
   });
 
+  it('activates and works without the tools in a VS Code that has no vscode.lm.registerTool', async () => {
+    // Runwatch's `vscode` object is this file's (see CONTRIBUTING.md): without lm.registerTool it looks like an
+    // older VS Code to Runwatch (the namespace itself cannot be taken away: it is a fixed property).
+    const lm = vscode.lm as unknown as { registerTool: unknown };
+    const registerTool = lm.registerTool;
+    lm.registerTool = undefined;
+    try {
+      await api.reloadForTests();
+      assert.equal(api.chatTools.registered, false, 'Runwatch registered tools without vscode.lm.registerTool');
+      await setKey(BM);
+      await waitFor(() => api.service.accounts(BM)?.length, 10_000, 'the Boring Marketing brands to load without the tools API');
+    } finally {
+      lm.registerTool = registerTool;
+      await api.reloadForTests();
+    }
+    assert.equal(api.chatTools.registered, true, 'the tools did not come back with vscode.lm');
+  });
+
   it('listRuns and getRun read the runs Runwatch tracks: progress, the failure with its stage, filters; no key', async () => {
     const running = world.bm.addRun(world.acme.id, { kind: 'full', status: 'running', stage: 'evidence_collection' });
     const failed = world.bm.addRun(world.acme.id, { kind: 'full', status: 'failed', stage: 'leverage_scoring', error: `Upstream rejected key ${SIM_KEYS[BM]}`, finishedAgoMs: 60_000 });
