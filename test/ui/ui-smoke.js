@@ -428,6 +428,41 @@ async function main() {
       return `${stageRows.map(r => `${r.label}${r.description ? ` (${r.description})` : ''}`).join(', ')}; saved ${path.relative(ROOT, file)}`;
     });
 
+    await check('a runwatch task from tasks.json follows the running run in a task terminal (docs/screenshot-task.png)', async () => {
+      let running;
+      for (const b of brandList) {
+        const answer = await bmGet(sim, `/brands/${b.id}/runs`);
+        running ??= (Array.isArray(answer) ? answer : answer.runs || []).map(r => ({ ...r, brandId: b.id })).find(r => r.status === 'running');
+      }
+      if (!running) throw new Error('no running Boring Marketing run to follow');
+      const label = 'Wait for the analysis';
+      fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+      const task = { label, type: 'runwatch', provider: 'boringMarketing', account: running.brandId, runId: running.id || running.run_id, problemMatcher: [] };
+      fs.writeFileSync(path.join(workspace, '.vscode', 'tasks.json'), JSON.stringify({ version: '2.0.0', tasks: [task] }, null, 2));
+      await until(async () => {
+        await runCommand(page, 'Tasks: Run Task');
+        const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label });
+        if (await row.first().isVisible({ timeout: 5000 }).catch(() => false)) return true;
+        await page.keyboard.press('Escape');
+        return undefined;
+      }, 30000, `"${label}" in Tasks: Run Task`);
+      await pickItem(page, label);
+      // The terminal's text, where the renderer leaves it in the DOM (the accessibility tree always does).
+      const text = await until(async () => {
+        const t = await page.locator('.terminal-wrapper .xterm-rows, .terminal-wrapper .xterm-accessibility-tree').allInnerTexts().catch(() => []);
+        const joined = t.join('\n');
+        return /Following .* \(Boring Marketing, run id/.test(joined) && / · running · /.test(joined) ? joined : undefined;
+      }, 30000, 'the task terminal to say which run it follows and its state');
+      await clearToasts(page);
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(300);
+      const file = path.join(SHOTS, 'screenshot-task.png');
+      await page.screenshot({ path: file });
+      const lines = text.split('\n').map(l => l.trim()).filter(l => /^\[/.test(l));
+      await page.keyboard.press('Control+J'); // hide the panel again: the next checks read the tree
+      return `"${lines.slice(0, 3).join(' | ')}"; saved ${path.relative(ROOT, file)}`;
+    });
+
     const others = PROVIDERS.filter(p => p !== 'boringMarketing');
     for (const provider of others) await setKeyCheck(provider);
     if (others.length) {
