@@ -216,7 +216,7 @@ describe('Runwatch tasks in VS Code', function () {
     assert.equal(handle.sim.requestsFor('boringMarketing').filter(r => r.method === 'POST' && /cancel/.test(r.path)).length, 1, 'not one cancel request');
   });
 
-  it('a task definition that names no known account or holds a secret fails at once with exit code 1, sending no start', async () => {
+  it('a task definition that holds a secret, or both starts and follows, fails at once with exit code 1, sending no start', async () => {
     await setKey('automindz');
     await writeTasksJson([
       { label: 'secret in file', type: 'runwatch', provider: 'automindz', inputs: { org_name: 'Acme', industries: ['software'], exa_api_key: 'exa_sk_in_tasks_json' } },

@@ -10,7 +10,8 @@
 //      live only in SecretStorage; there is no other way in);
 //   5. expands Boring Marketing and its brands, waits for run rows and the status bar, checks them against what
 //      the simulator's API says, saves docs/screenshot-runs.png; watches the status bar and the run row move to
-//      the next stage; expands the running run's stages and saves docs/screenshot-stages.png;
+//      the next stage; expands the running run's stages and saves docs/screenshot-stages.png; runs a runwatch task
+//      from tasks.json that follows the running run and saves its terminal as docs/screenshot-task.png;
 //   6. sets the other four providers' keys the same way and checks each shows its accounts
 //      (.vscode-test/ui/screenshot-providers.png);
 //   7. starts a run on GloriaMundo ("Add workflow…" by id first), Automindz and Adlyse from the palette as a
