@@ -20,6 +20,8 @@ import { RunStatusBar } from './vscode/statusBar';
 import { RateLimitWaits } from './vscode/rateLimitWaits';
 import { redactingLog } from './vscode/redactingLog';
 import { WalkthroughProgress } from './vscode/walkthrough';
+import { registerRunTasks } from './vscode/tasks';
+import { registerLmTools } from './vscode/lmTools';
 import type { RunwatchNode } from './vscode/tree/node';
 import { RunNode } from './vscode/tree/runNode';
 import { RunTreeProvider } from './vscode/tree/runTreeProvider';
@@ -94,6 +96,12 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
     get documents() {
       return live().documents;
     },
+    get tasks() {
+      return live().tasks;
+    },
+    get chatTools() {
+      return live().chatTools;
+    },
     hasKey: id => live().hasKey(id),
     walkthroughDone: step => live().walkthroughDone(step),
     // The same folder for every composition: readable while reloading too.
@@ -161,6 +169,8 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
   });
 
   const walkthrough = new WalkthroughProgress(service, view, listener => notifier.onDidNotify(listener));
+  const runTasks = registerRunTasks({ service, vault, log, accountLabel });
+  const chatTools = registerLmTools({ service, vault, log, accountLabel });
 
   const syncKeyContext = () => {
     void vscode.commands.executeCommand('setContext', 'runwatch.hasAnyKey', vault.keyedProviders().length > 0);
@@ -181,6 +191,8 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
     new RateLimitWaits(service, view),
     { dispose: () => service.dispose() },
     ...registerCommands({ service, vault, tree, statusBar, documents, log, accountLabel, walkthrough, presets: new StartPresets(globalState) }),
+    ...runTasks.disposables,
+    ...chatTools.disposables,
     vault.onDidChangeKeys(change => {
       syncKeyContext();
       // This window's own key commands reset the provider themselves; other windows' changes land here.
@@ -257,6 +269,8 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
         return documents.opened[documents.opened.length - 1];
       },
     },
+    tasks: { transcripts: runTasks.provider.transcripts },
+    chatTools: { registered: chatTools.disposables.length > 0, prepared: chatTools.tools.prepared, tools: chatTools.tools.tools },
     hasKey: id => vault.hasKey(id),
     walkthroughDone: step => walkthrough.has(step),
     sharedDir: context.globalStorageUri.fsPath,

@@ -37,6 +37,20 @@ export interface DocumentsApi {
   readonly last: OpenedDocument | undefined;
 }
 
+export interface TasksApi {
+  /** What each run task's terminal wrote and its exit code, oldest first (a terminal's text cannot be read back). */
+  readonly transcripts: readonly import('./tasks').TaskTranscript[];
+}
+
+export interface ChatToolsApi {
+  /** Whether this VS Code has vscode.lm.registerTool, so the tools were registered. */
+  readonly registered: boolean;
+  /** What prepareInvocation answered, oldest first: the confirmation VS Code asked the user for. */
+  readonly prepared: readonly import('./lmTools').PreparedRecord[];
+  /** The tools' implementations, for a VS Code without vscode.lm.invokeTool. */
+  readonly tools: Readonly<Record<import('./lmTools').ToolName, vscode.LanguageModelTool<Record<string, unknown>>>>;
+}
+
 export interface RunwatchApi {
   readonly service: RunwatchService;
   /** The Runs view's TreeDataProvider (getChildren / getTreeItem / resolveTreeItem, plus reveal and stats). */
@@ -45,6 +59,8 @@ export interface RunwatchApi {
   readonly statusBar: StatusBarApi;
   readonly notifier: NotifierApi;
   readonly documents: DocumentsApi;
+  readonly tasks: TasksApi;
+  readonly chatTools: ChatToolsApi;
   /** Which providers have a key (kept in sync with SecretStorage, across windows). */
   hasKey(id: ProviderId): boolean;
   /** Whether the walkthrough step's real event happened in this session (its context key is set). */

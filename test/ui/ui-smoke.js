@@ -10,7 +10,8 @@
 //      live only in SecretStorage; there is no other way in);
 //   5. expands Boring Marketing and its brands, waits for run rows and the status bar, checks them against what
 //      the simulator's API says, saves docs/screenshot-runs.png; watches the status bar and the run row move to
-//      the next stage; expands the running run's stages and saves docs/screenshot-stages.png;
+//      the next stage; expands the running run's stages and saves docs/screenshot-stages.png; runs a runwatch task
+//      from tasks.json that follows the running run and saves its terminal as docs/screenshot-task.png;
 //   6. sets the other four providers' keys the same way and checks each shows its accounts
 //      (.vscode-test/ui/screenshot-providers.png);
 //   7. starts a run on GloriaMundo ("Add workflow…" by id first), Automindz and Adlyse from the palette as a
@@ -283,7 +284,8 @@ async function main() {
     cleanups.push(() => sim.stop());
     console.log(`  simulator on ${sim.origin}; ${path.basename(vsix)} installed as ${installed.id} ${installed.version} in ${installed.dir}`);
     const baseUrlSettings = Object.fromEntries(Object.entries(sim.baseUrls).map(([id, url]) => [`runwatch.providers.${id}.baseUrl`, url]));
-    tools.writeUserSettings(userDataDir, baseUrlSettings, { overwrite: true });
+    // The DOM terminal renderer: its text can be read back (the task terminal check), a canvas's cannot.
+    tools.writeUserSettings(userDataDir, { ...baseUrlSettings, 'terminal.integrated.gpuAcceleration': 'off' }, { overwrite: true });
 
     const server = await tools.startCodeServer({
       port: await tools.freePort(), userDataDir, extensionsDir,
@@ -428,6 +430,44 @@ async function main() {
       const file = path.join(SHOTS, 'screenshot-stages.png');
       await page.screenshot({ path: file });
       return `${stageRows.map(r => `${r.label}${r.description ? ` (${r.description})` : ''}`).join(', ')}; saved ${path.relative(ROOT, file)}`;
+    });
+
+    await check('a runwatch task from tasks.json follows the running run in a task terminal (docs/screenshot-task.png)', async () => {
+      let running;
+      for (const b of brandList) {
+        const answer = await bmGet(sim, `/brands/${b.id}/runs`);
+        running ??= (Array.isArray(answer) ? answer : answer.runs || []).map(r => ({ ...r, brandId: b.id })).find(r => r.status === 'running');
+      }
+      if (!running) throw new Error('no running Boring Marketing run to follow');
+      const label = 'Wait for the analysis';
+      fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+      const task = { label, type: 'runwatch', provider: 'boringMarketing', account: running.brandId, runId: running.id || running.run_id, problemMatcher: [] };
+      fs.writeFileSync(path.join(workspace, '.vscode', 'tasks.json'), JSON.stringify({ version: '2.0.0', tasks: [task] }, null, 2));
+      await until(async () => {
+        // "Tasks: Run Task" exactly: typing it also matches "Tasks: Rerun All Running Tasks" and the like.
+        await page.keyboard.press('F1');
+        await page.locator('.quick-input-widget input').waitFor({ timeout: 10000 });
+        await page.keyboard.type('Tasks: Run Task');
+        await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^Tasks: Run Task$/ }) }).first().click({ timeout: 10000 });
+        const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label });
+        if (await row.first().isVisible({ timeout: 5000 }).catch(() => false)) return true;
+        await page.keyboard.press('Escape');
+        return undefined;
+      }, 30000, `"${label}" in Tasks: Run Task`);
+      await pickItem(page, label);
+      // The terminal's text, where the renderer leaves it in the DOM (the accessibility tree always does).
+      const text = await until(async () => {
+        const joined = (await page.locator('.terminal-wrapper .xterm-rows').allInnerTexts().catch(() => [])).join('\n');
+        return /Following .* \(Boring Marketing, run id/.test(joined) && / · running · /.test(joined) ? joined : undefined;
+      }, 30000, 'the task terminal to say which run it follows and its state');
+      await clearToasts(page);
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(300);
+      const file = path.join(SHOTS, 'screenshot-task.png');
+      await page.screenshot({ path: file });
+      const lines = text.split('\n').map(l => l.trim()).filter(l => /^\[/.test(l));
+      await page.keyboard.press('Control+J'); // hide the panel again: the next checks read the tree
+      return `"${lines.slice(0, 3).join(' | ')}"; saved ${path.relative(ROOT, file)}`;
     });
 
     const others = PROVIDERS.filter(p => p !== 'boringMarketing');
