@@ -537,7 +537,7 @@ export class Scheduler implements PollScheduler {
   private updateMembership(plan: Plan, now: number): void {
     const tracked = this.store.get(plan.key);
     let key: string | undefined;
-    if (tracked && !plan.listMissed && this.deps.provider(plan.provider)?.capabilities.pollsByList) {
+    if (tracked && !plan.listMissed && this.deps.provider(plan.provider)?.capabilities?.pollsByList) {
       const account = accountKey(plan.provider, tracked.run.accountId);
       const until = this.unbatchable.get(account);
       if (until !== undefined && until <= now) this.unbatchable.delete(account);
