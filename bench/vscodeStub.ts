@@ -173,8 +173,12 @@ export function createVscodeStub(settings: Record<string, unknown> = {}): Record
           const full = section ? `${section}.${key}` : key;
           return full in settings ? settings[full] : fallback;
         },
-        has: () => false,
-        inspect: () => undefined,
+        has: (key: string) => (section ? `${section}.${key}` : key) in settings,
+        // Given values are user (global) settings: Runwatch reads its application-scoped ones from there only.
+        inspect: (key: string) => {
+          const full = section ? `${section}.${key}` : key;
+          return full in settings ? { key: full, globalValue: settings[full] } : undefined;
+        },
         update: async () => undefined,
       }),
       onDidChangeConfiguration: event(),
