@@ -248,7 +248,7 @@ export class Scheduler implements PollScheduler {
   async refreshNow(keys?: string[]): Promise<void> {
     if (!this.started || this.disposed || this.passive) return;
     const now = this.now();
-    const targets: Plan[] = [];
+    const targets = new Set<Plan>();
     const waits: Promise<void>[] = [];
     for (const key of keys ?? [...this.plans.keys()]) {
       let plan = this.plans.get(key);
@@ -262,7 +262,7 @@ export class Scheduler implements PollScheduler {
       const poller = this.pollerOf(plan);
       // A poll already out is as fresh as a new one: wait for its answer rather than returning before it.
       if (this.inFlight.has(poller.key)) waits.push(new Promise<void>(resolve => poller.waiters.push(resolve)));
-      else if (!targets.includes(poller)) targets.push(poller);
+      else targets.add(poller);
     }
     const told = new Set<ProviderId>();
     const touched = new Set<Lane>();
