@@ -199,6 +199,8 @@ function fmt(r: { median: number; min: number; max: number }): string {
 }
 
 async function main(): Promise<void> {
+  // Taken first: the commit and state of the code this process loaded, not of the checkout when it ends.
+  const origin = provenance(ROOT);
   if (!gc) console.warn('growth: run with --expose-gc (npm run bench:growth) for heap figures');
   const sim = new SimChild();
   const rows: ReturnType<typeof summarize>[] = [];
@@ -226,7 +228,7 @@ async function main(): Promise<void> {
   }
   const file = path.join(ROOT, 'bench', 'results', 'growth-latest.json');
   writeResult(file, {
-    ...provenance(ROOT),
+    ...origin,
     what:
       'Real scheduler + store + Boring Marketing adapter against the simulator (child process), loopback HTTP. A "poll" is one status request (a run GET or a brand list GET). ' +
       `Cadence divided by ${SCALE} (10 s → ${CADENCE_MS / 1000} s); window ${WINDOW_MS / 1000} s after a ${WARMUP_MS / 1000} s warm-up; ${RUNS_PER_BRAND} runs per brand; CPU and event loop of the engine process only, CPU less an idle baseline (same window, nothing polling); bytes and connections at the simulator's sockets; heap per run after GC includes store, plans and adapter.`,

@@ -62,6 +62,8 @@ async function sample(): Promise<Sample> {
 }
 
 async function main(): Promise<void> {
+  // Taken first: the commit and state of the code measured, not of the checkout when it ends.
+  const origin = provenance(ROOT);
   if (!fs.existsSync(BUNDLE)) throw new Error('dist/extension.js is missing: npm run build');
   const sim = createSimulator();
   await sim.start();
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
   const total = spread(samples.map(s => s.totalMs), 1);
   const kb = (file: string) => Math.round(fs.statSync(file).size / 1024);
   const result = {
-    ...provenance(ROOT),
+    ...origin,
     medianMs: total.median,
     rangeMs: [total.min, total.max],
     includesBundleLoad: true,
