@@ -131,6 +131,8 @@ async function main() {
         RUNWATCH_TEST_GREP: process.env.RUNWATCH_TEST_GREP || '',
         RUNWATCH_BENCH: BENCH ? '1' : '',
         RUNWATCH_BENCH_OUT: process.env.RUNWATCH_BENCH_OUT || '',
+        // The tree-at-scale case writes bench/results/tree-latest.json with the checkout's commit.
+        RUNWATCH_REPO_ROOT: BENCH ? ROOT : '',
       },
     });
   } catch (e) {

@@ -6,11 +6,17 @@
 // the cap on requests in flight) is the provider's gate (gate.ts), which lists, starts and every other
 // request pass as well: the lane reads it and reports each poll's outcome to it. Terminal and gone runs are
 // not in any heap, so 10,000 finished runs cost nothing: a tick touches only the heads of the heaps.
-import { PROVIDER_IDS, isActive, type ProviderId, type Run, type RunProgress } from './run';
+//
+// List batching: where the provider's run list carries whole runs (Boring Marketing, when its answer has that
+// shape), an account with two or more active runs is polled with ONE list request per cadence, queued in the
+// lane like a run (same gate, Retry-After, budget and lease), instead of one poll per run. A list answer of
+// summaries sends that account's runs back to their own polls; a run the list stops carrying (paged out,
+// deleted) is polled on its own, which also tells whether it is gone.
+import { PROVIDER_IDS, isActive, keyOf, type ProviderId, type Run, type RunProgress } from './run';
 import { asProviderError, redact, type ProviderError } from './errors';
 import type { PollScheduler, ProviderHealth, SchedulerDeps, SchedulerOptions } from './contracts';
-import type { RunStore, StoreChange, TrackedRun } from './store';
-import { PROVIDER_DISPLAY_NAMES, type Provider } from '../providers/provider';
+import { accountKey, type RunStore, type StoreChange, type TrackedRun } from './store';
+import { PROVIDER_DISPLAY_NAMES, type Provider, type RunPage } from '../providers/provider';
 import { BUDGET_MARGIN, backoffDelay, clampRetryAfter, ProviderGates, type ProviderGate } from './gate';
 
 export { BACKOFF_CAP_MS, BUDGET_MARGIN, MAX_RETRY_AFTER_MS, PROVIDER_FAILURE_STREAK, RATE_LIMIT_BASE_MS } from './gate';
@@ -24,6 +30,23 @@ const FALLBACK_CADENCE_MS = 10_000;
 export const UNKNOWN_STATUS_CADENCE_CAP_MS = 5 * 60_000;
 /** …and no longer after this long without a change: the run is marked stale and says why. */
 export const UNKNOWN_STATUS_GIVE_UP_MS = 60 * 60_000;
+/** An account is polled by its run list from this many active runs on: for one, its own poll is as few requests and a smaller answer. */
+export const LIST_BATCH_MIN_RUNS = 2;
+/** After a list that could not be read or was not found, the account's runs are polled one by one for this long. */
+export const LIST_RETRY_AFTER_MS = 10 * 60_000;
+
+/** One account's list poll: the runs it answers for and how often it goes. */
+interface ListBatch {
+  readonly accountId: string;
+  /** Keys of the active runs this list polls (batched only while there are LIST_BATCH_MIN_RUNS or more). */
+  readonly members: Set<string>;
+  /** The shortest cadence among the members: the list goes as often as its most eager run would be polled. */
+  cadenceMs: number;
+  /** Before its first request: when the earliest member would have been polled on its own. */
+  firstDue: number;
+  /** When the last list answer came. */
+  answeredAt?: number;
+}
 
 interface Plan {
   readonly key: string;
@@ -45,6 +68,12 @@ interface Plan {
   forceDue?: number;
   /** refreshNow() callers waiting for this run's next poll to settle. */
   waiters: (() => void)[];
+  /** Present on an account's list poll (see ListBatch); absent on a run's own. */
+  list?: ListBatch;
+  /** A run's: the key of the account list it belongs to, if its provider lists whole runs. */
+  batchKey?: string;
+  /** A run's: the last full list did not carry it, so it is polled on its own until a list does again. */
+  listMissed?: boolean;
 }
 
 /** A binary min-heap of plans by (due, seq) that keeps each plan's index, so updates and removals are O(log n). */
@@ -145,6 +174,10 @@ class Lane {
 
 export class Scheduler implements PollScheduler {
   private readonly plans = new Map<string, Plan>();
+  /** Account list polls, by list key (see listKeyOf). */
+  private readonly lists = new Map<string, Plan>();
+  /** Accounts whose runs are polled one by one until this time: their list gave summaries (for the session), or failed to be read. */
+  private readonly unbatchable = new Map<string, number>();
   /** Keys with a request in flight; kept apart from plans so a run removed and re-added mid-request is never polled twice. */
   private readonly inFlight = new Set<string>();
   private readonly lanes = new Map<ProviderId, Lane>();
@@ -215,7 +248,7 @@ export class Scheduler implements PollScheduler {
   async refreshNow(keys?: string[]): Promise<void> {
     if (!this.started || this.disposed || this.passive) return;
     const now = this.now();
-    const targets: Plan[] = [];
+    const targets = new Set<Plan>();
     const waits: Promise<void>[] = [];
     for (const key of keys ?? [...this.plans.keys()]) {
       let plan = this.plans.get(key);
@@ -225,9 +258,11 @@ export class Scheduler implements PollScheduler {
         if (tracked && isActive(tracked.run.status) && !tracked.gone) plan = this.plan(tracked, now);
       }
       if (!plan) continue;
+      // A batched run is refreshed by its account's list: one request for all of them.
+      const poller = this.pollerOf(plan);
       // A poll already out is as fresh as a new one: wait for its answer rather than returning before it.
-      if (this.inFlight.has(plan.key)) waits.push(new Promise<void>(resolve => plan.waiters.push(resolve)));
-      else targets.push(plan);
+      if (this.inFlight.has(poller.key)) waits.push(new Promise<void>(resolve => poller.waiters.push(resolve)));
+      else targets.add(poller);
     }
     const told = new Set<ProviderId>();
     const touched = new Set<Lane>();
@@ -272,12 +307,16 @@ export class Scheduler implements PollScheduler {
     const live = this.started && !this.disposed;
     if (live) {
       const now = this.now();
-      for (const plan of this.plans.values()) {
+      // A new key may read the list differently: ask it again.
+      for (const key of [...this.unbatchable.keys()]) if (key.startsWith(accountKey(id, ''))) this.unbatchable.delete(key);
+      for (const plan of [...this.plans.values(), ...this.lists.values()]) {
         if (plan.provider !== id) continue;
         plan.failStreak = 0;
         plan.retryAt = 0;
-        plan.forceDue = now;
         this.requeue(plan, now);
+        const poller = this.pollerOf(plan);
+        poller.forceDue = now;
+        this.requeue(poller, now);
       }
     }
     // After the plans are forced due: the gate's resume pumps the lane (onDidFree) and must send each once.
@@ -369,8 +408,21 @@ export class Scheduler implements PollScheduler {
   /** Recomputes a plan's due time and puts it in its lane's heap (unless a request for it is in flight). */
   private requeue(plan: Plan, now: number): void {
     const lane = this.lane(plan.provider);
+    if (!plan.list) this.updateMembership(plan, now);
     if (this.inFlight.has(plan.key)) {
       lane.queue.remove(plan);
+      return;
+    }
+    if (plan.list && plan.list.members.size < LIST_BATCH_MIN_RUNS) {
+      // Too few runs to batch: they are polled on their own.
+      lane.queue.remove(plan);
+      return;
+    }
+    const batch = plan.list ? undefined : this.batchOf(plan);
+    if (batch) {
+      // Its account's list polls it.
+      lane.queue.remove(plan);
+      this.requeue(batch, now);
       return;
     }
     const due = this.dueOf(plan, now);
@@ -383,6 +435,12 @@ export class Scheduler implements PollScheduler {
   private dueOf(plan: Plan, now: number): number {
     if (plan.forceDue !== undefined) return plan.forceDue;
     if (plan.failStreak > 0) return plan.retryAt;
+    if (plan.list) {
+      // The same rule as a run's poll below: a cadence after the last list was sent, half a cadence after its answer.
+      const { cadenceMs, answeredAt, firstDue } = plan.list;
+      if (plan.lastAttemptAt === undefined) return firstDue;
+      return Math.max(plan.lastAttemptAt + cadenceMs, (answeredAt ?? plan.lastAttemptAt) + cadenceMs / 2);
+    }
     const tracked = this.store.get(plan.key);
     if (!tracked) return now;
     // The next poll is due one cadence after the last one was SENT when that poll is the latest confirmation,
@@ -440,11 +498,13 @@ export class Scheduler implements PollScheduler {
     lane.queue.remove(plan);
     lane.planCount--;
     this.plans.delete(key);
+    this.leaveBatch(plan, this.now());
     settle(plan);
     if (this.started && !this.disposed) this.arm(lane, this.now());
   }
 
   private replanAll(now: number): void {
+    for (const list of this.lists.values()) this.refreshListCadence(list, now);
     for (const plan of this.plans.values()) this.requeue(plan, now);
     this.pumpAll();
   }
@@ -455,7 +515,233 @@ export class Scheduler implements PollScheduler {
       const tracked = this.store.get(plan.key);
       if (!tracked || this.inFlight.has(plan.key)) continue;
       const confirmed = tracked.lastConfirmedAt ?? -Infinity;
-      if (now - confirmed > this.cadence(tracked, now)) plan.forceDue = now;
+      const poller = this.pollerOf(plan);
+      if (now - confirmed > this.cadence(tracked, now) && !this.inFlight.has(poller.key)) poller.forceDue = now;
+    }
+  }
+
+  // ---- list batching ----
+
+  /** The account list that polls this run now, if any (its provider lists whole runs and it has company). */
+  private batchOf(plan: Plan): Plan | undefined {
+    const list = plan.batchKey ? this.lists.get(plan.batchKey) : undefined;
+    return list && list.list!.members.size >= LIST_BATCH_MIN_RUNS ? list : undefined;
+  }
+
+  /** The plan whose request answers for this run: its account's list when batched, else its own. */
+  private pollerOf(plan: Plan): Plan {
+    return (plan.list ? undefined : this.batchOf(plan)) ?? plan;
+  }
+
+  /** Puts a run into its account's list, or takes it out, as its provider, account and the last list answer allow. */
+  private updateMembership(plan: Plan, now: number): void {
+    const tracked = this.store.get(plan.key);
+    let key: string | undefined;
+    if (tracked && !plan.listMissed && this.deps.provider(plan.provider)?.capabilities?.pollsByList) {
+      const account = accountKey(plan.provider, tracked.run.accountId);
+      const until = this.unbatchable.get(account);
+      if (until !== undefined && until <= now) this.unbatchable.delete(account);
+      if (until === undefined || until <= now) key = listKeyOf(account);
+    }
+    if (plan.batchKey === key) return;
+    this.leaveBatch(plan, now);
+    if (!key || !tracked) return;
+    let list = this.lists.get(key);
+    if (!list) {
+      list = { key, provider: plan.provider, due: now, seq: ++this.seq, heapIndex: -1, failStreak: 0, retryAt: 0, waiters: [], list: { accountId: tracked.run.accountId, members: new Set(), cadenceMs: Infinity, firstDue: Infinity } };
+      this.lists.set(key, list);
+    }
+    const batch = list.list!;
+    batch.members.add(plan.key);
+    plan.batchKey = key;
+    batch.cadenceMs = Math.min(batch.cadenceMs, this.cadence(tracked, now));
+    // Until the list is first sent, it is due when its earliest run would have been polled on its own.
+    if (list.lastAttemptAt === undefined) batch.firstDue = Math.min(batch.firstDue, this.dueOf(plan, now));
+    // The run that makes the batch: the one polled on its own so far now waits for the list too.
+    if (batch.members.size === LIST_BATCH_MIN_RUNS) this.requeueMembers(batch, plan, now);
+  }
+
+  private leaveBatch(plan: Plan, now: number): void {
+    const key = plan.batchKey;
+    if (!key) return;
+    plan.batchKey = undefined;
+    const list = this.lists.get(key);
+    if (!list) return;
+    const batch = list.list!;
+    batch.members.delete(plan.key);
+    if (batch.members.size === 0) {
+      this.lane(list.provider).queue.remove(list);
+      // A list in flight is forgotten when it settles.
+      if (!this.inFlight.has(list.key)) this.lists.delete(key);
+      settle(list);
+    } else if (batch.members.size === LIST_BATCH_MIN_RUNS - 1) {
+      // The last one left is polled on its own again.
+      this.requeueMembers(batch, plan, now);
+      this.requeue(list, now);
+    }
+  }
+
+  /** The list's cadence again from its runs' (after an answer, or when settings or focus change). */
+  private refreshListCadence(list: Plan, now: number): void {
+    const batch = list.list!;
+    batch.cadenceMs = Infinity;
+    for (const key of batch.members) {
+      const tracked = this.store.get(key);
+      if (tracked) batch.cadenceMs = Math.min(batch.cadenceMs, this.cadence(tracked, now));
+    }
+    if (!Number.isFinite(batch.cadenceMs)) batch.cadenceMs = FALLBACK_CADENCE_MS;
+  }
+
+  private requeueMembers(batch: ListBatch, except: Plan, now: number): void {
+    for (const key of [...batch.members]) {
+      const member = this.plans.get(key);
+      if (member && member !== except) this.requeue(member, now);
+    }
+  }
+
+  private sendList(plan: Plan, provider: Provider, lane: Lane, now: number): void {
+    const batch = plan.list!;
+    lane.gate.admit(now);
+    this.inFlight.add(plan.key);
+    plan.lastAttemptAt = now;
+    plan.forceDue = undefined;
+    let request: Promise<RunPage>;
+    try {
+      request = provider.listRuns({ provider: lane.id, id: batch.accountId, label: batch.accountId });
+    } catch (e) {
+      request = Promise.reject(e);
+    }
+    request
+      .then(
+        page => this.settledList(plan, lane, () => this.onListSuccess(plan, page, lane, now)),
+        error => this.settledList(plan, lane, () => this.onListFailure(plan, asProviderError(error, PROVIDER_DISPLAY_NAMES[lane.id] ?? lane.id), lane)),
+      )
+      .catch(e => this.deps.log?.error(`Runwatch: listing ${lane.id} runs failed unexpectedly: ${redact(errorText(e))}`));
+  }
+
+  /** A list poll's completion: as settled() for a run's, the list is requeued (or forgotten) and the slot released whatever happens. */
+  private settledList(plan: Plan, lane: Lane, handle: () => void): void {
+    this.inFlight.delete(plan.key);
+    if (this.disposed) {
+      lane.gate.release();
+      return;
+    }
+    const batch = plan.list!;
+    try {
+      handle();
+    } catch (e) {
+      this.deps.log?.error(`Runwatch could not process a ${PROVIDER_DISPLAY_NAMES[lane.id]} run list: ${redact(errorText(e))}`);
+      this.backOff(plan, this.now() + this.jittered(Number.isFinite(batch.cadenceMs) ? batch.cadenceMs : FALLBACK_CADENCE_MS, plan.failStreak + 1));
+    }
+    try {
+      settle(plan);
+      const now = this.now();
+      if (batch.members.size === 0 || this.lists.get(plan.key) !== plan) {
+        if (this.lists.get(plan.key) === plan) this.lists.delete(plan.key);
+        lane.queue.remove(plan);
+      } else {
+        this.refreshListCadence(plan, now);
+        this.requeue(plan, now);
+      }
+    } finally {
+      lane.gate.release();
+    }
+  }
+
+  private onListSuccess(plan: Plan, page: RunPage, lane: Lane, sentAt: number): void {
+    const batch = plan.list!;
+    const now = this.now();
+    lane.gate.noteSuccess(now);
+    if (page.fullRuns === false) {
+      // Summaries carry no stage or error: the account's runs go back to their own polls, for this session.
+      this.deps.log?.info(`Runwatch: ${PROVIDER_DISPLAY_NAMES[lane.id]} lists summaries for ${batch.accountId}; its runs are polled one by one.`);
+      this.unbatchUntil(plan, Infinity, now);
+      return;
+    }
+    plan.failStreak = 0;
+    plan.retryAt = 0;
+    batch.answeredAt = now;
+    const listed = new Set<string>();
+    for (const run of page.runs) {
+      const key = keyOf(run);
+      listed.add(key);
+      const member = this.plans.get(key);
+      // Finished runs already known, and finished runs never tracked, are the service's list refresh's to show.
+      if (!member && (this.store.get(key) || !isActive(run.status))) continue;
+      try {
+        if (member) this.store.recordPoll(key);
+        // A full entry is a full answer: the same merge as a poll's (store.ts mergeRun).
+        this.store.upsert(run);
+        if (member) {
+          member.lastAttemptAt = sentAt;
+          member.confirmedByOwnPollAt = this.store.get(key)?.lastConfirmedAt;
+          member.failStreak = 0;
+          member.retryAt = 0;
+          if (member.listMissed) {
+            member.listMissed = false;
+            this.requeue(member, now);
+          }
+        }
+        const after = this.store.get(key);
+        if (after) this.checkStuck(after, now);
+        if (after && this.givenUpOn(after, now)) this.giveUp(after);
+      } catch (e) {
+        this.onHandlingError(key, e);
+        // Its own poll tells it apart from the others (and backs off on its own).
+        if (member) {
+          member.listMissed = true;
+          this.requeue(member, now);
+        }
+      }
+    }
+    // A run the list no longer carries (paged out, deleted): asked on its own, which also says whether it is gone.
+    for (const key of [...batch.members]) {
+      if (listed.has(key)) continue;
+      const member = this.plans.get(key);
+      if (!member) continue;
+      member.listMissed = true;
+      this.requeue(member, now);
+    }
+  }
+
+  private onListFailure(plan: Plan, error: ProviderError, lane: Lane): void {
+    const batch = plan.list!;
+    const now = this.now();
+    const cadence = Number.isFinite(batch.cadenceMs) ? batch.cadenceMs : FALLBACK_CADENCE_MS;
+    lane.gate.noteFailure(error, { now, sentAt: plan.lastAttemptAt ?? now, source: plan.key, baseMs: cadence, soleSource: lane.planCount <= 1 });
+    const message = redact(error.message);
+    switch (error.kind) {
+      case 'auth':
+      case 'noKey':
+        this.stopLane(lane, error, message);
+        return;
+      case 'rateLimited':
+        return;
+      case 'notFound':
+      case 'badResponse':
+        // No list to read (the route is gone, or one bad entry spoils the whole answer): each run's own poll
+        // says what it can for that run alone, and whether it is gone. The list is tried again later.
+        this.unbatchUntil(plan, now + LIST_RETRY_AFTER_MS / this.timeScale, now);
+        return;
+      case 'server':
+      case 'timeout':
+      case 'network':
+        for (const key of batch.members) this.store.recordFailure(key, message);
+        this.backOff(plan, error.retryAfterMs !== undefined ? now + clampRetryAfter(error.retryAfterMs) : now + this.jittered(cadence, plan.failStreak + 1));
+        return;
+      default:
+        for (const key of batch.members) this.store.recordFailure(key, message);
+        this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1));
+    }
+  }
+
+  /** Sends the list's runs back to their own polls until `until`. */
+  private unbatchUntil(list: Plan, until: number, now: number): void {
+    const batch = list.list!;
+    this.unbatchable.set(accountKey(list.provider, batch.accountId), until);
+    for (const key of [...batch.members]) {
+      const member = this.plans.get(key);
+      if (member) this.requeue(member, now);
     }
   }
 
@@ -510,7 +796,8 @@ export class Scheduler implements PollScheduler {
         }
       }
       lane.queue.pop();
-      this.send(next, provider, lane, now);
+      if (next.list) this.sendList(next, provider, lane, now);
+      else this.send(next, provider, lane, now);
     }
     if (!gate.hasSlot()) return; // a completion (a poll's or any other request's) pumps again
     const next = lane.queue.peek();
@@ -662,10 +949,7 @@ export class Scheduler implements PollScheduler {
         return;
       case 'auth':
       case 'noKey':
-        lane.stopped = true;
-        this.clearTimer(lane);
-        this.setHealth(lane, error.kind === 'auth' ? { state: 'authFailed', message } : { state: 'noKey' });
-        this.settleLaneWaiters(lane);
+        this.stopLane(lane, error, message);
         return;
       case 'rateLimited':
         // The gate paused the provider; the run waits with it and is not the worse for it.
@@ -685,6 +969,14 @@ export class Scheduler implements PollScheduler {
         this.store.recordFailure(key, message);
         if (plan) this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1));
     }
+  }
+
+  /** A bad or missing key: nothing more is sent for the provider until resumeProvider(). */
+  private stopLane(lane: Lane, error: ProviderError, message: string): void {
+    lane.stopped = true;
+    this.clearTimer(lane);
+    this.setHealth(lane, error.kind === 'auth' ? { state: 'authFailed', message } : { state: 'noKey' });
+    this.settleLaneWaiters(lane);
   }
 
   private backOff(plan: Plan, until: number): void {
@@ -726,6 +1018,7 @@ export class Scheduler implements PollScheduler {
 
   private settleAllWaiters(): void {
     for (const plan of this.plans.values()) settle(plan);
+    for (const plan of this.lists.values()) settle(plan);
   }
 }
 
@@ -744,6 +1037,11 @@ export function stuckThreshold(run: Run, configuredMs: number, provider: Pick<Pr
 function reportsProgress(p: RunProgress | undefined): boolean {
   if (!p) return false;
   return !!(p.current || p.detail || p.stageStartedAt || p.stages?.length || p.documents || typeof p.index === 'number' || typeof p.percent === 'number');
+}
+
+/** The key of an account's list poll; never a run's key (those are `provider:id`). */
+function listKeyOf(account: string): string {
+  return `list\u0000${account}`;
 }
 
 function settle(plan: Plan): void {

@@ -251,7 +251,7 @@ const DISCOVERY_STUCK_AFTER_MS = 30 * 60_000;
 export class BoringMarketingProvider implements Provider {
   readonly id = 'boringMarketing' as const;
   readonly displayName = PROVIDER_NAME;
-  readonly capabilities: ProviderCapabilities = { listAccounts: true, addAccount: 'create', listRuns: true, cancel: true, result: false };
+  readonly capabilities: ProviderCapabilities = { listAccounts: true, addAccount: 'create', listRuns: true, cancel: true, result: false, pollsByList: true };
 
   /** `full` → `Analyze`: the name the kind is started by, without the explanation in brackets. */
   kindLabel(kind: string): string | undefined {
@@ -315,7 +315,7 @@ export class BoringMarketingProvider implements Provider {
     const { data } = await this.http.send({ method: 'GET', path: `/brands/${enc(account.id)}/runs`, schema: runListSchema });
     const runs = Array.isArray(data) ? data : data.runs;
     const total = Array.isArray(data) ? undefined : (data.total ?? undefined);
-    return { runs: runs.map(r => toRun(r, account.id)), total: total ?? runs.length };
+    return { runs: runs.map(r => toRun(r, account.id)), total: total ?? runs.length, fullRuns: runs.length ? runs.every(isFullRun) : undefined };
   }
 
   async getRun(ref: RunRef): Promise<Run> {
@@ -441,6 +441,14 @@ export function toRun(wire: WireRun, accountId: string): Run {
   if (startedAt && finishedAt) run.durationSeconds = Math.max(0, Math.round((Date.parse(finishedAt) - Date.parse(startedAt)) / 1000));
   if (status === 'failed' && wire.error !== undefined) run.error = runError(wire.error ?? undefined, meta.current_stage ?? undefined);
   return run;
+}
+
+/**
+ * The docs allow both list shapes: the reference says `runs: Run[]`, the polling guide's example shows summaries
+ * without `meta` and `error`. Only an entry that carries both keys (null allowed) says what a poll would.
+ */
+function isFullRun(wire: WireRun): boolean {
+  return wire.meta !== undefined && wire.error !== undefined;
 }
 
 function isCancelled(wire: WireRun): boolean {

@@ -20,6 +20,12 @@ export interface ProviderCapabilities {
   dataProduct?: boolean;
   /** The status call takes the run id alone: Track Run by ID needs no account, filing the run under one is optional. */
   trackWithoutAccount?: boolean;
+  /**
+   * The account's run list may carry whole runs (RunPage.fullRuns): the scheduler then polls an account's active
+   * runs with one list request instead of one poll each. Boring Marketing only: Talonic's list carries a status
+   * (`active` for finished pipelines too) but no progress, so its runs are polled one by one.
+   */
+  pollsByList?: boolean;
 }
 
 export interface Account {
@@ -73,6 +79,11 @@ export interface RunPage {
   /** Present when more runs can be loaded ("Load more"). */
   nextCursor?: string;
   total?: number;
+  /**
+   * Every run in `runs` says as much as a poll of that run would (stage, error): a list answer of this page is a
+   * full answer for each. False: summaries. Undefined: the page cannot tell (it is empty).
+   */
+  fullRuns?: boolean;
 }
 
 /** A run as the user refers to it: the id plus the account it lives under, where the API needs one. */

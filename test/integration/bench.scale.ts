@@ -12,6 +12,9 @@ import * as vscode from 'vscode';
 import type { Run } from '../../src/core/run';
 import type { RunwatchApi } from '../../src/vscode/api';
 import type { RunwatchNode } from '../../src/vscode/tree/node';
+import type { BoringMarketingSim } from '../simulator/boringMarketing';
+import { provenance, writeResult } from '../../bench/provenance';
+import { DISPLAY_NAMES, setKey, startSimulator, waitFor } from './helpers';
 
 const EXTENSION_ID = 'runwatch.runwatch';
 const ACCOUNTS = 10;
@@ -161,6 +164,135 @@ describe('Runwatch benchmark: scale inside VS Code', function () {
     } finally {
       const out = process.env.RUNWATCH_BENCH_OUT;
       if (out) fs.writeFileSync(out, JSON.stringify(result, null, 2));
+    }
+  });
+
+  // Issue 9, "Tree at scale": a key set and the view rendered in the real workbench, 1,000 ACTIVE runs under one
+  // brand (listed from the simulator, so polling finds them), and real completions (running → succeeded), which
+  // change the brand row's "n active". Counts the getChildren/getTreeItem calls the WORKBENCH makes after each
+  // change (the provider's methods are wrapped where the extension host calls them) and the time from the
+  // store change to the last of those calls. A stage change of one run (no count change) is measured beside it.
+  it('measures what a completion costs under a brand of 1,000 active runs, with the view rendered', async () => {
+    const ACTIVE = 1_000;
+    const SAMPLES = 15;
+    const ext = vscode.extensions.getExtension<RunwatchApi>(EXTENSION_ID)!;
+    const api = ext.isActive ? ext.exports : await ext.activate();
+    const { service, tree } = api;
+    const store = service.store;
+    for (const t of store.all()) service.untrack(t.key);
+    const handle = await startSimulator();
+    const calls = { children: 0, items: 0, last: 0 };
+    const original = { getChildren: tree.getChildren, getTreeItem: tree.getTreeItem };
+    const fires: { at: number; nodes: number }[] = [];
+    const sub = tree.onDidChangeTreeData(e => fires.push({ at: performance.now(), nodes: e === undefined ? -1 : Array.isArray(e) ? e.length : 1 }));
+    tree.getChildren = function (node?: RunwatchNode) {
+      calls.children++;
+      calls.last = performance.now();
+      return original.getChildren.call(this, node);
+    };
+    tree.getTreeItem = function (node: RunwatchNode) {
+      calls.items++;
+      calls.last = performance.now();
+      return original.getTreeItem.call(this, node);
+    };
+    const result: Record<string, unknown> = { case: 'tree at scale: running→succeeded under one brand of 1,000 active runs, view rendered' };
+    try {
+      const bm = handle.sim.provider<BoringMarketingSim>('boringMarketing');
+      const brand = bm.addBrand({ domain: 'bench-active.example', name: 'bench-active.example' });
+      // Ten-hour stages: nothing moves by itself while measuring.
+      for (let i = 0; i < ACTIVE; i++) bm.addRun(brand.id, { kind: 'full', status: 'running', stage: 'evidence_collection', inStageMs: i * 1000, queuedMs: 0, durationMs: 10 * 3600_000 });
+      await setKey('boringMarketing');
+      const active = () => store.forAccount('boringMarketing', brand.id).filter(t => t.run.status === 'running');
+      await waitFor(() => active().length === ACTIVE, 30_000, `the ${ACTIVE} runs to be listed`);
+      await vscode.commands.executeCommand('runwatch.runs.focus');
+      await waitFor(() => api.treeView.visible, 10_000, 'the Runs view to be visible');
+      const account = service.accounts('boringMarketing')!.find(a => a.id === brand.id)!;
+      await tree.revealAccount('boringMarketing', account);
+      await waitFor(() => calls.items >= ACTIVE, 30_000, `the workbench to render the brand's ${ACTIVE} runs (${DISPLAY_NAMES.boringMarketing})`);
+      const quiet = async (since: number, quietMs = 300, maxMs = 5_000) => {
+        const deadline = performance.now() + maxMs;
+        while (performance.now() < deadline && !(calls.last >= since && performance.now() - calls.last >= quietMs)) await new Promise(r => setTimeout(r, 20));
+      };
+      await quiet(0, 1000);
+      result.initialRender = { getChildrenCalls: calls.children, getTreeItemCalls: calls.items };
+
+      type Sample = { getChildrenCalls: number; getTreeItemCalls: number; updateMs: number; fires: number };
+      const measure = async (change: () => void, ownRedraw = false): Promise<Sample | undefined> => {
+        await quiet(0, 300);
+        calls.children = 0;
+        calls.items = 0;
+        const firstFire = fires.length;
+        const t0 = performance.now();
+        calls.last = t0;
+        change();
+        await quiet(t0 + 0.001);
+        const mine = fires.slice(firstFire);
+        // The 30 s age redraw (every rendered active row) or a poll's change landing in the window spoils the sample.
+        if (!ownRedraw && mine.some(f => f.nodes !== 1 && f.nodes !== 2)) return undefined;
+        return { getChildrenCalls: calls.children, getTreeItemCalls: calls.items, updateMs: ms(calls.last - t0), fires: mine.length };
+      };
+      const completions: Sample[] = [];
+      const stageMoves: Sample[] = [];
+      const running = active().map(t => t.key);
+      for (let k = 0, attempt = 0; completions.length < SAMPLES && attempt < SAMPLES * 3; attempt++, k++) {
+        const key = running[(k * 37) % running.length];
+        const before = store.get(key)!.run;
+        if (before.status !== 'running') continue;
+        const sample = await measure(() =>
+          store.upsert({ ...before, status: 'succeeded', rawStatus: 'done', finishedAt: new Date().toISOString(), progress: { ...before.progress, current: 'queue_building', index: 6, detail: undefined } }),
+        );
+        if (sample) completions.push(sample);
+      }
+      for (let k = 0, attempt = 0; stageMoves.length < SAMPLES && attempt < SAMPLES * 3; attempt++, k++) {
+        const key = running[(k * 53 + 11) % running.length];
+        const before = store.get(key)!.run;
+        if (before.status !== 'running') continue;
+        const sample = await measure(() => store.upsert({ ...before, progress: { ...before.progress, detail: `bench stage move ${k}` } }));
+        if (sample) stageMoves.push(sample);
+      }
+      // The age redraw (every 30 s while the view is visible): it redraws every rendered active row anyway, and
+      // an expanded brand whose "n active" is behind (the completions above) is redrawn whole with it instead.
+      const redrawAges = () => (tree as unknown as { redrawActiveRows(): void }).redrawActiveRows();
+      const ageRedrawWithCountCatchUp = await measure(redrawAges, true);
+      const ageRedrawPlain = await measure(redrawAges, true);
+      const summary = (samples: Sample[], field: keyof Sample) => {
+        const values = samples.map(s => s[field]);
+        return { median: pct(values, 50), min: Math.min(...values), max: Math.max(...values) };
+      };
+      const completion = {
+        samples: completions.length,
+        getChildrenCalls: summary(completions, 'getChildrenCalls'),
+        getTreeItemCalls: summary(completions, 'getTreeItemCalls'),
+        updateMs: summary(completions, 'updateMs'),
+        firesPerChange: summary(completions, 'fires'),
+      };
+      Object.assign(result, {
+        activeRuns: ACTIVE,
+        getChildrenCalls: completion.getChildrenCalls.median,
+        getTreeItemCalls: completion.getTreeItemCalls.median,
+        updateMs: completion.updateMs.median,
+        completion,
+        ageRedrawWithCountCatchUp,
+        ageRedrawPlain,
+        stageMove: {
+          samples: stageMoves.length,
+          getChildrenCalls: summary(stageMoves, 'getChildrenCalls'),
+          getTreeItemCalls: summary(stageMoves, 'getTreeItemCalls'),
+          updateMs: summary(stageMoves, 'updateMs'),
+        },
+        where: `VS Code ${vscode.version} (${vscode.env.appHost}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}) extension host; calls counted on the TreeDataProvider the workbench calls; updateMs = store change → last workbench call`,
+      });
+      console.log(`    bench tree: ${JSON.stringify(result)}`);
+    } catch (e) {
+      result.error = (e as Error).stack ?? String(e);
+      throw e;
+    } finally {
+      sub.dispose();
+      tree.getChildren = original.getChildren;
+      tree.getTreeItem = original.getTreeItem;
+      const root = process.env.RUNWATCH_REPO_ROOT;
+      if (root) writeResult(`${root}/bench/results/tree-latest.json`, { ...provenance(root), ...result });
+      await handle.dispose();
     }
   });
 });

@@ -37,6 +37,7 @@ export class AccountNode extends RunwatchNode {
     const active = runs.filter(t => isActive(t.run.status) && !t.gone).length;
     const item = new vscode.TreeItem(this.account.label || this.account.id, active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
+    this.ctx.noteExpansion(this.id, !!active);
     const parts = [this.account.description, active ? `${active} active` : undefined].filter(Boolean);
     item.description = parts.join(' · ') || undefined;
     item.iconPath = new vscode.ThemeIcon(ACCOUNT_ICONS[this.provider]);

@@ -15,6 +15,8 @@ export interface TreeContext {
   /** Whether an account's run list has been requested (first expansion loads it). */
   runsRequested(provider: ProviderId, accountId: string): boolean;
   markRunsRequested(provider: ProviderId, accountId: string): void;
+  /** An account row was given this collapsible state (VS Code keeps the user's own after the first). */
+  noteExpansion(id: string, expanded: boolean): void;
   /** The label an account shows (`acme.com`), falling back to its id. */
   accountLabel(provider: ProviderId, accountId: string): string;
 }

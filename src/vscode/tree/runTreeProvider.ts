@@ -36,6 +36,15 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
   private readonly disposables: vscode.Disposable[] = [];
   private view: vscode.TreeView<RunwatchNode> | undefined;
   private ageTimer: ReturnType<typeof setInterval> | undefined;
+  /** Account rows as the view shows them: expanded or not (the state first given, then the user's). */
+  private readonly expanded = new Map<string, boolean>();
+  /**
+   * Expanded account rows whose "n active" changed while their runs did not (a completion): redrawn with the next
+   * age redraw, which re-lists their runs anyway. VS Code re-lists every child of a row it redraws (the
+   * workbench's TreeView.refresh → updateChildren(element, recursive) and the extension host's refreshNode both
+   * drop the row's children), so redrawing a brand of 1,000 runs at each completion cost ~1,000 getTreeItem calls.
+   */
+  private readonly countsBehind = new Set<string>();
   /** The root rows when last asked (empty: the welcome view), to redraw the root only when they change. */
   private rootShape = '';
   private readonly addProviderNode: ActionNode;
@@ -78,7 +87,26 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
       this.ageTimer = view.visible ? setInterval(() => this.redrawActiveRows(), AGE_TICK_MS) : undefined;
     };
     sync();
-    this.disposables.push(view.onDidChangeVisibility(sync));
+    this.disposables.push(
+      view.onDidChangeVisibility(sync),
+      view.onDidExpandElement(e => this.expanded.set(e.element.id, true)),
+      view.onDidCollapseElement(e => {
+        this.expanded.set(e.element.id, false);
+        // Collapsed, the row redraws without listing its runs: its count catches up now.
+        const node = this.accounts.get(e.element.id);
+        if (node && this.countsBehind.delete(node.id)) this.fire([node]);
+      }),
+    );
+  }
+
+  /** An account row's collapsible state as given to VS Code; it keeps the user's choice after the first. */
+  noteExpansion(id: string, expanded: boolean): void {
+    if (!this.expanded.has(id)) this.expanded.set(id, expanded);
+  }
+
+  /** Whether redrawing this row now would make VS Code list its runs again: shown, expanded and on screen. */
+  private listsOnRedraw(node: AccountNode): boolean {
+    return !!this.view?.visible && this.expanded.get(node.id) !== false;
   }
 
   // ── TreeContext ────────────────────────────────────────────────────────
@@ -220,12 +248,21 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
 
   private onStoreChange(change: StoreChange): void {
     const accountsToFire = new Map<string, AccountNode>();
-    // A run that starts or ends changes its account's "n active" count.
-    const countsChanged = change.transitions.filter(t => isActive(t.to) !== (t.from === undefined || isActive(t.from))).map(t => t.run);
-    for (const a of [...change.accounts, ...countsChanged.map(r => ({ provider: r.provider, accountId: r.accountId }))]) {
+    // Runs added or removed: the account's children changed, it is redrawn (and re-listed) now.
+    for (const a of change.accounts) {
       const node = this.accounts.get(accountNodeId(a.provider, a.accountId));
       if (node) accountsToFire.set(node.id, node);
     }
+    // A run that starts or ends changes its account's "n active" count, not its children: a collapsed or
+    // hidden row is redrawn now (that lists nothing); an expanded one with the next age redraw (countsBehind).
+    for (const t of change.transitions) {
+      if (isActive(t.to) === (t.from === undefined || isActive(t.from))) continue;
+      const node = this.accounts.get(accountNodeId(t.run.provider, t.run.accountId));
+      if (!node || accountsToFire.has(node.id)) continue;
+      if (this.listsOnRedraw(node)) this.countsBehind.add(node.id);
+      else accountsToFire.set(node.id, node);
+    }
+    for (const id of accountsToFire.keys()) this.countsBehind.delete(id);
     const runsToFire: RunwatchNode[] = [];
     for (const key of change.keys) {
       const id = runNodeId(key);
@@ -245,12 +282,16 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
   /** Rows show their age; redraw the rendered ones whose age still moves visibly, while the view is visible. */
   private redrawActiveRows(): void {
     const recent = Date.now() - RECENT_FINISH_MS;
+    // An account whose count is behind is redrawn whole: that re-lists its rows, so they are not fired as well.
+    const accounts = [...this.countsBehind].map(id => this.accounts.get(id)).filter((n): n is AccountNode => !!n);
+    this.countsBehind.clear();
+    const redrawn = new Set(accounts.map(a => a.id));
     const nodes = [...this.runs.values()].filter(n => {
       const t = n.tracked;
-      if (!t || t.gone) return false;
+      if (!t || t.gone || (n.parent && redrawn.has(n.parent.id))) return false;
       return isActive(t.run.status) || (Date.parse(t.run.finishedAt ?? '') || t.lastChangedAt) > recent;
     });
-    this.fire(nodes);
+    this.fire([...accounts, ...nodes]);
   }
 
   // ── reveal ─────────────────────────────────────────────────────────────

@@ -1,0 +1,120 @@
+// npm run bench:startup — Runwatch's start-up with the bundle load (issue 9, "The benchmark" item 6), as far as
+// it can be measured without starting VS Code ten times: each sample is a FRESH Node process that require()s
+// dist/extension.js (the shipped bundle: read, compile, run its top level) and calls activate() with a stub of
+// the vscode module (bench/vscodeStub.ts). What that leaves out: the extension host's own work around an
+// activation (manifest scan, activation events, building the real vscode API object for the extension), and
+// the async work activate() starts but does not wait for. The lazily loaded MCP client (dist/mcp.js) is timed
+// on the first Adlyse call (list_workflows against the simulator), next to a second call that finds it loaded.
+import { fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createSimulator } from '../test/simulator';
+import { SIM_KEYS } from '../test/simulator/keys';
+import { provenance, spread, writeResult } from './provenance';
+import { createContext, createVscodeStub } from './vscodeStub';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BUNDLE = path.join(ROOT, 'dist', 'extension.js');
+const MCP_BUNDLE = path.join(ROOT, 'dist', 'mcp.js');
+const SAMPLES = Number(process.env.STARTUP_SAMPLES ?? 10);
+
+interface Sample {
+  requireMs: number;
+  activateMs: number;
+  totalMs: number;
+  mcpLoadedAtActivation: boolean;
+  mcpFirstCallMs?: number;
+  mcpSecondCallMs?: number;
+  mcpLoadedAfterFirstCall?: boolean;
+  error?: string;
+}
+
+/** One fresh process: require the bundle, activate, then two Adlyse calls. */
+async function sample(): Promise<Sample> {
+  const adlyseUrl = process.env.STARTUP_ADLYSE_URL;
+  const stub = createVscodeStub(adlyseUrl ? { 'runwatch.providers.adlyse.baseUrl': adlyseUrl } : {});
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Module = require('node:module') as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+  const load = Module._load;
+  Module._load = function (request: string, parent: unknown, isMain: boolean) {
+    return request === 'vscode' ? stub : load.call(this, request, parent, isMain);
+  };
+  const context = createContext(ROOT, adlyseUrl ? { 'runwatch.key.adlyse': SIM_KEYS.adlyse } : {});
+  const mcpLoaded = () => Object.keys(require.cache).some(k => path.resolve(k) === MCP_BUNDLE);
+  const t0 = performance.now();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const extension = require(BUNDLE) as { activate(context: unknown): { service: { provider(id: string): { listAccounts(): Promise<unknown> } } } };
+  const t1 = performance.now();
+  const api = extension.activate(context);
+  const t2 = performance.now();
+  const result: Sample = { requireMs: t1 - t0, activateMs: t2 - t1, totalMs: t2 - t0, mcpLoadedAtActivation: mcpLoaded() };
+  if (adlyseUrl) {
+    const adlyse = api.service.provider('adlyse');
+    const m0 = performance.now();
+    await adlyse.listAccounts();
+    const m1 = performance.now();
+    await adlyse.listAccounts();
+    const m2 = performance.now();
+    Object.assign(result, { mcpFirstCallMs: m1 - m0, mcpSecondCallMs: m2 - m1, mcpLoadedAfterFirstCall: mcpLoaded() });
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  // Taken first: the commit and state of the code measured, not of the checkout when it ends.
+  const origin = provenance(ROOT);
+  if (!fs.existsSync(BUNDLE)) throw new Error('dist/extension.js is missing: npm run build');
+  const sim = createSimulator();
+  await sim.start();
+  const samples: Sample[] = [];
+  try {
+    for (let i = 0; i < SAMPLES; i++) {
+      const child = fork(__filename, ['sample'], { env: { ...process.env, STARTUP_ADLYSE_URL: sim.baseUrl('adlyse') }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const s = await new Promise<Sample>((resolve, reject) => {
+        child.once('message', m => resolve(m as Sample));
+        child.once('exit', code => reject(new Error(`sample process exited (${code}) without a result`)));
+      });
+      if (s.error) throw new Error(s.error);
+      samples.push(s);
+      console.log(`sample ${i + 1}: require ${s.requireMs.toFixed(1)} ms + activate ${s.activateMs.toFixed(1)} ms = ${s.totalMs.toFixed(1)} ms; first Adlyse call ${s.mcpFirstCallMs?.toFixed(1)} ms, second ${s.mcpSecondCallMs?.toFixed(1)} ms`);
+    }
+  } finally {
+    await sim.stop();
+  }
+  const total = spread(samples.map(s => s.totalMs), 1);
+  const kb = (file: string) => Math.round(fs.statSync(file).size / 1024);
+  const result = {
+    ...origin,
+    medianMs: total.median,
+    rangeMs: [total.min, total.max],
+    includesBundleLoad: true,
+    samples: samples.length,
+    where:
+      `plain Node ${process.version}, a fresh process per sample: require('dist/extension.js') (read, compile, top level) + the activate() call with a stub vscode module. ` +
+      "Not included: the extension host's work around the activation (its own figure adds that) and the async work activate() starts without waiting for.",
+    parts: { requireMs: spread(samples.map(s => s.requireMs), 1), activateMs: spread(samples.map(s => s.activateMs), 1) },
+    bundleKB: { extension: kb(BUNDLE), mcp: kb(MCP_BUNDLE) },
+    mcp: {
+      loadedAtActivation: samples.some(s => s.mcpLoadedAtActivation),
+      loadedAfterFirstCall: samples.every(s => s.mcpLoadedAfterFirstCall),
+      firstAdlyseCallMs: spread(samples.map(s => s.mcpFirstCallMs ?? NaN), 1),
+      secondAdlyseCallMs: spread(samples.map(s => s.mcpSecondCallMs ?? NaN), 1),
+      what: 'list_workflows against the simulator on loopback: the first call loads dist/mcp.js and opens the MCP session (initialize); the second finds both ready',
+    },
+  };
+  writeResult(path.join(ROOT, 'bench', 'results', 'startup-latest.json'), result);
+  console.log(`start-up (require + activate): median ${total.median} ms, range ${total.min}–${total.max} ms over ${samples.length} fresh processes; MCP first call ${result.mcp.firstAdlyseCallMs.median} ms [${result.mcp.firstAdlyseCallMs.min}–${result.mcp.firstAdlyseCallMs.max}], second ${result.mcp.secondAdlyseCallMs.median} ms`);
+}
+
+if (process.argv[2] === 'sample') {
+  sample().then(
+    s => process.send!(s, () => process.exit(0)),
+    (e: Error) => process.send!({ error: e.stack ?? String(e) }, () => process.exit(1)),
+  );
+} else {
+  main().catch(e => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,82 @@
+// A completion in the rendered Runs view redraws the run's row, not its brand's 1,000 (here 200) runs: VS Code
+// re-lists every child of a row it redraws, so the brand row's "n active" follows on the next age redraw while
+// the brand is expanded, and at once while it is collapsed (a collapsed row redraws without listing its runs).
+// Calls are counted where the workbench makes them: on the TreeDataProvider Runwatch registered.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { RunwatchNode } from '../../src/vscode/tree/node';
+import { runwatchApi, setKey, waitFor, type RunwatchApi } from './helpers';
+import { boringMarketingWorld, pause, runKey } from './engineHelpers';
+
+const BM = 'boringMarketing' as const;
+const RUNS = 200;
+
+describe('Tree: a completion under a brand of many active runs', function () {
+  this.timeout(120_000);
+  const world = boringMarketingWorld();
+  let api: RunwatchApi;
+  const calls = { children: 0, items: 0 };
+  let restore: (() => void) | undefined;
+
+  before(async () => {
+    api = await runwatchApi();
+  });
+
+  afterEach(() => {
+    restore?.();
+    restore = undefined;
+  });
+
+  /** Counts the workbench's calls from here on. */
+  function countCalls(): void {
+    const { tree } = api;
+    const original = { getChildren: tree.getChildren, getTreeItem: tree.getTreeItem };
+    tree.getChildren = function (node?: RunwatchNode) {
+      calls.children++;
+      return original.getChildren.call(this, node);
+    };
+    tree.getTreeItem = function (node: RunwatchNode) {
+      calls.items++;
+      return original.getTreeItem.call(this, node);
+    };
+    restore = () => Object.assign(tree, { getChildren: original.getChildren, getTreeItem: original.getTreeItem });
+  }
+
+  async function renderedBrand(): Promise<{ keys: string[]; brandDescription: () => string | undefined }> {
+    const { bm, acme } = world.current;
+    const ids = Array.from({ length: RUNS }, (_, i) => bm.addRun(acme.id, { kind: 'full', status: 'running', stage: 'evidence_collection', inStageMs: i * 1000, queuedMs: 0, durationMs: 10 * 3600_000 }).id);
+    countCalls();
+    await setKey(BM);
+    await waitFor(() => api.service.store.forAccount(BM, acme.id).length === RUNS, 20_000, `${RUNS} runs listed`);
+    await vscode.commands.executeCommand('runwatch.runs.focus');
+    await waitFor(() => api.treeView.visible, 10_000, 'the Runs view visible');
+    const account = api.service.accounts(BM)!.find(a => a.id === acme.id)!;
+    await api.tree.revealAccount(BM, account);
+    await waitFor(() => calls.items >= RUNS, 20_000, "the workbench to render the brand's runs");
+    await pause(1_000);
+    const brand = api.tree.accountNode(BM, account);
+    return { keys: ids.map(id => runKey(BM, id)), brandDescription: () => api.tree.getTreeItem(brand).description as string | undefined };
+  }
+
+  function complete(key: string): void {
+    const run = api.service.store.get(key)!.run;
+    api.service.store.upsert({ ...run, status: 'succeeded', rawStatus: 'done', finishedAt: new Date().toISOString() });
+  }
+
+  it('redraws only the finished run’s row while the brand is expanded; the count follows with the next age redraw', async () => {
+    const { keys, brandDescription } = await renderedBrand();
+    assert.match(brandDescription() ?? '', new RegExp(`${RUNS} active`));
+    calls.children = 0;
+    calls.items = 0;
+    complete(keys[7]);
+    await pause(1_000);
+    assert.equal(calls.children, 0, 'the brand’s runs were not listed again');
+    assert.ok(calls.items >= 1 && calls.items <= 2, `the workbench asked for the run’s row only (${calls.items} getTreeItem calls)`);
+    // The 30 s age redraw, now: the brand row (and with it its runs) is redrawn once, with the new count.
+    calls.children = 0;
+    calls.items = 0;
+    (api.tree as unknown as { redrawActiveRows(): void }).redrawActiveRows();
+    await waitFor(() => calls.children >= 1, 10_000, 'the brand row redrawn with the age redraw');
+    assert.match(brandDescription() ?? '', new RegExp(`${RUNS - 1} active`));
+  });
+});
