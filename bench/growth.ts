@@ -22,6 +22,7 @@ import { SIM_KEYS } from '../test/simulator/keys';
 import { ScaledProvider, type ScaleContext } from './scaledProvider';
 import { provenance, spread, writeResult } from './provenance';
 import type { GrowthCounters, GrowthSetup, GrowthSetupResult } from './growthSim';
+import { seededRandom } from './random';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SIZES = (process.env.GROWTH_SIZES ?? '1,10,100,1000').split(',').map(Number);
@@ -38,18 +39,6 @@ const OPTIONS: SchedulerOptions = { whenUnfocused: 'normal', unfocusedFactor: 1,
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 type Mode = 'runwatch' | 'perRunPolls';
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The same adapter with list batching off: every active run is polled on its own. */
 class PerRunPolls extends ScaledProvider {

@@ -11,7 +11,7 @@
 // env BENCH_REPEATS (5), BENCH_SEED (first repeat's; +1 each), BENCH_TIME_SCALE (default 20),
 // BENCH_SIZE (run counts × this; default 0.3 = 63 runs), BENCH_START_WINDOW_MIN (3), BENCH_LONG=1 (the
 // documented durations at time scale 60), BENCH_DEBUG_DUMP=file.json (every repeat's figures, per run).
-import { execSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +19,7 @@ import { RUNWATCH, runPollingRepeat, type PolicyFigures, type PollingRepeat } fr
 import { writeReadmeTable } from './readmeTable';
 import { round, table } from './stats';
 import { runStoreScaleBench } from './storeScale';
+import { provenance } from './provenance';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
@@ -200,13 +201,6 @@ function cell(p: Record<string, any>, f: string, digits = 2): string {
   return `${fmt(m, digits)} (${fmt(lo, digits)}–${fmt(hi, digits)})`;
 }
 
-function git(command: string): string | undefined {
-  try {
-    return execSync(`git ${command}`, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return undefined;
-  }
-}
 
 async function main(): Promise<void> {
   const benchStarted = Date.now();
@@ -220,12 +214,8 @@ async function main(): Promise<void> {
   const size = Number(process.env.BENCH_SIZE || (long ? 0.6 : 0.3));
   if (!(scale >= 1 && scale <= 600)) throw new Error('BENCH_TIME_SCALE must be between 1 and 600');
   const report: Record<string, unknown> = {
-    date: new Date().toISOString(),
-    commit: git('rev-parse HEAD'),
-    // Uncommitted changes to tracked files (results files aside): the figures may not be the commit's.
-    dirty: (git('status --porcelain --untracked-files=no') ?? '').split('\n').filter(l => l && !l.includes('bench/results/')).length > 0,
-    cores: os.cpus().length,
-    node: process.version,
+    // commit, dirty (uncommitted changes to tracked files, results files aside), cores, load, Node, date.
+    ...provenance(ROOT),
     machine: { cpuModel: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}`, loadAverage1mAtStart: round(os.loadavg()[0], 2) },
   };
   log(`Runwatch benchmark: ${repeats} repeats, time scale ${scale} (one simulated hour per ${round(60 / scale, 2)} real minute${scale === 60 ? '' : 's'}), ${os.cpus().length} cores, load ${round(os.loadavg()[0], 2)}`);

@@ -16,7 +16,6 @@
 //
 // Options (env): SOAK_TIME_SCALE (default 60), SOAK_SEEDS (workload copies, default 6), SOAK_WINDOW_MINUTES
 // (simulated minutes over which runs start, default 110).
-import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -36,6 +35,7 @@ import type { CreateResult, InitRequest, PrepareResult, SimInfo, SoakSetup, Soak
 import { ScaledProvider, type ScaleContext } from './scaledProvider';
 import { round, table } from './stats';
 import { buildWorkload, type PlannedFault, type PlannedRun } from './workload';
+import { provenance } from './provenance';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
@@ -282,18 +282,6 @@ const MB = 1024 * 1024;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 const heapMB = () => round(process.memoryUsage().heapUsed / MB, 1);
 
-function gitInfo(): { commit: string; dirty: boolean } {
-  try {
-    const commit = execSync('git rev-parse HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
-    const status = execSync('git status --porcelain', { cwd: ROOT, encoding: 'utf8' })
-      .split('\n')
-      .filter(line => line.trim() && !line.includes('bench/results/'));
-    return { commit, dirty: status.length > 0 };
-  } catch {
-    return { commit: 'unknown', dirty: true };
-  }
-}
-
 /** Where a run's status stands against the simulator's: queued, running and unknown are all 'active'. */
 function classOf(status: RunStatus | undefined): TruthStatus | 'missing' {
   if (!status) return 'missing';
@@ -316,7 +304,7 @@ async function main(): Promise<void> {
   const wallStart = Date.now();
   const S = TIME_SCALE;
   if (!(S >= 1 && S <= 600)) throw new Error('SOAK_TIME_SCALE must be between 1 and 600');
-  const git = gitInfo();
+  const git = provenance(ROOT);
   const intents = buildIntents();
   log(`Runwatch soak: ${intents.length} start intents over ${START_WINDOW_MS / MINUTE} simulated minutes, time scale ${S} (${round(START_WINDOW_MS / S / 1000, 0)} s real), chaos on`);
 
