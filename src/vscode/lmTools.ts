@@ -9,7 +9,7 @@ import { isWaitCancelled } from '../core/gate';
 import { runTitle } from '../core/labels';
 import { isActive, keyOf, PROVIDER_IDS, type Run } from '../core/run';
 import { describeStart, isStartInDoubt } from '../core/starts';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeProviderError } from './errors';
 import { listOrder, matchesStatus, runDetailText, runListLine, type RunTextContext, type StatusFilter } from './lmToolText';
 import { findKnownAccount, findTrackedRun, parseWith, resolveAccount, resolveInputs, resolveProvider, resolveStart, RunSpecError, startSpecSchema } from './runSpec';
@@ -36,13 +36,14 @@ export interface PreparedRecord {
 
 const STATUS_FILTERS = ['active', 'failed', 'succeeded', 'cancelled', 'queued', 'running', 'finished', 'any'] as const;
 
+const text = () => z.string().check(z.trim(), z.minLength(1));
 const listInput = z.object({
-  provider: z.string().trim().min(1).optional(),
-  account: z.string().trim().min(1).optional(),
-  status: z.enum(STATUS_FILTERS).optional(),
-  limit: z.number().int().min(1).max(100).optional(),
+  provider: z.optional(text()),
+  account: z.optional(text()),
+  status: z.optional(z.enum(STATUS_FILTERS)),
+  limit: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
 });
-const runRefInput = z.object({ runId: z.string().trim().min(1), provider: z.string().trim().min(1).optional() });
+const runRefInput = z.object({ runId: text(), provider: z.optional(text()) });
 
 type Tool = vscode.LanguageModelTool<Record<string, unknown>>;
 

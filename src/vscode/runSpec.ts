@@ -1,7 +1,7 @@
 // What a run task (tasks.json) and the chat tools name in plain values — provider, account, kind, inputs, run id —
 // resolved against the live service: the one reading of those names both surfaces share. Pure (no `vscode`):
 // secrets that are missing are asked for through a callback the caller supplies.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { KeyVault, RunwatchService } from '../core/contracts';
 import { isProviderError } from '../core/errors';
 import { runKey, type ProviderId } from '../core/run';
@@ -17,19 +17,19 @@ export class RunSpecError extends Error {
   }
 }
 
-const name = z.string().trim().min(1);
+const name = z.string().check(z.trim(), z.minLength(1));
 
 /** Starts a run: `{provider, account, kind, inputs}` (account and kind may be left out where there is only one). */
 export const startSpecSchema = z.object({
   provider: name,
-  account: name.optional(),
-  kind: name.optional(),
-  inputs: z.record(z.string(), z.unknown()).optional(),
+  account: z.optional(name),
+  kind: z.optional(name),
+  inputs: z.optional(z.record(z.string(), z.unknown())),
 });
 export type StartSpec = z.infer<typeof startSpecSchema>;
 
 /** Follows a run started elsewhere: `{provider, runId}`; account where the provider needs it to find the run. */
-export const watchSpecSchema = z.object({ provider: name, runId: name, account: name.optional() });
+export const watchSpecSchema = z.object({ provider: name, runId: name, account: z.optional(name) });
 export type WatchSpec = z.infer<typeof watchSpecSchema>;
 
 /** A `runwatch` task definition: either kind of spec, never both. */
@@ -47,7 +47,7 @@ export function parseTaskSpec(definition: unknown): TaskSpec {
 }
 
 /** Parses with zod; the error names the field, as `provider: expected string`. */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map(i => `${i.path.length ? `"${i.path.join('.')}"` : 'it'}: ${i.message}`);
