@@ -53,7 +53,7 @@ describe('Corrupt state at activation', function () {
     await waitForPolls(sim, BM, run.id, polls + 1, 15_000);
     assert.ok(findNodeById(await treeSnapshot(), runRowId(key)), 'the run has its row in the tree');
     // The output channel's document lags behind the channel: wait for it.
-    await waitFor(async () => /dropped a saved run: entry 2 \(boringMarketing:stages\)/.test(await runwatchLogText()), 5_000, 'the log to say what was dropped');
+    await waitFor(async () => /dropped a saved run: entry 2 \(boringMarketing:stages\)/.test(await runwatchLogText()), 15_000, 'the log to say what was dropped');
   });
 
   it('a saved value that is not a list at all: Runwatch starts empty and lists the runs again', async () => {
