@@ -15,7 +15,7 @@ describe('Tree: a completion under a brand of many active runs', function () {
   this.timeout(120_000);
   const world = boringMarketingWorld();
   let api: RunwatchApi;
-  const calls = { children: 0, items: 0 };
+  const calls = { children: 0, items: 0, ageRedraws: 0 };
   let restore: (() => void) | undefined;
 
   before(async () => {
@@ -31,6 +31,14 @@ describe('Tree: a completion under a brand of many active runs', function () {
   function countCalls(): void {
     const { tree } = api;
     const original = { getChildren: tree.getChildren, getTreeItem: tree.getTreeItem };
+    // The 30 s age redraw re-lists the brand's runs by design; one that falls inside a measurement is counted,
+    // so that measurement can be taken again instead of blamed on the completion.
+    const withAge = tree as unknown as { redrawActiveRows(): void };
+    const ageRedraw = withAge.redrawActiveRows;
+    withAge.redrawActiveRows = function () {
+      calls.ageRedraws++;
+      return ageRedraw.call(this);
+    };
     tree.getChildren = function (node?: RunwatchNode) {
       calls.children++;
       return original.getChildren.call(this, node);
@@ -39,7 +47,10 @@ describe('Tree: a completion under a brand of many active runs', function () {
       calls.items++;
       return original.getTreeItem.call(this, node);
     };
-    restore = () => Object.assign(tree, { getChildren: original.getChildren, getTreeItem: original.getTreeItem });
+    restore = () => {
+      Object.assign(tree, { getChildren: original.getChildren, getTreeItem: original.getTreeItem });
+      delete (withAge as { redrawActiveRows?: unknown }).redrawActiveRows;
+    };
   }
 
   async function renderedBrand(): Promise<{ keys: string[]; brandDescription: () => string | undefined }> {
@@ -66,17 +77,23 @@ describe('Tree: a completion under a brand of many active runs', function () {
   it('redraws only the finished run’s row while the brand is expanded; the count follows with the next age redraw', async () => {
     const { keys, brandDescription } = await renderedBrand();
     assert.match(brandDescription() ?? '', new RegExp(`${RUNS} active`));
-    calls.children = 0;
-    calls.items = 0;
-    complete(keys[7]);
-    await pause(1_000);
-    assert.equal(calls.children, 0, 'the brand’s runs were not listed again');
-    assert.ok(calls.items >= 1 && calls.items <= 2, `the workbench asked for the run’s row only (${calls.items} getTreeItem calls)`);
+    let completed = 0;
+    for (let attempt = 1; ; attempt++) {
+      calls.children = 0;
+      calls.items = 0;
+      calls.ageRedraws = 0;
+      complete(keys[7 + completed++]);
+      await pause(1_000);
+      if (calls.ageRedraws > 0 && attempt < 3) continue; // the age redraw came meanwhile: measure again
+      assert.equal(calls.children, 0, 'the brand’s runs were not listed again');
+      assert.ok(calls.items >= 1 && calls.items <= 2, `the workbench asked for the run’s row only (${calls.items} getTreeItem calls)`);
+      break;
+    }
     // The 30 s age redraw, now: the brand row (and with it its runs) is redrawn once, with the new count.
     calls.children = 0;
     calls.items = 0;
     (api.tree as unknown as { redrawActiveRows(): void }).redrawActiveRows();
     await waitFor(() => calls.children >= 1, 10_000, 'the brand row redrawn with the age redraw');
-    assert.match(brandDescription() ?? '', new RegExp(`${RUNS - 1} active`));
+    assert.match(brandDescription() ?? '', new RegExp(`${RUNS - completed} active`));
   });
 });
