@@ -102,6 +102,12 @@ export function forgetAllSecrets(): void {
   knownSecrets.clear();
 }
 
+/** One line of provider text for display: secrets redacted, line breaks and control characters folded into spaces. */
+export function redactedLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return redact(text).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
 export function redact(text: string): string {
   let out = text;
   for (const secret of knownSecrets) out = out.split(secret).join('***');

@@ -2,7 +2,7 @@
 // (JSON for the result), read in an editor as it is: no Markdown escapes (`\[2\]`, `\|`) for the user to see
 // through, and nothing a provider string could turn into a link. Pure (no `vscode`), so the wording can be
 // tested in plain Node.
-import { redact } from '../core/errors';
+import { redact, redactedLine } from '../core/errors';
 import { formatDuration } from '../core/eta';
 import { clockTime, count } from '../core/intl';
 import { runTitle, stageLabel } from '../core/labels';
@@ -29,10 +29,7 @@ function when(iso: string | undefined): string | undefined {
 
 /** One line of provider text: secrets redacted, line breaks and control characters folded into spaces. */
 function line(value: string): string {
-  return redact(value)
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .replace(/ {2,}/g, ' ')
-    .trim();
+  return redactedLine(value).replace(/ {2,}/g, ' ');
 }
 
 /** A block of provider text (a message): secrets redacted, its own line breaks kept. */

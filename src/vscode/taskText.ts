@@ -1,7 +1,7 @@
 // What a run task's terminal says: one line per state change, in the tree's own words (the row label, the
 // status, the progress text of src/vscode/tree/format.ts), the errors as the error rows read, and the outcome with
 // its exit code. Pure (no `vscode`), so plain-Node tests can check the wording and the exit-code rules.
-import { redact } from '../core/errors';
+import { redactedLine } from '../core/errors';
 import { stageLabel } from '../core/labels';
 import { withErrorsText } from '../core/notifyPolicy';
 import { finishedWithErrors, isTerminal, type Run } from '../core/run';
@@ -12,21 +12,16 @@ import { costText, progressText } from './tree/format';
 export const MAX_TASK_ERROR_LINES = 50;
 
 /** One line of provider text: secrets redacted, line breaks folded, so a provider cannot forge terminal lines. */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return redact(text).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-}
-
 /**
  * The run's state in one line, without anything that moves by itself (no ages), so a new line means a new
  * state: `Analyze #4f9c21 · running · Evidence collection · 4/6`, `… · queued`, `… · running · stale`.
  */
 export function taskStateLine(t: TrackedRun, label: string): string {
   const run = t.run;
-  const parts = [label, run.status === 'unknown' ? `status "${oneLine(run.rawStatus)}"` : run.status];
+  const parts = [label, run.status === 'unknown' ? `status "${redactedLine(run.rawStatus)}"` : run.status];
   const progress = progressText(run.progress);
-  if (progress) parts.push(oneLine(progress));
-  if (run.progress?.detail) parts.push(oneLine(run.progress.detail));
+  if (progress) parts.push(redactedLine(progress));
+  if (run.progress?.detail) parts.push(redactedLine(run.progress.detail));
   if (t.gone) parts.push('gone');
   else if (t.stuck && !isTerminal(run.status)) parts.push('stuck');
   if (t.stale && !t.gone) parts.push('stale');
@@ -37,11 +32,11 @@ export function taskStateLine(t: TrackedRun, label: string): string {
 export function taskErrorLines(run: Run): string[] {
   if (!run.error) return [];
   const where = run.error.step ? ` (in ${stageLabel(run.progress, run.error.step)})` : '';
-  const lines = [`  error: ${oneLine(run.error.message)}${where}`];
-  if (run.error.hint) lines.push(`  hint: ${oneLine(run.error.hint)}`);
+  const lines = [`  error: ${redactedLine(run.error.message)}${where}`];
+  if (run.error.hint) lines.push(`  hint: ${redactedLine(run.error.hint)}`);
   const items = run.error.items ?? [];
   for (const item of items.slice(0, MAX_TASK_ERROR_LINES)) {
-    lines.push(`    ${[item.label || item.id, item.phase, item.message].filter(Boolean).map(s => oneLine(String(s))).join(' · ')}`);
+    lines.push(`    ${[item.label || item.id, item.phase, item.message].filter(Boolean).map(s => redactedLine(String(s))).join(' · ')}`);
   }
   if (items.length > MAX_TASK_ERROR_LINES) lines.push(`    … and ${items.length - MAX_TASK_ERROR_LINES} more (Runwatch: Show Error lists them all)`);
   return lines;
@@ -64,17 +59,17 @@ export interface TaskOutcome {
  */
 export function taskOutcome(t: TrackedRun, label: string): TaskOutcome | undefined {
   const run = t.run;
-  if (t.gone) return { exitCode: 1, text: sentence(`${label}: the provider no longer knows this run${t.lastError ? ` (${oneLine(t.lastError)})` : ''}`) };
+  if (t.gone) return { exitCode: 1, text: sentence(`${label}: the provider no longer knows this run${t.lastError ? ` (${redactedLine(t.lastError)})` : ''}`) };
   if (!isTerminal(run.status)) return undefined;
   const cost = costText(run.cost);
   const costPart = cost ? ` (${cost})` : '';
   switch (run.status) {
     case 'succeeded':
-      if (finishedWithErrors(run)) return { exitCode: 1, text: sentence(`${label} ${oneLine(withErrorsText(run))}${costPart}`) };
+      if (finishedWithErrors(run)) return { exitCode: 1, text: sentence(`${label} ${redactedLine(withErrorsText(run))}${costPart}`) };
       return { exitCode: 0, text: sentence(`${label} succeeded${costPart}`) };
     case 'failed': {
       const where = run.error?.step ? ` at ${stageLabel(run.progress, run.error.step)}` : '';
-      const message = run.error ? `: ${oneLine(run.error.message).replace(/\.$/, '')}` : '';
+      const message = run.error ? `: ${redactedLine(run.error.message).replace(/\.$/, '')}` : '';
       return { exitCode: 1, text: sentence(`${label} failed${where}${message}${costPart}`) };
     }
     default:
