@@ -145,16 +145,15 @@ export function createDispatcher(settings: NetworkSettings = { noProxy: [], stri
   };
   const configured = settings.proxy?.trim();
   if (configured) viaProxy(configured); // a bad http.proxy fails now, with its own message
-  const route = (origin: string): Dispatcher => {
-    const proxy = proxyFor(origin, settings, env);
-    return proxy ? viaProxy(proxy) : direct;
-  };
   const { kDispatch, kClose, kDestroy } = undici.symbols();
   const all = () => [direct, ...proxies.values()];
   // DispatcherBase gives close/destroy their callback and promise forms and refuses requests once closed.
   class RoutingDispatcher extends undici.DispatcherBase() {
     [kDispatch](options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-      return route(String(options.origin)).dispatch(options, handler);
+      const proxy = proxyFor(String(options.origin), settings, env);
+      if (!proxy) return direct.dispatch(options, handler);
+      const sentCredentials = !!settings.proxyAuthorization || !!proxyUrl(proxy).username;
+      return viaProxy(proxy).dispatch(options, explainingProxyRefusals(handler, proxy, String(options.origin), sentCredentials));
     }
     [kClose](): Promise<unknown> {
       return Promise.all(all().map(d => d.close()));
@@ -164,6 +163,39 @@ export function createDispatcher(settings: NetworkSettings = { noProxy: [], stri
     }
   }
   return new RoutingDispatcher();
+}
+
+/**
+ * undici reports a proxy that will not open the tunnel as an aborted request ("Proxy response (407) !== 200
+ * when HTTP Tunneling"), which reads as a timeout and is retried as one. The handler here turns it into what
+ * happened: nothing reached the provider, and for a 407 the user has to act (proxy credentials), so it is not
+ * a transient failure to retry at the polling cadence.
+ */
+function explainingProxyRefusals(handler: Dispatcher.DispatchHandler, proxy: string, origin: string, sentCredentials: boolean): Dispatcher.DispatchHandler {
+  return new Proxy(handler, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property === 'onError' && typeof value === 'function') return (err: Error) => value.call(target, proxyRefusal(err, proxy, origin, sentCredentials) ?? err);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The ProviderError for a proxy's refusal to connect (an error status in answer to CONNECT), else undefined. */
+export function proxyRefusal(err: Error, proxy: string, origin: string, sentCredentials: boolean): ProviderError | undefined {
+  // undici: "Proxy response (407) !== 200 when HTTP Tunneling" (CONNECT), "Proxy Authentication Required (407)" (plain http).
+  const status = Number(/^Proxy response \((\d{3})\)/.exec(err.message)?.[1] ?? (/Proxy Authentication Required \(407\)/.test(err.message) ? 407 : NaN));
+  if (!Number.isFinite(status)) return undefined;
+  const at = proxyUrl(proxy).host;
+  const target = new URL(origin).host;
+  if (status === 407) {
+    const message = sentCredentials
+      ? `The proxy at ${at} did not accept Runwatch's proxy credentials (HTTP 407) for ${target}: check http.proxyAuthorization or the user:password@ in http.proxy.`
+      : `The proxy at ${at} asks for authentication (HTTP 407) to reach ${target}: set http.proxyAuthorization, or user:password@ in http.proxy.`;
+    // Not a transient failure: asking again sends the same credentials. 'forbidden' shows it as an error and polls slowly.
+    return new ProviderError('forbidden', message, { status, code: 'PROXY_AUTH_REQUIRED', notSent: true });
+  }
+  return new ProviderError('network', `The proxy at ${at} refused to connect to ${target} (HTTP ${status}).`, { status, code: 'PROXY_REFUSED', notSent: true });
 }
 
 // ── the shared dispatcher every provider uses ──────────────────────────────

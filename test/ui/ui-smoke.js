@@ -4,7 +4,9 @@
 //   1. installs the packaged runwatch-<version>.vsix (packaged first when it is missing or older than its sources)
 //      into a fresh extensions dir with code-server's --install-extension: what is tested is what ships;
 //   2. starts `node out/test/simulator/main.js --port 0` (seeded with demo brands and runs) and reads its
-//      JSON ready line for the base URLs; user settings point runwatch.providers.*.baseUrl at it;
+//      JSON ready line for the base URLs; the base URLs stay at their defaults and user settings point
+//      VS Code's http.proxy at a proxy that plays the providers' real hosts with the simulator (providerHosts.js),
+//      so the provider rows read as a user's do; the last check asserts every provider went through it;
 //   3. opens the workbench, opens the Runwatch view (welcome view: no key yet);
 //   4. F1 → "Runwatch: Set API Key" → Boring Marketing → types the simulator key into the password box (keys
 //      live only in SecretStorage; there is no other way in);
@@ -16,7 +18,11 @@
 //      (.vscode-test/ui/screenshot-providers.png);
 //   7. starts a run on GloriaMundo ("Add workflow…" by id first), Automindz and Adlyse from the palette as a
 //      person would (Talonic's seeded pipelines are listed by its API), checks one run row per provider as it
-//      reads on screen, and saves docs/screenshot-runs.png: all five providers, their accounts and runs.
+//      reads on screen, saving docs/screenshot-start-run.png (a step of Automindz's Start Run, Back button and
+//      "3/7"); starts an Adlyse run that fails and saves its notification (docs/screenshot-notification.png) and
+//      the Show Error document (docs/screenshot-error.png); saves docs/screenshot-runs.png: all five providers,
+//      their accounts and runs; clicks the status bar item and saves its quick pick (docs/screenshot-statusbar.png).
+// Every picture but the task's is cropped to what it is about (Playwright clip): the tree, the toast, the pick.
 // Prints every check and ends with "N passed, N failed". Exit 0 only when every check passed.
 //
 // Env: RUNWATCH_UI_PROVIDERS (comma-separated provider ids to key, default all five), RUNWATCH_UI_SCALE
@@ -29,6 +35,7 @@ const path = require('path');
 const readline = require('readline');
 const tools = require('../../scripts/vscode-offline/tools');
 const { ensureVsix } = require('../../scripts/vsix');
+const { startProviderHosts } = require('./providerHosts');
 
 const ROOT = tools.ROOT;
 const WORK = path.join(ROOT, '.vscode-test', 'ui');
@@ -170,6 +177,33 @@ function runwatchStatusText(page) {
   );
 }
 
+/**
+ * Saves the part of the window that `boxes` (locators or {x, y, width, height}) cover together, with a
+ * margin: the README's pictures show what they are about, not the whole workbench.
+ */
+async function shootArea(page, file, boxes, margin = 6) {
+  const viewport = page.viewportSize();
+  const rects = [];
+  for (const b of boxes) {
+    const r = typeof b.boundingBox === 'function' ? await b.boundingBox() : b;
+    if (r) rects.push(r);
+  }
+  if (!rects.length) throw new Error(`nothing to photograph for ${path.basename(file)}`);
+  const x = Math.max(0, Math.min(...rects.map(r => r.x)) - margin);
+  const y = Math.max(0, Math.min(...rects.map(r => r.y)) - margin);
+  const right = Math.min(viewport.width, Math.max(...rects.map(r => r.x + r.width)) + margin);
+  const bottom = Math.min(viewport.height, Math.max(...rects.map(r => r.y + r.height)) + margin);
+  await page.screenshot({ path: file, clip: { x, y, width: right - x, height: bottom - y } });
+  return `${path.relative(ROOT, file)} (${Math.round(right - x)}×${Math.round(bottom - y)})`;
+}
+
+/** The side bar down to its last visible row: the tree without the empty space below it. */
+async function treeArea(page) {
+  const bar = await page.locator('.part.sidebar').boundingBox();
+  const lastRowBottom = await page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('.part.sidebar .monaco-list-row')].map(r => r.getBoundingClientRect().bottom)));
+  return { x: bar.x, y: bar.y, width: bar.width, height: Math.min(bar.height, lastRowBottom - bar.y + 8) };
+}
+
 async function toastTexts(page) {
   return page.evaluate(() => [...document.querySelectorAll('.notifications-toasts .notification-toast')].map(t => ({
     text: (t.querySelector('.notification-list-item-message')?.textContent || t.textContent || '').trim(),
@@ -283,13 +317,18 @@ async function main() {
     const sim = await startSimulator();
     cleanups.push(() => sim.stop());
     console.log(`  simulator on ${sim.origin}; ${path.basename(vsix)} installed as ${installed.id} ${installed.version} in ${installed.dir}`);
-    const baseUrlSettings = Object.fromEntries(Object.entries(sim.baseUrls).map(([id, url]) => [`runwatch.providers.${id}.baseUrl`, url]));
+    // The base URLs stay at their defaults and VS Code's http.proxy leads to the simulator: the provider rows
+    // then read as a user's do (see providerHosts.js), and the proxied path is exercised in the real workbench.
+    const { DEFAULT_BASE_URLS } = require(path.join(ROOT, 'out', 'src', 'providers', 'provider.js'));
+    const hosts = await startProviderHosts({ defaults: DEFAULT_BASE_URLS, simBaseUrls: sim.baseUrls });
+    cleanups.push(() => hosts.stop());
     // The DOM terminal renderer: its text can be read back (the task terminal check), a canvas's cannot.
-    tools.writeUserSettings(userDataDir, { ...baseUrlSettings, 'terminal.integrated.gpuAcceleration': 'off' }, { overwrite: true });
+    tools.writeUserSettings(userDataDir, { 'http.proxy': hosts.proxyUrl, 'terminal.integrated.gpuAcceleration': 'off' }, { overwrite: true });
 
     const server = await tools.startCodeServer({
       port: await tools.freePort(), userDataDir, extensionsDir,
       log: fs.createWriteStream(path.join(WORK, 'code-server.log')),
+      env: hosts.env,
       extraArgs: ['--disable-proxy', '--reconnection-grace-time', '5'],
     });
     cleanups.push(() => server.stop());
@@ -427,9 +466,8 @@ async function main() {
       if (named.length < 5) throw new Error(`stage rows do not name the pipeline's stages: ${stageRows.map(r => r.label).join(', ')}`);
       await page.mouse.move(0, 0);
       await page.waitForTimeout(300);
-      const file = path.join(SHOTS, 'screenshot-stages.png');
-      await page.screenshot({ path: file });
-      return `${stageRows.map(r => `${r.label}${r.description ? ` (${r.description})` : ''}`).join(', ')}; saved ${path.relative(ROOT, file)}`;
+      const saved = await shootArea(page, path.join(SHOTS, 'screenshot-stages.png'), [await treeArea(page)]);
+      return `${stageRows.map(r => `${r.label}${r.description ? ` (${r.description})` : ''}`).join(', ')}; saved ${saved}`;
     });
 
     await check('a runwatch task from tasks.json follows the running run in a task terminal (docs/screenshot-task.png)', async () => {
@@ -513,6 +551,7 @@ async function main() {
       });
     }
 
+    let startRunShot;
     if (PROVIDERS.includes('automindz')) {
       await check('Automindz: "Runwatch: Start Run" on "Find leavers", the third-party keys in password boxes', async () => {
         await runCommand(page, 'Runwatch: Start Run');
@@ -528,7 +567,18 @@ async function main() {
         ];
         await page.locator('.quick-input-widget', { hasText: boxes[0][0] }).waitFor({ state: 'visible', timeout: 15000 });
         await until(async () => (await page.locator('.quick-input-widget').innerText()).includes('(2/7)'), 5000, 'the first box to say "(2/7)"');
-        for (const [title, text, password] of boxes) await answerBox(page, title, text, { password: !!password });
+        for (const [title, text, password] of boxes) {
+          if (title === boxes[1][0]) {
+            // The picture of Start Run's steps: a box halfway, its step count and the Back button, text typed.
+            const widget = page.locator('.quick-input-widget', { hasText: title });
+            await widget.waitFor({ state: 'visible', timeout: 15000 });
+            await widget.locator('.quick-input-box input').first().fill(text);
+            await page.mouse.move(0, 0);
+            await page.waitForTimeout(200);
+            startRunShot = await shootArea(page, path.join(SHOTS, 'screenshot-start-run.png'), [widget]);
+          }
+          await answerBox(page, title, text, { password: !!password });
+        }
         // The last step offers the optional fields; two of them, then Start.
         await pickItem(page, 'Set optional fields…');
         await answerBox(page, 'Find leavers: Limit (optional)', '25');
@@ -539,7 +589,7 @@ async function main() {
         }
         await pickItem(page, 'Start'); // the last step: "Start Find leavers on Automindz?"
         const run = await until(async () => rowsUnder(await treeRows(page), 'automindz').find(r => r.level === 3 && /^Run #/.test(r.label)), 20000, 'the run row under "Find leavers"');
-        return `${boxes.length} required boxes, then "Set optional fields…"; "${run.label} — ${run.description}"`;
+        return `${boxes.length} required boxes, then "Set optional fields…"; "${run.label} — ${run.description}"; saved ${startRunShot}`;
       });
     }
 
@@ -552,6 +602,46 @@ async function main() {
         await pickItem(page, 'Start'); // the last step: "Start Lead enrichment on Adlyse?"
         const run = await until(async () => rowsUnder(await treeRows(page), 'adlyse').find(r => r.level === 3 && /^Run #/.test(r.label)), 20000, 'the run row under "Lead enrichment"');
         return `"${run.label} — ${run.description}"`;
+      });
+
+      await check('Adlyse: a run that fails raises a notification with Show Error and Re-run; Show Error opens what went wrong', async () => {
+        await clearToasts(page);
+        const runsBefore = rowsUnder(await treeRows(page), 'adlyse').filter(r => r.level === 3).length;
+        await runCommand(page, 'Runwatch: Start Run');
+        await pickItem(page, 'Adlyse');
+        await pickItem(page, 'Lead enrichment');
+        // The simulator's Lead enrichment finds no company behind a webmail address, and the run fails.
+        await answerBox(page, 'Run Lead enrichment: Email', 'ana@gmail.com');
+        await pickItem(page, 'Start');
+        await until(async () => rowsUnder(await treeRows(page), 'adlyse').filter(r => r.level === 3).length > runsBefore, 20000, 'the new run row');
+        // With the Runwatch view in sight, a finished run is told in the status bar only
+        // (runwatch.notifications.quietWhenViewFocused): look at the Explorer meanwhile, as a person at work would.
+        await page.locator('.part.activitybar [aria-label^="Explorer"]').first().click();
+        const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /failed/i }).filter({ has: page.locator('.monaco-button', { hasText: 'Show Error' }) }).first();
+        await toast.waitFor({ state: 'visible', timeout: 60000 });
+        const buttons = (await toast.locator('.monaco-button').allInnerTexts()).map(t => t.trim()).filter(Boolean);
+        if (!buttons.includes('Re-run')) throw new Error(`the failure notification offers ${buttons.join(', ')}, not Re-run`);
+        const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
+        await page.mouse.move(0, 0);
+        await page.waitForTimeout(300);
+        const notificationShot = await shootArea(page, path.join(SHOTS, 'screenshot-notification.png'), [toast]);
+        await toast.locator('.monaco-button', { hasText: 'Show Error' }).click();
+        const editor = page.locator('.part.editor');
+        // Monaco renders spaces as no-break spaces, which \s matches.
+        await until(async () => /No\s+company\s+found\s+for\s+email\s+ana@gmail\.com/.test(await editor.locator('.view-lines').first().innerText().catch(() => '')), 20000, 'the error document naming the failure');
+        // The whole width for the document, without the side bar or toasts; down to its last line.
+        await page.keyboard.press('Control+B');
+        await page.keyboard.press('Control+End'); // the cursor off the first word, which it would highlight
+        await clearToasts(page);
+        await page.mouse.move(0, 0);
+        await page.waitForTimeout(500);
+        const editorBox = await editor.boundingBox();
+        const lastLine = await page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('.part.editor .view-line')].map(l => l.getBoundingClientRect().bottom)));
+        const errorShot = await shootArea(page, path.join(SHOTS, 'screenshot-error.png'), [{ ...editorBox, height: Math.min(editorBox.height, lastLine - editorBox.y + 12) }], 0);
+        await page.keyboard.press('Control+W');
+        await page.keyboard.press('Control+B');
+        await page.locator('.part.activitybar [aria-label^="Runwatch"]').first().click();
+        return `"${text}" [${buttons.join(' | ')}]; saved ${notificationShot}, ${errorShot}`;
       });
     }
 
@@ -581,9 +671,40 @@ async function main() {
       await clearToasts(page);
       await page.mouse.move(0, 0);
       await page.waitForTimeout(300);
-      const file = path.join(SHOTS, 'screenshot-runs.png');
-      await page.screenshot({ path: file });
-      return `${PROVIDERS.map(p => `${DISPLAY_NAMES[p]}: "${seen[p].label} — ${seen[p].description}"`).join('; ')}; saved ${path.relative(ROOT, file)}`;
+      // The tree and, below it, the status bar's left end (where Runwatch's item sits).
+      const tree = await treeArea(page);
+      const statusBar = await page.locator('.part.statusbar').boundingBox();
+      const saved = await shootArea(page, path.join(SHOTS, 'screenshot-runs.png'), [tree, { ...statusBar, width: tree.x + tree.width }], 0);
+      return `${PROVIDERS.map(p => `${DISPLAY_NAMES[p]}: "${seen[p].label} — ${seen[p].description}"`).join('; ')}; saved ${saved}`;
+    });
+
+    await check('clicking the Runwatch status bar item lists the active and recently failed runs', async () => {
+      // A shorter window for this picture, so that the pick at the top and the item at the bottom sit close.
+      await page.setViewportSize({ width: 1280, height: 520 });
+      await page.waitForTimeout(500);
+      const item = page.locator('.part.statusbar .statusbar-item[id^="runwatch." i]').first();
+      await item.click();
+      const widget = page.locator('.quick-input-widget', { hasText: 'Runwatch runs' });
+      await widget.waitFor({ state: 'visible', timeout: 10000 });
+      const rows = await until(async () => {
+        const labels = (await widget.locator('.monaco-list-row .label-name').allInnerTexts()).map(t => t.trim()).filter(Boolean);
+        return labels.length ? labels : undefined;
+      }, 10000, 'runs in the quick pick');
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(300);
+      // The pick and the item it came from; the space between them shows the workbench as it is.
+      const saved = await shootArea(page, path.join(SHOTS, 'screenshot-statusbar.png'), [widget, item]);
+      await page.keyboard.press('Escape');
+      await page.setViewportSize({ width: 1280, height: 800 });
+      return `${rows.length} runs (${rows.slice(0, 3).join(', ')}, …); saved ${saved}`;
+    });
+
+    await check('every provider was reached at its real host, through http.proxy', async () => {
+      const { DEFAULT_BASE_URLS } = require(path.join(ROOT, 'out', 'src', 'providers', 'provider.js'));
+      const wanted = PROVIDERS.map(p => new URL(DEFAULT_BASE_URLS[p]).hostname);
+      const missing = wanted.filter(h => !hosts.tunnelled.includes(h));
+      if (missing.length) throw new Error(`no CONNECT for ${missing.join(', ')}`);
+      return `${hosts.tunnelled.length} tunnels to ${[...new Set(hosts.tunnelled)].join(', ')}`;
     });
 
     console.log(`  visible tree:\n${describeRows(await treeRows(page)).replace(/^/gm, '    ')}`);

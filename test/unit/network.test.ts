@@ -222,6 +222,60 @@ describe('the dispatcher on the wire: proxy, strictSSL, extra CAs', function () 
     for (const headers of frontSaw) assert.equal(headers['proxy-authorization'], undefined);
   });
 
+  describe('a proxy that asks for authentication (407)', () => {
+    /** Answers CONNECT with 407 unless it carries GOOD_TOKEN, keeping the connection open as Squid does. */
+    const GOOD_TOKEN = 'Basic cnVud2F0Y2g6cmlnaHQ=';
+    let authProxyPort: number;
+    const authTunnels: Tunnel[] = [];
+    before(async () => {
+      const authProxy = http.createServer((req, res) => res.writeHead(405).end());
+      authProxy.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+        authTunnels.push({ target: req.url ?? '', proxyAuthorization: req.headers['proxy-authorization'] });
+        client.on('error', () => undefined);
+        if (req.headers['proxy-authorization'] !== GOOD_TOKEN) {
+          client.write('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n');
+          return;
+        }
+        const upstream = net.connect(frontPort, '127.0.0.1', () => {
+          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+          upstream.write(head);
+          upstream.pipe(client);
+          client.pipe(upstream);
+        });
+        upstream.on('error', () => client.destroy());
+      });
+      closers.push(closer(authProxy));
+      authProxyPort = await listen(authProxy);
+    });
+    beforeEach(() => (authTunnels.length = 0));
+    const authProxy = () => `http://127.0.0.1:${authProxyPort}`;
+
+    for (const id of ['boringMarketing', 'adlyse'] as const) {
+      it(`${id}: says the proxy wants credentials, at once, as an error to act on rather than a timeout to retry`, async () => {
+        useNetworkSettings(() => ({ proxy: authProxy(), noProxy: [], strictSSL: true, ca: [certificate.cert] }));
+        const error = await rejection(provider(id, remoteBaseUrl(id)).listAccounts());
+        assert.equal(error.message, `The proxy at 127.0.0.1:${authProxyPort} asks for authentication (HTTP 407) to reach ${REMOTE_HOST}: set http.proxyAuthorization, or user:password@ in http.proxy.`);
+        assert.equal(error.kind, 'forbidden');
+        assert.equal(error.transient, false, 'not retried at the polling cadence as a network failure would be');
+        assert.equal(error.notSent, true);
+        assert.ok(authTunnels.length > 0, 'it asked the proxy');
+        assert.equal(sim.requestsFor(id).length, 0, 'nothing reached the provider');
+      });
+    }
+
+    it('says the credentials were refused when it sent some, and gets through with the right ones', async () => {
+      useNetworkSettings(() => ({ proxy: `http://alice:wrong@127.0.0.1:${authProxyPort}`, noProxy: [], strictSSL: true, ca: [certificate.cert] }));
+      const error = await rejection(provider('boringMarketing', remoteBaseUrl('boringMarketing')).listAccounts());
+      assert.match(error.message, /^The proxy at 127\.0\.0\.1:\d+ did not accept Runwatch's proxy credentials \(HTTP 407\)/);
+      assert.doesNotMatch(error.message, /alice|wrong/, 'the credentials stay out of the message');
+      assert.equal(error.kind, 'forbidden');
+
+      useNetworkSettings(() => ({ proxy: authProxy(), noProxy: [], strictSSL: true, proxyAuthorization: GOOD_TOKEN, ca: [certificate.cert] }));
+      await provider('boringMarketing', remoteBaseUrl('boringMarketing')).validateKey();
+      assert.ok(sim.requestsFor('boringMarketing').some(r => r.status === 200), 'through the proxy with the right credentials');
+    });
+  });
+
   it('keeps the credentials of an unusable proxy setting out of the message', async () => {
     useNetworkSettings(() => ({ proxy: 'alice:pa55word@corp:notaport', noProxy: [], strictSSL: true }));
     const error = await rejection(provider('boringMarketing', remoteBaseUrl('boringMarketing')).validateKey());

@@ -444,6 +444,7 @@ class SdkMcpSession implements McpSession {
       return new ProviderError(kind, `${name} refused ${what}: ${message}`, { code: String(e.code), body: e.data });
     }
     const err = e as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
+    if (err?.cause instanceof ProviderError) return err.cause; // the dispatcher's own explanation (a proxy's refusal)
     const notSent = err?.cause?.name === 'ConnectTimeoutError' || failedBeforeSending(err?.cause?.code ?? err?.code ?? '');
     if (err?.name === 'TimeoutError' || err?.name === 'AbortError' || err?.cause?.name === 'ConnectTimeoutError' || err?.cause?.code === 'UND_ERR_CONNECT_TIMEOUT') {
       return new ProviderError('timeout', `${name} did not answer ${what} within ${Math.round(this.timeoutMs / 1000)} s.`, { notSent });
