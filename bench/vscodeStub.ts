@@ -230,7 +230,8 @@ export function createContext(extensionDir: string, secrets: Record<string, stri
     globalStorageUri: Uri.file(storage),
     storageUri: undefined,
     logUri: Uri.file(storage),
-    extensionMode: 1,
+    // Test (3): activate() returns its test API only then, and npm run bench:startup calls the service through it.
+    extensionMode: 3,
     extension: { id: 'runwatch.runwatch', packageJSON, extensionUri: Uri.file(extensionDir) },
     asAbsolutePath: (p: string) => path.join(extensionDir, p),
     environmentVariableCollection: anything(),

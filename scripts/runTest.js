@@ -5,8 +5,10 @@
 // "N passed, N failed" as its last line.
 //
 // What is tested is what ships: the packaged runwatch-<version>.vsix (packaged first when it is missing or older
-// than its sources) is installed into the run's extensions dir with `--install-extension`, and the
-// extension-development path test-electron requires is an empty stand-in extension.
+// than its sources) is installed into the run's extensions dir with `--install-extension`, and the folder it was
+// installed to is also the extension-development path: VS Code gives the extension under development
+// ExtensionMode.Test, the only mode in which Runwatch's activate() returns the API the tests read
+// (src/vscode/testApi.ts). Loaded from there, it is still the .vsix's content, not a source folder.
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -36,22 +38,6 @@ function removeFinishedRuns() {
     }
     if (!alive) fs.rmSync(path.join(RUNS, name), { recursive: true, force: true });
   }
-}
-
-/** An extension with nothing in it: test-electron needs a development path, and Runwatch must not be it. */
-function writeStandInExtension(dir) {
-  fs.mkdirSync(dir, { recursive: true });
-  const { engines } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  const manifest = {
-    name: 'runwatch-test-stand-in',
-    displayName: 'Runwatch test stand-in',
-    description: 'Empty on purpose: the Runwatch under test is the installed .vsix.',
-    publisher: 'runwatch-test',
-    version: '0.0.0',
-    engines,
-  };
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-  return dir;
 }
 
 /** `code --install-extension <vsix>` into this run's profile: the desktop VS Code CLI, or the offline shim's. */
@@ -118,10 +104,12 @@ async function main() {
     const vscodeExecutablePath = desktop ? await downloadAndUnzipVSCode() : shim;
     installVsix(vsix, vscodeExecutablePath, { desktop, userDataDir, extensionsDir });
     const { publisher, name } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    const installedTests = placeTests(installedFolder(extensionsDir, `${publisher}.${name}`));
+    const installed = installedFolder(extensionsDir, `${publisher}.${name}`);
+    const installedTests = placeTests(installed);
     await runTests({
       vscodeExecutablePath,
-      extensionDevelopmentPath: writeStandInExtension(path.join(WORK, 'stand-in')),
+      // The installed .vsix is the extension under development, so it runs in ExtensionMode.Test (see above).
+      extensionDevelopmentPath: installed,
       extensionTestsPath: installedTests,
       launchArgs: [workspace, `--user-data-dir=${userDataDir}`, `--extensions-dir=${extensionsDir}`],
       extensionTestsEnv: {

@@ -1,17 +1,19 @@
-// `npm test`: packages the extension, then runs the three suites in order against that package, streaming
+// `npm test`: lints, packages the extension, then runs the three suites in order against that package, streaming
 // their output, then prints one summary line "N passed, N failed" (all suites together) alone on the last
 // line. Exits non-zero if packaging or any suite failed.
+//   lint         npm run lint (scripts/lint.js): eslint's layer rules and the import-cycle check, one count each
 //   package      npm run package: the production bundle and runwatch-<version>.vsix (its size and file count)
 //   unit         mocha in plain Node against the simulator (out/test/unit), including what the .vsix holds
 //   integration  mocha inside a real VS Code extension host, the .vsix installed (scripts/runTest.js)
 //   ui           the UI smoke test in headless Chromium, the .vsix installed (test/ui/ui-smoke.js)
-// usage: node scripts/test-all.js [package] [unit] [integration] [ui]   (default: all four)
+// usage: node scripts/test-all.js [lint] [package] [unit] [integration] [ui]   (default: all five)
 'use strict';
 const { spawn } = require('child_process');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
 const SUITES = {
+  lint: { command: [process.execPath, path.join(__dirname, 'lint.js')], parse: lastSummaryLine },
   package: {
     command: [process.platform === 'win32' ? 'npm.cmd' : 'npm', 'run', 'package'],
     // not a test suite: a step that must succeed, summarised by scripts/vsix.js's "runwatch-0.1.0.vsix: 448.1 KB, 12 files"

@@ -129,6 +129,8 @@ export interface RunwatchService extends Disposable {
   isPollingWindow(): boolean;
   /** Settings changed: new cadence floors, focus mode, concurrency, stuck threshold. */
   updateSchedulerOptions(options: Partial<SchedulerOptions>): void;
+  /** Settings changed: after this many failed refreshes in a row a run shows as stale. */
+  updateStaleAfterFailures(count: number): void;
 }
 
 /** Where keys live (SecretStorage in VS Code, a Map in tests). The core reads keys only through this. */

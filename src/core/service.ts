@@ -741,6 +741,10 @@ class Service implements RunwatchService {
     this.scheduler.updateOptions(options);
   }
 
+  updateStaleAfterFailures(count: number): void {
+    this.store.staleAfterFailures = count;
+  }
+
   dispose(): void {
     if (this.listTimer) clearInterval(this.listTimer);
     this.scheduler.dispose();

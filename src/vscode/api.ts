@@ -1,9 +1,11 @@
-// What `activate()` returns: the live pieces, so extension-host tests (and other extensions) can read the
-// tree, the status bar, notifications and documents through the real VS Code API plus this object.
+// What `activate()` returns to the extension tests, and only to them (ExtensionMode.Test, see testApi.ts): the
+// live pieces, so they can read the tree, the status bar, notifications and documents through the real VS Code
+// API plus this object. Other extensions get nothing: Runwatch has no public API.
 import type * as vscode from 'vscode';
 import type { RunwatchService } from '../core/contracts';
 import type { ProviderId } from '../core/run';
-import type { OpenedDocument } from './documents';
+import type { DocumentKind } from './documents';
+import type { PreparedRecord, ToolName } from './lmTools';
 import type { ShownNotification } from './notifications';
 import type { RunwatchNode } from './tree/node';
 import type { RunTreeProvider } from './tree/runTreeProvider';
@@ -31,6 +33,25 @@ export interface NotifierApi {
   flush(): void;
 }
 
+export interface OpenedDocument {
+  kind: DocumentKind;
+  key: string;
+  uri: string;
+  /** The text as opened. */
+  content: string;
+}
+
+/** What one task terminal wrote and how it ended (a terminal's text cannot be read back). */
+export interface TaskTranscript {
+  readonly name: string;
+  readonly definition: vscode.TaskDefinition;
+  /** Every line written, without its time prefix. */
+  readonly lines: string[];
+  /** The run the task started or follows (`provider:runId`), once known. */
+  runKey?: string;
+  exitCode?: number;
+}
+
 export interface DocumentsApi {
   /** Documents opened by Show Error / Show Result / Create Data Product, oldest first. */
   readonly opened: readonly OpenedDocument[];
@@ -39,16 +60,16 @@ export interface DocumentsApi {
 
 export interface TasksApi {
   /** What each run task's terminal wrote and its exit code, oldest first (a terminal's text cannot be read back). */
-  readonly transcripts: readonly import('./tasks').TaskTranscript[];
+  readonly transcripts: readonly TaskTranscript[];
 }
 
 export interface ChatToolsApi {
   /** Whether this VS Code has vscode.lm.registerTool, so the tools were registered. */
   readonly registered: boolean;
   /** What prepareInvocation answered, oldest first: the confirmation VS Code asked the user for. */
-  readonly prepared: readonly import('./lmTools').PreparedRecord[];
+  readonly prepared: readonly PreparedRecord[];
   /** The tools' implementations, for a VS Code without vscode.lm.invokeTool. */
-  readonly tools: Readonly<Record<import('./lmTools').ToolName, vscode.LanguageModelTool<Record<string, unknown>>>>;
+  readonly tools: Readonly<Record<ToolName, vscode.LanguageModelTool<Record<string, unknown>>>>;
 }
 
 export interface RunwatchApi {

@@ -34,6 +34,7 @@ function line(value: string): string {
 
 /** A block of provider text (a message): secrets redacted, its own line breaks kept. */
 function block(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it removes
   return redact(value).replace(/[\u0000-\u0009\u000b-\u001f\u007f]+/g, ' ').trim();
 }
 

@@ -3,7 +3,9 @@
 import * as vscode from 'vscode';
 import type { RunwatchService } from '../core/contracts';
 import { keyOf, runKey, type ProviderId, type Run } from '../core/run';
+import type { Logger } from '../core/http';
 import { dataProductDocument, errorDocument, resultDocument, type DocumentContext } from './documentText';
+import { IsolatingEmitter } from './emitter';
 
 export const SCHEME = 'runwatch';
 
@@ -16,13 +18,13 @@ export function acknowledgeFailure(service: RunwatchService, key: string): void 
   if (t && (t.run.status === 'failed' || t.run.status === 'cancelled')) service.store.acknowledge(key);
 }
 
-type DocumentKind = 'error' | 'result' | 'dataProduct';
+export type DocumentKind = 'error' | 'result' | 'dataProduct';
 
-export interface OpenedDocument {
+/** A run's document as Show Error / Show Result / Create Data Product opened it. */
+export interface DocumentOpening {
   kind: DocumentKind;
   key: string;
-  uri: string;
-  content: string;
+  document: vscode.TextDocument;
 }
 
 export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
@@ -32,15 +34,20 @@ export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.
   private readonly products = new Map<string, { product: Record<string, unknown>; shareToken?: string }>();
   private readonly open = new Map<string, vscode.Uri>();
   private readonly disposables: vscode.Disposable[] = [];
-  /** The documents opened most recently, newest last (for tests). */
-  readonly opened: OpenedDocument[] = [];
+  private readonly openings: IsolatingEmitter<DocumentOpening>;
+  /** A run's document was opened (what the extension tests read). */
+  readonly onDidOpenDocument: vscode.Event<DocumentOpening>;
 
   constructor(
     private readonly service: RunwatchService,
     private readonly accountLabel: (run: Run) => string,
+    log: Pick<Logger, 'error'>,
   ) {
+    this.openings = new IsolatingEmitter('document opened', log);
+    this.onDidOpenDocument = this.openings.event;
     this.disposables.push(
       this.changeEmitter,
+      this.openings,
       vscode.workspace.registerTextDocumentContentProvider(SCHEME, this),
       service.store.onDidChange(change => {
         for (const key of change.keys) {
@@ -104,8 +111,7 @@ export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.
     // An already open document re-reads its content.
     this.changeEmitter.fire(uri);
     const doc = await vscode.workspace.openTextDocument(uri);
-    this.opened.push({ kind, key, uri: uri.toString(), content: doc.getText() });
-    if (this.opened.length > 20) this.opened.shift();
+    this.openings.fire({ kind, key, document: doc });
     await vscode.window.showTextDocument(doc, { preview: true });
     return doc;
   }

@@ -10,6 +10,7 @@ import { runTitle } from '../core/labels';
 import { isActive, keyOf, PROVIDER_IDS, type Run } from '../core/run';
 import { describeStart, isStartInDoubt } from '../core/starts';
 import * as z from 'zod/mini';
+import { IsolatingEmitter } from './emitter';
 import { describeProviderError } from './errors';
 import { listOrder, matchesStatus, runDetailText, runListLine, type RunTextContext, type StatusFilter } from './lmToolText';
 import { findKnownAccount, findTrackedRun, parseWith, resolveAccount, resolveInputs, resolveProvider, resolveStart, RunSpecError, startSpecSchema } from './runSpec';
@@ -26,7 +27,7 @@ export interface LmToolDeps {
   accountLabel(run: Pick<Run, 'provider' | 'accountId'>): string;
 }
 
-/** What a tool's prepareInvocation answered, for the extension tests: proof that a confirmation was asked for. */
+/** What a tool's prepareInvocation answered. */
 export interface PreparedRecord {
   tool: ToolName;
   input: unknown;
@@ -47,11 +48,15 @@ const runRefInput = z.object({ runId: text(), provider: z.optional(text()) });
 
 type Tool = vscode.LanguageModelTool<Record<string, unknown>>;
 
-export class RunwatchLmTools {
-  readonly prepared: PreparedRecord[] = [];
+export class RunwatchLmTools implements vscode.Disposable {
+  private readonly preparations: IsolatingEmitter<PreparedRecord>;
+  /** A tool's prepareInvocation answered (what the extension tests read: proof that a confirmation was asked for). */
+  readonly onDidPrepare: vscode.Event<PreparedRecord>;
   readonly tools: Record<ToolName, Tool>;
 
   constructor(private readonly deps: LmToolDeps) {
+    this.preparations = new IsolatingEmitter('chat tool prepared', deps.log);
+    this.onDidPrepare = this.preparations.event;
     this.tools = {
       runwatch_listRuns: { invoke: options => this.result(() => this.listRuns(options.input)) },
       runwatch_getRun: { invoke: options => this.result(() => this.getRun(options.input)) },
@@ -108,14 +113,17 @@ export class RunwatchLmTools {
       prepared = { invocationMessage: this.errorText(e) };
     }
     const text = (m: string | vscode.MarkdownString | undefined) => (typeof m === 'string' ? m : m?.value);
-    this.prepared.push({
+    this.preparations.fire({
       tool,
       input,
       invocationMessage: text(prepared.invocationMessage),
       confirmation: prepared.confirmationMessages && { title: prepared.confirmationMessages.title, message: text(prepared.confirmationMessages.message) ?? '' },
     });
-    if (this.prepared.length > 50) this.prepared.shift();
     return prepared;
+  }
+
+  dispose(): void {
+    this.preparations.dispose();
   }
 
   private async listRuns(raw: unknown): Promise<string> {
@@ -218,15 +226,15 @@ interface LmNamespace {
   registerTool?: (name: string, tool: Tool) => vscode.Disposable;
 }
 
-/** Registers the four tools where vscode.lm.registerTool exists; returns what the test API reads (or undefined). */
-export function registerLmTools(deps: LmToolDeps): { tools: RunwatchLmTools; disposables: vscode.Disposable[] } {
+/** Registers the four tools where vscode.lm.registerTool exists (`registered`: at least one was). */
+export function registerLmTools(deps: LmToolDeps): { tools: RunwatchLmTools; registered: boolean; disposables: vscode.Disposable[] } {
   const tools = new RunwatchLmTools(deps);
   const lm = (vscode as { lm?: LmNamespace }).lm;
   if (typeof lm?.registerTool !== 'function' || typeof vscode.LanguageModelToolResult !== 'function') {
     deps.log.info('This VS Code has no language-model tools API: the Runwatch chat tools are not registered.');
-    return { tools, disposables: [] };
+    return { tools, registered: false, disposables: [tools] };
   }
-  const disposables: vscode.Disposable[] = [];
+  const disposables: vscode.Disposable[] = [tools];
   for (const name of TOOL_NAMES) {
     try {
       disposables.push(lm.registerTool(name, tools.tools[name]));
@@ -234,5 +242,5 @@ export function registerLmTools(deps: LmToolDeps): { tools: RunwatchLmTools; dis
       deps.log.warn(`Runwatch could not register the chat tool ${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return { tools, disposables };
+  return { tools, registered: disposables.length > 1, disposables };
 }

@@ -6,9 +6,11 @@ import type { RunwatchService } from '../core/contracts';
 import { AwayTracker, hasErrorsToShow, NotificationBatcher, notifyKindFor, type NotificationBatch, type NotifyEvent } from '../core/notifyPolicy';
 import type { ProviderId, Run } from '../core/run';
 import type { StoreChange } from '../core/store';
+import type { Logger } from '../core/http';
 import { acknowledgeFailure } from './documents';
 import { runActions } from './runActions';
 import type { NotificationSettings } from './settings';
+import { IsolatingEmitter } from './emitter';
 
 export interface ShownNotification {
   severity: 'info' | 'warning' | 'error';
@@ -26,7 +28,7 @@ export interface NotifierDeps {
   viewFocused(): boolean;
   describe(run: Run): string;
   reveal(key: string): Promise<unknown>;
-  log: { info(message: string): void };
+  log: Pick<Logger, 'info' | 'error'>;
   /** Batch window; tests shorten it. */
   batchWindowMs?: number;
   /** An absence longer than this gets a "while you were away" summary. */
@@ -42,24 +44,28 @@ const ACTIONS = {
   setKey: 'Set API Key',
 } as const;
 
-/** Notifications kept for the test API. */
-const KEEP_SHOWN = 50;
-
 export class Notifier implements vscode.Disposable {
   private readonly batcher: NotificationBatcher;
   private readonly away: AwayTracker;
   private readonly authWarned = new Set<ProviderId>();
   private readonly disposables: vscode.Disposable[] = [];
   private settings: NotificationSettings;
-  /** What was shown, oldest first (for tests and the status bar). */
-  readonly shown: ShownNotification[] = [];
   /** Batches that came while the window was unfocused: shown on return, or folded into one summary. */
   private deferred: NotificationBatch[] = [];
   private focused = true;
-  private readonly notifyListeners = new Set<() => void>();
+  private readonly notified: IsolatingEmitter<void>;
+  private readonly showings: IsolatingEmitter<ShownNotification>;
+  /** The user was told about runs (a toast, a status bar message or the "while you were away" summary). */
+  readonly onDidNotify: vscode.Event<void>;
+  /** A notification was shown, or went to the status bar only (quiet): what the extension tests read. */
+  readonly onDidShow: vscode.Event<ShownNotification>;
 
   constructor(private readonly deps: NotifierDeps) {
     this.settings = deps.settings;
+    this.notified = new IsolatingEmitter('notified', deps.log);
+    this.showings = new IsolatingEmitter('notification shown', deps.log);
+    this.onDidNotify = this.notified.event;
+    this.onDidShow = this.showings.event;
     this.batcher = new NotificationBatcher({
       policy: deps.settings,
       batchWindowMs: deps.batchWindowMs,
@@ -69,18 +75,14 @@ export class Notifier implements vscode.Disposable {
     this.away = new AwayTracker({ awayAfterMs: deps.awayAfterMs ?? 5 * 60_000 });
     const { service } = deps;
     this.disposables.push(
+      this.notified,
+      this.showings,
       toVscode(this.batcher),
       toVscode(this.batcher.onFlush(batch => void this.show(batch))),
       toVscode(service.store.onDidChange(change => this.onStoreChange(change))),
       toVscode(service.onDidBecomeStuck(key => this.onStuck(key))),
       toVscode(service.onDidChangeProvider(id => this.onProviderChanged(id))),
     );
-  }
-
-  /** The user was told about runs (a toast, a status bar message or the "while you were away" summary). */
-  onDidNotify(listener: () => void): vscode.Disposable {
-    this.notifyListeners.add(listener);
-    return new vscode.Disposable(() => this.notifyListeners.delete(listener));
   }
 
   updateSettings(settings: NotificationSettings): void {
@@ -204,7 +206,7 @@ export class Notifier implements vscode.Disposable {
   }
 
   private toldAboutRuns(): void {
-    for (const listener of this.notifyListeners) listener();
+    this.notified.fire();
   }
 
   private toast(severity: ShownNotification['severity'], message: string, actions: string[], act: (choice: string | undefined) => void, at = Date.now()): void {
@@ -219,8 +221,7 @@ export class Notifier implements vscode.Disposable {
   }
 
   private record(n: ShownNotification): void {
-    this.shown.push(n);
-    if (this.shown.length > KEEP_SHOWN) this.shown.shift();
+    this.showings.fire(n);
   }
 
   dispose(): void {

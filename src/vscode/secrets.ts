@@ -6,6 +6,7 @@ import type { KeyVault } from '../core/contracts';
 import { registerSecret } from '../core/errors';
 import type { Logger } from '../core/http';
 import { PROVIDER_IDS, type ProviderId } from '../core/run';
+import { IsolatingEmitter } from './emitter';
 
 const KEYED_PROVIDERS_STATE = 'runwatch.keyedProviders.v1';
 /** Names (never values) of the other secrets stored per provider, so that clearing the key can remove them. */
@@ -43,7 +44,9 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
   private readonly keyed = new Set<ProviderId>();
   /** Secret names this window just wrote: their onDidChange echo is not news. */
   private readonly ownWrites = new Map<string, number>();
-  private readonly listeners = new Set<(change: KeyChange) => void>();
+  private readonly keyChanges: IsolatingEmitter<KeyChange>;
+  /** A provider's key was set, replaced or cleared (here, in another window, or found so by the start-up check). */
+  readonly onDidChangeKeys: vscode.Event<KeyChange>;
   private readonly subscription: vscode.Disposable;
   /** Settles once the remembered list has been checked against the keychain. */
   readonly ready: Promise<void>;
@@ -53,17 +56,14 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
     private readonly state: vscode.Memento,
     private readonly log: Logger,
   ) {
+    this.keyChanges = new IsolatingEmitter('key change', log);
+    this.onDidChangeKeys = this.keyChanges.event;
     const remembered = state.get<unknown>(KEYED_PROVIDERS_STATE);
     for (const id of Array.isArray(remembered) ? remembered : []) {
       if ((PROVIDER_IDS as readonly string[]).includes(id)) this.keyed.add(id as ProviderId);
     }
     this.subscription = secrets.onDidChange(e => void this.onSecretChanged(e.key));
     this.ready = this.verify();
-  }
-
-  onDidChangeKeys(listener: (change: KeyChange) => void): vscode.Disposable {
-    this.listeners.add(listener);
-    return new vscode.Disposable(() => this.listeners.delete(listener));
   }
 
   hasKey(id: ProviderId): boolean {
@@ -153,7 +153,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
     else this.keyed.delete(id);
     if (changed) this.state.update(KEYED_PROVIDERS_STATE, this.keyedProviders()).then(undefined, e => this.log.warn(`Runwatch could not save which providers have a key: ${e instanceof Error ? e.message : String(e)}`));
     // A replaced key is a change too (has stays true), so listeners always hear of it.
-    for (const l of this.listeners) l({ id, hasKey: has, external });
+    this.keyChanges.fire({ id, hasKey: has, external });
   }
 
   /** Another window (or this one) changed a secret; only other windows' changes are news here. */
@@ -205,6 +205,6 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
-    this.listeners.clear();
+    this.keyChanges.dispose();
   }
 }

@@ -6,6 +6,7 @@ import { validateBaseUrl, type Logger } from '../core/http';
 import type { NetworkSettings } from '../core/network';
 import { PROVIDER_IDS, type ProviderId } from '../core/run';
 import { DEFAULT_BASE_URLS } from '../providers/provider';
+import { IsolatingEmitter } from './emitter';
 import { clampSetting } from './settingRanges';
 
 export interface NotificationSettings {
@@ -32,12 +33,16 @@ export interface SettingsChange {
 const FOCUS_MODES: FocusMode[] = ['slow', 'pause', 'normal'];
 
 export class Settings implements vscode.Disposable {
-  private readonly listeners = new Set<(change: SettingsChange) => void>();
+  private readonly changes: IsolatingEmitter<SettingsChange>;
+  /** Which parts of the settings changed. */
+  readonly onDidChange: vscode.Event<SettingsChange>;
   private readonly subscription: vscode.Disposable;
   /** Validated base URLs: asked for on every tree render, so read once per settings change. */
   private readonly baseUrls = new Map<ProviderId, { ok: true; url: string } | { ok: false; reason: string }>();
 
-  constructor() {
+  constructor(log: Pick<Logger, 'error'>) {
+    this.changes = new IsolatingEmitter('settings change', log);
+    this.onDidChange = this.changes.event;
     this.subscription = vscode.workspace.onDidChangeConfiguration(e => {
       if (!e.affectsConfiguration('runwatch') && !e.affectsConfiguration('http')) return;
       this.baseUrls.clear();
@@ -50,13 +55,8 @@ export class Settings implements vscode.Disposable {
         treeProviders: e.affectsConfiguration('runwatch.showProvidersWithoutKey'),
         network: e.affectsConfiguration('http'),
       };
-      for (const l of this.listeners) l(change);
+      this.changes.fire(change);
     });
-  }
-
-  onDidChange(listener: (change: SettingsChange) => void): vscode.Disposable {
-    this.listeners.add(listener);
-    return new vscode.Disposable(() => this.listeners.delete(listener));
   }
 
   private get config(): vscode.WorkspaceConfiguration {
@@ -187,6 +187,6 @@ export class Settings implements vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
-    this.listeners.clear();
+    this.changes.dispose();
   }
 }

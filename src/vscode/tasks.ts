@@ -12,6 +12,7 @@ import { runLabel } from '../core/labels';
 import { isActive, keyOf, type Run } from '../core/run';
 import { describeStart, isStartInDoubt } from '../core/starts';
 import type { InputField, PipelineKind } from '../providers/provider';
+import { IsolatingEmitter } from './emitter';
 import { describeProviderError } from './errors';
 import { parseTaskSpec, resolveProvider, resolveStart, requireKey, watchAccountId, type SecretSource, type TaskSpec } from './runSpec';
 import type { SecretKeyVault } from './secrets';
@@ -26,16 +27,18 @@ export interface RunTaskDeps {
   accountLabel(run: Pick<Run, 'provider' | 'accountId'>): string;
 }
 
-/** What one task terminal wrote and how it ended: for the extension tests (a terminal's text cannot be read back). */
-export interface TaskTranscript {
-  readonly name: string;
-  readonly definition: vscode.TaskDefinition;
-  /** Every line written, without its time prefix. */
-  readonly lines: string[];
-  /** The run the task started or follows (`provider:runId`), once known. */
-  runKey?: string;
-  exitCode?: number;
-}
+/**
+ * What a task terminal did, for observers (the extension tests: a terminal's text cannot be read back).
+ * `terminal` tells one terminal's events from another's.
+ */
+export type TaskTerminalEvent = { readonly terminal: number } & (
+  | { readonly opened: { readonly name: string; readonly definition: vscode.TaskDefinition } }
+  /** A line written, without its time prefix. */
+  | { readonly line: string }
+  /** The run the task started or follows (`provider:runId`). */
+  | { readonly runKey: string }
+  | { readonly exitCode: number }
+);
 
 /** The password box Start Run shows for a pipeline's own secret (a third-party key), stored in the OS keychain. */
 export function askSecretInBox(field: InputField, kind: PipelineKind): Promise<string | undefined> {
@@ -52,10 +55,14 @@ export function askSecretInBox(field: InputField, kind: PipelineKind): Promise<s
 
 export class RunTaskProvider implements vscode.TaskProvider, vscode.Disposable {
   private readonly terminals = new Set<RunTaskTerminal>();
-  /** Newest last; kept short, it is only there for the tests. */
-  readonly transcripts: TaskTranscript[] = [];
+  private readonly terminalEvents: IsolatingEmitter<TaskTerminalEvent>;
+  readonly onDidChangeTerminal: vscode.Event<TaskTerminalEvent>;
+  private openedTerminals = 0;
 
-  constructor(private readonly deps: RunTaskDeps) {}
+  constructor(private readonly deps: RunTaskDeps) {
+    this.terminalEvents = new IsolatingEmitter('task terminal', deps.log);
+    this.onDidChangeTerminal = this.terminalEvents.event;
+  }
 
   /** "Run Task → runwatch" offers to follow each active run Runwatch tracks; starts are written in tasks.json. */
   provideTasks(): vscode.Task[] {
@@ -89,10 +96,10 @@ export class RunTaskProvider implements vscode.TaskProvider, vscode.Disposable {
   }
 
   private open(name: string, definition: vscode.TaskDefinition): vscode.Pseudoterminal {
-    const transcript: TaskTranscript = { name, definition: { ...definition }, lines: [] };
-    this.transcripts.push(transcript);
-    if (this.transcripts.length > 50) this.transcripts.shift();
-    const terminal = new RunTaskTerminal(this.deps, definition, transcript, () => this.terminals.delete(terminal));
+    const id = ++this.openedTerminals;
+    const tell = (event: DistributiveOmit<TaskTerminalEvent, 'terminal'>) => this.terminalEvents.fire({ terminal: id, ...event });
+    tell({ opened: { name, definition: { ...definition } } });
+    const terminal = new RunTaskTerminal(this.deps, name, definition, tell, () => this.terminals.delete(terminal));
     this.terminals.add(terminal);
     return terminal;
   }
@@ -105,8 +112,11 @@ export class RunTaskProvider implements vscode.TaskProvider, vscode.Disposable {
     // Runwatch is going (a reload, a shutdown): each task stops watching; its run goes on at the provider.
     for (const terminal of [...this.terminals]) terminal.detach('Runwatch stopped (reload or shutdown)');
     this.terminals.clear();
+    this.terminalEvents.dispose();
   }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 class RunTaskTerminal implements vscode.Pseudoterminal {
   private readonly writer = new vscode.EventEmitter<string>();
@@ -127,8 +137,9 @@ class RunTaskTerminal implements vscode.Pseudoterminal {
 
   constructor(
     private readonly deps: RunTaskDeps,
+    private readonly name: string,
     private readonly definition: vscode.TaskDefinition,
-    private readonly transcript: TaskTranscript,
+    private readonly tell: (event: DistributiveOmit<TaskTerminalEvent, 'terminal'>) => void,
     private readonly onEnd: () => void,
   ) {}
 
@@ -172,7 +183,7 @@ class RunTaskTerminal implements vscode.Pseudoterminal {
         else if (result.adopted) this.write(`A run was already going: Runwatch follows it instead of starting another.`);
       }
       this.key = keyOf(run);
-      this.transcript.runKey = this.key;
+      this.tell({ runKey: this.key });
       this.label = runLabel(run, this.deps.accountLabel(run), kind => this.service.provider(run.provider).kindLabel?.(kind));
       const adapter = this.service.provider(provider);
       const ctrlC = this.spec.mode === 'watch' ? 'stops watching' : adapter.capabilities.cancel && adapter.cancelRun ? 'cancels it' : `stops watching (${name} runs cannot be cancelled)`;
@@ -269,19 +280,19 @@ class RunTaskTerminal implements vscode.Pseudoterminal {
     this.storeSubscription?.dispose();
     this.write(text);
     this.write(exitCode === 0 ? 'Exit code 0.' : 'Exit code 1.');
-    this.transcript.exitCode = exitCode;
-    this.deps.log.info(`Task "${this.transcript.name}": ${text} (exit code ${exitCode})`);
+    this.tell({ exitCode });
+    this.deps.log.info(`Task "${this.name}": ${text} (exit code ${exitCode})`);
     this.onEnd();
     this.closer.fire(exitCode);
   }
 
   private write(line: string): void {
-    this.transcript.lines.push(line);
+    this.tell({ line });
     this.writer.fire(`[${clockTime(Date.now())}] ${line.replace(/\r?\n/g, '\r\n')}\r\n`);
   }
 }
 
-/** Registers the `runwatch` task type; the returned provider is also what the test API reads transcripts from. */
+/** Registers the `runwatch` task type; the test API follows the returned provider's terminals. */
 export function registerRunTasks(deps: RunTaskDeps): { provider: RunTaskProvider; disposables: vscode.Disposable[] } {
   const provider = new RunTaskProvider(deps);
   return { provider, disposables: [provider, vscode.tasks.registerTaskProvider(TASK_TYPE, provider)] };

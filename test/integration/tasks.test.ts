@@ -7,7 +7,7 @@
 // Item" does; the task itself never polls.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { TaskTranscript } from '../../src/vscode/tasks';
+import type { TaskTranscript } from '../../src/vscode/api';
 import type { AutomindzSim } from '../simulator/automindz';
 import type { BoringMarketingSim } from '../simulator/boringMarketing';
 import type { GloriaMundoSim } from '../simulator/gloriaMundo';

@@ -23,6 +23,7 @@ interface VsixTools {
 }
 
 // scripts/vsix.js is plain Node (npm run package runs it before anything is compiled), so it is loaded, not imported.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const vsixTools = require(path.join(ROOT, 'scripts', 'vsix.js')) as VsixTools;
 
 /** Every file a .vsix may hold: vsce's two manifests, and what .vscodeignore lets in (under extension/). */

@@ -41,7 +41,7 @@ export class AccountNode extends RunwatchNode {
     const parts = [this.account.description, active ? `${active} active` : undefined].filter(Boolean);
     item.description = parts.join(' · ') || undefined;
     item.iconPath = new vscode.ThemeIcon(ACCOUNT_ICONS[this.provider]);
-    item.contextValue = accountContext({ removable: service.provider(this.provider).capabilities.addAccount === 'byId' });
+    item.contextValue = accountContext({ removable: this.ctx.capabilities(this.provider).capabilities.addAccount === 'byId' });
     return item;
   }
 
@@ -61,12 +61,12 @@ export class AccountNode extends RunwatchNode {
 
   override async getChildren(): Promise<RunwatchNode[]> {
     const { service } = this.ctx;
-    const adapter = service.provider(this.provider);
+    const { capabilities } = this.ctx.capabilities(this.provider);
     // Like every automatic list load, none while the provider is not answering normally: a rejected key
     // (401) stops all calls until the key changes, and a Retry-After window allows none. The store's runs
     // show meanwhile; the list loads on the next render once the provider is healthy again.
     const healthy = service.health(this.provider).state === 'ok';
-    if (adapter.capabilities.listRuns && service.hasKey(this.provider) && healthy && !this.ctx.runsRequested(this.provider, this.account.id)) {
+    if (capabilities.listRuns && service.hasKey(this.provider) && healthy && !this.ctx.runsRequested(this.provider, this.account.id)) {
       this.ctx.markRunsRequested(this.provider, this.account.id);
       await service.refreshRuns(this.provider, this.account);
     }

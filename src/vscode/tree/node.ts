@@ -3,15 +3,21 @@ import type * as vscode from 'vscode';
 import type { RunwatchService } from '../../core/contracts';
 import type { ProviderId } from '../../core/run';
 import type { Account } from '../../providers/provider';
+import type { AdapterCapabilities } from '../runActions';
 
+/**
+ * What nodes may ask of the tree they live in. It hands out nodes as RunwatchNode only: the concrete node
+ * classes are built by the tree (runTreeProvider.ts), so this file depends on none of them (no type cycle).
+ */
 export interface TreeContext {
   readonly service: RunwatchService;
   now(): number;
   /** The cached node for an account, created on first use, so the same object is fired later. */
-  accountNode(provider: ProviderId, account: Account): import('./accountNode').AccountNode;
+  accountNode(provider: ProviderId, account: Account): RunwatchNode;
   /** The cached node for a run, created on first use. */
-  runNode(key: string): import('./runNode').RunNode | undefined;
-  providerNode(id: ProviderId): import('./providerNode').ProviderNode;
+  runNode(key: string): RunwatchNode | undefined;
+  /** What a provider's adapter can do, as last read outside a render (see AdapterCapabilities). */
+  capabilities(provider: ProviderId): AdapterCapabilities;
   /** Whether an account's run list has been requested (first expansion loads it). */
   runsRequested(provider: ProviderId, accountId: string): boolean;
   markRunsRequested(provider: ProviderId, accountId: string): void;

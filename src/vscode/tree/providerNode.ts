@@ -58,7 +58,7 @@ export class ProviderNode extends RunwatchNode {
       keyed: hasKey,
       noKey: !hasKey,
       authFailed: health.state === 'authFailed',
-      addAccount: hasKey && service.provider(this.provider).capabilities.addAccount !== 'none',
+      addAccount: hasKey && this.ctx.capabilities(this.provider).capabilities.addAccount !== 'none',
     });
     return item;
   }
@@ -124,7 +124,7 @@ export class ProviderNode extends RunwatchNode {
       );
     }
     for (const account of accounts) out.push(this.ctx.accountNode(id, account));
-    const addMode = service.provider(id).capabilities.addAccount;
+    const addMode = this.ctx.capabilities(id).capabilities.addAccount;
     if (addMode !== 'none') {
       out.push(new ActionNode(`${this.id}:addAccount`, this, { label: `Add ${noun}…`, command: 'runwatch.addAccount', args: [id], icon: 'add' }));
     } else if (!accounts.length && !error) {

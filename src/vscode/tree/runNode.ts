@@ -5,7 +5,7 @@ import { isActive, isTerminal, type ProviderId } from '../../core/run';
 import type { TrackedRun } from '../../core/store';
 import { ActionNode } from './actionNode';
 import { runContext } from './contextValue';
-import { runActions } from '../runActions';
+import { runActionsWith } from '../runActions';
 import { freshnessText, runDescription, runIcon, runLabel, runTooltipMarkdown, stageLabel } from './format';
 import { LinkNode } from './linkNode';
 import { MessageNode } from './messageNode';
@@ -34,7 +34,7 @@ export class RunNode extends RunwatchNode {
   }
 
   /** The provider's label for a kind id (`full` → `Analyze`), where it has one. */
-  private readonly kindLabel = (kind: string): string | undefined => this.ctx.service.provider(this.provider).kindLabel?.(kind);
+  private readonly kindLabel = (kind: string): string | undefined => this.ctx.capabilities(this.provider).kindLabel(kind);
 
   /** `Analyze #4f9c21`: which run, without repeating the account the row sits under. */
   label(t: TrackedRun): string {
@@ -42,17 +42,11 @@ export class RunNode extends RunwatchNode {
   }
 
   contextValue(t: TrackedRun): string {
-    const adapter = this.ctx.service.provider(this.provider);
+    const adapter = this.ctx.capabilities(this.provider);
     const caps = adapter.capabilities;
     const run = t.run;
-    const actions = runActions(this.ctx.service, t);
+    const actions = runActionsWith(adapter, t);
     const completedDocs = run.progress?.documents ? run.progress.documents.completed > 0 : true;
-    let dashboard = false;
-    try {
-      dashboard = !!adapter.dashboardUrl?.(run);
-    } catch {
-      dashboard = false;
-    }
     return runContext(run.status, {
       cancellable: actions.cancel,
       rerunnable: actions.inputsKnown,
@@ -62,7 +56,7 @@ export class RunNode extends RunwatchNode {
       hasError: !!run.error || t.stale || t.gone,
       hasResult: caps.result && (run.result !== undefined || (isTerminal(run.status) && !!run.links?.length)),
       dataProduct: !!caps.dataProduct && isTerminal(run.status) && completedDocs,
-      dashboard,
+      dashboard: !!adapter.dashboardUrl(run),
       tracked: t.pinned,
     });
   }
@@ -118,7 +112,7 @@ export class RunNode extends RunwatchNode {
     }
     if (t.stuck && active) {
       // The row offers what can work here: cancel and start again, cancel only, or (no cancel) the details.
-      const actions = runActions(this.ctx.service, t);
+      const actions = runActionsWith(this.ctx.capabilities(this.provider), t);
       const next = actions.cancelAndRerun
         ? { description: 'Cancel and re-run…', command: { title: 'Cancel and Re-run', command: 'runwatch.cancelAndRerun', arguments: [this.key] } }
         : actions.cancel

@@ -11,6 +11,7 @@ import { ActionNode } from './actionNode';
 import { accountNodeId, runNodeId, type RunwatchNode, type TreeContext } from './node';
 import { ProviderNode } from './providerNode';
 import { RunNode } from './runNode';
+import { adapterCapabilities, type AdapterCapabilities } from '../runActions';
 
 /** How often visible active rows are redrawn so that their age stays true. */
 /** Finished runs younger than this still get their "… ago" redrawn. */
@@ -32,6 +33,12 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
   private readonly providers = new Map<ProviderId, ProviderNode>();
   private readonly accounts = new Map<string, AccountNode>();
   private readonly runs = new Map<string, RunNode>();
+  /**
+   * Each provider's adapter capabilities, read on first use and again after the provider is reset (resetProvider
+   * follows the service's own reset of the adapter): a render reads these and never asks the service for an
+   * adapter, which would build a new one mid-render after a base URL change.
+   */
+  private readonly capabilitiesByProvider = new Map<ProviderId, AdapterCapabilities>();
   private readonly requestedRuns = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [];
   private view: vscode.TreeView<RunwatchNode> | undefined;
@@ -144,6 +151,15 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
     return node;
   }
 
+  capabilities(provider: ProviderId): AdapterCapabilities {
+    let capabilities = this.capabilitiesByProvider.get(provider);
+    if (!capabilities) {
+      capabilities = adapterCapabilities(this.service.provider(provider));
+      this.capabilitiesByProvider.set(provider, capabilities);
+    }
+    return capabilities;
+  }
+
   runsRequested(provider: ProviderId, accountId: string): boolean {
     return this.requestedRuns.has(accountNodeId(provider, accountId));
   }
@@ -218,6 +234,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
    * only when the root's rows change (a provider gains or loses its row, the welcome view comes or goes).
    */
   resetProvider(id: ProviderId): void {
+    this.capabilitiesByProvider.set(id, adapterCapabilities(this.service.provider(id)));
     for (const requested of [...this.requestedRuns]) if (requested.startsWith(`account:${id}:`)) this.requestedRuns.delete(requested);
     if (!this.resetRoot()) this.fire([this.providerNode(id)]);
   }
