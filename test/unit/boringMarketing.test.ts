@@ -567,10 +567,10 @@ describe('Boring Marketing adapter', () => {
 
     it('a hanging server is a timeout', async () => {
       sim.addFault({ provider: 'boringMarketing', hang: true });
-      const started = Date.now();
       const e = await failure(provider({ timeoutMs: 300 }).listAccounts());
       assert.equal(e.kind, 'timeout');
-      assert.ok(Date.now() - started < 3000);
+      // The configured timeout fired, not a default one (the mocha timeout guards against a hang).
+      assert.match(e.message, /within 300 ms/);
     });
 
     it('shows the actions[] recovery steps as the hint', async () => {

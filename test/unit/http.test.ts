@@ -117,7 +117,6 @@ describe('HttpClient against the simulator', () => {
 
   it('stops reading a body larger than the cap', async () => {
     sim.addFault({ provider: 'boringMarketing', hugeBytes: 3 * 1024 * 1024 });
-    const started = Date.now();
     const error = await client({ maxBodyBytes: 1024 * 1024 })
       .send({ method: 'GET', path: '/brands', schema: z.unknown() })
       .then(
@@ -127,7 +126,6 @@ describe('HttpClient against the simulator', () => {
     assert.ok(error instanceof ProviderError);
     assert.equal(error.kind, 'badResponse');
     assert.match(error.message, /larger than 1 MB/);
-    assert.ok(Date.now() - started < 5000);
   });
 
   it('reads a body under the cap', async () => {
