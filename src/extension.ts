@@ -1,6 +1,7 @@
 // Composition root: builds the pieces, wires them to VS Code and returns the API tests read. Nothing here
 // blocks on the network or the keychain: keys known from the last session are trusted at once and
 // checked in the background.
+import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import type { RunwatchService } from './core/contracts';
 import { forgetAllSecrets } from './core/errors';
@@ -116,6 +117,8 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
 function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, forTests: { listRefreshMs?: number } = {}): Composition {
   const started = performance.now();
   setDisplayLocale(vscode.env.language);
+  // Code free of `vscode` (src/core, the pure formatters) translates through @vscode/l10n: same bundle, same language.
+  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const settings = new Settings();
   const applyNetworkSettings = () =>
     useNetworkSettings(() => settings.network(log), { log, globalFetchFollowsSettings: settings.globalFetchFollowsProxySettings() });

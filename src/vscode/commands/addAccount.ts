@@ -18,7 +18,7 @@ export function bareDomain(input: string): string {
 async function askCreate(noun: string): Promise<{ value: string; label?: string } | undefined> {
   const domain = await vscode.window.showInputBox({
     title: vscode.l10n.t('Add {0}', noun),
-    prompt: vscode.l10n.t('The brand\u2019s domain, without https:// (for example acme.com)'),
+    prompt: vscode.l10n.t('The brand’s domain, without https:// (for example acme.com)'),
     placeHolder: 'acme.com',
     ignoreFocusOut: true,
     validateInput: v => (/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(bareDomain(v)) ? undefined : vscode.l10n.t('Enter a domain such as acme.com')),
