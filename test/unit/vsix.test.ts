@@ -76,7 +76,7 @@ describe('the packaged extension (.vsix)', function () {
     assert.deepEqual(unexpected, [], `${path.basename(vsix)} holds files the allow-list does not name`);
   });
 
-  it('holds the manifest texts and the code's l10n bundle, so every %key% and l10n.t string resolves when installed', async () => {
+  it('holds the manifest texts and the l10n bundle of the code, so every %key% and l10n.t string resolves when installed', async () => {
     const manifest = JSON.parse((await vsixTools.readVsixEntry(vsix, 'extension/package.json')) ?? '{}');
     const nls = JSON.parse((await vsixTools.readVsixEntry(vsix, 'extension/package.nls.json')) ?? '{}');
     const keys = [...JSON.stringify(manifest).matchAll(/"%([^%"\s]+)%"/g)].map(m => m[1]);
