@@ -39,11 +39,21 @@ export abstract class RunwatchNode {
 /** What a provider's accounts are called, for "Add brand…" rows and prompts. */
 // Getters: the translation is read when a noun is shown (the l10n bundle may load after this module).
 export const ACCOUNT_NOUN: Record<ProviderId, string> = {
-  get boringMarketing() { return l10n.t('brand'); },
-  get gloriaMundo() { return l10n.t('workflow'); },
-  get automindz() { return l10n.t('pipeline'); },
-  get talonic() { return l10n.t('spec'); },
-  get adlyse() { return l10n.t('workflow'); },
+  get boringMarketing() {
+    return l10n.t('brand');
+  },
+  get gloriaMundo() {
+    return l10n.t('workflow');
+  },
+  get automindz() {
+    return l10n.t('pipeline');
+  },
+  get talonic() {
+    return l10n.t('spec');
+  },
+  get adlyse() {
+    return l10n.t('workflow');
+  },
 };
 
 export function accountNodeId(provider: ProviderId, accountId: string): string {
