@@ -23,7 +23,7 @@ function vsixPath(root = ROOT) {
 }
 
 /** What the .vsix is built from: when any of it is newer than the .vsix, the .vsix is out of date. */
-const PACKAGE_INPUTS = ['src', 'media', 'package.json', 'package-lock.json', 'esbuild.js', 'tsconfig.json',
+const PACKAGE_INPUTS = ['src', 'media', 'package.json', 'package.nls.json', 'l10n', 'package-lock.json', 'esbuild.js', 'tsconfig.json',
   '.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE'];
 
 /** The newest input file and its modification time. */

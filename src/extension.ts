@@ -1,6 +1,7 @@
 // Composition root: builds the pieces and wires them to VS Code; how they react to changes is the controller's
 // (src/vscode/controller.ts). Nothing here blocks on the network or the keychain: keys known from the last
 // session are trusted at once and checked in the background.
+import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { forgetAllSecrets } from './core/errors';
 import { createRunwatchService } from './core/service';
@@ -69,6 +70,8 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi | undefi
 function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, forTests: { listRefreshMs?: number } = {}): Composition {
   const started = performance.now();
   setDisplayLocale(vscode.env.language);
+  // Code free of `vscode` (src/core, the pure formatters) translates through @vscode/l10n: same bundle, same language.
+  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const settings = new Settings(log);
   const applyNetworkSettings = () =>
     useNetworkSettings(() => settings.network(log), { log, globalFetchFollowsSettings: settings.globalFetchFollowsProxySettings() });

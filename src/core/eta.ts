@@ -1,5 +1,6 @@
 // Time-left estimates for the status bar, from a run's own progress rate or from how long earlier runs
 // of the same kind took. Pure: the caller passes the clock.
+import { unitAmount } from './intl';
 import type { RunProgress } from './run';
 
 /** Below this much elapsed time a rate says nothing yet. */
@@ -63,16 +64,16 @@ export function median(values: number[]): number | undefined {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** A short duration for a narrow UI: `45s`, `3m`, `1h 5m`, `2d 3h`. */
+/** A short duration for a narrow UI: `45s`, `3m`, `1h 5m`, `2d 3h` (the display language's narrow units). */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
+  if (s < 60) return unitAmount(s, 'second');
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
+  if (m < 60) return unitAmount(m, 'minute');
   const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
+  if (h < 24) return m % 60 ? `${unitAmount(h, 'hour')} ${unitAmount(m % 60, 'minute')}` : unitAmount(h, 'hour');
   const d = Math.floor(h / 24);
-  return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
+  return h % 24 ? `${unitAmount(d, 'day')} ${unitAmount(h % 24, 'hour')}` : unitAmount(d, 'day');
 }
 
 function clamp(x: number): number {

@@ -6,6 +6,7 @@ let locale = 'en';
 let plurals = new Intl.PluralRules(locale);
 let relative = new Intl.RelativeTimeFormat(locale, { numeric: 'always' });
 const money = new Map<string, Intl.NumberFormat>();
+const units = new Map<string, Intl.NumberFormat>();
 
 /** The language texts are formatted in (VS Code's display language); an unknown tag keeps the current one. */
 export function setDisplayLocale(tag: string | undefined): void {
@@ -17,6 +18,7 @@ export function setDisplayLocale(tag: string | undefined): void {
     plurals = new Intl.PluralRules(locale);
     relative = new Intl.RelativeTimeFormat(locale, { numeric: 'always' });
     money.clear();
+    units.clear();
   } catch {
     // A malformed tag: keep what there is.
   }
@@ -68,4 +70,14 @@ export function currencyAmount(amount: number, currency: string): string | undef
 /** A clock time for "as of …" lines: `14:03:11` (the display language's own form). */
 export function clockTime(ms: number): string {
   return new Date(ms).toLocaleTimeString(locale);
+}
+
+/** A count of a time unit in its narrow form: `45s`, `3m`, `1h`, `2d` in English, `45 Sek.` in German. */
+export function unitAmount(n: number, unit: 'second' | 'minute' | 'hour' | 'day'): string {
+  let format = units.get(unit);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'narrow', useGrouping: false });
+    units.set(unit, format);
+  }
+  return format.format(n);
 }

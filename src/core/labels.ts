@@ -1,6 +1,7 @@
 // How runs, kinds and stages are named for people: one reading of provider ids for every surface (tree rows,
 // status bar, notifications, documents), with the human label in the text and the raw id left to tooltips.
 // Pure, free of `vscode`.
+import * as l10n from '@vscode/l10n';
 import type { Run, RunProgress } from './run';
 
 const ACRONYMS = new Set(['llm', 'seo', 'api', 'url', 'ai', 'pdf', 'csv', 'json', 'id']);
@@ -35,7 +36,7 @@ export function shortRunId(id: string): string {
 
 /** What the run is, in words: the provider's label for the kind, or the kind made readable. */
 export function kindLabel(run: Pick<Run, 'kind'>, providerLabel?: (kind: string) => string | undefined): string {
-  if (!run.kind) return 'Run';
+  if (!run.kind) return l10n.t('Run');
   return providerLabel?.(run.kind) || humanizeId(run.kind);
 }
 
@@ -46,11 +47,11 @@ export function kindLabel(run: Pick<Run, 'kind'>, providerLabel?: (kind: string)
 export function runLabel(run: Pick<Run, 'kind' | 'id'>, accountLabel: string, providerLabel?: (kind: string) => string | undefined): string {
   const kind = kindLabel(run, providerLabel);
   const repeatsAccount = kind.trim().toLowerCase() === accountLabel.trim().toLowerCase();
-  return `${repeatsAccount ? 'Run' : kind} #${shortRunId(run.id)}`;
+  return `${repeatsAccount ? l10n.t('Run') : kind} #${shortRunId(run.id)}`;
 }
 
 /** A run in a sentence (notifications, documents): `Analyze on acme.com`, or `Daily digest` where the kind is the account. */
 export function runTitle(run: Pick<Run, 'kind'>, accountLabel: string, providerLabel?: (kind: string) => string | undefined): string {
   const kind = kindLabel(run, providerLabel);
-  return kind.trim().toLowerCase() === accountLabel.trim().toLowerCase() ? kind : `${kind} on ${accountLabel}`;
+  return kind.trim().toLowerCase() === accountLabel.trim().toLowerCase() ? kind : l10n.t('{0} on {1}', kind, accountLabel);
 }

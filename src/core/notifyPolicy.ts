@@ -1,6 +1,7 @@
 // When and how to tell the user that runs finished, failed or got stuck, without VS Code: which events
 // pass the user's settings, how they are batched and worded, and what is said after time away or at
 // start-up. The VS Code layer only shows what this decides.
+import * as l10n from '@vscode/l10n';
 import type { Disposable } from './contracts';
 import { documentErrorCount, finishedWithErrors, isActive, isTerminal, type Run } from './run';
 import type { TrackedRun } from './store';
@@ -133,8 +134,8 @@ export function summarize(events: NotifyEvent[], describe: (run: Run) => string 
   const stuck = events.length - finished.length;
   const parts: string[] = [];
   if (finished.length === 1) parts.push(single(finished[0], describe));
-  else if (finished.length > 1) parts.push(`${runs(finished.length)} finished: ${breakdown(finished)}`);
-  if (stuck > 0) parts.push(`${runs(stuck)} ${stuck === 1 ? 'looks' : 'look'} stuck`);
+  else if (finished.length > 1) parts.push(l10n.t('{0} finished: {1}', runs(finished.length), breakdown(finished)));
+  if (stuck > 0) parts.push(looksStuck(stuck));
   return parts.join('; ');
 }
 
@@ -142,17 +143,17 @@ function single(event: NotifyEvent, describe: (run: Run) => string): string {
   const name = describe(event.run);
   switch (event.kind) {
     case 'succeeded':
-      return finishedWithErrors(event.run) ? `${name} ${withErrorsText(event.run)}` : `${name} succeeded`;
+      return finishedWithErrors(event.run) ? `${name} ${withErrorsText(event.run)}` : l10n.t('{0} succeeded', name);
     case 'failed': {
       const error = event.run.error;
-      const where = error?.step ? ` in ${stageLabel(event.run.progress, error.step)}` : '';
-      return `${name} failed${where}: ${error?.message || 'the provider gave no reason'}`;
+      const reason = error?.message || l10n.t('the provider gave no reason');
+      return error?.step ? l10n.t('{0} failed in {1}: {2}', name, stageLabel(event.run.progress, error.step), reason) : l10n.t('{0} failed: {1}', name, reason);
     }
     case 'cancelled':
-      return `${name} was cancelled`;
+      return l10n.t('{0} was cancelled', name);
     case 'stuck': {
       const stage = event.run.progress?.current ? stageLabel(event.run.progress, event.run.progress.current) : undefined;
-      return `${name} looks stuck${stage ? ` in ${stage}` : ''}: no progress for a long time`;
+      return stage ? l10n.t('{0} looks stuck in {1}: no progress for a long time', name, stage) : l10n.t('{0} looks stuck: no progress for a long time', name);
     }
   }
 }
@@ -160,7 +161,8 @@ function single(event: NotifyEvent, describe: (run: Run) => string): string {
 /** "finished with 2 document errors": a success that is not a clean one. */
 export function withErrorsText(run: Run): string {
   const errors = documentErrorCount(run);
-  return errors ? `finished with ${errors} document error${errors === 1 ? '' : 's'}` : `finished with errors: ${run.error?.message}`;
+  if (errors === 1) return l10n.t('finished with 1 document error');
+  return errors ? l10n.t('finished with {0} document errors', errors) : l10n.t('finished with errors: {0}', run.error?.message ?? '');
 }
 
 /** A notification about this event should offer Show Error: it failed, or it finished with errors. */
@@ -175,15 +177,20 @@ function breakdown(events: NotifyEvent[]): string {
   const succeeded = count('succeeded') - withErrors;
   const failed = count('failed');
   const cancelled = count('cancelled');
-  if (succeeded) out.push(`${succeeded} succeeded`);
-  if (withErrors) out.push(`${withErrors} with errors`);
-  if (failed) out.push(`${failed} failed`);
-  if (cancelled) out.push(`${cancelled} cancelled`);
+  if (succeeded) out.push(l10n.t('{0} succeeded', succeeded));
+  if (withErrors) out.push(l10n.t('{0} with errors', withErrors));
+  if (failed) out.push(l10n.t('{0} failed', failed));
+  if (cancelled) out.push(l10n.t('{0} cancelled', cancelled));
   return out.join(', ');
 }
 
 function runs(n: number): string {
-  return count(n, { one: 'run', other: 'runs' });
+  return count(n, { one: l10n.t('run'), other: l10n.t('runs') });
+}
+
+/** `1 run looks stuck`, `2 runs look stuck`. */
+function looksStuck(n: number): string {
+  return n === 1 ? l10n.t('{0} looks stuck', runs(n)) : l10n.t('{0} look stuck', runs(n));
 }
 
 /**
@@ -201,13 +208,13 @@ export function awaySummary(events: NotifyEvent[]): string | undefined {
   if (!finishedKeys.size && !stuck) return undefined;
   const parts: string[] = [];
   if (finishedKeys.size) {
-    let text = `${runs(finishedKeys.size)} finished`;
-    if (failed) text += `, ${failed} failed`;
-    if (cancelled) text += `, ${cancelled} cancelled`;
-    parts.push(text);
+    const text = [l10n.t('{0} finished', runs(finishedKeys.size))];
+    if (failed) text.push(l10n.t('{0} failed', failed));
+    if (cancelled) text.push(l10n.t('{0} cancelled', cancelled));
+    parts.push(text.join(', '));
   }
-  if (stuck) parts.push(`${runs(stuck)} ${stuck === 1 ? 'looks' : 'look'} stuck`);
-  return `While you were away: ${parts.join('; ')}`;
+  if (stuck) parts.push(looksStuck(stuck));
+  return l10n.t('While you were away: {0}', parts.join('; '));
 }
 
 /**

@@ -1,6 +1,7 @@
 // Starts cost money, so each one happens once from the user's side: a second identical start while the first
 // is in flight joins it, and a start whose answer never came is reported as "may have started", never
 // forgotten and never sent again by itself. The pieces the service uses for that, free of any vscode import.
+import * as l10n from '@vscode/l10n';
 import { ProviderError } from './errors';
 import type { ProviderId, Run } from './run';
 import type { Account, PipelineKind } from '../providers/provider';
@@ -45,8 +46,8 @@ export function describeStart(kind: Pick<PipelineKind, 'label'>, account: Pick<A
   const label = kind.label.trim();
   const accountLabel = account.label.trim();
   // Where the kind is the account itself (an Adlyse workflow, Automindz's one pipeline), say it once.
-  if (label.toLowerCase() === accountLabel.toLowerCase() || label.toLowerCase() === `run ${accountLabel.toLowerCase()}`) return `${accountLabel} on ${providerName}`;
-  return `${label} on ${accountLabel} (${providerName})`;
+  if (label.toLowerCase() === accountLabel.toLowerCase() || label.toLowerCase() === `run ${accountLabel.toLowerCase()}`) return l10n.t('{0} on {1}', accountLabel, providerName);
+  return l10n.t('{0} on {1} ({2})', label, accountLabel, providerName);
 }
 
 /** What Runwatch could find out about a start whose answer never came. */
@@ -94,12 +95,12 @@ export function isStartInDoubt(e: unknown): e is StartInDoubtError {
 function inDoubtMessage({ what, providerName, check, cause }: StartInDoubt): string {
   const why = cause.message.replace(/\.$/, '');
   const found: Record<StartCheck, string> = {
-    cannotList: `${providerName} cannot list runs, so Runwatch cannot check: look there before starting it again.`,
-    notListed: `Runwatch found no new run in ${providerName}'s run list yet: look again before starting it again.`,
-    ambiguous: `Several new runs in ${providerName}'s run list could be this one, so Runwatch follows none of them.`,
-    listFailed: `Runwatch could not read ${providerName}'s run list to check: look there before starting it again.`,
+    cannotList: l10n.t('{0} cannot list runs, so Runwatch cannot check: look there before starting it again.', providerName),
+    notListed: l10n.t("Runwatch found no new run in {0}'s run list yet: look again before starting it again.", providerName),
+    ambiguous: l10n.t("Several new runs in {0}'s run list could be this one, so Runwatch follows none of them.", providerName),
+    listFailed: l10n.t("Runwatch could not read {0}'s run list to check: look there before starting it again.", providerName),
   };
-  return `${what} may have started: the answer did not arrive (${why}). ${found[check]}`;
+  return l10n.t('{0} may have started: the answer did not arrive ({1}). {2}', what, why, found[check]);
 }
 
 /** How far a provider's clock may be behind ours when telling a run started by us from an older one. */

@@ -85,9 +85,9 @@ export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     const parsed = this.parse(uri);
-    if (!parsed) return 'Runwatch: unknown document.';
+    if (!parsed) return vscode.l10n.t('Runwatch: unknown document.');
     const t = this.service.store.get(parsed.key);
-    if (!t) return 'Runwatch is no longer tracking this run.';
+    if (!t) return vscode.l10n.t('Runwatch is no longer tracking this run.');
     switch (parsed.kind) {
       case 'error':
         return errorDocument(t, this.context(t.run));
@@ -95,10 +95,10 @@ export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.
         return resultDocument(t, this.context(t.run));
       case 'dataProduct': {
         const product = this.products.get(parsed.key);
-        return product ? dataProductDocument(t, product.product, product.shareToken, this.context(t.run)) : 'This data product was created in an earlier session; its share token is not kept.';
+        return product ? dataProductDocument(t, product.product, product.shareToken, this.context(t.run)) : vscode.l10n.t('This data product was created in an earlier session; its share token is not kept.');
       }
       default:
-        return 'Runwatch: unknown document.';
+        return vscode.l10n.t('Runwatch: unknown document.');
     }
   }
 

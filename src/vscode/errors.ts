@@ -2,24 +2,23 @@
 // where there is one, and the one action that helps (set a key, or when to retry).
 import * as vscode from 'vscode';
 import { isProviderError, redact, type ProviderError } from '../core/errors';
+import { clockTime } from '../core/intl';
 import type { Logger } from '../core/http';
 import type { ProviderId } from '../core/run';
 import { KeychainUnavailableError } from './secrets';
-
-export const SET_API_KEY = 'Set API Key';
 
 export function describeProviderError(e: ProviderError): string {
   let message = redact(e.message);
   if (e.kind === 'rateLimited') {
     if (e.retryAfterMs !== undefined) {
-      const at = new Date(Date.now() + e.retryAfterMs).toLocaleTimeString();
-      message += ` Try again in ${Math.ceil(e.retryAfterMs / 1000)} s (after ${at}).`;
+      const at = clockTime(Date.now() + e.retryAfterMs);
+      message = vscode.l10n.t('{0} Try again in {1} s (after {2}).', message, Math.ceil(e.retryAfterMs / 1000), at);
     } else {
-      message += ' Try again in a minute.';
+      message = vscode.l10n.t('{0} Try again in a minute.', message);
     }
   }
   if (e.hint && !message.includes(e.hint)) message += ` ${redact(e.hint)}`;
-  if (e.requestId) message += ` (request id ${e.requestId})`;
+  if (e.requestId) message = vscode.l10n.t('{0} (request id {1})', message, e.requestId);
   return message;
 }
 
@@ -29,8 +28,9 @@ export async function reportError(e: unknown, options: { log: Logger; action: st
     const message = describeProviderError(e);
     options.log.warn(`${options.action} failed: ${message}`);
     if ((e.kind === 'auth' || e.kind === 'noKey') && options.provider) {
-      const choice = await vscode.window.showErrorMessage(message, SET_API_KEY);
-      if (choice === SET_API_KEY) await vscode.commands.executeCommand('runwatch.setApiKey', options.provider);
+      const setApiKey = vscode.l10n.t('Set API Key');
+      const choice = await vscode.window.showErrorMessage(message, setApiKey);
+      if (choice === setApiKey) await vscode.commands.executeCommand('runwatch.setApiKey', options.provider);
       return;
     }
     if (e.kind === 'rateLimited' || e.transient) {
@@ -40,7 +40,7 @@ export async function reportError(e: unknown, options: { log: Logger; action: st
     await vscode.window.showErrorMessage(message);
     return;
   }
-  const text = e instanceof KeychainUnavailableError ? e.message : `Runwatch could not ${options.action}: ${redact(e instanceof Error ? e.message : String(e))}`;
+  const text = e instanceof KeychainUnavailableError ? e.message : vscode.l10n.t('Runwatch could not {0}: {1}', options.action, redact(e instanceof Error ? e.message : String(e)));
   options.log.error(text);
   await vscode.window.showErrorMessage(text);
 }

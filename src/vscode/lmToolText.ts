@@ -1,11 +1,12 @@
 // What the chat tools return: runs as plain text a model can quote, in the tree's own words (row label, row
 // description, stage rows, error rows) plus the ids it needs for the next call. Everything leaves through
 // redact(): no key, share token or registered secret reaches a chat transcript. Pure (no `vscode`).
+import * as l10n from '@vscode/l10n';
 import { redact, redactedLine, redactDeep } from '../core/errors';
 import { isActive, isTerminal, type ProviderId, type Run, type RunStatus } from '../core/run';
 import type { TrackedRun } from '../core/store';
 import { freshnessText, progressText, runDescription, runLabel, runTitle, stageLabel } from './tree/format';
-import { stageDescription, stageStateWords } from './tree/stageText';
+import { stageDescription, stageStateName, stageStateWords } from './tree/stageText';
 
 export interface RunTextContext {
   now: number;
@@ -54,41 +55,41 @@ export function runDetailText(t: TrackedRun, ctx: RunTextContext): string {
     if (value) lines.push(`${name}: ${value}`);
   };
   lines.push(`${redactedLine(runTitle(run, ctx.accountLabel(run), kind => ctx.kindLabel(run.provider, kind)))} — ${redactedLine(label(t, ctx))}`);
-  add('Provider', `${ctx.providerName(run.provider)} (${run.provider})`);
-  add('Account', `${redactedLine(ctx.accountLabel(run))} (id ${redactedLine(run.accountId)})`);
-  add('Run id', redactedLine(run.id));
-  add('Status', `${run.status}${run.rawStatus && run.rawStatus !== run.status ? ` (provider says "${redactedLine(run.rawStatus)}")` : ''}`);
-  add('Summary', redactedLine(runDescription(t, ctx.now)));
-  add('Progress', progressText(run.progress) && redactedLine(progressText(run.progress)!));
-  add('Stage detail', run.progress?.detail && redactedLine(run.progress.detail));
-  add('Started', run.startedAt);
-  add('Finished', run.finishedAt);
-  add('Freshness', freshnessText(t, ctx.now));
-  if ((t.stale || t.gone) && t.lastError) add('Last refresh error', redactedLine(t.lastError));
+  add(l10n.t('Provider'), `${ctx.providerName(run.provider)} (${run.provider})`);
+  add(l10n.t('Account'), l10n.t('{0} (id {1})', redactedLine(ctx.accountLabel(run)), redactedLine(run.accountId)));
+  add(l10n.t('Run id'), redactedLine(run.id));
+  add(l10n.t('Status'), run.rawStatus && run.rawStatus !== run.status ? l10n.t('{0} (provider says "{1}")', run.status, redactedLine(run.rawStatus)) : run.status);
+  add(l10n.t('Summary'), redactedLine(runDescription(t, ctx.now)));
+  add(l10n.t('Progress'), progressText(run.progress) && redactedLine(progressText(run.progress)!));
+  add(l10n.t('Stage detail'), run.progress?.detail && redactedLine(run.progress.detail));
+  add(l10n.t('Started'), run.startedAt);
+  add(l10n.t('Finished'), run.finishedAt);
+  add(l10n.t('Freshness'), freshnessText(t, ctx.now));
+  if ((t.stale || t.gone) && t.lastError) add(l10n.t('Last refresh error'), redactedLine(t.lastError));
   const stages = run.progress?.stages ?? [];
   if (stages.length) {
-    lines.push('Stages:');
+    lines.push(`${l10n.t('Stages')}:`);
     for (const stage of stages) {
       const description = stageDescription(stage, isActive(run.status));
-      lines.push(`  - ${redactedLine(stage.label || stage.id)}: ${stageStateWords(stage, isActive(run.status))}${description && description !== stage.state ? ` · ${redactedLine(description)}` : ''}`);
+      lines.push(`  - ${redactedLine(stage.label || stage.id)}: ${stageStateWords(stage, isActive(run.status))}${description && description !== stageStateName(stage.state) ? ` · ${redactedLine(description)}` : ''}`);
     }
   }
   if (run.error) {
-    lines.push(`Error: ${redactedLine(run.error.message)}`);
-    add('Failed in', run.error.step && redactedLine(stageLabel(run.progress, run.error.step)));
-    add('Error code', run.error.code && redactedLine(run.error.code));
-    add('What to do', run.error.hint && redactedLine(run.error.hint));
+    lines.push(`${l10n.t('Error')}: ${redactedLine(run.error.message)}`);
+    add(l10n.t('Failed in'), run.error.step && redactedLine(stageLabel(run.progress, run.error.step)));
+    add(l10n.t('Error code'), run.error.code && redactedLine(run.error.code));
+    add(l10n.t('What to do'), run.error.hint && redactedLine(run.error.hint));
     const items = run.error.items ?? [];
     if (items.length) {
-      lines.push(`Document errors (${items.length}):`);
+      lines.push(`${l10n.t('Document errors ({0})', items.length)}:`);
       for (const item of items.slice(0, MAX_TOOL_ERROR_ITEMS)) {
         lines.push(`  - ${[item.label || item.id, item.phase, item.message].filter(Boolean).map(s => redactedLine(String(s))).join(' · ')}`);
       }
-      if (items.length > MAX_TOOL_ERROR_ITEMS) lines.push(`  … and ${items.length - MAX_TOOL_ERROR_ITEMS} more (Runwatch: Show Error lists them all)`);
+      if (items.length > MAX_TOOL_ERROR_ITEMS) lines.push(`  ${l10n.t('… and {0} more (Runwatch: Show Error lists them all)', items.length - MAX_TOOL_ERROR_ITEMS)}`);
     }
   }
-  if (run.result !== undefined) lines.push(`Result: ${resultSummary(run.result)}`);
-  if (run.links?.length) lines.push(`Links: ${run.links.map(l => redactedLine(l.label)).join(', ')} (open them from the Runs view)`);
+  if (run.result !== undefined) lines.push(`${l10n.t('Result')}: ${resultSummary(run.result)}`);
+  if (run.links?.length) lines.push(`${l10n.t('Links')}: ${l10n.t('{0} (open them from the Runs view)', run.links.map(l => redactedLine(l.label)).join(', '))}`);
   return lines.join('\n');
 }
 
@@ -101,5 +102,5 @@ export function resultSummary(result: unknown): string {
     text = String(result);
   }
   text = redact(text);
-  return text.length > MAX_RESULT_CHARS ? `${text.slice(0, MAX_RESULT_CHARS)}… (cut; Runwatch: Show Result shows all of it)` : text;
+  return text.length > MAX_RESULT_CHARS ? `${text.slice(0, MAX_RESULT_CHARS)}… ${l10n.t('(cut; Runwatch: Show Result shows all of it)')}` : text;
 }

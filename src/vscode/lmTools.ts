@@ -97,11 +97,11 @@ export class RunwatchLmTools implements vscode.Disposable {
   }
 
   private errorText(e: unknown): string {
-    if (isStartInDoubt(e)) return `${redact(e.message)} Do not start it again; ask the user to check ${e.doubt.providerName} or track the run by id.`;
-    if (isWaitCancelled(e)) return 'The wait for a rate limit was cancelled: nothing was sent.';
+    if (isStartInDoubt(e)) return vscode.l10n.t('{0} Do not start it again; ask the user to check {1} or track the run by id.', redact(e.message), e.doubt.providerName);
+    if (isWaitCancelled(e)) return vscode.l10n.t('The wait for a rate limit was cancelled: nothing was sent.');
     if (e instanceof RunSpecError) return e.message;
-    if (isProviderError(e)) return `Runwatch could not do it: ${describeProviderError(e)}`;
-    return `Runwatch could not do it: ${redact(e instanceof Error ? e.message : String(e))}`;
+    if (isProviderError(e)) return vscode.l10n.t('Runwatch could not do it: {0}', describeProviderError(e));
+    return vscode.l10n.t('Runwatch could not do it: {0}', redact(e instanceof Error ? e.message : String(e)));
   }
 
   private async record(tool: ToolName, input: unknown, prepare: () => Promise<vscode.PreparedToolInvocation> | vscode.PreparedToolInvocation): Promise<vscode.PreparedToolInvocation> {
@@ -144,10 +144,13 @@ export class RunwatchLmTools implements vscode.Disposable {
     const scope = [provider && this.service.displayName(provider), input.account, filter !== 'any' && filter].filter(Boolean).join(', ');
     if (!runs.length) {
       const keyed = PROVIDER_IDS.filter(id => this.service.hasKey(id)).map(id => this.service.displayName(id));
-      return `No runs${scope ? ` (${scope})` : ''}. Runwatch tracks ${all.length} run${all.length === 1 ? '' : 's'}; providers with a key: ${keyed.join(', ') || 'none'}.`;
+      const none = scope ? vscode.l10n.t('No runs ({0}).', scope) : vscode.l10n.t('No runs.');
+      const tracks = all.length === 1 ? vscode.l10n.t('Runwatch tracks 1 run; providers with a key: {0}.', keyed.join(', ') || vscode.l10n.t('none')) : vscode.l10n.t('Runwatch tracks {0} runs; providers with a key: {1}.', all.length, keyed.join(', ') || vscode.l10n.t('none'));
+      return `${none} ${tracks}`;
     }
     const shown = runs.slice(0, limit);
-    const header = `${runs.length} run${runs.length === 1 ? '' : 's'}${scope ? ` (${scope})` : ''}, active first, then failed, then the rest, newest first${runs.length > shown.length ? `; showing ${shown.length}` : ''}:`;
+    const counted = `${runs.length === 1 ? vscode.l10n.t('1 run') : vscode.l10n.t('{0} runs', runs.length)}${scope ? ` (${scope})` : ''}`;
+    const header = runs.length > shown.length ? vscode.l10n.t('{0}, active first, then failed, then the rest, newest first; showing {1}:', counted, shown.length) : vscode.l10n.t('{0}, active first, then failed, then the rest, newest first:', counted);
     return [header, ...shown.map(t => runListLine(t, ctx))].join('\n');
   }
 
@@ -167,13 +170,13 @@ export class RunwatchLmTools implements vscode.Disposable {
     const kind = spec.kind === undefined ? (kinds.length === 1 ? kinds[0] : undefined) : kinds.find(k => k.id === spec.kind || k.label.toLowerCase() === spec.kind!.toLowerCase());
     // Inputs that would be refused (a secret, a missing field) need no confirmation: invoke says what is wrong, sending nothing.
     if (kind) resolveInputs(kind, spec.inputs);
-    const what = account && kind ? describeStart(kind, account, name) : `${spec.kind ?? 'a run'} on ${spec.account ?? `the ${name} account`} (${name})`;
-    const given = spec.inputs && Object.keys(spec.inputs).length ? `\n\nInputs: ${redact(JSON.stringify(spec.inputs)).slice(0, 500)}` : '';
+    const what = account && kind ? describeStart(kind, account, name) : vscode.l10n.t('{0} on {1} ({2})', spec.kind ?? vscode.l10n.t('a run'), spec.account ?? vscode.l10n.t('the {0} account', name), name);
+    const given = spec.inputs && Object.keys(spec.inputs).length ? `\n\n${vscode.l10n.t('Inputs: {0}', redact(JSON.stringify(spec.inputs)).slice(0, 500))}` : '';
     return {
-      invocationMessage: `Starting ${what}`,
+      invocationMessage: vscode.l10n.t('Starting {0}', what),
       confirmationMessages: {
-        title: `Start ${what}?`,
-        message: `Runwatch will start ${what}. The run is real: it may take a long time and cost credits.${given}`,
+        title: vscode.l10n.t('Start {0}?', what),
+        message: `${vscode.l10n.t('Runwatch will start {0}. The run is real: it may take a long time and cost credits.', what)}${given}`,
       },
     };
   }
@@ -184,9 +187,16 @@ export class RunwatchLmTools implements vscode.Disposable {
     const result = await this.service.startRun(start.provider, start.account, start.kind, start.input);
     const what = describeStart(start.kind, start.account, this.service.displayName(start.provider));
     const t = this.service.store.get(keyOf(result.run));
-    const said = result.message ? `${result.message} ` : result.adopted ? 'A run was already going: Runwatch follows it instead of starting another. ' : '';
+    const said = result.message ? `${result.message} ` : result.adopted ? `${vscode.l10n.t('A run was already going: Runwatch follows it instead of starting another.')} ` : '';
     const detail = t ? `\n\n${runDetailText(t, this.textContext())}` : '';
-    return `${said}Started ${what}: run ${result.run.id} (${result.run.status}). Runwatch follows it in the Runs view; read it again with runwatch_getRun {"runId": "${result.run.id}", "provider": "${result.run.provider}"}.${detail}`;
+    const started = vscode.l10n.t(
+      'Started {0}: run {1} ({2}). Runwatch follows it in the Runs view; read it again with runwatch_getRun {3}.',
+      what,
+      result.run.id,
+      result.run.status,
+      `{"runId": "${result.run.id}", "provider": "${result.run.provider}"}`,
+    );
+    return `${said}${started}${detail}`;
   }
 
   private prepareCancel(raw: unknown): vscode.PreparedToolInvocation {
@@ -196,12 +206,12 @@ export class RunwatchLmTools implements vscode.Disposable {
     const adapter = this.service.provider(t.run.provider);
     const title = runTitle(t.run, this.deps.accountLabel(t.run), kind => adapter.kindLabel?.(kind));
     // Nothing would be sent: no confirmation, invoke explains why.
-    if (!isActive(t.run.status) || !adapter.capabilities.cancel || !adapter.cancelRun) return { invocationMessage: `Checking ${title}` };
+    if (!isActive(t.run.status) || !adapter.capabilities.cancel || !adapter.cancelRun) return { invocationMessage: vscode.l10n.t('Checking {0}', title) };
     return {
-      invocationMessage: `Cancelling ${title} on ${name}`,
+      invocationMessage: vscode.l10n.t('Cancelling {0} on {1}', title, name),
       confirmationMessages: {
-        title: `Cancel ${title}?`,
-        message: `Runwatch will ask ${name} to cancel run ${t.run.id} (now ${t.run.status}). Work it has not finished is lost.`,
+        title: vscode.l10n.t('Cancel {0}?', title),
+        message: vscode.l10n.t('Runwatch will ask {0} to cancel run {1} (now {2}). Work it has not finished is lost.', name, t.run.id, t.run.status),
       },
     };
   }
@@ -211,13 +221,13 @@ export class RunwatchLmTools implements vscode.Disposable {
     const t = findTrackedRun(this.service, input.runId, input.provider);
     const name = this.service.displayName(t.run.provider);
     const title = runTitle(t.run, this.deps.accountLabel(t.run), kind => this.service.provider(t.run.provider).kindLabel?.(kind));
-    if (!isActive(t.run.status)) return `${title} (run ${t.run.id}) has already ${t.run.status === 'succeeded' ? 'finished' : t.run.status}: nothing to cancel.`;
+    if (!isActive(t.run.status)) return vscode.l10n.t('{0} (run {1}) has already {2}: nothing to cancel.', title, t.run.id, t.run.status === 'succeeded' ? 'finished' : t.run.status);
     const adapter = this.service.provider(t.run.provider);
     if (!adapter.capabilities.cancel || !adapter.cancelRun) {
-      return `${name} runs cannot be cancelled from Runwatch: ${adapter.capabilities.cancelUnavailableReason ?? `the ${name} API has no cancel operation.`} The run continues.`;
+      return vscode.l10n.t('{0} runs cannot be cancelled from Runwatch: {1} The run continues.', name, adapter.capabilities.cancelUnavailableReason ?? vscode.l10n.t('the {0} API has no cancel operation.', name));
     }
     const run = await this.service.cancelRun(t.key);
-    return `Asked ${name} to cancel ${title} (run ${run.id}): it is now ${run.status}.`;
+    return vscode.l10n.t('Asked {0} to cancel {1} (run {2}): it is now {3}.', name, title, run.id, run.status);
   }
 }
 

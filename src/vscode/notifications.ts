@@ -35,14 +35,28 @@ export interface NotifierDeps {
   awayAfterMs?: number;
 }
 
+// Getters: the buttons are translated when shown (the l10n bundle may load after this module), and a choice
+// compares against the same text.
 const ACTIONS = {
-  showError: 'Show Error',
-  rerun: 'Re-run',
-  open: 'Open',
-  cancelAndRerun: 'Cancel and Re-run',
-  cancel: 'Cancel Run',
-  setKey: 'Set API Key',
-} as const;
+  get showError() {
+    return vscode.l10n.t('Show Error');
+  },
+  get rerun() {
+    return vscode.l10n.t('Re-run');
+  },
+  get open() {
+    return vscode.l10n.t('Open');
+  },
+  get cancelAndRerun() {
+    return vscode.l10n.t('Cancel and Re-run');
+  },
+  get cancel() {
+    return vscode.l10n.t('Cancel Run');
+  },
+  get setKey() {
+    return vscode.l10n.t('Set API Key');
+  },
+};
 
 export class Notifier implements vscode.Disposable {
   private readonly batcher: NotificationBatcher;
@@ -145,7 +159,7 @@ export class Notifier implements vscode.Disposable {
     if (this.authWarned.has(id)) return;
     this.authWarned.add(id);
     const name = service.displayName(id);
-    this.toast('warning', `${name} rejected the API key, so Runwatch stopped polling ${name}. ${health.message}`, [ACTIONS.setKey], choice => {
+    this.toast('warning', vscode.l10n.t('{0} rejected the API key, so Runwatch stopped polling {0}. {1}', name, health.message), [ACTIONS.setKey], choice => {
       if (choice === ACTIONS.setKey) void vscode.commands.executeCommand('runwatch.setApiKey', id);
     });
   }

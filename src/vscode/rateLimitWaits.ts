@@ -7,11 +7,11 @@ import type { GateWait } from '../core/gate';
 import type { ProviderId } from '../core/run';
 
 function retryingIn(wait: GateWait, now: number): string {
-  return `retrying in ${Math.max(1, Math.ceil((wait.until - now) / 1000))} s`;
+  return vscode.l10n.t('retrying in {0} s', Math.max(1, Math.ceil((wait.until - now) / 1000)));
 }
 
 export function waitText(service: RunwatchService, wait: GateWait, now = Date.now()): string {
-  return `Rate-limited by ${service.displayName(wait.provider)}, ${retryingIn(wait, now)}`;
+  return vscode.l10n.t('Rate-limited by {0}, {1}', service.displayName(wait.provider), retryingIn(wait, now));
 }
 
 export class RateLimitWaits implements vscode.Disposable {
@@ -60,7 +60,7 @@ export class RateLimitWaits implements vscode.Disposable {
     const entry: { progress?: vscode.Progress<{ message?: string }>; done: () => void } = { done };
     this.shown.set(wait.provider, entry);
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Rate-limited by ${this.service.displayName(wait.provider)}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Rate-limited by {0}', this.service.displayName(wait.provider)), cancellable: true },
       (progress, token) => {
         entry.progress = progress;
         progress.report({ message: retryingIn(wait, Date.now()) });

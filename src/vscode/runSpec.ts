@@ -1,6 +1,7 @@
 // What a run task (tasks.json) and the chat tools name in plain values — provider, account, kind, inputs, run id —
 // resolved against the live service: the one reading of those names both surfaces share. Pure (no `vscode`):
 // secrets that are missing are asked for through a callback the caller supplies.
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
 import type { KeyVault, RunwatchService } from '../core/contracts';
 import { isProviderError } from '../core/errors';
@@ -39,11 +40,11 @@ export function parseTaskSpec(definition: unknown): TaskSpec {
   const raw = (definition && typeof definition === 'object' ? definition : {}) as Record<string, unknown>;
   if (raw.runId !== undefined) {
     if (raw.kind !== undefined || raw.inputs !== undefined) {
-      throw new RunSpecError('A runwatch task either starts a run ("kind", "inputs") or watches one ("runId"), not both: remove one of them.');
+      throw new RunSpecError(l10n.t('A runwatch task either starts a run ("kind", "inputs") or watches one ("runId"), not both: remove one of them.'));
     }
-    return { mode: 'watch', ...parseWith(watchSpecSchema, raw, 'task definition') };
+    return { mode: 'watch', ...parseWith(watchSpecSchema, raw, l10n.t('task definition')) };
   }
-  return { mode: 'start', ...parseWith(startSpecSchema, raw, 'task definition') };
+  return { mode: 'start', ...parseWith(startSpecSchema, raw, l10n.t('task definition')) };
 }
 
 /** Parses with zod; the error names the field, as `provider: expected string`. */
@@ -51,7 +52,7 @@ export function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown, what: str
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map(i => `${i.path.length ? `"${i.path.join('.')}"` : 'it'}: ${i.message}`);
-  throw new RunSpecError(`The runwatch ${what} is invalid: ${problems.join('; ')}.`);
+  throw new RunSpecError(l10n.t('The runwatch {0} is invalid: {1}.', what, problems.join('; ')));
 }
 
 function same(a: string, b: string): boolean {
@@ -61,20 +62,20 @@ function same(a: string, b: string): boolean {
 /** A provider by its id (`boringMarketing`) or display name (`Boring Marketing`). */
 export function resolveProvider(service: RunwatchService, text: string): ProviderId {
   const id = service.providerIds().find(p => same(p, text) || same(service.displayName(p), text));
-  if (!id) throw new RunSpecError(`Runwatch knows no provider "${text}". Use one of: ${service.providerIds().join(', ')}.`);
+  if (!id) throw new RunSpecError(l10n.t('Runwatch knows no provider "{0}". Use one of: {1}.', text, service.providerIds().join(', ')));
   return id;
 }
 
 /** The provider has a key, or the message says how to give it one. */
 export function requireKey(service: RunwatchService, id: ProviderId): void {
-  if (!service.hasKey(id)) throw new RunSpecError(`${service.displayName(id)} has no API key yet: run "Runwatch: Set API Key" first.`);
+  if (!service.hasKey(id)) throw new RunSpecError(l10n.t('{0} has no API key yet: run "Runwatch: Set API Key" first.', service.displayName(id)));
 }
 
 async function accountsOf(service: RunwatchService, id: ProviderId): Promise<Account[]> {
   const known = service.accounts(id);
   if (known) return known;
   return service.refreshAccounts(id).catch(e => {
-    throw isProviderError(e) ? e : new RunSpecError(`Runwatch could not load ${service.displayName(id)}'s ${ACCOUNT_NOUN[id]}s: ${(e as Error).message}`);
+    throw isProviderError(e) ? e : new RunSpecError(l10n.t("Runwatch could not load {0}'s {1}s: {2}", service.displayName(id), ACCOUNT_NOUN[id], (e as Error).message));
   });
 }
 
@@ -87,12 +88,20 @@ export async function resolveAccount(service: RunwatchService, id: ProviderId, t
   const accounts = await accountsOf(service, id);
   if (text === undefined) {
     if (accounts.length === 1) return accounts[0];
-    throw new RunSpecError(`Say which ${service.displayName(id)} ${noun} ("account")${accounts.length ? `: one of ${listed(accounts.map(a => a.id))}` : ''}.`);
+    throw new RunSpecError(
+      accounts.length
+        ? l10n.t('Say which {0} {1} ("account"): one of {2}.', service.displayName(id), noun, listed(accounts.map(a => a.id)))
+        : l10n.t('Say which {0} {1} ("account").', service.displayName(id), noun),
+    );
   }
   const found = findKnownAccount(accounts, text);
   if (found) return found;
   if (service.provider(id).capabilities.addAccount === 'byId') return service.addAccount(id, { value: text });
-  throw new RunSpecError(`${service.displayName(id)} has no ${noun} "${text}"${accounts.length ? `; it has ${listed(accounts.map(a => a.label && a.label !== a.id ? `${a.id} (${a.label})` : a.id))}` : ''}.`);
+  throw new RunSpecError(
+    accounts.length
+      ? l10n.t('{0} has no {1} "{2}"; it has {3}.', service.displayName(id), noun, text, listed(accounts.map(a => (a.label && a.label !== a.id ? `${a.id} (${a.label})` : a.id))))
+      : l10n.t('{0} has no {1} "{2}".', service.displayName(id), noun, text),
+  );
 }
 
 /** An account by its id, its label or the description the Runs view shows beside it (a brand's domain). */
@@ -108,13 +117,13 @@ function listed(items: string[]): string {
 /** The kind by id or label; left out, the account's only kind. */
 export async function resolveKind(service: RunwatchService, id: ProviderId, account: Account, text: string | undefined): Promise<PipelineKind> {
   const kinds = await service.kinds(id, account);
-  if (!kinds.length) throw new RunSpecError(`Nothing can be started on ${account.label}.`);
+  if (!kinds.length) throw new RunSpecError(l10n.t('Nothing can be started on {0}.', account.label));
   if (text === undefined) {
     if (kinds.length === 1) return kinds[0];
-    throw new RunSpecError(`Say what to run on ${account.label} ("kind"): one of ${listed(kinds.map(k => k.id))}.`);
+    throw new RunSpecError(l10n.t('Say what to run on {0} ("kind"): one of {1}.', account.label, listed(kinds.map(k => k.id))));
   }
   const found = kinds.find(k => k.id === text) ?? kinds.find(k => same(k.id, text) || same(k.label, text));
-  if (!found) throw new RunSpecError(`${account.label} has no kind "${text}"; it has ${listed(kinds.map(k => k.id))}.`);
+  if (!found) throw new RunSpecError(l10n.t('{0} has no kind "{1}"; it has {2}.', account.label, text, listed(kinds.map(k => k.id))));
   return found;
 }
 
@@ -129,11 +138,11 @@ export function resolveInputs(kind: PipelineKind, given: Record<string, unknown>
   for (const [fieldName, value] of Object.entries(given)) {
     const field = kind.inputs.find(f => f.name === fieldName);
     if (!field) {
-      problems.push(`"${fieldName}" is not an input of ${kind.label} (its inputs: ${kind.inputs.filter(f => !f.secret).map(f => f.name).join(', ') || 'none'})`);
+      problems.push(l10n.t('"{0}" is not an input of {1} (its inputs: {2})', fieldName, kind.label, kind.inputs.filter(f => !f.secret).map(f => f.name).join(', ') || l10n.t('none')));
       continue;
     }
     if (field.secret) {
-      problems.push(`"${fieldName}" is a secret: remove it; Runwatch keeps ${field.label} in the OS keychain and asks for it once`);
+      problems.push(l10n.t('"{0}" is a secret: remove it; Runwatch keeps {1} in the OS keychain and asks for it once', fieldName, field.label));
       continue;
     }
     if (value === null || value === undefined || value === '') continue;
@@ -142,9 +151,9 @@ export function resolveInputs(kind: PipelineKind, given: Record<string, unknown>
     else input[fieldName] = converted;
   }
   for (const field of kind.inputs) {
-    if (field.required && !field.secret && input[field.name] === undefined) problems.push(`"${field.name}" (${field.label}) is required`);
+    if (field.required && !field.secret && input[field.name] === undefined) problems.push(l10n.t('"{0}" ({1}) is required', field.name, field.label));
   }
-  if (problems.length) throw new RunSpecError(`The inputs for ${kind.label} need changes: ${problems.join('; ')}.`);
+  if (problems.length) throw new RunSpecError(l10n.t('The inputs for {0} need changes: {1}.', kind.label, problems.join('; ')));
   return input;
 }
 
@@ -154,15 +163,15 @@ function convertInput(field: InputField, value: unknown): Converted {
   switch (field.type) {
     case 'number': {
       const n = typeof value === 'string' && value.trim() ? Number(value) : value;
-      return typeof n === 'number' && Number.isFinite(n) ? n : { problem: 'must be a number' };
+      return typeof n === 'number' && Number.isFinite(n) ? n : { problem: l10n.t('must be a number') };
     }
     case 'boolean':
       if (typeof value === 'boolean') return value;
       if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return /^true$/i.test(value.trim());
-      return { problem: 'must be true or false' };
+      return { problem: l10n.t('must be true or false') };
     case 'string[]': {
       const list = typeof value === 'string' ? value.split(',') : value;
-      if (!Array.isArray(list) || !list.every(v => typeof v === 'string')) return { problem: 'must be a list of strings' };
+      if (!Array.isArray(list) || !list.every(v => typeof v === 'string')) return { problem: l10n.t('must be a list of strings') };
       return list.map(v => v.trim()).filter(Boolean);
     }
     case 'json': {
@@ -171,19 +180,19 @@ function convertInput(field: InputField, value: unknown): Converted {
         try {
           parsed = JSON.parse(value);
         } catch {
-          return { problem: 'must be JSON' };
+          return { problem: l10n.t('must be JSON') };
         }
       }
       const wantsArray = field.jsonShape === 'array';
       if (wantsArray ? !Array.isArray(parsed) : !parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        return { problem: wantsArray ? 'must be a JSON list' : 'must be a JSON object' };
+        return { problem: wantsArray ? l10n.t('must be a JSON list') : l10n.t('must be a JSON object') };
       }
       return parsed;
     }
     default: {
       const text = typeof value === 'string' ? value.trim() : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
-      if (text === undefined) return { problem: 'must be text' };
-      if (field.options?.length && !field.options.includes(text)) return { problem: `must be one of ${field.options.join(', ')}` };
+      if (text === undefined) return { problem: l10n.t('must be text') };
+      if (field.options?.length && !field.options.includes(text)) return { problem: l10n.t('must be one of {0}', field.options.join(', ')) };
       return text;
     }
   }
@@ -205,7 +214,7 @@ export async function ensureSecrets(id: ProviderId, kind: PipelineKind, secrets:
     if (await secrets.vault.getSecret(id, field.name)) continue;
     const value = (await secrets.ask(field, kind))?.trim();
     if (value) await secrets.vault.setSecret(id, field.name, value);
-    else if (field.required) throw new RunSpecError(`${kind.label} needs ${field.label}, which was not given: nothing was started.`);
+    else if (field.required) throw new RunSpecError(l10n.t('{0} needs {1}, which was not given: nothing was started.', kind.label, field.label));
   }
 }
 
@@ -247,6 +256,10 @@ export function findTrackedRun(service: RunwatchService, runId: string, provider
   if (direct && (!provider || direct.run.provider === provider)) return direct;
   const matches = service.store.all().filter(t => t.run.id === runId.trim() && (!provider || t.run.provider === provider));
   if (matches.length === 1) return matches[0];
-  if (matches.length > 1) throw new RunSpecError(`Several providers have a run "${runId}": say which provider (${matches.map(t => t.run.provider).join(', ')}).`);
-  throw new RunSpecError(`Runwatch tracks no run "${runId}"${provider ? ` on ${service.displayName(provider)}` : ''}. List runs first, or track it with "Runwatch: Track Run by ID".`);
+  if (matches.length > 1) throw new RunSpecError(l10n.t('Several providers have a run "{0}": say which provider ({1}).', runId, matches.map(t => t.run.provider).join(', ')));
+  throw new RunSpecError(
+    provider
+      ? l10n.t('Runwatch tracks no run "{0}" on {1}. List runs first, or track it with "Runwatch: Track Run by ID".', runId, service.displayName(provider))
+      : l10n.t('Runwatch tracks no run "{0}". List runs first, or track it with "Runwatch: Track Run by ID".', runId),
+  );
 }

@@ -25,9 +25,11 @@ export class KeychainUnavailableError extends Error {
   constructor(action: string, cause: unknown) {
     const detail = cause instanceof Error ? cause.message : String(cause);
     super(
-      `Runwatch could not ${action} because the OS keychain is unavailable (${detail}). ` +
-        'Keys are only ever kept in the keychain. On Linux, install and unlock a keyring (for example gnome-keyring or KWallet), ' +
-        'or start VS Code with --password-store=basic; then try again.',
+      vscode.l10n.t(
+        'Runwatch could not {0} because the OS keychain is unavailable ({1}). Keys are only ever kept in the keychain. On Linux, install and unlock a keyring (for example gnome-keyring or KWallet), or start VS Code with --password-store=basic; then try again.',
+        action,
+        detail,
+      ),
     );
     this.name = 'KeychainUnavailableError';
   }
@@ -124,7 +126,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
     try {
       return await this.secrets.get(name);
     } catch (e) {
-      throw new KeychainUnavailableError('read a key', e);
+      throw new KeychainUnavailableError(vscode.l10n.t('read a key'), e);
     }
   }
 
@@ -135,7 +137,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
       else await this.secrets.store(name, value);
     } catch (e) {
       this.consumeOwnWrite(name);
-      throw new KeychainUnavailableError(value === undefined ? 'remove the key' : 'store the key', e);
+      throw new KeychainUnavailableError(value === undefined ? vscode.l10n.t('remove the key') : vscode.l10n.t('store the key'), e);
     }
   }
 

@@ -6,7 +6,7 @@ import { estimateRemaining, formatDuration } from '../core/eta';
 import type { Run } from '../core/run';
 import type { StoreChange, TrackedRun } from '../core/store';
 import { count } from '../core/intl';
-import { freshnessText, kindLabel, md, progressText, startedAtMs, statusBarProgressText } from './tree/format';
+import { freshnessText, kindLabel, md, progressText, startedAtMs, statusBarProgressText, statusWord } from './tree/format';
 
 export interface StatusBarState {
   visible: boolean;
@@ -122,11 +122,15 @@ export class RunStatusBar implements vscode.Disposable {
     if (failed.length) {
       const f = failed[0];
       const what = this.kindBesideAccount(f.run);
-      parts.push(active.length ? `$(error) ${failed.length} failed` : `$(error) ${this.accountLabel(f.run)}${what ? ` · ${what}` : ''} failed${failed.length > 1 ? ` (+${failed.length - 1})` : ''}`);
+      parts.push(
+        active.length
+          ? `$(error) ${vscode.l10n.t('{0} failed', failed.length)}`
+          : `$(error) ${vscode.l10n.t('{0} failed', `${this.accountLabel(f.run)}${what ? ` · ${what}` : ''}`)}${failed.length > 1 ? ` (+${failed.length - 1})` : ''}`,
+      );
       spoken.push(
         active.length || failed.length > 1
-          ? `${count(failed.length, { one: 'failed run', other: 'failed runs' })} not opened yet`
-          : `${this.accountLabel(f.run)}${what ? `, ${what}` : ''}, failed`,
+          ? vscode.l10n.t('{0} not opened yet', count(failed.length, { one: vscode.l10n.t('failed run'), other: vscode.l10n.t('failed runs') }))
+          : vscode.l10n.t('{0}, failed', `${this.accountLabel(f.run)}${what ? `, ${what}` : ''}`),
       );
     }
     if (active.length) {
@@ -138,25 +142,25 @@ export class RunStatusBar implements vscode.Disposable {
     if (active.length) {
       tooltip.push(this.describe(active[0], now, true));
       if (active.length > 1) {
-        tooltip.push('', `**${count(active.length - 1, { one: 'more run', other: 'more runs' })} active**`, '');
+        tooltip.push('', `**${vscode.l10n.t('{0} active', count(active.length - 1, { one: vscode.l10n.t('more run'), other: vscode.l10n.t('more runs') }))}**`, '');
         for (const t of active.slice(1, 11)) tooltip.push(`- ${this.oneLine(t, now)}`);
-        if (active.length > 11) tooltip.push(`- … and ${active.length - 11} more`);
+        if (active.length > 11) tooltip.push(`- ${vscode.l10n.t('… and {0} more', active.length - 11)}`);
       }
     }
     if (failed.length) {
-      tooltip.push('', `**Failed, not yet opened**`, '');
+      tooltip.push('', `**${vscode.l10n.t('Failed, not yet opened')}**`, '');
       for (const t of failed.slice(0, 10)) {
         const kind = this.kindBesideAccount(t.run);
-        tooltip.push(`- $(error) ${md(this.accountLabel(t.run))}${kind ? ` · ${md(kind)}` : ''}: ${md(t.run.error?.message ?? 'failed')}`);
+        tooltip.push(`- $(error) ${md(this.accountLabel(t.run))}${kind ? ` · ${md(kind)}` : ''}: ${md(t.run.error?.message ?? vscode.l10n.t('failed'))}`);
       }
     }
-    tooltip.push('', '_Click to pick a run._');
+    tooltip.push('', `_${vscode.l10n.t('Click to pick a run.')}_`);
     return {
       ...base,
       visible: true,
       text: parts.join(' · '),
       tooltip: tooltip.join('\n'),
-      accessibilityLabel: `Runwatch: ${spoken.join('; ')}. Click to pick a run.`,
+      accessibilityLabel: vscode.l10n.t('Runwatch: {0}. Click to pick a run.', spoken.join('; ')),
       backgroundColor: failed.length ? 'statusBarItem.errorBackground' : undefined,
     };
   }
@@ -177,24 +181,24 @@ export class RunStatusBar implements vscode.Disposable {
     const kind = this.kindBesideAccount(t.run);
     const progress = statusBarProgressText(t.run.progress);
     if (progress) return progress;
-    if (!kind) return t.run.status;
-    return t.run.status === 'queued' ? `${kind} queued` : kind;
+    if (!kind) return statusWord(t.run.status);
+    return t.run.status === 'queued' ? vscode.l10n.t('{0} queued', kind) : kind;
   }
 
   /** `$(sync~spin) acme.com · Evidence collection 4/6 · ~6m left (+2)`. */
   private activeText(t: TrackedRun, others: number, now: number): string {
     const eta = this.eta(t, now);
-    return `${this.icon(t)} ${this.accountLabel(t.run)} · ${this.activeProgress(t)}${eta ? ` · ~${formatDuration(eta)} left` : ''}${others > 0 ? ` (+${others})` : ''}`;
+    return `${this.icon(t)} ${this.accountLabel(t.run)} · ${this.activeProgress(t)}${eta ? ` · ${vscode.l10n.t('~{0} left', formatDuration(eta))}` : ''}${others > 0 ? ` (+${others})` : ''}`;
   }
 
   /** The same in words: `acme.com, Evidence collection 4/6, running, about 6m left, 2 more runs active`. */
   private activeWords(t: TrackedRun, others: number, now: number): string {
     const eta = this.eta(t, now);
-    const state = t.stuck ? 'stuck' : t.stale ? 'stale' : t.run.status;
+    const state = t.stuck ? vscode.l10n.t('stuck') : t.stale ? vscode.l10n.t('stale') : statusWord(t.run.status);
     const parts = [this.accountLabel(t.run), this.activeProgress(t)];
     if (state !== parts[1]) parts.push(state);
-    if (eta) parts.push(`about ${formatDuration(eta)} left`);
-    if (others > 0) parts.push(`${count(others, { one: 'more run', other: 'more runs' })} active`);
+    if (eta) parts.push(vscode.l10n.t('about {0} left', formatDuration(eta)));
+    if (others > 0) parts.push(vscode.l10n.t('{0} active', count(others, { one: vscode.l10n.t('more run'), other: vscode.l10n.t('more runs') })));
     return parts.join(', ');
   }
 
@@ -225,7 +229,7 @@ export class RunStatusBar implements vscode.Disposable {
   private oneLine(t: TrackedRun, now: number): string {
     const progress = progressText(t.run.progress);
     const kind = this.kindBesideAccount(t.run);
-    return `${this.icon(t)} ${md(this.accountLabel(t.run))}${kind ? ` · ${md(kind)}` : ''}${progress ? ` · ${md(progress)}` : ''} · ${t.run.status} for ${formatDuration(now - startedAtMs(t))}`;
+    return `${this.icon(t)} ${md(this.accountLabel(t.run))}${kind ? ` · ${md(kind)}` : ''}${progress ? ` · ${md(progress)}` : ''} · ${vscode.l10n.t('{0} for {1}', statusWord(t.run.status), formatDuration(now - startedAtMs(t)))}`;
   }
 
   private describe(t: TrackedRun, now: number, full: boolean): string {
@@ -234,15 +238,15 @@ export class RunStatusBar implements vscode.Disposable {
     const lines = [`${this.icon(t)} **${md(this.accountLabel(run))}${kind ? ` · ${md(kind)}` : ''}** (${md(this.service.displayName(run.provider))})`, ''];
     const progress = progressText(run.progress);
     const current = run.progress?.current;
-    lines.push(`- **Run id:** \`${run.id.replace(/`/g, "'")}\``);
-    lines.push(`- **Status:** ${run.status} for ${formatDuration(now - startedAtMs(t))}`);
+    lines.push(`- **${vscode.l10n.t('Run id')}:** \`${run.id.replace(/`/g, "'")}\``);
+    lines.push(`- **${vscode.l10n.t('Status')}:** ${vscode.l10n.t('{0} for {1}', statusWord(run.status), formatDuration(now - startedAtMs(t)))}`);
     // The raw stage id beside its label, as the stage rows' tooltips give it.
-    if (progress) lines.push(`- **Progress:** ${md(progress)}${current && !progress.includes(current) ? ` (\`${current.replace(/`/g, "'")}\`)` : ''}`);
-    if (full && run.progress?.detail) lines.push(`- **Detail:** ${md(run.progress.detail)}`);
+    if (progress) lines.push(`- **${vscode.l10n.t('Progress')}:** ${md(progress)}${current && !progress.includes(current) ? ` (\`${current.replace(/`/g, "'")}\`)` : ''}`);
+    if (full && run.progress?.detail) lines.push(`- **${vscode.l10n.t('Detail')}:** ${md(run.progress.detail)}`);
     const eta = this.eta(t, now);
-    if (eta !== undefined) lines.push(`- **About ${formatDuration(eta)} left** (estimated)`);
-    if (t.stuck) lines.push('- **Stuck:** the stage has not moved past the stuck threshold');
-    lines.push(`- **Freshness:** ${md(freshnessText(t, now))}`);
+    if (eta !== undefined) lines.push(`- ${vscode.l10n.t('**About {0} left** (estimated)', formatDuration(eta))}`);
+    if (t.stuck) lines.push(`- **${vscode.l10n.t('Stuck')}:** ${vscode.l10n.t('the stage has not moved past the stuck threshold')}`);
+    lines.push(`- **${vscode.l10n.t('Freshness')}:** ${md(freshnessText(t, now))}`);
     return lines.join('\n');
   }
 

@@ -17,6 +17,7 @@ import { describeProviderError } from './errors';
 import { parseTaskSpec, resolveProvider, resolveStart, requireKey, watchAccountId, type SecretSource, type TaskSpec } from './runSpec';
 import type { SecretKeyVault } from './secrets';
 import { taskErrorLines, taskOutcome, taskStateLine } from './taskText';
+import { statusWord } from './tree/format';
 
 export const TASK_TYPE = 'runwatch';
 
@@ -45,10 +46,10 @@ export function askSecretInBox(field: InputField, kind: PipelineKind): Promise<s
   return Promise.resolve(
     vscode.window.showInputBox({
       title: `${kind.label}: ${field.label}`,
-      prompt: `${field.description ?? field.label} — stored in the OS keychain and reused`,
+      prompt: vscode.l10n.t('{0} — stored in the OS keychain and reused', field.description ?? field.label),
       password: true,
       ignoreFocusOut: true,
-      validateInput: v => (field.required && !v.trim() ? `${field.label} is required` : undefined),
+      validateInput: v => (field.required && !v.trim() ? vscode.l10n.t('{0} is required', field.label) : undefined),
     }),
   );
 }
@@ -72,7 +73,7 @@ export class RunTaskProvider implements vscode.TaskProvider, vscode.Disposable {
       .filter(t => !t.gone)
       .map(t => {
         const definition = { type: TASK_TYPE, provider: t.run.provider, account: t.run.accountId, runId: t.run.id };
-        return this.task(definition, `Watch ${this.label(t.run)} on ${this.deps.accountLabel(t.run)} (${service.displayName(t.run.provider)})`, vscode.TaskScope.Workspace);
+        return this.task(definition, vscode.l10n.t('Watch {0} on {1} ({2})', this.label(t.run), this.deps.accountLabel(t.run), service.displayName(t.run.provider)), vscode.TaskScope.Workspace);
       });
   }
 
@@ -110,7 +111,7 @@ export class RunTaskProvider implements vscode.TaskProvider, vscode.Disposable {
 
   dispose(): void {
     // Runwatch is going (a reload, a shutdown): each task stops watching; its run goes on at the provider.
-    for (const terminal of [...this.terminals]) terminal.detach('Runwatch stopped (reload or shutdown)');
+    for (const terminal of [...this.terminals]) terminal.detach(vscode.l10n.t('Runwatch stopped (reload or shutdown)'));
     this.terminals.clear();
     this.terminalEvents.dispose();
   }
@@ -126,7 +127,7 @@ class RunTaskTerminal implements vscode.Pseudoterminal {
 
   private spec: TaskSpec | undefined;
   private key: string | undefined;
-  private label = 'The run';
+  private label = vscode.l10n.t('The run');
   private storeSubscription: { dispose(): void } | undefined;
   private lastStateLine: string | undefined;
   private lastErrorText: string | undefined;
@@ -168,26 +169,32 @@ class RunTaskTerminal implements vscode.Pseudoterminal {
       requireKey(this.service, provider);
       let run: Run;
       if (this.spec.mode === 'watch') {
-        this.write(`Runwatch: following ${name} run ${this.spec.runId}…`);
+        this.write(vscode.l10n.t('Runwatch: following {0} run {1}…', name, this.spec.runId));
         const accountId = await watchAccountId(this.service, provider, this.spec);
         run = await this.service.asUserAction(() => this.service.trackRun(provider, accountId, (this.spec as { runId: string }).runId));
       } else {
         const secrets: SecretSource = { vault: this.deps.vault, ask: askSecretInBox };
         const start = await this.service.asUserAction(() => resolveStart(this.service, this.spec as TaskSpec & { mode: 'start' }, secrets));
         const what = describeStart(start.kind, start.account, name);
-        if (this.interrupted) return this.finish(1, `Stopped before starting ${what}: nothing was sent.`);
-        this.write(`Runwatch: starting ${what}…`);
+        if (this.interrupted) return this.finish(1, vscode.l10n.t('Stopped before starting {0}: nothing was sent.', what));
+        this.write(vscode.l10n.t('Runwatch: starting {0}…', what));
         const result = await this.service.asUserAction(() => this.service.startRun(start.provider, start.account, start.kind, start.input));
         run = result.run;
         if (result.message) this.write(redact(result.message));
-        else if (result.adopted) this.write(`A run was already going: Runwatch follows it instead of starting another.`);
+        else if (result.adopted) this.write(vscode.l10n.t('A run was already going: Runwatch follows it instead of starting another.'));
       }
       this.key = keyOf(run);
       this.tell({ runKey: this.key });
       this.label = runLabel(run, this.deps.accountLabel(run), kind => this.service.provider(run.provider).kindLabel?.(kind));
       const adapter = this.service.provider(provider);
-      const ctrlC = this.spec.mode === 'watch' ? 'stops watching' : adapter.capabilities.cancel && adapter.cancelRun ? 'cancels it' : `stops watching (${name} runs cannot be cancelled)`;
-      this.write(`${this.spec.mode === 'watch' ? 'Following' : 'Started'} ${this.label} on ${this.deps.accountLabel(run)} (${name}, run id ${run.id}). Ctrl-C ${ctrlC}.`);
+      const ctrlC =
+        this.spec.mode === 'watch'
+          ? vscode.l10n.t('Ctrl-C stops watching.')
+          : adapter.capabilities.cancel && adapter.cancelRun
+            ? vscode.l10n.t('Ctrl-C cancels it.')
+            : vscode.l10n.t('Ctrl-C stops watching ({0} runs cannot be cancelled).', name);
+      const what = this.spec.mode === 'watch' ? vscode.l10n.t('Following {0} on {1} ({2}, run id {3}).', this.label, this.deps.accountLabel(run), name, run.id) : vscode.l10n.t('Started {0} on {1} ({2}, run id {3}).', this.label, this.deps.accountLabel(run), name, run.id);
+      this.write(`${what} ${ctrlC}`);
       this.storeSubscription = this.service.store.onDidChange(change => {
         if (change.keys.includes(this.key!)) this.update();
       });
@@ -202,7 +209,7 @@ class RunTaskTerminal implements vscode.Pseudoterminal {
   private update(): void {
     if (this.finished || !this.key) return;
     const t = this.service.store.get(this.key);
-    if (!t) return this.finish(1, `${this.label} is no longer tracked (Stop Tracking): the task cannot tell how it ends.`);
+    if (!t) return this.finish(1, vscode.l10n.t('{0} is no longer tracked (Stop Tracking): the task cannot tell how it ends.', this.label));
     const line = taskStateLine(t, this.label);
     if (line !== this.lastStateLine) {
       this.lastStateLine = line;
@@ -221,7 +228,7 @@ class RunTaskTerminal implements vscode.Pseudoterminal {
     this.interrupted = true;
     // Before the run is known (inputs being asked, the start in flight) the start itself decides: see run().
     if (this.key) void this.interruptNow();
-    else this.write('Ctrl-C: the task stops as soon as the start has been answered.');
+    else this.write(vscode.l10n.t('Ctrl-C: the task stops as soon as the start has been answered.'));
   }
 
   /**
@@ -233,28 +240,28 @@ class RunTaskTerminal implements vscode.Pseudoterminal {
     if (this.finished || this.interrupting || !this.key) return;
     this.interrupting = true;
     const t = this.service.store.get(this.key);
-    const name = t ? this.service.displayName(t.run.provider) : 'the provider';
+    const name = t ? this.service.displayName(t.run.provider) : vscode.l10n.t('the provider');
     if (!t || !isActive(t.run.status)) return this.update();
-    if (this.spec?.mode === 'watch') return this.detach('Ctrl-C: stopped following');
+    if (this.spec?.mode === 'watch') return this.detach(vscode.l10n.t('Ctrl-C: stopped following'));
     const adapter = this.service.provider(t.run.provider);
     if (!adapter.capabilities.cancel || !adapter.cancelRun) {
-      const why = adapter.capabilities.cancelUnavailableReason ?? `the ${name} API has no cancel operation.`;
-      return this.detach(`Ctrl-C: ${name} runs cannot be cancelled from Runwatch (${why.replace(/\.$/, '')})`);
+      const why = adapter.capabilities.cancelUnavailableReason ?? vscode.l10n.t('the {0} API has no cancel operation.', name);
+      return this.detach(vscode.l10n.t('Ctrl-C: {0} runs cannot be cancelled from Runwatch ({1})', name, why.replace(/\.$/, '')));
     }
-    this.write(`Ctrl-C: cancelling ${this.label} on ${name}…`);
+    this.write(vscode.l10n.t('Ctrl-C: cancelling {0} on {1}…', this.label, name));
     try {
       const run = await this.service.asUserAction(() => this.service.cancelRun(this.key!));
-      this.finish(1, `Cancelled ${this.label}: ${name} reports it ${run.status}.`);
+      this.finish(1, vscode.l10n.t('Cancelled {0}: {1} reports it {2}.', this.label, name, statusWord(run.status)));
     } catch (e) {
-      this.detach(`Runwatch could not cancel ${this.label} (${this.errorText(e)})`);
+      this.detach(vscode.l10n.t('Runwatch could not cancel {0} ({1})', this.label, this.errorText(e)));
     }
   }
 
   /** Ends the task without ending the run. */
   detach(why: string): void {
     const t = this.key ? this.service.store.get(this.key) : undefined;
-    const name = t ? this.service.displayName(t.run.provider) : 'the provider';
-    this.finish(1, `${why}. The run continues on ${name}; Runwatch keeps following it in the Runs view.`);
+    const name = t ? this.service.displayName(t.run.provider) : vscode.l10n.t('the provider');
+    this.finish(1, vscode.l10n.t('{0}. The run continues on {1}; Runwatch keeps following it in the Runs view.', why, name));
   }
 
   private fail(e: unknown): void {
@@ -263,10 +270,13 @@ class RunTaskTerminal implements vscode.Pseudoterminal {
       this.write(redact(e.message));
       return this.finish(
         1,
-        `Runwatch did not send the start again. If it did start, follow it with a task of {"type": "runwatch", "provider": "${provider}", "account": "${e.doubt.account.id}", "runId": "<run id>"}, or with "Runwatch: Track Run by ID".`,
+        vscode.l10n.t(
+          'Runwatch did not send the start again. If it did start, follow it with a task of {0}, or with "Runwatch: Track Run by ID".',
+          `{"type": "runwatch", "provider": "${provider}", "account": "${e.doubt.account.id}", "runId": "<run id>"}`,
+        ),
       );
     }
-    if (isWaitCancelled(e)) return this.finish(1, 'The wait for a rate limit was cancelled: nothing was sent.');
+    if (isWaitCancelled(e)) return this.finish(1, vscode.l10n.t('The wait for a rate limit was cancelled: nothing was sent.'));
     this.finish(1, this.errorText(e));
   }
 
@@ -279,7 +289,7 @@ class RunTaskTerminal implements vscode.Pseudoterminal {
     this.finished = true;
     this.storeSubscription?.dispose();
     this.write(text);
-    this.write(exitCode === 0 ? 'Exit code 0.' : 'Exit code 1.');
+    this.write(vscode.l10n.t('Exit code {0}.', exitCode === 0 ? 0 : 1));
     this.tell({ exitCode });
     this.deps.log.info(`Task "${this.name}": ${text} (exit code ${exitCode})`);
     this.onEnd();

@@ -69,4 +69,21 @@ describe('Runwatch activation', () => {
     assert.ok(Number.isFinite(api.activationMs), 'api.activationMs is not a number');
     console.log(`    activate() itself took ${api.activationMs.toFixed(1)} ms (as measured by the extension)`);
   });
+
+  it('reads its manifest texts from package.nls.json: no %key% is left where VS Code shows them', () => {
+    const placeholders: string[] = [];
+    const visit = (value: unknown, at: string): void => {
+      if (typeof value === 'string') {
+        if (/^%[^%\s]+%$/.test(value)) placeholders.push(`${at}: ${value}`);
+      } else if (value && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value)) visit(v, `${at}.${k}`);
+      }
+    };
+    const manifest = extension().packageJSON;
+    visit(manifest, 'package.json');
+    assert.deepEqual(placeholders, [], 'manifest texts VS Code did not resolve');
+    assert.equal(manifest.contributes.commands.find((c: { command: string }) => c.command === 'runwatch.startRun')?.title, 'Start Run');
+    // English is the source language: no bundle is loaded, and l10n.t gives the text as written.
+    assert.equal(vscode.l10n.t('{0} key works.', 'Talonic'), 'Talonic key works.');
+  });
 });

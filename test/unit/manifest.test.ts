@@ -9,6 +9,7 @@ import { PROVIDER_IDS } from '../../src/core/run';
 import { DEFAULT_BASE_URLS } from '../../src/providers/provider';
 import { allContextValues, allFlags } from '../../src/vscode/tree/contextValue';
 import { SETTING_RANGES, clampSetting } from '../../src/vscode/settingRanges';
+import { englishManifest } from './manifestText';
 
 /** The walkthrough's context keys (src/vscode/walkthrough.ts imports `vscode`, so they are read from its text). */
 const WALKTHROUGH_CONTEXT = Object.fromEntries(
@@ -41,7 +42,8 @@ interface Setting {
   markdownDescription?: string;
 }
 
-const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+// As VS Code reads it: the `%key%` strings in English, from package.nls.json (test/unit/l10n.test.ts checks those).
+const pkg = englishManifest();
 const contributes = pkg.contributes ?? {};
 const commands: Command[] = contributes.commands ?? [];
 const menus: Record<string, MenuEntry[]> = contributes.menus ?? {};

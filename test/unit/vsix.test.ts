@@ -26,11 +26,12 @@ interface VsixTools {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const vsixTools = require(path.join(ROOT, 'scripts', 'vsix.js')) as VsixTools;
 
-/** Every file a .vsix may hold: vsce's two manifests, and what .vscodeignore lets in (under extension/). */
+/** Every file a .vsix may hold: vsce's two manifests, and what .vscodeignore lets in (under extension/), translations included. */
 const ALLOWED = [
   /^extension\.vsixmanifest$/,
   /^\[Content_Types\]\.xml$/,
-  /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt)$/,
+  /^extension\/(package\.json|package\.nls(\.[\w-]+)?\.json|readme\.md|changelog\.md|LICENSE\.txt)$/,
+  /^extension\/l10n\/bundle\.l10n(\.[\w-]+)?\.json$/,
   /^extension\/dist\/[^/]+\.js$/,
   /^extension\/media\/.+$/,
 ];
@@ -76,6 +77,17 @@ describe('the packaged extension (.vsix)', function () {
     assert.deepEqual(unexpected, [], `${path.basename(vsix)} holds files the allow-list does not name`);
   });
 
+  it('holds the manifest texts and the l10n bundle of the code, so every %key% and l10n.t string resolves when installed', async () => {
+    const manifest = JSON.parse((await vsixTools.readVsixEntry(vsix, 'extension/package.json')) ?? '{}');
+    const nls = JSON.parse((await vsixTools.readVsixEntry(vsix, 'extension/package.nls.json')) ?? '{}');
+    const keys = [...JSON.stringify(manifest).matchAll(/"%([^%"\s]+)%"/g)].map(m => m[1]);
+    assert.ok(keys.length > 0, 'the packaged package.json has no %key% texts');
+    assert.deepEqual(keys.filter(key => typeof nls[key] !== 'string'), [], 'placeholders the packaged package.nls.json does not resolve');
+    assert.equal(manifest.l10n, './l10n');
+    const bundle = await vsixTools.readVsixEntry(vsix, 'extension/l10n/bundle.l10n.json');
+    assert.deepEqual(JSON.parse(bundle ?? '{}'), JSON.parse(fs.readFileSync(path.join(ROOT, 'l10n', 'bundle.l10n.json'), 'utf8')));
+  });
+
   it('has no source, tests, compiled tests, source maps, esbuild metafiles or node_modules', () => {
     assert.deepEqual(forbiddenIn(names), []);
   });
@@ -118,7 +130,7 @@ describe('the packaged extension (.vsix)', function () {
   it('.vscodeignore keeps out what a development build, the tests and npm leave behind (vsce ls)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-vscodeignore-'));
     try {
-      for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media', 'docs']) {
+      for (const file of ['package.json', 'package.nls.json', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media', 'docs']) {
         fs.cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
       }
       const leftBehind = [
@@ -136,7 +148,7 @@ describe('the packaged extension (.vsix)', function () {
       const r = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       assert.equal(r.status, 0, `vsce ls failed: ${r.stderr}`);
       const listed = r.stdout.split('\n').map(line => line.trim()).filter(Boolean).sort();
-      const shipped = ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/extension.js', 'dist/mcp.js', 'package.json'];
+      const shipped = ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/extension.js', 'dist/mcp.js', 'l10n/bundle.l10n.json', 'package.json', 'package.nls.json'];
       const media = path.join(ROOT, 'media');
       for (const file of fs.readdirSync(media, { recursive: true, encoding: 'utf8' })) {
         if (fs.statSync(path.join(media, file)).isFile()) shipped.push(`media/${file.split(path.sep).join('/')}`);

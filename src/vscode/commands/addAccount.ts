@@ -17,20 +17,20 @@ export function bareDomain(input: string): string {
 
 async function askCreate(noun: string): Promise<{ value: string; label?: string } | undefined> {
   const domain = await vscode.window.showInputBox({
-    title: `Add ${noun}`,
-    prompt: 'The brand\u2019s domain, without https:// (for example acme.com)',
+    title: vscode.l10n.t('Add {0}', noun),
+    prompt: vscode.l10n.t('The brand’s domain, without https:// (for example acme.com)'),
     placeHolder: 'acme.com',
     ignoreFocusOut: true,
-    validateInput: v => (/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(bareDomain(v)) ? undefined : 'Enter a domain such as acme.com'),
+    validateInput: v => (/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(bareDomain(v)) ? undefined : vscode.l10n.t('Enter a domain such as acme.com')),
   });
   if (!domain?.trim()) return undefined;
   const value = bareDomain(domain);
   const name = await vscode.window.showInputBox({
-    title: `Add ${noun}`,
-    prompt: 'A name for the brand',
+    title: vscode.l10n.t('Add {0}', noun),
+    prompt: vscode.l10n.t('A name for the brand'),
     value: value.replace(/^www\./, '').split('.')[0].replace(/^./, c => c.toUpperCase()),
     ignoreFocusOut: true,
-    validateInput: v => (v.trim() ? undefined : 'Enter a name'),
+    validateInput: v => (v.trim() ? undefined : vscode.l10n.t('Enter a name')),
   });
   if (name === undefined) return undefined;
   return { value, label: name.trim() || value };
@@ -38,13 +38,13 @@ async function askCreate(noun: string): Promise<{ value: string; label?: string 
 
 async function askById(noun: string, displayName: string): Promise<{ value: string; label?: string } | undefined> {
   const id = await vscode.window.showInputBox({
-    title: `Add ${noun}`,
-    prompt: `The ${displayName} ${noun} id`,
+    title: vscode.l10n.t('Add {0}', noun),
+    prompt: vscode.l10n.t('The {0} {1} id', displayName, noun),
     ignoreFocusOut: true,
-    validateInput: v => (v.trim() ? undefined : `Enter the ${noun} id`),
+    validateInput: v => (v.trim() ? undefined : vscode.l10n.t('Enter the {0} id', noun)),
   });
   if (!id?.trim()) return undefined;
-  const label = await vscode.window.showInputBox({ title: `Add ${noun}`, prompt: `A label for it (optional)`, ignoreFocusOut: true });
+  const label = await vscode.window.showInputBox({ title: vscode.l10n.t('Add {0}', noun), prompt: vscode.l10n.t('A label for it (optional)'), ignoreFocusOut: true });
   if (label === undefined) return undefined;
   return { value: id.trim(), label: label.trim() || undefined };
 }
@@ -53,16 +53,16 @@ export function registerAddAccount(ctx: CommandContext): vscode.Disposable {
   return registerCommand(
     ctx,
     'runwatch.addAccount',
-    'add it',
+    vscode.l10n.t('add it'),
     async (arg?: unknown): Promise<Account | undefined> => {
       const { service } = ctx;
       const provider =
-        providerOf(arg) ?? (await pickProvider(ctx, { title: 'Add Brand or Workflow', keyed: true, filter: id => service.provider(id).capabilities.addAccount !== 'none' }));
+        providerOf(arg) ?? (await pickProvider(ctx, { title: vscode.l10n.t('Add Brand or Workflow'), keyed: true, filter: id => service.provider(id).capabilities.addAccount !== 'none' }));
       if (!provider) return undefined;
       const mode = service.provider(provider).capabilities.addAccount;
       const noun = ACCOUNT_NOUN[provider];
       if (mode === 'none') {
-        void vscode.window.showInformationMessage(`${service.displayName(provider)} ${noun}s are listed by the API; there is nothing to add by hand.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('{0} {1}s are listed by the API; there is nothing to add by hand.', service.displayName(provider), noun));
         return undefined;
       }
       const input = mode === 'create' ? await askCreate(noun) : await askById(noun, service.displayName(provider));
@@ -70,7 +70,7 @@ export function registerAddAccount(ctx: CommandContext): vscode.Disposable {
       try {
         const account = await vscode.window.withProgress({ location: { viewId: 'runwatch.runs' } }, () => service.addAccount(provider, input));
         ctx.log.info(`Added ${service.displayName(provider)} ${noun} ${account.label} (${account.id})`);
-        if (account.raw?.existing === true) void vscode.window.showInformationMessage(`${account.label} was already registered with ${service.displayName(provider)}; it is now in the list.`);
+        if (account.raw?.existing === true) void vscode.window.showInformationMessage(vscode.l10n.t('{0} was already registered with {1}; it is now in the list.', account.label, service.displayName(provider)));
         await ctx.tree.revealAccount(provider, account);
         return account;
       } catch (e) {

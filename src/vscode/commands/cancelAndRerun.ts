@@ -12,24 +12,25 @@ export function registerCancelAndRerun(ctx: CommandContext): vscode.Disposable {
   return registerCommand(
     ctx,
     'runwatch.cancelAndRerun',
-    'cancel and re-run',
+    vscode.l10n.t('cancel and re-run'),
     async (arg?: unknown) => {
-      const t = await resolveRun(ctx, arg, { title: 'Cancel and Re-run', filter: r => runActions(ctx.service, r).cancelAndRerun, empty: 'No stuck run can be cancelled and re-run.' });
+      const t = await resolveRun(ctx, arg, { title: vscode.l10n.t('Cancel and Re-run'), filter: r => runActions(ctx.service, r).cancelAndRerun, empty: vscode.l10n.t('No stuck run can be cancelled and re-run.') });
       if (!t) return undefined;
       if (isActive(t.run.status)) {
         if (!ensureCancellable(ctx, t)) return undefined;
+        const cancelAndRerun = vscode.l10n.t('Cancel and Re-run');
         const confirm = await vscode.window.showWarningMessage(
-          `Cancel the ${t.stuck ? 'stuck ' : ''}${runTitleOf(ctx, t.run)} and start it again?`,
+          t.stuck ? vscode.l10n.t('Cancel the stuck {0} and start it again?', runTitleOf(ctx, t.run)) : vscode.l10n.t('Cancel the {0} and start it again?', runTitleOf(ctx, t.run)),
           { modal: true },
-          'Cancel and Re-run',
+          cancelAndRerun,
         );
-        if (confirm !== 'Cancel and Re-run') return undefined;
-        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cancelling ${runTitleOf(ctx, t.run)}…` }, () =>
+        if (confirm !== cancelAndRerun) return undefined;
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Cancelling {0}…', runTitleOf(ctx, t.run)) }, () =>
           ctx.service.cancelRun(t.key),
         );
       }
       const result = await startOrTellInDoubt(() =>
-        vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${runTitleOf(ctx, t.run)} again…` }, () =>
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Starting {0} again…', runTitleOf(ctx, t.run)) }, () =>
           ctx.service.rerun(t.key),
         ),
       );

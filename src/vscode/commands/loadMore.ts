@@ -4,7 +4,7 @@ import { accountOf } from './args';
 import { registerCommand, type CommandContext } from './context';
 
 export function registerLoadMore(ctx: CommandContext): vscode.Disposable {
-  return registerCommand(ctx, 'runwatch.loadMore', 'load more runs', async (arg?: unknown) => {
+  return registerCommand(ctx, 'runwatch.loadMore', vscode.l10n.t('load more runs'), async (arg?: unknown) => {
     const target = accountOf(arg);
     if (!target) return false;
     await vscode.window.withProgress({ location: { viewId: 'runwatch.runs' } }, () => ctx.service.refreshRuns(target.provider, target.account, { more: true }));

@@ -8,7 +8,7 @@ import type { Account } from '../../providers/provider';
 import { UNFILED_ACCOUNT_ID } from '../../core/unfiled';
 import { FlowCancelled, MultiStepInput } from '../multiStepInput';
 import { ACCOUNT_NOUN } from '../tree/node';
-import { progressText, runIcon, startedAtMs } from '../tree/format';
+import { progressText, runIcon, startedAtMs, statusWord } from '../tree/format';
 import { runLabelOf, type CommandContext } from './context';
 
 interface ProviderItem extends vscode.QuickPickItem {
@@ -29,18 +29,19 @@ export interface ProviderChoice {
 export async function providerChoices(ctx: CommandContext, options: ProviderChoice): Promise<ProviderId[] | undefined> {
   const ids = ctx.service.providerIds().filter(id => (!options.keyed || ctx.service.hasKey(id)) && (!options.filter || options.filter(id)));
   if (ids.length) return ids;
-  const choice = await vscode.window.showInformationMessage('No provider has an API key yet.', 'Set API Key');
-  if (choice === 'Set API Key') await vscode.commands.executeCommand('runwatch.setApiKey');
+  const setApiKey = vscode.l10n.t('Set API Key');
+  const choice = await vscode.window.showInformationMessage(vscode.l10n.t('No provider has an API key yet.'), setApiKey);
+  if (choice === setApiKey) await vscode.commands.executeCommand('runwatch.setApiKey');
   return undefined;
 }
 
 /** The provider step of a flow: taken without asking when only one keyed provider can be meant. */
 export async function askProvider(input: MultiStepInput, ctx: CommandContext, ids: ProviderId[], options: ProviderChoice & { remaining: number; current?: ProviderId }): Promise<ProviderId> {
-  const items: ProviderItem[] = ids.map(id => ({ id, label: ctx.service.displayName(id), description: ctx.service.hasKey(id) ? 'key set' : undefined }));
+  const items: ProviderItem[] = ids.map(id => ({ id, label: ctx.service.displayName(id), description: ctx.service.hasKey(id) ? vscode.l10n.t('key set') : undefined }));
   const picked = await input.pick({
     title: options.title,
     remaining: options.remaining,
-    placeholder: 'Provider',
+    placeholder: vscode.l10n.t('Provider'),
     items,
     active: list => list.find(i => i.id === options.current),
     auto: list => (list.length === 1 && options.keyed ? list[0] : undefined),
@@ -91,10 +92,10 @@ export async function askAccount(input: MultiStepInput, ctx: CommandContext, pro
     const loadError = service.accountsError(provider);
     if (loadError && !accounts.length) throw loadError;
     const items: AccountItem[] = accounts.map(a => ({ label: a.label || a.id, description: a.description ?? (a.label && a.label !== a.id ? a.id : undefined), account: a }));
-    if (canAdd) items.push({ label: `$(add) Add ${noun}…`, action: 'add', alwaysShow: true });
-    if (options.allowTyped) items.push({ label: `$(edit) Enter a ${noun} id…`, action: 'typed', alwaysShow: true });
+    if (canAdd) items.push({ label: `$(add) ${vscode.l10n.t('Add {0}…', noun)}`, action: 'add', alwaysShow: true });
+    if (options.allowTyped) items.push({ label: `$(edit) ${vscode.l10n.t('Enter a {0} id…', noun)}`, action: 'typed', alwaysShow: true });
     if (!items.length) {
-      void vscode.window.showInformationMessage(`${service.displayName(provider)} has no ${noun}s yet.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no {1}s yet.', service.displayName(provider), noun));
       throw new FlowCancelled();
     }
     return items;
@@ -116,9 +117,9 @@ export async function askAccount(input: MultiStepInput, ctx: CommandContext, pro
   const typed = await input.input({
     title: options.title,
     remaining: options.remaining,
-    prompt: `${service.displayName(provider)} ${noun} id`,
+    prompt: vscode.l10n.t('{0} {1} id', service.displayName(provider), noun),
     value: options.current && !service.accounts(provider)?.some(a => a.id === options.current?.id) ? options.current.id : undefined,
-    validate: v => (v.trim() ? undefined : `Enter the ${noun} id`),
+    validate: v => (v.trim() ? undefined : vscode.l10n.t('Enter the {0} id', noun)),
   });
   const id = typed.value.trim();
   return service.accounts(provider)?.find(a => a.id === id) ?? { provider, id, label: id };
@@ -132,7 +133,7 @@ interface RunItem extends vscode.QuickPickItem {
 export function runPickItem(ctx: CommandContext, t: TrackedRun, now: number): RunItem {
   const icon = runIcon(t).id;
   const finished = Date.parse(t.run.finishedAt ?? '') || t.lastChangedAt;
-  const timing = isActive(t.run.status) ? `${t.run.status} for ${formatDuration(now - startedAtMs(t))}` : `${t.run.status} ${formatDuration(now - finished)} ago`;
+  const timing = isActive(t.run.status) ? vscode.l10n.t('{0} for {1}', statusWord(t.run.status), formatDuration(now - startedAtMs(t))) : vscode.l10n.t('{0} {1} ago', statusWord(t.run.status), formatDuration(now - finished));
   return {
     key: t.key,
     label: `$(${icon}) ${ctx.accountLabel(t.run)} · ${runLabelOf(ctx, t.run)}`,

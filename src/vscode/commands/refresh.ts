@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { registerCommand, type CommandContext } from './context';
 
 export function registerRefresh(ctx: CommandContext): vscode.Disposable {
-  return registerCommand(ctx, 'runwatch.refresh', 'refresh', async () => {
+  return registerCommand(ctx, 'runwatch.refresh', vscode.l10n.t('refresh'), async () => {
     const { service } = ctx;
     await vscode.window.withProgress({ location: { viewId: 'runwatch.runs' } }, async () => {
       const keyed = service.providerIds().filter(id => service.hasKey(id));

@@ -7,7 +7,7 @@ export function registerRefreshNode(ctx: CommandContext): vscode.Disposable {
   return registerCommand(
     ctx,
     'runwatch.refreshNode',
-    'refresh',
+    vscode.l10n.t('refresh'),
     async (arg?: unknown) => {
       const { service, tree } = ctx;
       const key = runKeyOf(arg);

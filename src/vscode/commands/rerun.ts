@@ -11,13 +11,13 @@ export function registerRerun(ctx: CommandContext): vscode.Disposable {
   return registerCommand(
     ctx,
     'runwatch.rerun',
-    're-run',
+    vscode.l10n.t('re-run'),
     async (arg?: unknown) => {
-      const t = await resolveRun(ctx, arg, { title: 'Re-run', filter: r => runActions(ctx.service, r).rerun, empty: 'No finished run whose inputs Runwatch knows.' });
+      const t = await resolveRun(ctx, arg, { title: vscode.l10n.t('Re-run'), filter: r => runActions(ctx.service, r).rerun, empty: vscode.l10n.t('No finished run whose inputs Runwatch knows.') });
       if (!t) return undefined;
       // A double-clicked inline Re-run joins the first one in the service: one start request.
       const result = await startOrTellInDoubt(() =>
-        vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Re-running ${runTitleOf(ctx, t.run)}…` }, () =>
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Re-running {0}…', runTitleOf(ctx, t.run)) }, () =>
           ctx.service.rerun(t.key),
         ),
       );

@@ -1,4 +1,5 @@
 // Resolving "which run" for run commands: the row's run, a key, or a pick from the palette.
+import * as l10n from '@vscode/l10n';
 import type { TrackedRun } from '../../core/store';
 import { runKeyOf } from './args';
 import type { CommandContext } from './context';
@@ -12,6 +13,6 @@ export async function resolveRun(
   const key = runKeyOf(arg) ?? (arg === undefined ? await pickRun(ctx, pick) : undefined);
   if (!key) return undefined;
   const tracked = ctx.service.store.get(key);
-  if (!tracked) throw new Error('Runwatch is not tracking that run any more');
+  if (!tracked) throw new Error(l10n.t('Runwatch is not tracking that run any more'));
   return tracked;
 }

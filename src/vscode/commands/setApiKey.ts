@@ -11,7 +11,7 @@ import { MultiStepInput, type Step, type Validation } from '../multiStepInput';
 
 /** What the key box says about the text in it: an impossible key blocks Enter, an unexpected prefix only warns. */
 function keyValidation(ctx: CommandContext, id: ProviderId, value: string): Validation {
-  if (!value.trim()) return 'Enter the key';
+  if (!value.trim()) return vscode.l10n.t('Enter the key');
   const check = ctx.service.provider(id).checkKeyFormat(value.trim());
   if (check.error) return { message: check.error, severity: vscode.InputBoxValidationSeverity.Error };
   if (check.warning) return { message: check.warning, severity: vscode.InputBoxValidationSeverity.Warning };
@@ -30,7 +30,7 @@ const keyStep: (ctx: CommandContext) => Step<KeyState> = ctx => async (input, s)
   const id = s.provider!;
   const adapter = ctx.service.provider(id);
   const answer = await input.input({
-    title: `${ctx.service.displayName(id)} API key`,
+    title: vscode.l10n.t('{0} API key', ctx.service.displayName(id)),
     remaining: 0,
     prompt: adapter.keyHelp.prompt,
     placeholder: adapter.keyHelp.placeholder,
@@ -47,17 +47,18 @@ const keyStep: (ctx: CommandContext) => Step<KeyState> = ctx => async (input, s)
 export async function validateStoredKey(ctx: CommandContext, id: ProviderId): Promise<boolean> {
   const name = ctx.service.displayName(id);
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking the ${name} key…` }, () => ctx.service.provider(id).validateKey());
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking the {0} key…', name) }, () => ctx.service.provider(id).validateKey());
   } catch (e) {
     const message = isProviderError(e) ? describeProviderError(e) : String(e instanceof Error ? e.message : e);
     ctx.log.warn(`${name} key check failed: ${message}`);
-    const choice = await vscode.window.showErrorMessage(`${name} key was saved but does not work: ${message}`, 'Set API Key');
-    if (choice === 'Set API Key') await vscode.commands.executeCommand('runwatch.setApiKey', id);
+    const setApiKey = vscode.l10n.t('Set API Key');
+    const choice = await vscode.window.showErrorMessage(vscode.l10n.t('{0} key was saved but does not work: {1}', name, message), setApiKey);
+    if (choice === setApiKey) await vscode.commands.executeCommand('runwatch.setApiKey', id);
     return false;
   }
   ctx.log.info(`${name} key works`);
   ctx.walkthrough?.keyWorks();
-  void vscode.window.showInformationMessage(`${name} key works.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('{0} key works.', name));
   return true;
 }
 
@@ -65,14 +66,14 @@ export function registerSetApiKey(ctx: CommandContext): vscode.Disposable {
   return registerCommand(
     ctx,
     'runwatch.setApiKey',
-    'store the key',
+    vscode.l10n.t('store the key'),
     async (arg?: unknown) => {
       // One quick input: provider → key ("1/2", "2/2"), with Back; just the key when the provider is given.
       const fixed = providerOf(arg);
       const state: KeyState = { provider: fixed };
       const askKey = keyStep(ctx);
       const providerStep: Step<KeyState> = async (input, s) => {
-        const picked = await askProvider(input, ctx, ctx.service.providerIds(), { title: 'Set API Key', remaining: 1, current: s.provider });
+        const picked = await askProvider(input, ctx, ctx.service.providerIds(), { title: vscode.l10n.t('Set API Key'), remaining: 1, current: s.provider });
         if (picked !== s.provider) s.typed = undefined;
         s.provider = picked;
         return askKey;

@@ -12,7 +12,7 @@ import { showError } from './showError';
 const RECENT_FAILURE_MS = 24 * 60 * 60 * 1000;
 
 export function registerShowActiveRuns(ctx: CommandContext): vscode.Disposable {
-  return registerCommand(ctx, 'runwatch.showActiveRuns', 'list the runs', async () => {
+  return registerCommand(ctx, 'runwatch.showActiveRuns', vscode.l10n.t('list the runs'), async () => {
     const now = Date.now();
     const store = ctx.service.store;
     const active = rankActive(store.active());
@@ -22,14 +22,14 @@ export function registerShowActiveRuns(ctx: CommandContext): vscode.Disposable {
       .sort((a, b) => Number(a.acknowledged) - Number(b.acknowledged) || startedAtMs(b) - startedAtMs(a))
       .slice(0, 20);
     if (!active.length && !failed.length) {
-      void vscode.window.showInformationMessage('No run is active and none failed recently.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('No run is active and none failed recently.'));
       return undefined;
     }
     type Item = vscode.QuickPickItem & { key?: string };
     const items: Item[] = [];
-    if (active.length) items.push({ label: 'Active', kind: vscode.QuickPickItemKind.Separator }, ...active.map(t => runPickItem(ctx, t, now)));
-    if (failed.length) items.push({ label: 'Recently failed', kind: vscode.QuickPickItemKind.Separator }, ...failed.map(t => runPickItem(ctx, t, now)));
-    const picked = await vscode.window.showQuickPick(items, { title: 'Runwatch runs', matchOnDescription: true, matchOnDetail: true });
+    if (active.length) items.push({ label: vscode.l10n.t('Active'), kind: vscode.QuickPickItemKind.Separator }, ...active.map(t => runPickItem(ctx, t, now)));
+    if (failed.length) items.push({ label: vscode.l10n.t('Recently failed'), kind: vscode.QuickPickItemKind.Separator }, ...failed.map(t => runPickItem(ctx, t, now)));
+    const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Runwatch runs'), matchOnDescription: true, matchOnDetail: true });
     if (!picked?.key) return undefined;
     const t = store.get(picked.key);
     if (!t) return undefined;

@@ -1,6 +1,6 @@
 // "Show Error": a read-only document with the message, where it failed, per-document errors, times and
 // what to do next. Opening it counts as having seen the failure (the status bar's error look clears).
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import { acknowledgeFailure } from '../documents';
 import { registerCommand, type CommandContext } from './context';
 import { resolveRun } from './runArgs';
@@ -12,11 +12,11 @@ export async function showError(ctx: CommandContext, key: string): Promise<vscod
 }
 
 export function registerShowError(ctx: CommandContext): vscode.Disposable {
-  return registerCommand(ctx, 'runwatch.showError', 'show the error', async (arg?: unknown) => {
+  return registerCommand(ctx, 'runwatch.showError', vscode.l10n.t('show the error'), async (arg?: unknown) => {
     const t = await resolveRun(ctx, arg, {
-      title: 'Show Error',
+      title: vscode.l10n.t('Show Error'),
       filter: r => !!r.run.error || r.run.status === 'failed' || r.stale || r.gone,
-      empty: 'No run has an error.',
+      empty: vscode.l10n.t('No run has an error.'),
     });
     if (!t) return undefined;
     return showError(ctx, t.key);

@@ -12,9 +12,9 @@ export function parseJsonObject(text: string): { ok: true; value: Record<string,
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, reason: `Not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, reason: vscode.l10n.t('Not valid JSON: {0}', e instanceof Error ? e.message : String(e)) };
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'Enter a JSON object, e.g. {"topic": "pricing"}' };
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: vscode.l10n.t('Enter a JSON object, e.g. {0}', '{"topic": "pricing"}') };
   return { ok: true, value: value as Record<string, unknown> };
 }
 
@@ -23,9 +23,9 @@ export function parseJsonArray(text: string): { ok: true; value: unknown[] } | {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, reason: `Not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, reason: vscode.l10n.t('Not valid JSON: {0}', e instanceof Error ? e.message : String(e)) };
   }
-  if (!Array.isArray(value)) return { ok: false, reason: 'Enter a JSON list, e.g. [{"start": 11, "end": 50}]' };
+  if (!Array.isArray(value)) return { ok: false, reason: vscode.l10n.t('Enter a JSON list, e.g. {0}', '[{"start": 11, "end": 50}]') };
   return { ok: true, value };
 }
 
@@ -37,9 +37,9 @@ function parseJsonField(field: InputField, text: string): { ok: true; value: unk
 /** What is wrong with this text for the field (required, a number, JSON of the right shape and schema), or nothing. */
 export function validateField(field: InputField, raw: string): string | undefined {
   const v = raw.trim();
-  if (!v) return field.required ? `${field.label} is required` : undefined;
-  if (field.type === 'number' && !Number.isFinite(Number(v))) return `${field.label} must be a number`;
-  if (field.options?.length && field.type === 'string' && !field.options.includes(v)) return `${field.label} must be one of ${field.options.join(', ')}`;
+  if (!v) return field.required ? vscode.l10n.t('{0} is required', field.label) : undefined;
+  if (field.type === 'number' && !Number.isFinite(Number(v))) return vscode.l10n.t('{0} must be a number', field.label);
+  if (field.options?.length && field.type === 'string' && !field.options.includes(v)) return vscode.l10n.t('{0} must be one of {1}', field.label, field.options.join(', '));
   if (field.type === 'json') {
     const parsed = parseJsonField(field, v);
     if (!parsed.ok) return parsed.reason;
@@ -64,7 +64,7 @@ export function convertField(field: InputField, raw: string): unknown {
       return parsed.ok ? parsed.value : undefined;
     }
     case 'boolean':
-      return /^(true|yes|y|1)$/i.test(v);
+      return /^(true|yes|y|1)$/i.test(v) || v.toLowerCase() === YES().toLowerCase();
     default:
       return v;
   }
@@ -73,23 +73,24 @@ export function convertField(field: InputField, raw: string): unknown {
 /** A value (a default, a preset) as the text its box shows. */
 export function fieldText(field: InputField, value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (field.type === 'boolean' && typeof value === 'boolean') return value ? YES : NO;
+  if (field.type === 'boolean' && typeof value === 'boolean') return value ? YES() : NO();
   if (Array.isArray(value) && field.type === 'string[]') return value.join(', ');
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
 
 export function fieldTitle(kind: PipelineKind, field: InputField): string {
-  return `${kind.label}: ${field.label}${field.required ? '' : ' (optional)'}`;
+  return field.required ? `${kind.label}: ${field.label}` : vscode.l10n.t('{0}: {1} (optional)', kind.label, field.label);
 }
 
-const YES = 'Yes';
-const NO = 'No';
-const LEAVE_EMPTY = '(leave empty)';
-const USE_EDITOR_JSON = '$(check) Use the JSON from the editor';
-const TYPE_INSTEAD = '$(edit) Type it in the box instead';
+// Functions, not constants: the translation is read when they are shown (the bundle may load after this module).
+const YES = () => vscode.l10n.t('Yes');
+const NO = () => vscode.l10n.t('No');
+const LEAVE_EMPTY = () => vscode.l10n.t('(leave empty)');
+const USE_EDITOR_JSON = () => `$(check) ${vscode.l10n.t('Use the JSON from the editor')}`;
+const TYPE_INSTEAD = () => `$(edit) ${vscode.l10n.t('Type it in the box instead')}`;
 
-const EDIT_IN_JSON_EDITOR: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('json'), tooltip: 'Edit in a JSON editor…' };
+const EDIT_IN_JSON_EDITOR = (): vscode.QuickInputButton => ({ iconPath: new vscode.ThemeIcon('json'), tooltip: vscode.l10n.t('Edit in a JSON editor…') });
 
 export interface FieldStepOptions {
   kind: PipelineKind;
@@ -109,9 +110,9 @@ export async function askFieldText(input: MultiStepInput, options: FieldStepOpti
   const { kind, field } = options;
   const title = fieldTitle(kind, field);
   if (field.options?.length || field.type === 'boolean') {
-    const labels = field.options?.length ? [...field.options] : field.default === false ? [NO, YES] : [YES, NO];
-    if (!field.required) labels.push(LEAVE_EMPTY);
-    const items: vscode.QuickPickItem[] = labels.map(label => ({ label, description: fieldText(field, field.default) === label ? 'default' : undefined }));
+    const labels = field.options?.length ? [...field.options] : field.default === false ? [NO(), YES()] : [YES(), NO()];
+    if (!field.required) labels.push(LEAVE_EMPTY());
+    const items: vscode.QuickPickItem[] = labels.map(label => ({ label, description: fieldText(field, field.default) === label ? vscode.l10n.t('default') : undefined }));
     const current = options.text ?? fieldText(field, field.default);
     const picked = await input.pick({
       title,
@@ -120,7 +121,7 @@ export async function askFieldText(input: MultiStepInput, options: FieldStepOpti
       items,
       active: list => list.find(i => i.label === current),
     });
-    const text = picked.label === LEAVE_EMPTY ? '' : picked.label;
+    const text = picked.label === LEAVE_EMPTY() ? '' : picked.label;
     options.keep(text);
     return text;
   }
@@ -131,11 +132,11 @@ export async function askFieldText(input: MultiStepInput, options: FieldStepOpti
       title,
       remaining: options.remaining,
       value: text,
-      prompt: field.secret ? `${field.description ?? field.label} — stored in the OS keychain and reused` : (field.description ?? field.label),
-      placeholder: field.placeholder ?? (field.type === 'string[]' ? 'comma-separated' : field.type === 'json' ? (field.jsonShape === 'array' ? '[{"key": "value"}]' : '{"key": "value"}') : undefined),
+      prompt: field.secret ? vscode.l10n.t('{0} — stored in the OS keychain and reused', field.description ?? field.label) : (field.description ?? field.label),
+      placeholder: field.placeholder ?? (field.type === 'string[]' ? vscode.l10n.t('comma-separated') : field.type === 'json' ? (field.jsonShape === 'array' ? '[{"key": "value"}]' : '{"key": "value"}') : undefined),
       password: field.secret,
       validate,
-      buttons: field.type === 'json' ? [EDIT_IN_JSON_EDITOR] : undefined,
+      buttons: field.type === 'json' ? [EDIT_IN_JSON_EDITOR()] : undefined,
       onBack: options.keep,
     });
     text = answer.value;
@@ -163,22 +164,22 @@ async function editJson(input: MultiStepInput, options: FieldStepOptions, curren
   const items = (): vscode.QuickPickItem[] => {
     const problem = verdict();
     return [
-      { label: USE_EDITOR_JSON, detail: problem ? `$(error) ${problem}` : `$(pass) ${field.schema !== undefined ? 'Matches the input schema' : 'Valid JSON'}` },
-      { label: TYPE_INSTEAD },
+      { label: USE_EDITOR_JSON(), detail: problem ? `$(error) ${problem}` : `$(pass) ${field.schema !== undefined ? vscode.l10n.t('Matches the input schema') : vscode.l10n.t('Valid JSON')}` },
+      { label: TYPE_INSTEAD() },
     ];
   };
   const picked = await input.pick({
-    title: `${fieldTitle(options.kind, field)} — in the JSON editor`,
+    title: vscode.l10n.t('{0} — in the JSON editor', fieldTitle(options.kind, field)),
     remaining: options.remaining,
-    placeholder: 'Edit the JSON in the editor, then come back here',
+    placeholder: vscode.l10n.t('Edit the JSON in the editor, then come back here'),
     items: items(),
-    validateAccept: item => (item.label === USE_EDITOR_JSON ? verdict() : undefined),
+    validateAccept: item => (item.label === USE_EDITOR_JSON() ? verdict() : undefined),
     live: pick =>
       vscode.workspace.onDidChangeTextDocument(e => {
         if (e.document === document) pick.items = items();
       }),
   });
-  if (picked.label !== USE_EDITOR_JSON) return undefined;
+  if (picked.label !== USE_EDITOR_JSON()) return undefined;
   const text = document.getText().trim();
   // Taken: the scratch document has done its job, and closes without asking to be saved.
   if (vscode.window.activeTextEditor?.document === document) await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');

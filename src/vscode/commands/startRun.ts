@@ -17,11 +17,12 @@ import { askFieldText, convertField, fieldText } from './startFields';
 
 export { convertField, parseJsonArray, parseJsonObject, validateField } from './startFields';
 
-const START = 'Start';
-const TRACK_RUN_BY_ID = 'Track Run by ID';
-const SET_OPTIONAL = 'Set optional fields…';
-const CANCEL = 'Cancel';
-const TITLE = 'Start Run';
+// Functions, not constants: the translation is read when they are shown (the bundle may load after this module).
+const START = () => vscode.l10n.t('Start');
+const TRACK_RUN_BY_ID = () => vscode.l10n.t('Track Run by ID');
+const SET_OPTIONAL = () => vscode.l10n.t('Set optional fields…');
+const CANCEL = () => vscode.l10n.t('Cancel');
+const TITLE = () => vscode.l10n.t('Start Run');
 
 /**
  * Runs a start. One whose answer never came may have happened: the user is told so, with Track Run by ID for
@@ -39,8 +40,8 @@ export async function startOrTellInDoubt(start: () => Thenable<StartResult>): Pr
 
 async function tellInDoubt(error: StartInDoubtError): Promise<void> {
   const { provider, account } = error.doubt;
-  const choice = await vscode.window.showWarningMessage(error.message, TRACK_RUN_BY_ID);
-  if (choice === TRACK_RUN_BY_ID) await vscode.commands.executeCommand('runwatch.trackRun', { provider, account });
+  const choice = await vscode.window.showWarningMessage(error.message, TRACK_RUN_BY_ID());
+  if (choice === TRACK_RUN_BY_ID()) await vscode.commands.executeCommand('runwatch.trackRun', { provider, account });
 }
 
 /** Says what happened and shows the run in the tree. */
@@ -53,7 +54,7 @@ export async function announceStart(ctx: CommandContext, result: StartResult, wh
     return;
   }
   if (result.adopted) {
-    const message = result.message ?? `A ${result.run.kind} run was already going on ${ctx.accountLabel(result.run)}: Runwatch is following it instead of starting another.`;
+    const message = result.message ?? vscode.l10n.t('A {0} run was already going on {1}: Runwatch is following it instead of starting another.', result.run.kind ?? '', ctx.accountLabel(result.run));
     ctx.log.info(message);
     void vscode.window.showInformationMessage(message);
     return;
@@ -143,17 +144,17 @@ function startFlow(ctx: CommandContext, providers: ProviderId[] | undefined): { 
     const input_ = collectInput(s);
     const given = Object.keys(input_).length ? truncate(redact(JSON.stringify(input_)), 200) : undefined;
     const optional = optionalFields(s);
-    const items: vscode.QuickPickItem[] = [{ label: START, detail: given }];
+    const items: vscode.QuickPickItem[] = [{ label: START(), detail: given }];
     if (optional.length) {
-      items.push({ label: SET_OPTIONAL, description: truncate(optional.map(f => f.label).join(', '), 120) });
+      items.push({ label: SET_OPTIONAL(), description: truncate(optional.map(f => f.label).join(', '), 120) });
     }
-    items.push({ label: CANCEL });
-    const picked = await input.pick({ title: `Start ${describeStart(s.kind!, s.account!, service.displayName(s.provider!))}?`, remaining: 0, items });
-    if (picked.label === SET_OPTIONAL) {
+    items.push({ label: CANCEL() });
+    const picked = await input.pick({ title: vscode.l10n.t('Start {0}?', describeStart(s.kind!, s.account!, service.displayName(s.provider!))), remaining: 0, items });
+    if (picked.label === SET_OPTIONAL()) {
       s.withOptional = true;
       return fieldStep(optional, 0, confirmStep);
     }
-    s.confirmed = picked.label === START;
+    s.confirmed = picked.label === START();
     return undefined;
   };
 
@@ -169,15 +170,15 @@ function startFlow(ctx: CommandContext, providers: ProviderId[] | undefined): { 
     const load = async () => {
       const kinds = await service.kinds(provider, account);
       if (!kinds.length) {
-        void vscode.window.showInformationMessage(`Nothing can be started on ${account.label}.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Nothing can be started on {0}.', account.label));
         throw new FlowCancelled();
       }
       return kinds.map(k => ({ label: k.label, description: k.label !== k.id ? k.id : undefined, detail: k.description, pipeline: k }));
     };
     const picked = await input.pick({
-      title: `Start Run on ${account.label}`,
+      title: vscode.l10n.t('Start Run on {0}', account.label),
       remaining: 1,
-      placeholder: 'What to run',
+      placeholder: vscode.l10n.t('What to run'),
       items: load(),
       matchOnDetail: true,
       active: items => items.find(i => i.pipeline.id === s.kind?.id),
@@ -198,14 +199,14 @@ function startFlow(ctx: CommandContext, providers: ProviderId[] | undefined): { 
   };
 
   const accountStep: Step<StartState> = async (input, s) => {
-    const account = await askAccount(input, ctx, s.provider!, { title: TITLE, allowAdd: true, remaining: 2, current: s.account });
+    const account = await askAccount(input, ctx, s.provider!, { title: TITLE(), allowAdd: true, remaining: 2, current: s.account });
     if (account.id !== s.account?.id) s.kind = undefined;
     s.account = account;
     return kindStep;
   };
 
   const providerStep: Step<StartState> = async (input, s) => {
-    const provider = await askProvider(input, ctx, providers ?? [], { title: TITLE, keyed: true, remaining: 3, current: s.provider });
+    const provider = await askProvider(input, ctx, providers ?? [], { title: TITLE(), keyed: true, remaining: 3, current: s.provider });
     if (provider !== s.provider) s.account = undefined;
     s.provider = provider;
     return accountStep;
@@ -218,13 +219,13 @@ export function registerStartRun(ctx: CommandContext): vscode.Disposable {
   return registerCommand(
     ctx,
     'runwatch.startRun',
-    'start the run',
+    vscode.l10n.t('start the run'),
     async (arg?: unknown) => {
       // Runs tracked without an account sit in a group of their own: nothing can be started there.
       const given = accountOf(arg);
       const fromAccount = given && !isUnfiled(given.account.id) ? given : undefined;
       const fixedProvider = given?.provider ?? providerOf(arg);
-      const providers = fixedProvider ? undefined : await providerChoices(ctx, { title: TITLE, keyed: true });
+      const providers = fixedProvider ? undefined : await providerChoices(ctx, { title: TITLE(), keyed: true });
       if (!fixedProvider && !providers) return undefined;
       const state: StartState = { provider: fixedProvider, account: fromAccount?.account, typed: new Map(), missingSecrets: new Set(), withOptional: false, confirmed: false };
       const steps = startFlow(ctx, providers);
@@ -242,7 +243,7 @@ export function registerStartRun(ctx: CommandContext): vscode.Disposable {
         const input = collectInput(state);
         await ctx.presets.remember(provider, account.id, kind, input);
         const result = await startOrTellInDoubt(() =>
-          vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${kind.label} on ${account.label}…` }, () =>
+          vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Starting {0} on {1}…', kind.label, account.label) }, () =>
             ctx.service.startRun(provider, account, kind, input),
           ),
         );

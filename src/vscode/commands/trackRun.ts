@@ -12,7 +12,8 @@ import { accountOf, providerOf } from './args';
 import { registerCommand, withProvider, type CommandContext } from './context';
 import { askAccount, askProvider, providerChoices } from './pickers';
 
-const TITLE = 'Track Run by ID';
+// A function, not a constant: the translation is read when it is shown (the bundle may load after this module).
+const TITLE = () => vscode.l10n.t('Track Run by ID');
 
 interface TrackState {
   provider?: ProviderId;
@@ -40,11 +41,11 @@ function trackFlow(
     async (input, s) => {
       if (runIdGiven) return after;
       const answer = await input.input({
-        title: s.account ? `${TITLE} on ${s.account.label}` : TITLE,
+        title: s.account ? vscode.l10n.t('Track Run by ID on {0}', s.account.label) : TITLE(),
         remaining,
-        prompt: `${service.displayName(s.provider!)} run id`,
+        prompt: vscode.l10n.t('{0} run id', service.displayName(s.provider!)),
         value: s.typedRunId,
-        validate: v => (v.trim() ? undefined : 'Enter the run id'),
+        validate: v => (v.trim() ? undefined : vscode.l10n.t('Enter the run id')),
         onBack: typed => (s.typedRunId = typed),
       });
       s.typedRunId = answer.value;
@@ -56,15 +57,15 @@ function trackFlow(
   const fileUnderStep: Step<TrackState> = async (input, s) => {
     const provider = s.provider!;
     const noun = ACCOUNT_NOUN[provider];
-    const none: FileItem = { label: `$(circle-slash) Under no ${noun}`, description: 'listed as "Tracked by ID"' };
+    const none: FileItem = { label: `$(circle-slash) ${vscode.l10n.t('Under no {0}', noun)}`, description: vscode.l10n.t('listed as "{0}"', vscode.l10n.t('Tracked by ID')) };
     const load = async (): Promise<FileItem[]> => {
       const accounts = (service.accounts(provider) ?? (await service.refreshAccounts(provider).catch(() => []))).filter(a => a.id !== UNFILED_ACCOUNT_ID);
       return [none, ...accounts.map(a => ({ label: a.label || a.id, description: a.label && a.label !== a.id ? a.id : undefined, account: a }))];
     };
     const picked = await input.pick({
-      title: TITLE,
+      title: TITLE(),
       remaining: 0,
-      placeholder: `File the run under a ${noun} (optional)`,
+      placeholder: vscode.l10n.t('File the run under a {0} (optional)', noun),
       items: load(),
       active: items => items.find(i => i.account?.id === s.accountId),
       // Nothing to file it under: no question.
@@ -76,7 +77,7 @@ function trackFlow(
   };
 
   const accountStep: Step<TrackState> = async (input, s) => {
-    const account = await askAccount(input, ctx, s.provider!, { title: TITLE, allowTyped: true, remaining: 1, current: s.account });
+    const account = await askAccount(input, ctx, s.provider!, { title: TITLE(), allowTyped: true, remaining: 1, current: s.account });
     s.account = account;
     s.accountId = account.id;
     return runIdStep(0, undefined);
@@ -85,7 +86,7 @@ function trackFlow(
   const afterProvider: Step<TrackState> = async (_input, s) => (withoutAccount(s.provider!) ? runIdStep(1, fileUnderStep) : accountStep);
 
   const providerStep: Step<TrackState> = async (input, s) => {
-    const provider = await askProvider(input, ctx, providers ?? [], { title: TITLE, keyed: true, remaining: 2, current: s.provider });
+    const provider = await askProvider(input, ctx, providers ?? [], { title: TITLE(), keyed: true, remaining: 2, current: s.provider });
     if (provider !== s.provider) s.account = undefined;
     s.provider = provider;
     return afterProvider;
@@ -98,11 +99,11 @@ export function registerTrackRun(ctx: CommandContext): vscode.Disposable {
   return registerCommand(
     ctx,
     'runwatch.trackRun',
-    'track the run',
+    vscode.l10n.t('track the run'),
     async (arg?: unknown, runIdArg?: unknown) => {
       const fromAccount = accountOf(arg);
       const fixedProvider = fromAccount?.provider ?? providerOf(arg);
-      const providers = fixedProvider ? undefined : await providerChoices(ctx, { title: TITLE, keyed: true });
+      const providers = fixedProvider ? undefined : await providerChoices(ctx, { title: TITLE(), keyed: true });
       if (!fixedProvider && !providers) return undefined;
       const runIdGiven = typeof runIdArg === 'string' && !!runIdArg.trim();
       const state: TrackState = { provider: fixedProvider, account: fromAccount?.account, accountId: fromAccount?.account.id, runId: runIdGiven ? (runIdArg as string).trim() : undefined };
@@ -115,7 +116,7 @@ export function registerTrackRun(ctx: CommandContext): vscode.Disposable {
         const runId = state.runId;
         if (!runId || !state.accountId) return undefined;
         const name = ctx.service.displayName(provider);
-        const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Looking up ${name} run ${runId}…` }, () =>
+        const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Looking up {0} run {1}…', name, runId) }, () =>
           ctx.service.trackRun(provider, state.accountId!, runId),
         );
         ctx.log.info(`Tracking ${name} run ${run.id}`);

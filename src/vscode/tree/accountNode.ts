@@ -38,7 +38,7 @@ export class AccountNode extends RunwatchNode {
     const item = new vscode.TreeItem(this.account.label || this.account.id, active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     this.ctx.noteExpansion(this.id, !!active);
-    const parts = [this.account.description, active ? `${active} active` : undefined].filter(Boolean);
+    const parts = [this.account.description, active ? vscode.l10n.t('{0} active', active) : undefined].filter(Boolean);
     item.description = parts.join(' · ') || undefined;
     item.iconPath = new vscode.ThemeIcon(ACCOUNT_ICONS[this.provider]);
     item.contextValue = accountContext({ removable: this.ctx.capabilities(this.provider).capabilities.addAccount === 'byId' });
@@ -52,8 +52,8 @@ export class AccountNode extends RunwatchNode {
       .appendMarkdown('**')
       .appendText(this.account.label)
       .appendMarkdown('** · ')
-      .appendText(`${this.ctx.service.displayName(this.provider)} ${noun}`)
-      .appendMarkdown('\n\n- **Id:** ')
+      .appendText(vscode.l10n.t('{0} {1}', this.ctx.service.displayName(this.provider), noun))
+      .appendMarkdown(`\n\n- **${vscode.l10n.t('Id')}:** `)
       .appendText(this.account.id);
     for (const [key, value] of flattenFields(this.account.raw, 20)) tooltip.appendMarkdown('\n- ').appendText(`${key}: ${fieldValue(value)}`);
     return tooltip;
@@ -74,10 +74,10 @@ export class AccountNode extends RunwatchNode {
     const error = service.runsError(this.provider, this.account.id);
     if (error) {
       out.push(
-        new MessageNode(`${this.id}:runsError`, this, `Could not load runs: ${error.message}`, 'error', {
+        new MessageNode(`${this.id}:runsError`, this, vscode.l10n.t('Could not load runs: {0}', error.message), 'error', {
           tooltip: error.hint ? `${error.message}\n\n${error.hint}` : error.message,
-          description: 'click to retry',
-          command: { title: 'Retry', command: 'runwatch.refreshNode', arguments: [this] },
+          description: vscode.l10n.t('click to retry'),
+          command: { title: vscode.l10n.t('Retry'), command: 'runwatch.refreshNode', arguments: [this] },
         }),
       );
     }
@@ -86,14 +86,14 @@ export class AccountNode extends RunwatchNode {
       if (node) out.push(node);
     }
     if (service.hasMoreRuns(this.provider, this.account.id)) {
-      out.push(new ActionNode(`${this.id}:loadMore`, this, { label: 'Load more', command: 'runwatch.loadMore', args: [this], icon: 'ellipsis' }));
+      out.push(new ActionNode(`${this.id}:loadMore`, this, { label: vscode.l10n.t('Load more'), command: 'runwatch.loadMore', args: [this], icon: 'ellipsis' }));
     }
     if (!out.length) {
       out.push(
-        new MessageNode(`${this.id}:empty`, this, 'No runs yet', 'info', {
+        new MessageNode(`${this.id}:empty`, this, vscode.l10n.t('No runs yet'), 'info', {
           icon: 'play',
-          description: 'Start Run…',
-          command: { title: 'Start Run', command: 'runwatch.startRun', arguments: [this] },
+          description: vscode.l10n.t('Start Run…'),
+          command: { title: vscode.l10n.t('Start Run'), command: 'runwatch.startRun', arguments: [this] },
         }),
       );
     }

@@ -1,8 +1,9 @@
 // How a run reads in a narrow UI: row descriptions, status bar progress, icons, tooltips. Pure and free of
 // `vscode` imports, so plain-Node tests and the benchmark can load it.
+import * as l10n from '@vscode/l10n';
 import { redact } from '../../core/errors';
 import { formatDuration } from '../../core/eta';
-import { count, currencyAmount, timeAgo } from '../../core/intl';
+import { count, currencyAmount, displayLocale, timeAgo } from '../../core/intl';
 import { kindLabel, runTitle, stageLabel } from '../../core/labels';
 import { finishedWithErrors, isTerminal, type Run, type RunCost, type RunProgress } from '../../core/run';
 import type { TrackedRun } from '../../core/store';
@@ -35,10 +36,36 @@ export function runIcon(t: Pick<TrackedRun, 'run' | 'stale' | 'stuck' | 'gone'>)
   }
 }
 
-export const ERROR_NOUN = { one: 'error', other: 'errors' };
+// Getters: the translation is read when the noun is shown (the l10n bundle may load after this module).
+export const ERROR_NOUN = {
+  get one() {
+    return l10n.t('error');
+  },
+  get other() {
+    return l10n.t('errors');
+  },
+};
+
+/** A run's status as a word: `running`, `failed`. */
+export function statusWord(status: Run['status']): string {
+  switch (status) {
+    case 'queued':
+      return l10n.t('queued');
+    case 'running':
+      return l10n.t('running');
+    case 'succeeded':
+      return l10n.t('succeeded');
+    case 'failed':
+      return l10n.t('failed');
+    case 'cancelled':
+      return l10n.t('cancelled');
+    default:
+      return l10n.t('unknown');
+  }
+}
 
 function documentsText(docs: NonNullable<RunProgress['documents']>): string {
-  const base = `${docs.completed}/${docs.total} docs`;
+  const base = l10n.t('{0}/{1} docs', docs.completed, docs.total);
   return docs.errors ? `${base} · ${count(docs.errors, ERROR_NOUN)}` : base;
 }
 
@@ -55,7 +82,7 @@ export function progressText(progress: RunProgress | undefined): string | undefi
  * keeps the step's name (`step 2/5 · Generate content · 40%`): the number alone does not say what is running.
  */
 export function statusBarProgressText(progress: RunProgress | undefined): string | undefined {
-  return formatProgress(progress, ' ', docs => `${docs.completed}/${docs.total} docs`);
+  return formatProgress(progress, ' ', docs => l10n.t('{0}/{1} docs', docs.completed, docs.total));
 }
 
 /** The one reading of a run's progress both texts share; they differ in separator and document wording. */
@@ -69,7 +96,7 @@ function formatProgress(
   const hasIndex = hasStepIndex(progress);
   const percent = typeof progress.percent === 'number' && Number.isFinite(progress.percent) ? `${Math.round(progress.percent)}%` : undefined;
   const current = progress.current ? stageLabel(progress, progress.current) : undefined;
-  if (hasIndex && percent) return [`step ${progress.index}/${progress.total}`, current, percent].filter(Boolean).join(' · ');
+  if (hasIndex && percent) return [l10n.t('step {0}/{1}', progress.index!, progress.total!), current, percent].filter(Boolean).join(' · ');
   if (hasIndex) return [current, `${progress.index}/${progress.total}`].filter(Boolean).join(separator);
   if (percent) return [current, percent].filter(Boolean).join(separator);
   return current;
@@ -83,7 +110,7 @@ function hasStepIndex(progress: RunProgress): boolean {
 export function costText(cost: RunCost | undefined): string | undefined {
   if (!cost || typeof cost.amount !== 'number' || !Number.isFinite(cost.amount)) return undefined;
   if (cost.currency) return currencyAmount(cost.amount, cost.currency) ?? `${cost.amount.toFixed(2)} ${cost.currency}`;
-  return count(Number(cost.amount.toFixed(4)), { one: 'credit', other: 'credits' });
+  return count(Number(cost.amount.toFixed(4)), { one: l10n.t('credit'), other: l10n.t('credits') });
 }
 
 /** When the run started, in ms; falls back to when Runwatch first saw it. */
@@ -101,32 +128,32 @@ export function finishedAtMs(run: Run): number | undefined {
 export function runDescription(t: TrackedRun, now: number): string {
   const run = t.run;
   const parts: string[] = [];
-  if (run.status === 'unknown') parts.push(`status "${run.rawStatus}"`);
+  if (run.status === 'unknown') parts.push(l10n.t('status "{0}"', run.rawStatus ?? ''));
   if (isTerminal(run.status)) {
-    if (run.status === 'failed' && run.error?.step) parts.push(`failed at ${stageLabel(run.progress, run.error.step)}`);
+    if (run.status === 'failed' && run.error?.step) parts.push(l10n.t('failed at {0}', stageLabel(run.progress, run.error.step)));
     else if (run.progress?.documents && run.progress.documents.total > 0) parts.push(documentsText(run.progress.documents));
-    else if (finishedWithErrors(run)) parts.push('finished with errors');
+    else if (finishedWithErrors(run)) parts.push(l10n.t('finished with errors'));
     const cost = costText(run.cost);
     if (cost) parts.push(cost);
     const finished = finishedAtMs(run) ?? t.lastChangedAt;
-    parts.push(`${formatDuration(now - finished)} ago`);
+    parts.push(l10n.t('{0} ago', formatDuration(now - finished)));
   } else {
     const progress = progressText(run.progress);
     if (progress) parts.push(progress);
-    else if (run.status === 'queued') parts.push('queued');
+    else if (run.status === 'queued') parts.push(l10n.t('queued'));
     parts.push(formatDuration(now - startedAtMs(t)));
   }
-  if (t.gone) parts.push('gone');
-  else if (t.stuck && !isTerminal(run.status)) parts.push('stuck');
-  if (t.stale && !t.gone) parts.push('stale');
+  if (t.gone) parts.push(l10n.t('gone'));
+  else if (t.stuck && !isTerminal(run.status)) parts.push(l10n.t('stuck'));
+  if (t.stale && !t.gone) parts.push(l10n.t('stale'));
   return parts.join(' · ');
 }
 
 /** "updated 12 seconds ago", or why not. */
 export function freshnessText(t: Pick<TrackedRun, 'lastConfirmedAt' | 'stale' | 'failures' | 'lastError' | 'gone'>, now: number): string {
-  const base = t.lastConfirmedAt === undefined ? 'not confirmed by the provider yet' : `updated ${timeAgo(now - t.lastConfirmedAt)}`;
-  if (t.gone) return `${base}; the provider no longer knows this run`;
-  if (t.stale) return `${base}; stale after ${count(t.failures, { one: 'failed refresh', other: 'failed refreshes' })}`;
+  const base = t.lastConfirmedAt === undefined ? l10n.t('not confirmed by the provider yet') : l10n.t('updated {0}', timeAgo(now - t.lastConfirmedAt));
+  if (t.gone) return l10n.t('{0}; the provider no longer knows this run', base);
+  if (t.stale) return l10n.t('{0}; stale after {1}', base, count(t.failures, { one: l10n.t('failed refresh'), other: l10n.t('failed refreshes') }));
   return base;
 }
 
@@ -143,7 +170,7 @@ function code(text: string): string {
 function isoLocal(iso: string | undefined): string | undefined {
   if (!iso) return undefined;
   const t = Date.parse(iso);
-  return Number.isFinite(t) ? new Date(t).toLocaleString() : iso;
+  return Number.isFinite(t) ? new Date(t).toLocaleString(displayLocale()) : iso;
 }
 
 /** A provider value for one line of the tooltip: JSON for structures, cut short. */
@@ -198,35 +225,35 @@ export function runTooltipMarkdown(t: TrackedRun, ctx: TooltipContext): string {
   const add = (label: string, value: string | undefined) => {
     if (value) lines.push(`- **${label}:** ${value}`);
   };
-  add('Status', `${md(run.status)}${run.rawStatus && run.rawStatus !== run.status ? ` (provider says ${code(run.rawStatus)})` : ''}`);
-  add('Run id', code(run.id));
-  if (run.kind) add('Kind', labelWithId(kindLabel(run, ctx.kindLabel), run.kind));
-  add('Account id', code(run.accountId));
-  add('Started', isoLocal(run.startedAt));
-  add('Finished', isoLocal(run.finishedAt));
+  add(l10n.t('Status'), run.rawStatus && run.rawStatus !== run.status ? l10n.t('{0} (provider says {1})', md(statusWord(run.status)), code(run.rawStatus)) : md(statusWord(run.status)));
+  add(l10n.t('Run id'), code(run.id));
+  if (run.kind) add(l10n.t('Kind'), labelWithId(kindLabel(run, ctx.kindLabel), run.kind));
+  add(l10n.t('Account id'), code(run.accountId));
+  add(l10n.t('Started'), isoLocal(run.startedAt));
+  add(l10n.t('Finished'), isoLocal(run.finishedAt));
   const start = startedAtMs(t);
   const end = finishedAtMs(run) ?? (isTerminal(run.status) ? undefined : ctx.now);
-  if (end !== undefined) add(isTerminal(run.status) ? 'Took' : 'Running for', formatDuration(end - start));
-  if (typeof run.durationSeconds === 'number') add('Duration (provider)', formatDuration(run.durationSeconds * 1000));
+  if (end !== undefined) add(isTerminal(run.status) ? l10n.t('Took') : l10n.t('Running for'), formatDuration(end - start));
+  if (typeof run.durationSeconds === 'number') add(l10n.t('Duration (provider)'), formatDuration(run.durationSeconds * 1000));
   const progress = progressText(run.progress);
   const current = run.progress?.current;
-  add('Progress', progress ? `${md(progress)}${current && stageLabel(run.progress, current) !== current ? ` (${code(current)})` : ''}` : undefined);
-  add('Stage detail', run.progress?.detail ? md(run.progress.detail) : undefined);
-  add('Stage started', isoLocal(run.progress?.stageStartedAt));
-  add('Cost', costText(run.cost));
-  if (run.cost?.lines) add('Cost lines', Object.entries(run.cost.lines).map(([k, v]) => `${md(k)} ${v}`).join(', '));
+  add(l10n.t('Progress'), progress ? `${md(progress)}${current && stageLabel(run.progress, current) !== current ? ` (${code(current)})` : ''}` : undefined);
+  add(l10n.t('Stage detail'), run.progress?.detail ? md(run.progress.detail) : undefined);
+  add(l10n.t('Stage started'), isoLocal(run.progress?.stageStartedAt));
+  add(l10n.t('Cost'), costText(run.cost));
+  if (run.cost?.lines) add(l10n.t('Cost lines'), Object.entries(run.cost.lines).map(([k, v]) => `${md(k)} ${v}`).join(', '));
   if (run.error) {
-    add('Error', md(run.error.message));
-    add('Failed in', run.error.step ? labelWithId(stageLabel(run.progress, run.error.step), run.error.step) : undefined);
-    if (run.error.items?.length) add('Document errors', String(run.error.items.length));
+    add(l10n.t('Error'), md(run.error.message));
+    add(l10n.t('Failed in'), run.error.step ? labelWithId(stageLabel(run.progress, run.error.step), run.error.step) : undefined);
+    if (run.error.items?.length) add(l10n.t('Document errors'), String(run.error.items.length));
   }
-  if (run.links?.length) add('Links', run.links.map(l => md(l.label)).join(', '));
-  if (t.stuck && !isTerminal(run.status)) add('Stuck', 'the stage has not moved past the stuck threshold');
-  add('Freshness', md(freshnessText(t, ctx.now)));
-  if ((t.stale || t.gone) && t.lastError) add('Last refresh error', md(t.lastError));
+  if (run.links?.length) add(l10n.t('Links'), run.links.map(l => md(l.label)).join(', '));
+  if (t.stuck && !isTerminal(run.status)) add(l10n.t('Stuck'), l10n.t('the stage has not moved past the stuck threshold'));
+  add(l10n.t('Freshness'), md(freshnessText(t, ctx.now)));
+  if ((t.stale || t.gone) && t.lastError) add(l10n.t('Last refresh error'), md(t.lastError));
   const fields = flattenFields(run.raw);
   if (fields.length) {
-    lines.push('', '---', '', '**From the provider**', '');
+    lines.push('', '---', '', `**${l10n.t('From the provider')}**`, '');
     for (const [key, value] of fields) lines.push(`- ${code(key)}: ${md(fieldValue(value))}`);
   }
   return lines.join('\n');

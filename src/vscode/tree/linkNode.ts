@@ -14,7 +14,7 @@ export class LinkNode extends RunwatchNode {
   }
 
   get label(): string {
-    return /^open\b/i.test(this.link.label) ? this.link.label : `Open ${this.link.label}`;
+    return /^open\b/i.test(this.link.label) ? this.link.label : vscode.l10n.t('Open {0}', this.link.label);
   }
 
   getTreeItem(): vscode.TreeItem {

@@ -1,4 +1,5 @@
 // What every tree node is, and what nodes may ask of the tree they live in.
+import * as l10n from '@vscode/l10n';
 import type * as vscode from 'vscode';
 import type { RunwatchService } from '../../core/contracts';
 import type { ProviderId } from '../../core/run';
@@ -42,12 +43,23 @@ export abstract class RunwatchNode {
 }
 
 /** What a provider's accounts are called, for "Add brand…" rows and prompts. */
+// Getters: the translation is read when a noun is shown (the l10n bundle may load after this module).
 export const ACCOUNT_NOUN: Record<ProviderId, string> = {
-  boringMarketing: 'brand',
-  gloriaMundo: 'workflow',
-  automindz: 'pipeline',
-  talonic: 'spec',
-  adlyse: 'workflow',
+  get boringMarketing() {
+    return l10n.t('brand');
+  },
+  get gloriaMundo() {
+    return l10n.t('workflow');
+  },
+  get automindz() {
+    return l10n.t('pipeline');
+  },
+  get talonic() {
+    return l10n.t('spec');
+  },
+  get adlyse() {
+    return l10n.t('workflow');
+  },
 };
 
 export function accountNodeId(provider: ProviderId, accountId: string): string {

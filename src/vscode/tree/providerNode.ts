@@ -1,6 +1,7 @@
 // A provider row: its health, and under it its accounts (or the one thing to do first: add a key).
 import * as vscode from 'vscode';
 import type { ProviderHealth } from '../../core/contracts';
+import { clockTime } from '../../core/intl';
 import type { ProviderId } from '../../core/run';
 import { DEFAULT_BASE_URLS } from '../../providers/provider';
 import { ActionNode } from './actionNode';
@@ -9,21 +10,21 @@ import { MessageNode } from './messageNode';
 import { ACCOUNT_NOUN, RunwatchNode, type TreeContext } from './node';
 
 function clock(ms: number): string {
-  return new Date(ms).toLocaleTimeString();
+  return clockTime(ms);
 }
 
 export function healthSummary(health: ProviderHealth): { description?: string; icon: string; color?: string } {
   switch (health.state) {
     case 'noKey':
-      return { description: 'no API key', icon: 'key' };
+      return { description: vscode.l10n.t('no API key'), icon: 'key' };
     case 'authFailed':
-      return { description: 'key rejected', icon: 'warning', color: 'list.warningForeground' };
+      return { description: vscode.l10n.t('key rejected'), icon: 'warning', color: 'list.warningForeground' };
     case 'rateLimited':
-      return { description: `rate limited until ${clock(health.until)}`, icon: 'watch', color: 'list.warningForeground' };
+      return { description: vscode.l10n.t('rate limited until {0}', clock(health.until)), icon: 'watch', color: 'list.warningForeground' };
     case 'backoff':
-      return { description: `retrying at ${clock(health.until)}`, icon: 'debug-pause', color: 'list.warningForeground' };
+      return { description: vscode.l10n.t('retrying at {0}', clock(health.until)), icon: 'debug-pause', color: 'list.warningForeground' };
     case 'misconfigured':
-      return { description: 'invalid base URL', icon: 'error', color: 'list.errorForeground' };
+      return { description: vscode.l10n.t('invalid base URL'), icon: 'error', color: 'list.errorForeground' };
     default:
       return { icon: 'cloud' };
   }
@@ -69,11 +70,11 @@ export class ProviderNode extends RunwatchNode {
     // Structure as Markdown, every value as text: a base URL or a provider message cannot become a link.
     const tooltip = new vscode.MarkdownString().appendMarkdown('**').appendText(service.displayName(this.provider)).appendMarkdown('**\n');
     const line = (label: string, value: string) => tooltip.appendMarkdown(`\n- **${label}:** `).appendText(value);
-    line('Key', service.hasKey(this.provider) ? 'set (in the OS keychain)' : 'not set');
+    line(vscode.l10n.t('Key'), service.hasKey(this.provider) ? vscode.l10n.t('set (in the OS keychain)') : vscode.l10n.t('not set'));
     const url = this.baseUrlOf(this.provider);
-    if (url) line('Base URL', url);
-    line('Polling', health.state === 'ok' ? 'normal' : health.state);
-    if ('message' in health) line('Why', health.message);
+    if (url) line(vscode.l10n.t('Base URL'), url);
+    line(vscode.l10n.t('Polling'), health.state === 'ok' ? vscode.l10n.t('normal') : health.state);
+    if ('message' in health) line(vscode.l10n.t('Why'), health.message);
     return tooltip;
   }
 
@@ -82,7 +83,7 @@ export class ProviderNode extends RunwatchNode {
     const id = this.provider;
     const name = service.displayName(id);
     if (!service.hasKey(id)) {
-      return [new ActionNode(`${this.id}:addKey`, this, { label: 'Add API key…', command: 'runwatch.setApiKey', args: [id], icon: 'key', tooltip: `Store a ${name} API key in the OS keychain` })];
+      return [new ActionNode(`${this.id}:addKey`, this, { label: vscode.l10n.t('Add API key…'), command: 'runwatch.setApiKey', args: [id], icon: 'key', tooltip: vscode.l10n.t('Store a {0} API key in the OS keychain', name) })];
     }
     const out: RunwatchNode[] = [];
     const health = service.health(id);
@@ -90,16 +91,16 @@ export class ProviderNode extends RunwatchNode {
       case 'misconfigured':
         return [
           new MessageNode(`${this.id}:misconfigured`, this, health.message, 'error', {
-            description: 'Open setting…',
-            command: { title: 'Open Settings', command: 'workbench.action.openSettings', arguments: [`runwatch.providers.${id}.baseUrl`] },
+            description: vscode.l10n.t('Open setting…'),
+            command: { title: vscode.l10n.t('Open Settings'), command: 'workbench.action.openSettings', arguments: [`runwatch.providers.${id}.baseUrl`] },
           }),
         ];
       case 'authFailed':
-        out.push(new ActionNode(`${this.id}:fixKey`, this, { label: 'Fix key…', command: 'runwatch.setApiKey', args: [id], icon: 'key', color: 'list.warningForeground', tooltip: health.message, description: `${name} rejected the key` }));
+        out.push(new ActionNode(`${this.id}:fixKey`, this, { label: vscode.l10n.t('Fix key…'), command: 'runwatch.setApiKey', args: [id], icon: 'key', color: 'list.warningForeground', tooltip: health.message, description: vscode.l10n.t('{0} rejected the key', name) }));
         break;
       case 'rateLimited':
       case 'backoff':
-        out.push(new MessageNode(`${this.id}:health`, this, health.message, 'warning', { icon: health.state === 'rateLimited' ? 'watch' : 'debug-pause', description: `until ${clock(health.until)}` }));
+        out.push(new MessageNode(`${this.id}:health`, this, health.message, 'warning', { icon: health.state === 'rateLimited' ? 'watch' : 'debug-pause', description: vscode.l10n.t('until {0}', clock(health.until)) }));
         break;
       default:
         break;
@@ -116,19 +117,19 @@ export class ProviderNode extends RunwatchNode {
     const noun = ACCOUNT_NOUN[id];
     if (error && health.state !== 'authFailed') {
       out.push(
-        new MessageNode(`${this.id}:accountsError`, this, `Could not load ${noun}s: ${error.message}`, 'error', {
+        new MessageNode(`${this.id}:accountsError`, this, vscode.l10n.t('Could not load {0}s: {1}', noun, error.message), 'error', {
           tooltip: error.hint ? `${error.message}\n\n${error.hint}` : error.message,
-          description: 'click to retry',
-          command: { title: 'Retry', command: 'runwatch.refreshNode', arguments: [this] },
+          description: vscode.l10n.t('click to retry'),
+          command: { title: vscode.l10n.t('Retry'), command: 'runwatch.refreshNode', arguments: [this] },
         }),
       );
     }
     for (const account of accounts) out.push(this.ctx.accountNode(id, account));
     const addMode = this.ctx.capabilities(id).capabilities.addAccount;
     if (addMode !== 'none') {
-      out.push(new ActionNode(`${this.id}:addAccount`, this, { label: `Add ${noun}…`, command: 'runwatch.addAccount', args: [id], icon: 'add' }));
+      out.push(new ActionNode(`${this.id}:addAccount`, this, { label: vscode.l10n.t('Add {0}…', noun), command: 'runwatch.addAccount', args: [id], icon: 'add' }));
     } else if (!accounts.length && !error) {
-      out.push(new MessageNode(`${this.id}:noAccounts`, this, `No ${noun}s`, 'info'));
+      out.push(new MessageNode(`${this.id}:noAccounts`, this, vscode.l10n.t('No {0}s', noun), 'info'));
     }
     return out;
   }

@@ -22,7 +22,7 @@ export class RunErrorNode extends RunwatchNode {
     item.tooltip = redact(this.detail.tooltip ?? this.label);
     item.iconPath = new vscode.ThemeIcon(this.detail.isItem ? 'file' : 'error', new vscode.ThemeColor('list.errorForeground'));
     item.contextValue = plainContext('runError');
-    item.command = { title: 'Show Error', command: 'runwatch.showError', arguments: [this.runKey] };
+    item.command = { title: vscode.l10n.t('Show Error'), command: 'runwatch.showError', arguments: [this.runKey] };
     return item;
   }
 }

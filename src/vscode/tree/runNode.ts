@@ -6,7 +6,7 @@ import type { TrackedRun } from '../../core/store';
 import { ActionNode } from './actionNode';
 import { runContext } from './contextValue';
 import { runActionsWith } from '../runActions';
-import { freshnessText, runDescription, runIcon, runLabel, runTooltipMarkdown, stageLabel } from './format';
+import { freshnessText, runDescription, runIcon, runLabel, runTooltipMarkdown, stageLabel, statusWord } from './format';
 import { LinkNode } from './linkNode';
 import { MessageNode } from './messageNode';
 import { runNodeId, RunwatchNode, type TreeContext } from './node';
@@ -70,7 +70,7 @@ export class RunNode extends RunwatchNode {
     const t = this.tracked;
     if (!t) {
       // Removed between the event and the render: show a placeholder rather than throw.
-      const gone = new vscode.TreeItem('(no longer tracked)', vscode.TreeItemCollapsibleState.None);
+      const gone = new vscode.TreeItem(vscode.l10n.t('(no longer tracked)'), vscode.TreeItemCollapsibleState.None);
       gone.id = this.id;
       return gone;
     }
@@ -80,7 +80,7 @@ export class RunNode extends RunwatchNode {
     const icon = runIcon(t);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.contextValue = this.contextValue(t);
-    item.accessibilityInformation = { label: `${item.label}, ${t.run.status}, ${item.description}` };
+    item.accessibilityInformation = { label: vscode.l10n.t('{0}, {1}, {2}', String(item.label), statusWord(t.run.status), String(item.description)) };
     return item;
   }
 
@@ -106,19 +106,19 @@ export class RunNode extends RunwatchNode {
     const active = isActive(run.status);
     const out: RunwatchNode[] = [];
     if (t.gone) {
-      out.push(new MessageNode(`${this.id}:gone`, this, 'The provider no longer knows this run', 'warning', { tooltip: t.lastError, command: showErrorCommand(this.key) }));
+      out.push(new MessageNode(`${this.id}:gone`, this, vscode.l10n.t('The provider no longer knows this run'), 'warning', { tooltip: t.lastError, command: showErrorCommand(this.key) }));
     } else if (t.stale) {
-      out.push(new MessageNode(`${this.id}:stale`, this, 'Stale: could not refresh', 'warning', { description: freshnessText(t, this.ctx.now()), tooltip: t.lastError, command: showErrorCommand(this.key) }));
+      out.push(new MessageNode(`${this.id}:stale`, this, vscode.l10n.t('Stale: could not refresh'), 'warning', { description: freshnessText(t, this.ctx.now()), tooltip: t.lastError, command: showErrorCommand(this.key) }));
     }
     if (t.stuck && active) {
       // The row offers what can work here: cancel and start again, cancel only, or (no cancel) the details.
       const actions = runActionsWith(this.ctx.capabilities(this.provider), t);
       const next = actions.cancelAndRerun
-        ? { description: 'Cancel and re-run…', command: { title: 'Cancel and Re-run', command: 'runwatch.cancelAndRerun', arguments: [this.key] } }
+        ? { description: vscode.l10n.t('Cancel and re-run…'), command: { title: vscode.l10n.t('Cancel and Re-run'), command: 'runwatch.cancelAndRerun', arguments: [this.key] } }
         : actions.cancel
-          ? { description: 'Cancel…', command: { title: 'Cancel Run', command: 'runwatch.cancelRun', arguments: [this.key] } }
-          : { description: `${this.ctx.service.displayName(this.provider)} cannot cancel it`, command: showErrorCommand(this.key) };
-      out.push(new MessageNode(`${this.id}:stuck`, this, 'Stuck: the stage has not moved', 'warning', next));
+          ? { description: vscode.l10n.t('Cancel…'), command: { title: vscode.l10n.t('Cancel Run'), command: 'runwatch.cancelRun', arguments: [this.key] } }
+          : { description: vscode.l10n.t('{0} cannot cancel it', this.ctx.service.displayName(this.provider)), command: showErrorCommand(this.key) };
+      out.push(new MessageNode(`${this.id}:stuck`, this, vscode.l10n.t('Stuck: the stage has not moved'), 'warning', next));
     }
     const stages = run.progress?.stages ?? [];
     stages.forEach((stage, i) => out.push(new StageNode(`${this.id}:stage:${i}:${stage.id}`, this, stage, active)));
@@ -128,7 +128,7 @@ export class RunNode extends RunwatchNode {
     if (run.error) {
       out.push(
         new RunErrorNode(`${this.id}:error`, this, this.key, run.error.message, {
-          description: run.error.step ? `in ${stageLabel(run.progress, run.error.step)}` : undefined,
+          description: run.error.step ? vscode.l10n.t('in {0}', stageLabel(run.progress, run.error.step)) : undefined,
           tooltip: run.error.hint ? `${run.error.message}\n\n${run.error.hint}` : run.error.message,
           isItem: false,
         }),
@@ -144,17 +144,17 @@ export class RunNode extends RunwatchNode {
         ),
       );
       if (items.length > MAX_ERROR_ROWS) {
-        out.push(new MessageNode(`${this.id}:moreErrors`, this, `… and ${items.length - MAX_ERROR_ROWS} more`, 'info', { description: 'Show Error lists them all', command: showErrorCommand(this.key) }));
+        out.push(new MessageNode(`${this.id}:moreErrors`, this, vscode.l10n.t('… and {0} more', items.length - MAX_ERROR_ROWS), 'info', { description: vscode.l10n.t('Show Error lists them all'), command: showErrorCommand(this.key) }));
       }
     }
     (run.links ?? []).forEach((link, i) => out.push(new LinkNode(`${this.id}:link:${i}`, this, link)));
     if (run.result !== undefined) {
-      out.push(new ActionNode(`${this.id}:result`, this, { label: 'Show result', command: 'runwatch.showResult', args: [this.key], icon: 'json' }));
+      out.push(new ActionNode(`${this.id}:result`, this, { label: vscode.l10n.t('Show result'), command: 'runwatch.showResult', args: [this.key], icon: 'json' }));
     }
     return out;
   }
 }
 
 function showErrorCommand(key: string): vscode.Command {
-  return { title: 'Show Error', command: 'runwatch.showError', arguments: [key] };
+  return { title: vscode.l10n.t('Show Error'), command: 'runwatch.showError', arguments: [key] };
 }

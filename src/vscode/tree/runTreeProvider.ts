@@ -76,7 +76,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
   ) {
     this.now = options.now ?? Date.now;
     this.showProvidersWithoutKey = options.showProvidersWithoutKey ?? (() => false);
-    this.addProviderNode = new ActionNode('addProvider', undefined, { label: 'Add another provider…', command: 'runwatch.setApiKey', icon: 'add' });
+    this.addProviderNode = new ActionNode('addProvider', undefined, { label: vscode.l10n.t('Add another provider…'), command: 'runwatch.setApiKey', icon: 'add' });
     this.baseUrlOf = options.baseUrlOf ?? (() => undefined);
     this.labelOf = options.accountLabel;
     this.disposables.push(
@@ -198,7 +198,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
     if (!withoutKey.length) return keyed.map(id => this.providerNode(id));
     const names = withoutKey.map(id => this.service.displayName(id));
     this.addProviderNode.spec.description = names.join(', ');
-    this.addProviderNode.spec.tooltip = `Set an API key for ${names.join(', ')} to watch its runs here too. The setting "Runwatch: Show Providers Without Key" lists them all.`;
+    this.addProviderNode.spec.tooltip = vscode.l10n.t('Set an API key for {0} to watch its runs here too. The setting "Runwatch: Show Providers Without Key" lists them all.', names.join(', '));
     return [...keyed.map(id => this.providerNode(id)), this.addProviderNode];
   }
 

@@ -46,12 +46,12 @@ export class StageNode extends RunwatchNode {
     const line = (label: string, value: string) => tooltip.appendMarkdown(`\n- **${label}:** `).appendText(value);
     tooltip.appendMarkdown('**').appendText(s.label || s.id).appendMarkdown('**');
     tooltip.appendMarkdown('\n');
-    line('Id', s.id);
-    line('State', stageStateWords(s, this.runActive));
-    if (s.rawStatus) line('Provider status', s.rawStatus);
-    if (s.scope) line('Scope', s.scope);
-    if (s.counts) line('Documents', `${s.counts.completed} completed, ${s.counts.running} running, ${s.counts.pending} pending, ${count(s.counts.errors, ERROR_NOUN)}`);
-    if (s.detail) line('Detail', s.detail);
+    line(vscode.l10n.t('Id'), s.id);
+    line(vscode.l10n.t('State'), stageStateWords(s, this.runActive));
+    if (s.rawStatus) line(vscode.l10n.t('Provider status'), s.rawStatus);
+    if (s.scope) line(vscode.l10n.t('Scope'), s.scope);
+    if (s.counts) line(vscode.l10n.t('Documents'), vscode.l10n.t('{0} completed, {1} running, {2} pending, {3}', s.counts.completed, s.counts.running, s.counts.pending, count(s.counts.errors, ERROR_NOUN)));
+    if (s.detail) line(vscode.l10n.t('Detail'), s.detail);
     return tooltip;
   }
 }

@@ -1,4 +1,5 @@
 // What a stage row says, in text and to a screen reader. Pure (no `vscode`), so plain-Node tests can check it.
+import * as l10n from '@vscode/l10n';
 import { count } from '../../core/intl';
 import type { RunStage } from '../../core/run';
 import { ERROR_NOUN } from './format';
@@ -7,14 +8,14 @@ export function stageDescription(stage: RunStage, runActive: boolean): string | 
   const parts: string[] = [];
   if (stage.counts) {
     const c = stage.counts;
-    parts.push(`${c.completed} done`);
-    if (c.running) parts.push(`${c.running} running`);
-    if (c.pending) parts.push(`${c.pending} pending`);
+    parts.push(l10n.t('{0} done', c.completed));
+    if (c.running) parts.push(l10n.t('{0} running', c.running));
+    if (c.pending) parts.push(l10n.t('{0} pending', c.pending));
     if (c.errors) parts.push(count(c.errors, ERROR_NOUN));
   }
   if (stage.scope === 'pipeline' && stage.rawStatus) parts.push(stage.rawStatus);
   if (stage.detail && (stage.state === 'current' || !runActive)) parts.push(stage.detail);
-  if (!parts.length && stage.state !== 'done') parts.push(stage.state);
+  if (!parts.length && stage.state !== 'done') parts.push(stageStateName(stage.state));
   return parts.join(' · ') || undefined;
 }
 
@@ -22,15 +23,33 @@ export function stageDescription(stage: RunStage, runActive: boolean): string | 
 export function stageStateWords(stage: RunStage, runActive: boolean): string {
   switch (stage.state) {
     case 'done':
-      return 'finished';
+      return l10n.t('finished');
     case 'current':
-      return runActive ? 'in progress' : 'stopped';
+      return runActive ? l10n.t('in progress') : l10n.t('stopped');
     case 'failed':
-      return 'failed';
+      return l10n.t('failed');
     case 'skipped':
-      return 'skipped';
+      return l10n.t('skipped');
     default:
-      return 'not started';
+      return l10n.t('not started');
+  }
+}
+
+/** A stage state in one word, as the row's description and the error document show it: `pending`, `failed`. */
+export function stageStateName(state: RunStage['state']): string {
+  switch (state) {
+    case 'done':
+      return l10n.t('done');
+    case 'current':
+      return l10n.t('current');
+    case 'pending':
+      return l10n.t('pending');
+    case 'failed':
+      return l10n.t('failed');
+    case 'skipped':
+      return l10n.t('skipped');
+    default:
+      return state;
   }
 }
 
@@ -38,5 +57,5 @@ export function stageStateWords(stage: RunStage, runActive: boolean): string {
 export function stageAccessibilityLabel(stage: RunStage, runActive: boolean): string {
   const description = stageDescription(stage, runActive);
   const state = stageStateWords(stage, runActive);
-  return [stage.label || stage.id, state, description && description !== stage.state ? description : undefined].filter(Boolean).join(', ');
+  return [stage.label || stage.id, state, description && description !== stageStateName(stage.state) ? description : undefined].filter(Boolean).join(', ');
 }
