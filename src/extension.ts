@@ -28,6 +28,7 @@ import { RunTreeProvider } from './vscode/tree/runTreeProvider';
 import { runTitle } from './core/labels';
 import { setDisplayLocale } from './core/intl';
 import { useNetworkSettings } from './core/network';
+import { createDefaultServiceDeps } from './serviceDeps';
 
 export type { RunwatchApi } from './vscode/api';
 
@@ -116,13 +117,15 @@ export function activate(context: vscode.ExtensionContext): RunwatchApi {
 function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, forTests: { listRefreshMs?: number } = {}): Composition {
   const started = performance.now();
   setDisplayLocale(vscode.env.language);
-  const settings = new Settings();
+  // The built-in providers, the scheduler and the window lease: what the service is built from.
+  const deps = createDefaultServiceDeps();
+  const settings = new Settings(deps.providers);
   const applyNetworkSettings = () =>
     useNetworkSettings(() => settings.network(log), { log, globalFetchFollowsSettings: settings.globalFetchFollowsProxySettings() });
   applyNetworkSettings();
   // Every globalState read and write goes through one SteadyMemento (see there: VS Code can lose writes).
   const globalState = new SteadyMemento(context.globalState);
-  const vault = new SecretKeyVault(context.secrets, globalState, log);
+  const vault = new SecretKeyVault(context.secrets, globalState, log, () => deps.providers.ids());
   // Once this composition is disposed its store must not write any more: a late answer to a request sent
   // before the dispose would otherwise overwrite what the next composition (after a reload) persists.
   let persisting = true;
@@ -143,7 +146,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
     get timeoutMs() {
       return settings.timeoutMs();
     },
-  });
+  }, deps);
 
   const labels = new AccountLabels(globalState, log);
   const accountLabel = (run: Pick<Run, 'provider' | 'accountId'>) => labels.label(service, run.provider, run.accountId);

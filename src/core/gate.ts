@@ -9,10 +9,11 @@
 // other caller goes through `send`, which waits its turn. A user action (a command) that meets a
 // Retry-After window waits visibly and can be cancelled (`onDidChangeWaits`, `cancelUserWaits`).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Disposable, ProviderHealth } from './contracts';
-import { asProviderError, ProviderError, redact } from './errors';
-import { PROVIDER_IDS, type ProviderId } from './run';
-import { PROVIDER_DISPLAY_NAMES, withCalls, type Provider } from '../providers/provider';
+import type { Disposable } from './emitter';
+import type { ProviderHealth } from './health';
+import { asProviderError, isProviderError, policyOf, ProviderError, redact } from './errors';
+import type { ProviderId } from './run';
+import { withCalls, type Provider } from './ports';
 
 /** Longest wait between two polls of a failing run, and longest provider back-off. */
 // One minute, not more: an outage costs at most one probe a minute per provider, and a provider that comes
@@ -66,7 +67,7 @@ const CANCELLED_CODE = 'runwatch.waitCancelled';
 
 /** The user cancelled a request that was waiting for a provider's rate limit to pass. */
 export function isWaitCancelled(e: unknown): boolean {
-  return e instanceof ProviderError && e.code === CANCELLED_CODE;
+  return isProviderError(e) && e.code === CANCELLED_CODE;
 }
 
 // ---- one provider ----
@@ -86,6 +87,8 @@ export interface GateDeps {
   timeScale: number;
   /** The provider's documented budget, read at each decision (the adapter may change with the base URL). */
   budget: (id: ProviderId) => Provider['pollBudget'];
+  /** The provider's name, for the messages of requests the gate itself fails. */
+  displayName: (id: ProviderId) => string;
 }
 
 interface Waiter {
@@ -200,8 +203,8 @@ export class ProviderGate {
   noteFailure(error: ProviderError, at: { now: number; sentAt: number; source: string; baseMs: number; soleSource: boolean }): void {
     const { now } = at;
     const message = redact(error.message);
-    switch (error.kind) {
-      case 'rateLimited': {
+    switch (policyOf(error.kind).provider) {
+      case 'rateLimit': {
         const wait =
           error.retryAfterMs !== undefined
             ? clampRetryAfter(error.retryAfterMs)
@@ -209,10 +212,7 @@ export class ProviderGate {
         this.pause(now + wait, error.retryAfterMs !== undefined ? 'retryAfter' : 'backoff', { state: 'rateLimited', message, until: now + wait });
         return;
       }
-      case 'server':
-      case 'timeout':
-      case 'network':
-      case 'badResponse': {
+      case 'outage': {
         this.failureStreak++;
         this.streakSources.add(at.source);
         if (error.retryAfterMs !== undefined) {
@@ -228,11 +228,10 @@ export class ProviderGate {
         }
         return;
       }
-      case 'notFound':
-      case 'auth':
-      case 'noKey':
+      case 'neutral':
+        // A missing run, a bad key, or Runwatch's own bug: nothing about whether the provider is up.
         return;
-      default:
+      case 'answered':
         // 403, 402, 400/422, 409: the provider answered, so it is up.
         this.failureStreak = 0;
         this.streakSources.clear();
@@ -284,7 +283,7 @@ export class ProviderGate {
       this.noteSuccess(this.deps.now());
       return result;
     } catch (e) {
-      const error = asProviderError(e, PROVIDER_DISPLAY_NAMES[this.id] ?? this.id);
+      const error = asProviderError(e, this.deps.displayName(this.id));
       this.noteFailure(error, { now: this.deps.now(), sentAt, source, baseMs: NON_POLL_BASE_MS / this.deps.timeScale, soleSource: false });
       throw e;
     } finally {
@@ -310,7 +309,7 @@ export class ProviderGate {
 
   /** Rejects every user request waiting here (the user pressed Cancel on the wait). */
   cancelUserWaits(): void {
-    const name = PROVIDER_DISPLAY_NAMES[this.id] ?? this.id;
+    const name = this.deps.displayName(this.id);
     for (let i = this.waiters.length - 1; i >= 0; i--) {
       const w = this.waiters[i];
       if (!w.user) continue;
@@ -330,7 +329,7 @@ export class ProviderGate {
   dispose(): void {
     this.clearTimer();
     const waiters = this.waiters.splice(0);
-    for (const w of waiters) w.reject(new ProviderError('network', `${PROVIDER_DISPLAY_NAMES[this.id] ?? this.id}: Runwatch is shutting down.`));
+    for (const w of waiters) w.reject(new ProviderError('network', `${this.deps.displayName(this.id)}: Runwatch is shutting down.`));
   }
 
   // ---- internals ----
@@ -447,6 +446,8 @@ export interface ProviderGatesOptions {
   random?: () => number;
   timeScale?: number;
   budget?: (id: ProviderId) => Provider['pollBudget'];
+  /** Provider names for the gate's own messages; the id stands in when absent. */
+  displayName?: (id: ProviderId) => string;
   maxConcurrentPerProvider?: number;
 }
 
@@ -455,24 +456,29 @@ export class ProviderGates implements Disposable {
   /** Requests in flight at once, per provider (the maxConcurrentPerProvider setting). */
   maxConcurrent: number;
   private readonly gates = new Map<ProviderId, ProviderGate>();
+  private readonly deps: GateDeps;
   private readonly healthListeners = new Set<(id: ProviderId) => void>();
   private readonly freeListeners = new Set<(id: ProviderId) => void>();
   private readonly waitListeners = new Set<(id: ProviderId) => void>();
 
   constructor(options: ProviderGatesOptions = {}) {
     this.maxConcurrent = options.maxConcurrentPerProvider ?? 4;
-    const deps: GateDeps = {
+    this.deps = {
       now: options.now ?? (() => Date.now()),
       random: options.random ?? Math.random,
       timeScale: options.timeScale && options.timeScale > 0 ? options.timeScale : 1,
       budget: options.budget ?? (() => undefined),
+      displayName: options.displayName ?? (id => id),
     };
-    for (const id of PROVIDER_IDS) this.gates.set(id, new ProviderGate(id, deps, this));
   }
 
+  /** The provider's gate, made on first use: provider ids are open (registry.ts), so there is no fixed list. */
   get(id: ProviderId): ProviderGate {
-    const gate = this.gates.get(id);
-    if (!gate) throw new Error(`No gate for provider ${id}`);
+    let gate = this.gates.get(id);
+    if (!gate) {
+      gate = new ProviderGate(id, this.deps, this);
+      this.gates.set(id, gate);
+    }
     return gate;
   }
 
@@ -493,7 +499,7 @@ export class ProviderGates implements Disposable {
 
   /** Every user wait now, for the UI. */
   userWaits(): GateWait[] {
-    return PROVIDER_IDS.map(id => this.get(id).userWait()).filter((w): w is GateWait => !!w);
+    return [...this.gates.values()].map(gate => gate.userWait()).filter((w): w is GateWait => !!w);
   }
 
   fireHealth(id: ProviderId): void {

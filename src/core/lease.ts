@@ -15,12 +15,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
-import type { Disposable, ProviderHealth } from './contracts';
+import type { Disposable } from './emitter';
+import type { ProviderHealth } from './health';
 import type { Logger } from './http';
-import { PROVIDER_IDS, type ProviderId } from './run';
+import type { ProviderId } from './run';
 import type { RunStore, StoreChange, TrackedRun } from './store';
 import { parseAccountsByProvider, parseStoredRuns } from './storedRun';
-import type { Account } from '../providers/provider';
+import type { Account } from './ports';
 
 export const DEFAULT_HEARTBEAT_MS = 2000;
 export const LEASE_FILE = 'runwatch-lease.json';
@@ -357,7 +358,7 @@ const inboxSchema = z.looseObject({
   requests: z.optional(z.array(z.unknown())),
 });
 
-const providerIdSchema = z.enum(PROVIDER_IDS);
+const providerIdSchema = z.string().check(z.minLength(1));
 const requestSchema = z.looseObject({
   id: z.string(),
   request: z.union([
@@ -861,8 +862,7 @@ function parseInbox(text: string | undefined): Inbox {
 
 function pickHealth(raw: Record<string, unknown> | undefined): Partial<Record<ProviderId, ProviderHealth>> {
   const out: Partial<Record<ProviderId, ProviderHealth>> = {};
-  for (const id of PROVIDER_IDS) {
-    const h = raw?.[id] as { state?: unknown } | undefined;
+  for (const [id, h] of Object.entries(raw ?? {}) as [ProviderId, { state?: unknown } | undefined][]) {
     if (h && typeof h === 'object' && typeof h.state === 'string') out[id] = h as ProviderHealth;
   }
   return out;

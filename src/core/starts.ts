@@ -3,7 +3,7 @@
 // forgotten and never sent again by itself. The pieces the service uses for that, free of any vscode import.
 import { ProviderError } from './errors';
 import type { ProviderId, Run } from './run';
-import type { Account, PipelineKind } from '../providers/provider';
+import type { Account, PipelineKind } from './ports';
 
 /** JSON with object keys sorted at every level, so equal inputs give equal text whatever their key order. */
 export function canonicalJson(value: unknown): string {

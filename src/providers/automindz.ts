@@ -24,6 +24,7 @@ import type {
   RunPage,
   RunRef,
   StartResult,
+  ProviderDescriptor,
 } from './provider';
 
 const NAME = 'Automindz';
@@ -115,7 +116,7 @@ export class AutomindzProvider implements Provider {
   }
 
   checkKeyFormat(key: string): KeyCheck {
-    return checkPrefix(key, [], NAME);
+    return checkPrefix(key, automindzDescriptor.keyPrefixes, NAME);
   }
 
   /** Asks for a run that cannot exist: 404 means the key was accepted, 401 that it was not. */
@@ -182,7 +183,6 @@ export class AutomindzProvider implements Provider {
       kind: kind.label,
       status: mapStatus(rawStatus, COMMON_STATUS_WORDS),
       rawStatus,
-      input: publicInput,
       raw: rawRecord(data),
     };
     return { run };
@@ -238,7 +238,7 @@ export class AutomindzProvider implements Provider {
 /**
  * Checks and cleans the non-secret inputs: required fields present, lists as string arrays (a
  * comma-separated string is split), numbers as integers, employee size ranges as a list of objects.
- * Never contains a secret, so it is safe to keep on Run.input for Re-run.
+ * Never contains a secret.
  */
 export function normalizeLeaversInput(input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -427,3 +427,15 @@ function withoutSecrets(e: unknown): unknown {
     notSent: e.notSent,
   });
 }
+
+/** The provider as Runwatch registers it: its facts and its adapter. */
+export const automindzDescriptor = {
+  id: 'automindz' as const,
+  displayName: NAME,
+  defaultBaseUrl: 'https://api.automindz.co',
+  accountNoun: 'pipeline',
+  icon: 'server-process',
+  keyPrefixes: [],
+  secretPatterns: [],
+  create: context => new AutomindzProvider(context),
+} satisfies ProviderDescriptor;

@@ -1,7 +1,7 @@
 // How a failed command tells the user: the provider's plain message (already redacted), the request id
 // where there is one, and the one action that helps (set a key, or when to retry).
 import * as vscode from 'vscode';
-import { isProviderError, redact, type ProviderError } from '../core/errors';
+import { isProviderError, policyOf, redact, type ProviderError } from '../core/errors';
 import type { Logger } from '../core/http';
 import type { ProviderId } from '../core/run';
 import { KeychainUnavailableError } from './secrets';
@@ -27,13 +27,19 @@ export function describeProviderError(e: ProviderError): string {
 export async function reportError(e: unknown, options: { log: Logger; action: string; provider?: ProviderId }): Promise<void> {
   if (isProviderError(e)) {
     const message = describeProviderError(e);
+    const show = policyOf(e.kind).show;
+    if (show === 'bug') {
+      options.log.error(`${options.action} failed: ${message}`);
+      await vscode.window.showErrorMessage(`${message} Please report it.`);
+      return;
+    }
     options.log.warn(`${options.action} failed: ${message}`);
-    if ((e.kind === 'auth' || e.kind === 'noKey') && options.provider) {
+    if (show === 'setKey' && options.provider) {
       const choice = await vscode.window.showErrorMessage(message, SET_API_KEY);
       if (choice === SET_API_KEY) await vscode.commands.executeCommand('runwatch.setApiKey', options.provider);
       return;
     }
-    if (e.kind === 'rateLimited' || e.transient) {
+    if (show === 'warning') {
       await vscode.window.showWarningMessage(message);
       return;
     }

@@ -2,7 +2,6 @@
 // an action is offered only where it can work. Pure (no `vscode`).
 import type { RunwatchService } from '../core/contracts';
 import { isActive, isTerminal } from '../core/run';
-import { runInputOf } from '../core/service';
 import type { TrackedRun } from '../core/store';
 
 export interface RunActions {
@@ -25,7 +24,7 @@ export function runActions(service: Pick<RunwatchService, 'provider'>, t: Tracke
   } catch {
     withoutInput = false;
   }
-  const inputsKnown = !t.gone && (runInputOf(t.run) !== undefined || withoutInput);
+  const inputsKnown = !t.gone && (t.run.input !== undefined || withoutInput);
   return {
     cancel,
     inputsKnown,

@@ -7,7 +7,6 @@ import { isProviderError } from '../core/errors';
 import { runKey, type ProviderId } from '../core/run';
 import type { TrackedRun } from '../core/store';
 import type { Account, InputField, PipelineKind } from '../providers/provider';
-import { ACCOUNT_NOUN } from './tree/node';
 
 /** A definition or input that cannot be carried out as written; the message says what to change. */
 export class RunSpecError extends Error {
@@ -74,7 +73,7 @@ async function accountsOf(service: RunwatchService, id: ProviderId): Promise<Acc
   const known = service.accounts(id);
   if (known) return known;
   return service.refreshAccounts(id).catch(e => {
-    throw isProviderError(e) ? e : new RunSpecError(`Runwatch could not load ${service.displayName(id)}'s ${ACCOUNT_NOUN[id]}s: ${(e as Error).message}`);
+    throw isProviderError(e) ? e : new RunSpecError(`Runwatch could not load ${service.displayName(id)}'s ${service.providers.facts(id).accountNoun}s: ${(e as Error).message}`);
   });
 }
 
@@ -83,7 +82,7 @@ async function accountsOf(service: RunwatchService, id: ProviderId): Promise<Acc
  * GloriaMundo workflow) is added as Add Account would, so its runs show under it in the tree.
  */
 export async function resolveAccount(service: RunwatchService, id: ProviderId, text: string | undefined): Promise<Account> {
-  const noun = ACCOUNT_NOUN[id];
+  const noun = service.providers.facts(id).accountNoun;
   const accounts = await accountsOf(service, id);
   if (text === undefined) {
     if (accounts.length === 1) return accounts[0];

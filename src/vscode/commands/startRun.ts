@@ -221,9 +221,9 @@ export function registerStartRun(ctx: CommandContext): vscode.Disposable {
     'start the run',
     async (arg?: unknown) => {
       // Runs tracked without an account sit in a group of their own: nothing can be started there.
-      const given = accountOf(arg);
+      const given = accountOf(arg, ctx.service.providers);
       const fromAccount = given && !isUnfiled(given.account.id) ? given : undefined;
-      const fixedProvider = given?.provider ?? providerOf(arg);
+      const fixedProvider = given?.provider ?? providerOf(arg, ctx.service.providers);
       const providers = fixedProvider ? undefined : await providerChoices(ctx, { title: TITLE, keyed: true });
       if (!fixedProvider && !providers) return undefined;
       const state: StartState = { provider: fixedProvider, account: fromAccount?.account, typed: new Map(), missingSecrets: new Set(), withOptional: false, confirmed: false };

@@ -35,15 +35,6 @@ export abstract class RunwatchNode {
   }
 }
 
-/** What a provider's accounts are called, for "Add brand…" rows and prompts. */
-export const ACCOUNT_NOUN: Record<ProviderId, string> = {
-  boringMarketing: 'brand',
-  gloriaMundo: 'workflow',
-  automindz: 'pipeline',
-  talonic: 'spec',
-  adlyse: 'workflow',
-};
-
 export function accountNodeId(provider: ProviderId, accountId: string): string {
   return `account:${provider}:${accountId}`;
 }

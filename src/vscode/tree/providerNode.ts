@@ -2,11 +2,10 @@
 import * as vscode from 'vscode';
 import type { ProviderHealth } from '../../core/contracts';
 import type { ProviderId } from '../../core/run';
-import { DEFAULT_BASE_URLS } from '../../providers/provider';
 import { ActionNode } from './actionNode';
 import { providerContext } from './contextValue';
 import { MessageNode } from './messageNode';
-import { ACCOUNT_NOUN, RunwatchNode, type TreeContext } from './node';
+import { RunwatchNode, type TreeContext } from './node';
 
 function clock(ms: number): string {
   return new Date(ms).toLocaleTimeString();
@@ -51,7 +50,7 @@ export class ProviderNode extends RunwatchNode {
     const item = new vscode.TreeItem(service.displayName(this.provider), hasKey ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const url = this.baseUrlOf(this.provider);
-    const host = hasKey && url && url !== DEFAULT_BASE_URLS[this.provider].replace(/\/+$/, '') ? safeHost(url) : undefined;
+    const host = hasKey && url && url !== service.providers.facts(this.provider).defaultBaseUrl.replace(/\/+$/, '') ? safeHost(url) : undefined;
     item.description = [summary.description, host].filter(Boolean).join(' · ') || undefined;
     item.iconPath = new vscode.ThemeIcon(summary.icon, summary.color ? new vscode.ThemeColor(summary.color) : undefined);
     item.contextValue = providerContext({
@@ -113,7 +112,7 @@ export class ProviderNode extends RunwatchNode {
       }
     }
     const error = service.accountsError(id);
-    const noun = ACCOUNT_NOUN[id];
+    const noun = service.providers.facts(id).accountNoun;
     if (error && health.state !== 'authFailed') {
       out.push(
         new MessageNode(`${this.id}:accountsError`, this, `Could not load ${noun}s: ${error.message}`, 'error', {
