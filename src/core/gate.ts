@@ -9,9 +9,10 @@
 // other caller goes through `send`, which waits its turn. A user action (a command) that meets a
 // Retry-After window waits visibly and can be cancelled (`onDidChangeWaits`, `cancelUserWaits`).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Disposable } from './emitter';
+import { Emitter, type Disposable } from './emitter';
 import type { ProviderHealth } from './health';
 import { asProviderError, isProviderError, policyOf, ProviderError, redact } from './errors';
+import type { Logger } from './http';
 import type { ProviderId } from './run';
 import { withCalls, type Provider } from './ports';
 
@@ -448,6 +449,8 @@ export interface ProviderGatesOptions {
   budget?: (id: ProviderId) => Provider['pollBudget'];
   /** Provider names for the gate's own messages; the id stands in when absent. */
   displayName?: (id: ProviderId) => string;
+  /** Where a failing listener is reported. */
+  log?: Pick<Logger, 'error'>;
   maxConcurrentPerProvider?: number;
 }
 
@@ -457,9 +460,9 @@ export class ProviderGates implements Disposable {
   maxConcurrent: number;
   private readonly gates = new Map<ProviderId, ProviderGate>();
   private readonly deps: GateDeps;
-  private readonly healthListeners = new Set<(id: ProviderId) => void>();
-  private readonly freeListeners = new Set<(id: ProviderId) => void>();
-  private readonly waitListeners = new Set<(id: ProviderId) => void>();
+  private readonly healthChanged: Emitter<ProviderId>;
+  private readonly freed: Emitter<ProviderId>;
+  private readonly waitsChanged: Emitter<ProviderId>;
 
   constructor(options: ProviderGatesOptions = {}) {
     this.maxConcurrent = options.maxConcurrentPerProvider ?? 4;
@@ -470,6 +473,9 @@ export class ProviderGates implements Disposable {
       budget: options.budget ?? (() => undefined),
       displayName: options.displayName ?? (id => id),
     };
+    this.healthChanged = new Emitter('provider health', options.log);
+    this.freed = new Emitter('free request slots', options.log);
+    this.waitsChanged = new Emitter('rate-limit waits', options.log);
   }
 
   /** The provider's gate, made on first use: provider ids are open (registry.ts), so there is no fixed list. */
@@ -484,17 +490,17 @@ export class ProviderGates implements Disposable {
 
   /** A gate's health changed (a pause began or ended). */
   onDidChangeHealth(listener: (id: ProviderId) => void): Disposable {
-    return subscribe(this.healthListeners, listener);
+    return this.healthChanged.event(listener);
   }
 
   /** A slot came free or a pause was lifted: whoever holds requests back may look again. */
   onDidFree(listener: (id: ProviderId) => void): Disposable {
-    return subscribe(this.freeListeners, listener);
+    return this.freed.event(listener);
   }
 
   /** User requests began or stopped waiting for a provider's Retry-After window. */
   onDidChangeWaits(listener: (id: ProviderId) => void): Disposable {
-    return subscribe(this.waitListeners, listener);
+    return this.waitsChanged.event(listener);
   }
 
   /** Every user wait now, for the UI. */
@@ -503,28 +509,23 @@ export class ProviderGates implements Disposable {
   }
 
   fireHealth(id: ProviderId): void {
-    for (const l of [...this.healthListeners]) l(id);
+    this.healthChanged.fire(id);
   }
 
   fireFree(id: ProviderId): void {
-    for (const l of [...this.freeListeners]) l(id);
+    this.freed.fire(id);
   }
 
   fireWaits(id: ProviderId): void {
-    for (const l of [...this.waitListeners]) l(id);
+    this.waitsChanged.fire(id);
   }
 
   dispose(): void {
     for (const gate of this.gates.values()) gate.dispose();
-    this.healthListeners.clear();
-    this.freeListeners.clear();
-    this.waitListeners.clear();
+    this.healthChanged.dispose();
+    this.freed.dispose();
+    this.waitsChanged.dispose();
   }
-}
-
-function subscribe<T>(set: Set<T>, listener: T): Disposable {
-  set.add(listener);
-  return { dispose: () => set.delete(listener) };
 }
 
 /**

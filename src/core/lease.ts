@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
-import type { Disposable } from './emitter';
+import { Emitter, type Disposable } from './emitter';
 import type { ProviderHealth } from './health';
 import type { Logger } from './http';
 import type { ProviderId } from './run';
@@ -59,7 +59,7 @@ export class FileLease implements Disposable {
   readonly heartbeatMs: number;
   readonly staleAfterMs: number;
   private readonly now: () => number;
-  private readonly listeners = new Set<(isLeader: boolean) => void>();
+  private readonly leadership: Emitter<boolean>;
   private timer: ReturnType<typeof setInterval> | undefined;
   private leader = false;
   private disposed = false;
@@ -76,6 +76,7 @@ export class FileLease implements Disposable {
     this.heartbeatMs = Math.max(10, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     this.staleAfterMs = options.staleAfterMs ?? 3 * this.heartbeatMs;
     this.now = options.now ?? (() => Date.now());
+    this.leadership = new Emitter('window leadership', options.log);
   }
 
   get isLeader(): boolean {
@@ -92,8 +93,7 @@ export class FileLease implements Disposable {
   }
 
   onDidChangeLeadership(listener: (isLeader: boolean) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.leadership.event(listener);
   }
 
   /** Stops heart-beating without releasing the lease, as a crashed or frozen window would. For tests. */
@@ -116,7 +116,7 @@ export class FileLease implements Disposable {
       }
     }
     this.leader = false;
-    this.listeners.clear();
+    this.leadership.dispose();
   }
 
   /** One heartbeat: renew if ours, take over if free or stale, else follow. */
@@ -187,7 +187,7 @@ export class FileLease implements Disposable {
   private setLeader(leader: boolean): void {
     if (leader === this.leader) return;
     this.leader = leader;
-    for (const listener of [...this.listeners]) listener(leader);
+    this.leadership.fire(leader);
   }
 
   /**
@@ -395,7 +395,7 @@ export class SharedStateFile implements Disposable {
   private readonly now: () => number;
   private currentRole: SharedRole = 'off';
   private readonly storeSubscription: { dispose(): void };
-  private readonly listeners = new Set<(snapshot: SharedSnapshot) => void>();
+  private readonly applied: Emitter<SharedSnapshot>;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private publishTimer: ReturnType<typeof setTimeout> | undefined;
   private inboxTimer: ReturnType<typeof setTimeout> | undefined;
@@ -434,6 +434,7 @@ export class SharedStateFile implements Disposable {
     this.debounceMs = options.debounceMs ?? 250;
     this.refreshMs = options.refreshMs ?? 2 * this.heartbeatMs;
     this.now = options.now ?? (() => Date.now());
+    this.applied = new Emitter('shared state', options.log);
     this.storeSubscription = store.onDidChange(change => this.onStoreChange(change));
   }
 
@@ -480,8 +481,7 @@ export class SharedStateFile implements Disposable {
 
   /** A follower applied a snapshot from the leader. */
   onDidApply(listener: (snapshot: SharedSnapshot) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.applied.event(listener);
   }
 
   setRole(role: SharedRole): void {
@@ -551,7 +551,7 @@ export class SharedStateFile implements Disposable {
     this.disposed = true;
     this.stopTimers();
     this.storeSubscription.dispose();
-    this.listeners.clear();
+    this.applied.dispose();
   }
 
   // ---- both roles ----
@@ -708,7 +708,7 @@ export class SharedStateFile implements Disposable {
     this.remote = next;
     this.lastHealth = snapshot.health;
     if (snapshot.lists) this.lastLists = snapshot.lists;
-    for (const listener of [...this.listeners]) listener(snapshot);
+    this.applied.fire(snapshot);
     // Answers last, so whoever awaited one sees the runs and lists it brought.
     for (const reply of snapshot.replies ?? []) {
       const pending = this.pending.get(reply.id);

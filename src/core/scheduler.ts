@@ -206,7 +206,7 @@ export class Scheduler implements PollScheduler {
     this.random = deps.random ?? Math.random;
     this.timeScale = deps.timeScale && deps.timeScale > 0 ? deps.timeScale : 1;
     this.ownsGates = !deps.gates;
-    this.gates = deps.gates ?? new ProviderGates({ now: this.now, random: this.random, timeScale: this.timeScale, budget: id => this.deps.provider(id)?.pollBudget, displayName: id => this.displayName(id) });
+    this.gates = deps.gates ?? new ProviderGates({ now: this.now, random: this.random, timeScale: this.timeScale, budget: id => this.deps.provider(id)?.pollBudget, displayName: id => this.displayName(id), log: deps.log });
     this.gates.maxConcurrent = options.maxConcurrentPerProvider;
     this.gateSubscriptions.push(
       // A pause begun or ended by any request (a list's 429 holds the polls too): tell, and re-time the lane.

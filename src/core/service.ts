@@ -80,7 +80,7 @@ class Service implements RunwatchService {
     this.store = new RunStore({ storage: options.storage, staleAfterFailures: options.staleAfterFailures, log: options.log, isKnownProvider: id => this.providers.has(id) });
     this.store.load();
     const displayName = (id: ProviderId) => this.displayName(id);
-    this.gates = new ProviderGates({ budget: id => this.adapters.get(id)?.provider.pollBudget, displayName, maxConcurrentPerProvider: options.scheduler.maxConcurrentPerProvider, timeScale: options.timeScale });
+    this.gates = new ProviderGates({ budget: id => this.adapters.get(id)?.provider.pollBudget, displayName, log: options.log, maxConcurrentPerProvider: options.scheduler.maxConcurrentPerProvider, timeScale: options.timeScale });
     // In the registry's order, so that waits list in the order the UI lists providers.
     for (const id of this.providers.ids()) this.gates.get(id);
     this.disposables.push(this.gates.onDidChangeWaits(id => this.waitsChanged.fire(id)));

@@ -4,7 +4,9 @@ import { isActive, isTerminal, keyOf, type ProviderId, type Run, type RunStatus 
 import { redact } from './errors';
 import type { Logger } from './http';
 import { Emitter } from './emitter';
-import { parseStoredRuns, STORED_RUNS_VERSION } from './storedRun';
+import { parseStoredRuns, STORED_RUNS_VERSION, type TrackedRun } from './storedRun';
+
+export type { TrackedRun };
 
 /** The slice of VS Code's Memento the store needs; a Map-backed one serves the unit tests. */
 export interface StateStorage {
@@ -20,33 +22,6 @@ export class MemoryStorage implements StateStorage {
   async update(key: string, value: unknown): Promise<void> {
     this.data.set(key, JSON.parse(JSON.stringify(value ?? null)));
   }
-}
-
-export interface TrackedRun {
-  key: string;
-  run: Run;
-  /** When Runwatch first saw the run (ms). */
-  firstSeenAt: number;
-  /** When the provider last confirmed this state (ms); undefined if never. */
-  lastConfirmedAt?: number;
-  /** When status, stage or progress last changed (ms). */
-  lastChangedAt: number;
-  /** Consecutive failed refreshes. */
-  failures: number;
-  /** Why the last refresh failed, in plain words. */
-  lastError?: string;
-  /** Refresh failed `staleAfterFailures` times in a row: shown as stale, still polled. */
-  stale: boolean;
-  /** The provider said the run does not exist (404). Kept, no longer polled. */
-  gone: boolean;
-  /** No stage movement for longer than the stuck threshold. */
-  stuck: boolean;
-  /** The user has looked at this run's failure (clears the status bar's error look). */
-  acknowledged: boolean;
-  /** Status polls made for this run. */
-  polls: number;
-  /** The user asked to track it (started, tracked by id, adopted), as opposed to listed with its account. */
-  pinned: boolean;
 }
 
 export interface Transition {

@@ -8,9 +8,36 @@
 // their defaults, and a status word this version does not know becomes `unknown` (still polled, so the
 // provider's answer replaces it).
 import * as z from 'zod/mini';
-import { keyOf, type ProviderId, type RunInput, type RunStatus } from './run';
-import type { TrackedRun } from './store';
+import { keyOf, type ProviderId, type Run, type RunInput, type RunStatus } from './run';
 import type { Account } from './ports';
+
+/** A run the store tracks: its last known state and what Runwatch knows about refreshing it. */
+export interface TrackedRun {
+  key: string;
+  run: Run;
+  /** When Runwatch first saw the run (ms). */
+  firstSeenAt: number;
+  /** When the provider last confirmed this state (ms); undefined if never. */
+  lastConfirmedAt?: number;
+  /** When status, stage or progress last changed (ms). */
+  lastChangedAt: number;
+  /** Consecutive failed refreshes. */
+  failures: number;
+  /** Why the last refresh failed, in plain words. */
+  lastError?: string;
+  /** Refresh failed `staleAfterFailures` times in a row: shown as stale, still polled. */
+  stale: boolean;
+  /** The provider said the run does not exist (404). Kept, no longer polled. */
+  gone: boolean;
+  /** No stage movement for longer than the stuck threshold. */
+  stuck: boolean;
+  /** The user has looked at this run's failure (clears the status bar's error look). */
+  acknowledged: boolean;
+  /** Status polls made for this run. */
+  polls: number;
+  /** The user asked to track it (started, tracked by id, adopted), as opposed to listed with its account. */
+  pinned: boolean;
+}
 
 /**
  * The format of a stored tracked run. Runwatch 0.1 wrote this same shape without saying so (no version:
