@@ -19,7 +19,8 @@ import { GloriaMundoSim, type GmWorkflowSpec } from '../test/simulator/gloriaMun
 import { AutomindzSim, type AmzRunScript } from '../test/simulator/automindz';
 import { TalonicSim, documentPhase, assemblyPhase, type TalonicPipelinePlan } from '../test/simulator/talonic';
 import { AdlyseSim, type RunScript as AdlyseRunScript } from '../test/simulator/adlyse';
-import { PROVIDER_IDS, type ProviderId } from '../src/core/run';
+import type { ProviderId } from '../src/core/run';
+import { BUILTIN_PROVIDER_IDS as PROVIDER_IDS } from '../src/providers';
 import {
   TERMINAL_ORD,
   type CreateRequest,
@@ -161,6 +162,8 @@ function prepare(req: PrepareRequest): PrepareResult {
       const w = world.adlyseWorkflows[workflow % world.adlyseWorkflows.length];
       return { accountId: w.id, accountLabel: w.id };
     }
+    default:
+      throw new Error(`"${req.provider}" is not a built-in provider`);
   }
 }
 
@@ -387,6 +390,8 @@ function createOutside(req: CreateRequest): CreateResult {
       const run = (ad as unknown as { createRun(w: unknown, input: unknown, at: number): { run_id: string } }).createRun(w, { outside: req.n }, now);
       return { accountId: w.id, runId: run.run_id };
     }
+    default:
+      throw new Error(`"${req.provider}" is not a built-in provider`);
   }
 }
 

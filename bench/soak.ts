@@ -22,8 +22,10 @@ import * as path from 'node:path';
 import type { KeyVault, RunwatchService, SchedulerOptions } from '../src/core/contracts';
 import { validateBaseUrl, type Logger } from '../src/core/http';
 import { STATE_FILE } from '../src/core/lease';
-import { PROVIDER_IDS, isTerminal, runKey, type ProviderId, type RunStatus } from '../src/core/run';
+import { isTerminal, runKey, type ProviderId, type RunStatus } from '../src/core/run';
+import { BUILTIN_PROVIDER_IDS as PROVIDER_IDS } from '../src/providers';
 import { createRunwatchService } from '../src/core/service';
+import { createDefaultServiceDeps } from '../src/serviceDeps';
 import { isStartInDoubt } from '../src/core/starts';
 import { MemoryStorage } from '../src/core/store';
 import type { Account, PipelineKind } from '../src/providers/provider';
@@ -183,6 +185,8 @@ function inputFor(intent: Intent): Record<string, unknown> {
       return { ...plan.input, name: tag };
     case 'adlyse':
       return { soak_tag: tag };
+    default:
+      throw new Error(`"${plan.provider}" is not a built-in provider`);
   }
 }
 
@@ -334,7 +338,7 @@ async function main(): Promise<void> {
         timeoutMs: REQUEST_TIMEOUT_MS,
         timeScale: S,
         wrapProvider: provider => new ScaledProvider(provider, name, scale, false),
-      });
+      }, createDefaultServiceDeps());
 
     gc();
     const heapStartMB = heapMB();

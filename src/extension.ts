@@ -29,6 +29,7 @@ import { RunTreeProvider } from './vscode/tree/runTreeProvider';
 import { runTitle } from './core/labels';
 import { setDisplayLocale } from './core/intl';
 import { useNetworkSettings } from './core/network';
+import { createDefaultServiceDeps } from './serviceDeps';
 
 export type { RunwatchApi } from './vscode/api';
 
@@ -72,13 +73,15 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
   setDisplayLocale(vscode.env.language);
   // Code free of `vscode` (src/core, the pure formatters) translates through @vscode/l10n: same bundle, same language.
   if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
-  const settings = new Settings(log);
+  // The built-in providers, the scheduler and the window lease: what the service is built from.
+  const deps = createDefaultServiceDeps();
+  const settings = new Settings(deps.providers, log);
   const applyNetworkSettings = () =>
     useNetworkSettings(() => settings.network(log), { log, globalFetchFollowsSettings: settings.globalFetchFollowsProxySettings() });
   applyNetworkSettings();
   // Every globalState read and write goes through one SteadyMemento (see there: VS Code can lose writes).
   const globalState = new SteadyMemento(context.globalState);
-  const vault = new SecretKeyVault(context.secrets, globalState, log);
+  const vault = new SecretKeyVault(context.secrets, globalState, log, () => deps.providers.ids());
   // Once this composition is disposed its store must not write any more: a late answer to a request sent
   // before the dispose would otherwise overwrite what the next composition (after a reload) persists.
   let persisting = true;
@@ -99,7 +102,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
     get timeoutMs() {
       return settings.timeoutMs();
     },
-  });
+  }, deps);
 
   const labels = new AccountLabels(globalState, log);
   const accountLabel = (run: Pick<Run, 'provider' | 'accountId'>) => labels.label(service, run.provider, run.accountId);

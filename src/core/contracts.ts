@@ -1,23 +1,19 @@
-// The two seams inside the core: the poll scheduler (how often and when runs are fetched) and the
-// service facade the VS Code layer talks to. Kept apart from their implementations so each side can be
-// tested alone.
+// The seams inside the core: the poll scheduler (how often and when runs are fetched), the cross-window
+// lease and shared state, and the service facade the VS Code layer talks to. Kept apart from their
+// implementations so each side can be tested alone; the composition root picks the implementations
+// (ServiceDeps).
 import type { ProviderError } from './errors';
+import type { Disposable } from './emitter';
+import type { GateWait, ProviderGates } from './gate';
+import type { ProviderHealth } from './health';
+import type { Logger } from './http';
+import type { SharedLists, SharedRequest } from './lease';
+import type { Account, PipelineKind, Provider, RunSource, StartResult } from './ports';
+import type { ProviderRegistry } from './registry';
 import type { ProviderId, Run } from './run';
-import type { RunStore } from './store';
-import type { Account, PipelineKind, Provider, StartResult } from '../providers/provider';
+import type { RunStore, StateStorage } from './store';
 
-export interface Disposable {
-  dispose(): void;
-}
-
-/** Why a provider is or is not being polled. */
-export type ProviderHealth =
-  | { state: 'ok' }
-  | { state: 'noKey' }
-  | { state: 'authFailed'; message: string }
-  | { state: 'rateLimited'; message: string; until: number }
-  | { state: 'backoff'; message: string; until: number }
-  | { state: 'misconfigured'; message: string };
+export type { Disposable, ProviderHealth };
 
 export type FocusMode = 'slow' | 'pause' | 'normal';
 
@@ -37,14 +33,16 @@ export interface SchedulerOptions {
 export interface SchedulerDeps {
   store: RunStore;
   /** The adapter for a provider that has a key; undefined when it has none. */
-  provider(id: ProviderId): Provider | undefined;
+  provider(id: ProviderId): RunSource | undefined;
+  /** The provider's name for messages; the adapter's, or the id, when absent. */
+  displayName?(id: ProviderId): string;
   onHealth(id: ProviderId, health: ProviderHealth): void;
   /** A run became stuck (stage unmoved past the threshold). */
   onStuck?(key: string): void;
   /** Where errors in the scheduler's own handling are reported (a run it cannot process). */
-  log?: import('./http').Logger;
+  log?: Logger;
   /** The providers' gates, shared with every other request (the service's); the scheduler makes its own when absent. */
-  gates?: import('./gate').ProviderGates;
+  gates?: ProviderGates;
   now?: () => number;
   random?: () => number;
   /**
@@ -70,9 +68,59 @@ export interface PollScheduler extends Disposable {
   updateOptions(options: Partial<SchedulerOptions>): void;
 }
 
+/** The cross-window lease (lease.ts FileLease): which window polls for all. */
+export interface WindowLease extends Disposable {
+  readonly id: string;
+  readonly isLeader: boolean;
+  /** Decides leadership at once, then keeps checking. */
+  start(): void;
+  onDidChangeLeadership(listener: (isLeader: boolean) => void): Disposable;
+}
+
+/** The state the windows share (lease.ts SharedStateFile): the leader publishes it, followers apply it and ask. */
+export interface SharedState extends Disposable {
+  /** Provider health as the leader last published it. */
+  readonly remoteHealth: Partial<Record<ProviderId, ProviderHealth>>;
+  /** Account lists as the leader last published them; undefined before any. */
+  readonly remoteLists: SharedLists | undefined;
+  /** Leader: carries out what followers ask. */
+  onRequest(handler: (request: SharedRequest) => Promise<void>): void;
+  /** Follower: has the leader carry a request out, and waits for its answer. */
+  request(request: SharedRequest): Promise<void>;
+  /** A snapshot of the leader was applied to this window's store. */
+  onDidApply(listener: () => void): Disposable;
+  setRole(role: 'leader' | 'follower'): void;
+  /** Publishes this window's state soon (leader). */
+  publishSoon(): void;
+}
+
+export interface SharedStateParts {
+  /** This window's id (the lease's). */
+  id: string;
+  log: Logger;
+  /** Provider health to publish (the leader's scheduler). */
+  health: () => Partial<Record<ProviderId, ProviderHealth>>;
+  /** Account lists to publish (the leader's). */
+  lists: () => SharedLists;
+}
+
+/**
+ * What the service is built from, chosen by the composition root: the providers it knows, and how to make
+ * its scheduler and its cross-window coordination. src/serviceDeps.ts has the defaults.
+ */
+export interface ServiceDeps {
+  readonly providers: ProviderRegistry;
+  createScheduler(deps: SchedulerDeps, options: SchedulerOptions): PollScheduler;
+  /** The lease in a folder shared by all windows. May throw (a read-only folder): the window then polls alone. */
+  createLease(dir: string, options: { log: Logger }): WindowLease;
+  createSharedState(dir: string, store: RunStore, parts: SharedStateParts): SharedState;
+}
+
 /** The facade the commands, tree and status bar use. */
 export interface RunwatchService extends Disposable {
   readonly store: RunStore;
+  /** The providers Runwatch knows, and their facts (names, account nouns, icons, default addresses). */
+  readonly providers: ProviderRegistry;
   /** Every provider Runwatch knows, keyed or not. */
   providerIds(): ProviderId[];
   displayName(id: ProviderId): string;
@@ -116,7 +164,7 @@ export interface RunwatchService extends Disposable {
   /** Runs `fn` as the user's action: requests it causes inside a Retry-After window wait visibly and can be cancelled. */
   asUserAction<T>(fn: () => T): T;
   /** User actions now waiting for a provider's Retry-After window to end. */
-  userWaits(): import('./gate').GateWait[];
+  userWaits(): GateWait[];
   onDidChangeWaits(listener: (id: ProviderId) => void): Disposable;
   /** The user gave up waiting for the provider: its waiting requests fail with a cancellation (isWaitCancelled), unsent. */
   cancelWaits(id: ProviderId): void;
@@ -144,11 +192,11 @@ export interface KeyVault {
 
 export interface ServiceOptions {
   /** Persistent state (VS Code globalState). */
-  storage: import('./store').StateStorage;
+  storage: StateStorage;
   keys: KeyVault;
   /** The validated base URL for a provider, or an error message when the setting is invalid. */
   baseUrl(id: ProviderId): { ok: true; url: string } | { ok: false; reason: string };
-  log: import('./http').Logger;
+  log: Logger;
   scheduler: SchedulerOptions;
   /** Consecutive failed refreshes before a run shows as stale. */
   staleAfterFailures?: number;

@@ -1,20 +1,13 @@
-// The error taxonomy every provider call ends in. The scheduler decides what to do from `kind`
-// (back off, stop the provider, keep the run stale); the VS Code layer shows `message` and `hint`.
+// The error taxonomy every provider call ends in. What each `kind` means (back off, stop the provider, keep
+// the run stale, how to show it) is errorPolicy.ts's table; the VS Code layer shows `message` and `hint`.
+//
+// Two bundles carry this file (dist/extension.js and dist/mcp.js), so each has its own ProviderError class:
+// errors are recognized by shape (isProviderError), never by `instanceof`, and the secret registry lives on
+// the process's global object, so both bundles redact with the same one.
+import { isProviderErrorKind, policyOf, type ProviderErrorKind } from './errorPolicy';
 
-export type ProviderErrorKind =
-  | 'noKey' // no key stored for the provider
-  | 'auth' // 401, or an MCP auth_error: the key is wrong or revoked
-  | 'forbidden' // 403: the key lacks a scope, or the resource is not the caller's
-  | 'payment' // 402: credits or spend limit exhausted
-  | 'notFound' // 404
-  | 'conflict' // 409
-  | 'validation' // 400 / 422: the request was rejected as invalid
-  | 'rateLimited' // 429
-  | 'server' // 5xx
-  | 'timeout' // no answer in time
-  | 'network' // connection refused, reset, DNS, TLS
-  | 'badResponse' // the body could not be read: HTML, truncated JSON, wrong types, too large
-  | 'unsupported'; // the provider has no such operation
+
+export { kindForStatus, policyOf, type ErrorPolicy, type ProviderErrorKind } from './errorPolicy';
 
 export interface ProviderErrorInit {
   status?: number;
@@ -29,7 +22,11 @@ export interface ProviderErrorInit {
   notSent?: boolean;
 }
 
+/** Marks a ProviderError of any bundle: Symbol.for gives every bundle the same symbol. */
+const PROVIDER_ERROR_BRAND = Symbol.for('runwatch.providerError');
+
 export class ProviderError extends Error {
+  readonly [PROVIDER_ERROR_BRAND] = true;
   readonly status?: number;
   readonly retryAfterMs?: number;
   readonly requestId?: string;
@@ -51,42 +48,63 @@ export class ProviderError extends Error {
 
   /** Worth trying again later without the user doing anything. */
   get transient(): boolean {
-    return this.kind === 'rateLimited' || this.kind === 'server' || this.kind === 'timeout' || this.kind === 'network' || this.kind === 'badResponse';
+    return policyOf(this.kind).transient;
   }
 
   /** Polling this provider is pointless until the key changes. */
   get stopsProvider(): boolean {
-    return this.kind === 'auth' || this.kind === 'noKey';
+    return policyOf(this.kind).stopsProvider;
   }
 }
 
+/** A ProviderError made by this bundle or another (dist/mcp.js), recognized by its brand and shape. */
 export function isProviderError(e: unknown): e is ProviderError {
-  return e instanceof ProviderError;
-}
-
-/** Turns anything thrown into a ProviderError, so that callers deal with one shape. */
-export function asProviderError(e: unknown, providerName: string): ProviderError {
-  if (e instanceof ProviderError) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  return new ProviderError('network', `${providerName}: ${message}`);
+  if (typeof e !== 'object' || e === null) return false;
+  const shaped = e as { [PROVIDER_ERROR_BRAND]?: unknown; kind?: unknown; message?: unknown };
+  return shaped[PROVIDER_ERROR_BRAND] === true && isProviderErrorKind(shaped.kind) && typeof shaped.message === 'string';
 }
 
 /**
- * Key shapes the providers document, scrubbed from anything that may reach a log, an error message or
- * the screen, in case a provider echoes a key back.
+ * Turns anything thrown into a ProviderError, so that callers deal with one shape. Transport failures are
+ * mapped where they happen (the HTTP client, the MCP session); anything else that arrives here unmapped is
+ * Runwatch's own failure (a mapper that threw on an answer): `internal`, not an outage to retry.
  */
-const KEY_PATTERNS: RegExp[] = [
-  /\bbm_[A-Za-z0-9_-]{6,}/g,
-  /\bgm_(?:live|test)_[A-Za-z0-9_-]{4,}/g,
-  /\btlnc_[A-Za-z0-9_-]{4,}/g,
-  /\bmii_[A-Za-z0-9_-]{4,}/g,
-  /\bmf_oauth_[A-Za-z0-9_-]{4,}/g,
-  /\bshr_[A-Za-z0-9_-]{4,}/g,
+export function asProviderError(e: unknown, providerName: string): ProviderError {
+  if (isProviderError(e)) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new ProviderError('internal', redact(`Runwatch failed on ${providerName}'s answer (a bug in Runwatch: ${message}).`));
+}
+
+/**
+ * Credential shapes of any API, scrubbed from anything that may reach a log, an error message or the screen.
+ * Each provider adds its own key shapes (ProviderDescriptor.secretPatterns) when it is registered.
+ */
+const GENERIC_PATTERNS: readonly RegExp[] = [
   /(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}/gi,
   /((?:x-api-key|authorization|api[_-]?key|token)["']?\s*[:=]\s*["']?)(?!Bearer\b)[^\s"',}]{6,}/gi,
 ];
 
-const knownSecrets = new Set<string>();
+interface SecretRegistry {
+  /** Values (keys, share tokens) registered at run time. */
+  readonly values: Set<string>;
+  /** Each registered provider's key shapes, by source so a pattern is kept once. */
+  readonly patterns: Map<string, RegExp>;
+}
+
+/** The one registry of the process, on the global object: every bundle that carries this file finds the same. */
+const registry: SecretRegistry = ((globalThis as { [key: symbol]: unknown })[Symbol.for('runwatch.secretRegistry')] ??= {
+  values: new Set<string>(),
+  patterns: new Map<string, RegExp>(),
+}) as SecretRegistry;
+const knownSecrets = registry.values;
+
+/** Adds key shapes (a provider's) to what is redacted everywhere. Global regular expressions. */
+export function registerSecretPatterns(patterns: readonly RegExp[]): void {
+  for (const pattern of patterns) {
+    const global = pattern.global ? pattern : new RegExp(pattern.source, `${pattern.flags}g`);
+    registry.patterns.set(global.toString(), global);
+  }
+}
 
 /** Registers a value (an API key, a share token) that must never be printed. */
 export function registerSecret(value: string | undefined): void {
@@ -111,16 +129,17 @@ export function redactedLine(text: string): string {
 export function redact(text: string): string {
   let out = text;
   for (const secret of knownSecrets) out = out.split(secret).join('***');
-  for (const pattern of KEY_PATTERNS) {
-    out = out.replace(pattern, (match, prefix?: unknown) => (typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}***` : '***'));
-  }
+  for (const pattern of registry.patterns.values()) out = out.replace(pattern, masked);
+  for (const pattern of GENERIC_PATTERNS) out = out.replace(pattern, masked);
   return out;
 }
 
-/**
- * The one secret registry, as an object a separately bundled module (dist/mcp.js) is handed: a bundle that
- * imported this file would get its own, empty copy of the registry.
- */
+/** A match replaced by `***`, keeping a captured prefix (`Bearer `, `x-api-key: `). */
+function masked(match: string, prefix?: unknown): string {
+  return typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}***` : '***';
+}
+
+/** The secret registry as an object, for code that is handed one (the MCP session); the same registry as redact(). */
 export interface Redactor {
   redact(text: string): string;
   register(value: string | undefined): void;

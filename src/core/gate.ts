@@ -9,10 +9,12 @@
 // other caller goes through `send`, which waits its turn. A user action (a command) that meets a
 // Retry-After window waits visibly and can be cancelled (`onDidChangeWaits`, `cancelUserWaits`).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Disposable, ProviderHealth } from './contracts';
-import { asProviderError, ProviderError, redact } from './errors';
-import { PROVIDER_IDS, type ProviderId } from './run';
-import { PROVIDER_DISPLAY_NAMES, withCalls, type Provider } from '../providers/provider';
+import { Emitter, type Disposable } from './emitter';
+import type { ProviderHealth } from './health';
+import { asProviderError, isProviderError, policyOf, ProviderError, redact } from './errors';
+import type { Logger } from './http';
+import type { ProviderId } from './run';
+import { withCalls, type Provider } from './ports';
 
 /** Longest wait between two polls of a failing run, and longest provider back-off. */
 // One minute, not more: an outage costs at most one probe a minute per provider, and a provider that comes
@@ -66,7 +68,7 @@ const CANCELLED_CODE = 'runwatch.waitCancelled';
 
 /** The user cancelled a request that was waiting for a provider's rate limit to pass. */
 export function isWaitCancelled(e: unknown): boolean {
-  return e instanceof ProviderError && e.code === CANCELLED_CODE;
+  return isProviderError(e) && e.code === CANCELLED_CODE;
 }
 
 // ---- one provider ----
@@ -86,6 +88,8 @@ export interface GateDeps {
   timeScale: number;
   /** The provider's documented budget, read at each decision (the adapter may change with the base URL). */
   budget: (id: ProviderId) => Provider['pollBudget'];
+  /** The provider's name, for the messages of requests the gate itself fails. */
+  displayName: (id: ProviderId) => string;
 }
 
 interface Waiter {
@@ -200,8 +204,8 @@ export class ProviderGate {
   noteFailure(error: ProviderError, at: { now: number; sentAt: number; source: string; baseMs: number; soleSource: boolean }): void {
     const { now } = at;
     const message = redact(error.message);
-    switch (error.kind) {
-      case 'rateLimited': {
+    switch (policyOf(error.kind).provider) {
+      case 'rateLimit': {
         const wait =
           error.retryAfterMs !== undefined
             ? clampRetryAfter(error.retryAfterMs)
@@ -209,10 +213,7 @@ export class ProviderGate {
         this.pause(now + wait, error.retryAfterMs !== undefined ? 'retryAfter' : 'backoff', { state: 'rateLimited', message, until: now + wait });
         return;
       }
-      case 'server':
-      case 'timeout':
-      case 'network':
-      case 'badResponse': {
+      case 'outage': {
         this.failureStreak++;
         this.streakSources.add(at.source);
         if (error.retryAfterMs !== undefined) {
@@ -228,11 +229,10 @@ export class ProviderGate {
         }
         return;
       }
-      case 'notFound':
-      case 'auth':
-      case 'noKey':
+      case 'neutral':
+        // A missing run, a bad key, or Runwatch's own bug: nothing about whether the provider is up.
         return;
-      default:
+      case 'answered':
         // 403, 402, 400/422, 409: the provider answered, so it is up.
         this.failureStreak = 0;
         this.streakSources.clear();
@@ -284,7 +284,7 @@ export class ProviderGate {
       this.noteSuccess(this.deps.now());
       return result;
     } catch (e) {
-      const error = asProviderError(e, PROVIDER_DISPLAY_NAMES[this.id] ?? this.id);
+      const error = asProviderError(e, this.deps.displayName(this.id));
       this.noteFailure(error, { now: this.deps.now(), sentAt, source, baseMs: NON_POLL_BASE_MS / this.deps.timeScale, soleSource: false });
       throw e;
     } finally {
@@ -310,7 +310,7 @@ export class ProviderGate {
 
   /** Rejects every user request waiting here (the user pressed Cancel on the wait). */
   cancelUserWaits(): void {
-    const name = PROVIDER_DISPLAY_NAMES[this.id] ?? this.id;
+    const name = this.deps.displayName(this.id);
     for (let i = this.waiters.length - 1; i >= 0; i--) {
       const w = this.waiters[i];
       if (!w.user) continue;
@@ -330,7 +330,7 @@ export class ProviderGate {
   dispose(): void {
     this.clearTimer();
     const waiters = this.waiters.splice(0);
-    for (const w of waiters) w.reject(new ProviderError('network', `${PROVIDER_DISPLAY_NAMES[this.id] ?? this.id}: Runwatch is shutting down.`));
+    for (const w of waiters) w.reject(new ProviderError('network', `${this.deps.displayName(this.id)}: Runwatch is shutting down.`));
   }
 
   // ---- internals ----
@@ -447,6 +447,10 @@ export interface ProviderGatesOptions {
   random?: () => number;
   timeScale?: number;
   budget?: (id: ProviderId) => Provider['pollBudget'];
+  /** Provider names for the gate's own messages; the id stands in when absent. */
+  displayName?: (id: ProviderId) => string;
+  /** Where a failing listener is reported. */
+  log?: Pick<Logger, 'error'>;
   maxConcurrentPerProvider?: number;
 }
 
@@ -455,70 +459,73 @@ export class ProviderGates implements Disposable {
   /** Requests in flight at once, per provider (the maxConcurrentPerProvider setting). */
   maxConcurrent: number;
   private readonly gates = new Map<ProviderId, ProviderGate>();
-  private readonly healthListeners = new Set<(id: ProviderId) => void>();
-  private readonly freeListeners = new Set<(id: ProviderId) => void>();
-  private readonly waitListeners = new Set<(id: ProviderId) => void>();
+  private readonly deps: GateDeps;
+  private readonly healthChanged: Emitter<ProviderId>;
+  private readonly freed: Emitter<ProviderId>;
+  private readonly waitsChanged: Emitter<ProviderId>;
 
   constructor(options: ProviderGatesOptions = {}) {
     this.maxConcurrent = options.maxConcurrentPerProvider ?? 4;
-    const deps: GateDeps = {
+    this.deps = {
       now: options.now ?? (() => Date.now()),
       random: options.random ?? Math.random,
       timeScale: options.timeScale && options.timeScale > 0 ? options.timeScale : 1,
       budget: options.budget ?? (() => undefined),
+      displayName: options.displayName ?? (id => id),
     };
-    for (const id of PROVIDER_IDS) this.gates.set(id, new ProviderGate(id, deps, this));
+    this.healthChanged = new Emitter('provider health', options.log);
+    this.freed = new Emitter('free request slots', options.log);
+    this.waitsChanged = new Emitter('rate-limit waits', options.log);
   }
 
+  /** The provider's gate, made on first use: provider ids are open (registry.ts), so there is no fixed list. */
   get(id: ProviderId): ProviderGate {
-    const gate = this.gates.get(id);
-    if (!gate) throw new Error(`No gate for provider ${id}`);
+    let gate = this.gates.get(id);
+    if (!gate) {
+      gate = new ProviderGate(id, this.deps, this);
+      this.gates.set(id, gate);
+    }
     return gate;
   }
 
   /** A gate's health changed (a pause began or ended). */
   onDidChangeHealth(listener: (id: ProviderId) => void): Disposable {
-    return subscribe(this.healthListeners, listener);
+    return this.healthChanged.event(listener);
   }
 
   /** A slot came free or a pause was lifted: whoever holds requests back may look again. */
   onDidFree(listener: (id: ProviderId) => void): Disposable {
-    return subscribe(this.freeListeners, listener);
+    return this.freed.event(listener);
   }
 
   /** User requests began or stopped waiting for a provider's Retry-After window. */
   onDidChangeWaits(listener: (id: ProviderId) => void): Disposable {
-    return subscribe(this.waitListeners, listener);
+    return this.waitsChanged.event(listener);
   }
 
   /** Every user wait now, for the UI. */
   userWaits(): GateWait[] {
-    return PROVIDER_IDS.map(id => this.get(id).userWait()).filter((w): w is GateWait => !!w);
+    return [...this.gates.values()].map(gate => gate.userWait()).filter((w): w is GateWait => !!w);
   }
 
   fireHealth(id: ProviderId): void {
-    for (const l of [...this.healthListeners]) l(id);
+    this.healthChanged.fire(id);
   }
 
   fireFree(id: ProviderId): void {
-    for (const l of [...this.freeListeners]) l(id);
+    this.freed.fire(id);
   }
 
   fireWaits(id: ProviderId): void {
-    for (const l of [...this.waitListeners]) l(id);
+    this.waitsChanged.fire(id);
   }
 
   dispose(): void {
     for (const gate of this.gates.values()) gate.dispose();
-    this.healthListeners.clear();
-    this.freeListeners.clear();
-    this.waitListeners.clear();
+    this.healthChanged.dispose();
+    this.freed.dispose();
+    this.waitsChanged.dispose();
   }
-}
-
-function subscribe<T>(set: Set<T>, listener: T): Disposable {
-  set.add(listener);
-  return { dispose: () => set.delete(listener) };
 }
 
 /**

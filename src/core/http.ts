@@ -18,7 +18,7 @@ function request(url: string, options: Omit<Dispatcher.RequestOptions, 'origin' 
 }
 import type * as z from 'zod/mini';
 import { safeParse, prettifyError } from 'zod/mini';
-import { ProviderError, redact, safeRequestId, type ProviderErrorKind } from './errors';
+import { isProviderError, kindForStatus, ProviderError, redact, safeRequestId, type ProviderErrorKind } from './errors';
 import { isLoopbackHost, networkDispatcher } from './network';
 
 export interface Logger {
@@ -114,23 +114,6 @@ export function retryAfterMs(headers: Record<string, string>, now = Date.now()):
     }
   }
   return undefined;
-}
-
-const STATUS_KIND: Record<number, ProviderErrorKind> = {
-  400: 'validation',
-  401: 'auth',
-  402: 'payment',
-  403: 'forbidden',
-  404: 'notFound',
-  409: 'conflict',
-  410: 'notFound',
-  413: 'validation',
-  422: 'validation',
-  429: 'rateLimited',
-};
-
-export function kindForStatus(status: number): ProviderErrorKind {
-  return STATUS_KIND[status] ?? (status >= 500 ? 'server' : 'validation');
 }
 
 const STATUS_TEXT: Partial<Record<ProviderErrorKind, string>> = {
@@ -336,7 +319,7 @@ export function failedBeforeSending(code: string): boolean {
 }
 
 function transportError(e: unknown, providerName: string, timeoutMs: number): ProviderError {
-  if (e instanceof ProviderError) return e;
+  if (isProviderError(e)) return e;
   const err = e as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err?.code ?? err?.cause?.code ?? '';
   const notSent = failedBeforeSending(code);

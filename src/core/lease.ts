@@ -15,12 +15,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
-import type { Disposable, ProviderHealth } from './contracts';
+import { Emitter, type Disposable } from './emitter';
+import type { ProviderHealth } from './health';
 import type { Logger } from './http';
-import { PROVIDER_IDS, type ProviderId } from './run';
+import type { ProviderId } from './run';
 import type { RunStore, StoreChange, TrackedRun } from './store';
 import { parseAccountsByProvider, parseStoredRuns } from './storedRun';
-import type { Account } from '../providers/provider';
+import type { Account } from './ports';
 
 export const DEFAULT_HEARTBEAT_MS = 2000;
 export const LEASE_FILE = 'runwatch-lease.json';
@@ -58,7 +59,7 @@ export class FileLease implements Disposable {
   readonly heartbeatMs: number;
   readonly staleAfterMs: number;
   private readonly now: () => number;
-  private readonly listeners = new Set<(isLeader: boolean) => void>();
+  private readonly leadership: Emitter<boolean>;
   private timer: ReturnType<typeof setInterval> | undefined;
   private leader = false;
   private disposed = false;
@@ -75,6 +76,7 @@ export class FileLease implements Disposable {
     this.heartbeatMs = Math.max(10, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     this.staleAfterMs = options.staleAfterMs ?? 3 * this.heartbeatMs;
     this.now = options.now ?? (() => Date.now());
+    this.leadership = new Emitter('window leadership', options.log);
   }
 
   get isLeader(): boolean {
@@ -91,8 +93,7 @@ export class FileLease implements Disposable {
   }
 
   onDidChangeLeadership(listener: (isLeader: boolean) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.leadership.event(listener);
   }
 
   /** Stops heart-beating without releasing the lease, as a crashed or frozen window would. For tests. */
@@ -115,7 +116,7 @@ export class FileLease implements Disposable {
       }
     }
     this.leader = false;
-    this.listeners.clear();
+    this.leadership.dispose();
   }
 
   /** One heartbeat: renew if ours, take over if free or stale, else follow. */
@@ -186,7 +187,7 @@ export class FileLease implements Disposable {
   private setLeader(leader: boolean): void {
     if (leader === this.leader) return;
     this.leader = leader;
-    for (const listener of [...this.listeners]) listener(leader);
+    this.leadership.fire(leader);
   }
 
   /**
@@ -357,7 +358,7 @@ const inboxSchema = z.looseObject({
   requests: z.optional(z.array(z.unknown())),
 });
 
-const providerIdSchema = z.enum(PROVIDER_IDS);
+const providerIdSchema = z.string().check(z.minLength(1));
 const requestSchema = z.looseObject({
   id: z.string(),
   request: z.union([
@@ -394,7 +395,7 @@ export class SharedStateFile implements Disposable {
   private readonly now: () => number;
   private currentRole: SharedRole = 'off';
   private readonly storeSubscription: { dispose(): void };
-  private readonly listeners = new Set<(snapshot: SharedSnapshot) => void>();
+  private readonly applied: Emitter<SharedSnapshot>;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private publishTimer: ReturnType<typeof setTimeout> | undefined;
   private inboxTimer: ReturnType<typeof setTimeout> | undefined;
@@ -433,6 +434,7 @@ export class SharedStateFile implements Disposable {
     this.debounceMs = options.debounceMs ?? 250;
     this.refreshMs = options.refreshMs ?? 2 * this.heartbeatMs;
     this.now = options.now ?? (() => Date.now());
+    this.applied = new Emitter('shared state', options.log);
     this.storeSubscription = store.onDidChange(change => this.onStoreChange(change));
   }
 
@@ -479,8 +481,7 @@ export class SharedStateFile implements Disposable {
 
   /** A follower applied a snapshot from the leader. */
   onDidApply(listener: (snapshot: SharedSnapshot) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.applied.event(listener);
   }
 
   setRole(role: SharedRole): void {
@@ -550,7 +551,7 @@ export class SharedStateFile implements Disposable {
     this.disposed = true;
     this.stopTimers();
     this.storeSubscription.dispose();
-    this.listeners.clear();
+    this.applied.dispose();
   }
 
   // ---- both roles ----
@@ -707,7 +708,7 @@ export class SharedStateFile implements Disposable {
     this.remote = next;
     this.lastHealth = snapshot.health;
     if (snapshot.lists) this.lastLists = snapshot.lists;
-    for (const listener of [...this.listeners]) listener(snapshot);
+    this.applied.fire(snapshot);
     // Answers last, so whoever awaited one sees the runs and lists it brought.
     for (const reply of snapshot.replies ?? []) {
       const pending = this.pending.get(reply.id);
@@ -861,8 +862,7 @@ function parseInbox(text: string | undefined): Inbox {
 
 function pickHealth(raw: Record<string, unknown> | undefined): Partial<Record<ProviderId, ProviderHealth>> {
   const out: Partial<Record<ProviderId, ProviderHealth>> = {};
-  for (const id of PROVIDER_IDS) {
-    const h = raw?.[id] as { state?: unknown } | undefined;
+  for (const [id, h] of Object.entries(raw ?? {}) as [ProviderId, { state?: unknown } | undefined][]) {
     if (h && typeof h === 'object' && typeof h.state === 'string') out[id] = h as ProviderHealth;
   }
   return out;

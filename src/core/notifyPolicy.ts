@@ -2,7 +2,8 @@
 // pass the user's settings, how they are batched and worded, and what is said after time away or at
 // start-up. The VS Code layer only shows what this decides.
 import * as l10n from '@vscode/l10n';
-import type { Disposable } from './contracts';
+import { Emitter, type Disposable } from './emitter';
+import type { Logger } from './http';
 import { documentErrorCount, finishedWithErrors, isActive, isTerminal, type Run } from './run';
 import type { TrackedRun } from './store';
 import { count } from './intl';
@@ -41,6 +42,8 @@ export interface NotificationBatcherOptions {
   now?: () => number;
   /** How a run is named in a message (default: "Analyze on acme.com" from its kind and account). */
   describe?: (run: Run) => string;
+  /** Where a failing listener is reported. */
+  log?: Pick<Logger, 'error'>;
 }
 
 /** Transitions remembered to avoid repeats; beyond this the oldest are forgotten. */
@@ -49,7 +52,7 @@ const REMEMBERED_TRANSITIONS = 5000;
 export class NotificationBatcher implements Disposable {
   private policy: NotificationPolicy;
   private readonly batchWindowMs: number;
-  private readonly listeners = new Set<(batch: NotificationBatch) => void>();
+  private readonly flushed: Emitter<NotificationBatch>;
   /** `key\0kind` of every transition already notified (or queued), in insertion order. */
   private readonly seen = new Set<string>();
   private pending: NotifyEvent[] = [];
@@ -59,6 +62,7 @@ export class NotificationBatcher implements Disposable {
   constructor(private readonly options: NotificationBatcherOptions) {
     this.policy = { ...options.policy };
     this.batchWindowMs = options.batchWindowMs ?? 1500;
+    this.flushed = new Emitter('notifications', options.log);
   }
 
   updatePolicy(policy: Partial<NotificationPolicy>): void {
@@ -66,8 +70,7 @@ export class NotificationBatcher implements Disposable {
   }
 
   onFlush(listener: (batch: NotificationBatch) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.flushed.event(listener);
   }
 
   /** Queues an event; false when the settings exclude it or it was already notified for this run. */
@@ -92,7 +95,7 @@ export class NotificationBatcher implements Disposable {
     this.pending = [];
     const at = (this.options.now ?? Date.now)();
     const batch: NotificationBatch = { events, summary: summarize(events, this.options.describe), quiet: !!this.options.quiet?.(), at };
-    for (const listener of [...this.listeners]) listener(batch);
+    this.flushed.fire(batch);
   }
 
   dispose(): void {
@@ -100,7 +103,7 @@ export class NotificationBatcher implements Disposable {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = [];
-    this.listeners.clear();
+    this.flushed.dispose();
   }
 }
 

@@ -1,8 +1,11 @@
 // The normalized run model that every layer speaks. Providers map their wire shapes onto it;
 // the scheduler, the store and the VS Code layer only ever see these types.
 
-export const PROVIDER_IDS = ['boringMarketing', 'gloriaMundo', 'automindz', 'talonic', 'adlyse'] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
+/**
+ * A provider's id: a built-in adapter's (`boringMarketing`) or one declared in settings. Open on purpose: the
+ * core looks providers up in its ProviderRegistry (registry.ts), never in a closed list.
+ */
+export type ProviderId = string;
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'unknown';
 
@@ -77,6 +80,12 @@ export interface RunCost {
   lines?: Record<string, number>;
 }
 
+/** What Re-run needs to repeat a start: the kind and the non-secret inputs. */
+export interface RunInput {
+  kindId: string;
+  values: Record<string, unknown>;
+}
+
 export interface Run {
   provider: ProviderId;
   /** Brand, workflow, spec or pipeline the run belongs to. */
@@ -95,8 +104,11 @@ export interface Run {
   cost?: RunCost;
   links?: RunLink[];
   durationSeconds?: number;
-  /** What the run was started with, so that Re-run can repeat it. Never holds secrets. */
-  input?: Record<string, unknown>;
+  /**
+   * What Runwatch started the run with, so that Re-run can repeat it. Set by the service alone (adapters
+   * return runs without it); never holds secrets.
+   */
+  input?: RunInput;
   /** Every field the provider gave, for the tooltip. */
   raw?: Record<string, unknown>;
 }

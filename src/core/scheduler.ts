@@ -12,11 +12,11 @@
 // lane like a run (same gate, Retry-After, budget and lease), instead of one poll per run. A list answer of
 // summaries sends that account's runs back to their own polls; a run the list stops carrying (paged out,
 // deleted) is polled on its own, which also tells whether it is gone.
-import { PROVIDER_IDS, isActive, keyOf, type ProviderId, type Run, type RunProgress } from './run';
-import { asProviderError, redact, type ProviderError } from './errors';
+import { isActive, keyOf, type ProviderId, type Run, type RunProgress } from './run';
+import { asProviderError, policyOf, redact, type ProviderError } from './errors';
 import type { PollScheduler, ProviderHealth, SchedulerDeps, SchedulerOptions } from './contracts';
 import { accountKey, type RunStore, type StoreChange, type TrackedRun } from './store';
-import { PROVIDER_DISPLAY_NAMES, type Provider, type RunPage } from '../providers/provider';
+import type { RunPage, RunSource } from './ports';
 import { BUDGET_MARGIN, backoffDelay, clampRetryAfter, ProviderGates, type ProviderGate } from './gate';
 
 export { BACKOFF_CAP_MS, BUDGET_MARGIN, MAX_RETRY_AFTER_MS, PROVIDER_FAILURE_STREAK, RATE_LIMIT_BASE_MS } from './gate';
@@ -206,9 +206,8 @@ export class Scheduler implements PollScheduler {
     this.random = deps.random ?? Math.random;
     this.timeScale = deps.timeScale && deps.timeScale > 0 ? deps.timeScale : 1;
     this.ownsGates = !deps.gates;
-    this.gates = deps.gates ?? new ProviderGates({ now: this.now, random: this.random, timeScale: this.timeScale, budget: id => this.deps.provider(id)?.pollBudget });
+    this.gates = deps.gates ?? new ProviderGates({ now: this.now, random: this.random, timeScale: this.timeScale, budget: id => this.deps.provider(id)?.pollBudget, displayName: id => this.displayName(id), log: deps.log });
     this.gates.maxConcurrent = options.maxConcurrentPerProvider;
-    for (const id of PROVIDER_IDS) this.lanes.set(id, new Lane(id, this.gates.get(id)));
     this.gateSubscriptions.push(
       // A pause begun or ended by any request (a list's 429 holds the polls too): tell, and re-time the lane.
       this.gates.onDidChangeHealth(id => this.onGateChange(this.lane(id))),
@@ -221,6 +220,10 @@ export class Scheduler implements PollScheduler {
 
   private get store(): RunStore {
     return this.deps.store;
+  }
+
+  private displayName(id: ProviderId): string {
+    return this.deps.displayName?.(id) ?? this.deps.provider(id)?.displayName ?? id;
   }
 
   start(): void {
@@ -599,7 +602,7 @@ export class Scheduler implements PollScheduler {
     }
   }
 
-  private sendList(plan: Plan, provider: Provider, lane: Lane, now: number): void {
+  private sendList(plan: Plan, provider: RunSource, lane: Lane, now: number): void {
     const batch = plan.list!;
     lane.gate.admit(now);
     this.inFlight.add(plan.key);
@@ -614,7 +617,7 @@ export class Scheduler implements PollScheduler {
     request
       .then(
         page => this.settledList(plan, lane, () => this.onListSuccess(plan, page, lane, now)),
-        error => this.settledList(plan, lane, () => this.onListFailure(plan, asProviderError(error, PROVIDER_DISPLAY_NAMES[lane.id] ?? lane.id), lane)),
+        error => this.settledList(plan, lane, () => this.onListFailure(plan, asProviderError(error, this.displayName(lane.id)), lane)),
       )
       .catch(e => this.deps.log?.error(`Runwatch: listing ${lane.id} runs failed unexpectedly: ${redact(errorText(e))}`));
   }
@@ -630,7 +633,7 @@ export class Scheduler implements PollScheduler {
     try {
       handle();
     } catch (e) {
-      this.deps.log?.error(`Runwatch could not process a ${PROVIDER_DISPLAY_NAMES[lane.id]} run list: ${redact(errorText(e))}`);
+      this.deps.log?.error(`Runwatch could not process a ${this.displayName(lane.id)} run list: ${redact(errorText(e))}`);
       this.backOff(plan, this.now() + this.jittered(Number.isFinite(batch.cadenceMs) ? batch.cadenceMs : FALLBACK_CADENCE_MS, plan.failStreak + 1));
     }
     try {
@@ -654,7 +657,7 @@ export class Scheduler implements PollScheduler {
     lane.gate.noteSuccess(now);
     if (page.fullRuns === false) {
       // Summaries carry no stage or error: the account's runs go back to their own polls, for this session.
-      this.deps.log?.info(`Runwatch: ${PROVIDER_DISPLAY_NAMES[lane.id]} lists summaries for ${batch.accountId}; its runs are polled one by one.`);
+      this.deps.log?.info(`Runwatch: ${this.displayName(lane.id)} lists summaries for ${batch.accountId}; its runs are polled one by one.`);
       this.unbatchUntil(plan, Infinity, now);
       return;
     }
@@ -710,26 +713,23 @@ export class Scheduler implements PollScheduler {
     const cadence = Number.isFinite(batch.cadenceMs) ? batch.cadenceMs : FALLBACK_CADENCE_MS;
     lane.gate.noteFailure(error, { now, sentAt: plan.lastAttemptAt ?? now, source: plan.key, baseMs: cadence, soleSource: lane.planCount <= 1 });
     const message = redact(error.message);
-    switch (error.kind) {
-      case 'auth':
-      case 'noKey':
+    switch (policyOf(error.kind).listPoll) {
+      case 'stop':
         this.stopLane(lane, error, message);
         return;
-      case 'rateLimited':
+      case 'wait':
         return;
-      case 'notFound':
-      case 'badResponse':
+      case 'unbatch':
         // No list to read (the route is gone, or one bad entry spoils the whole answer): each run's own poll
         // says what it can for that run alone, and whether it is gone. The list is tried again later.
         this.unbatchUntil(plan, now + LIST_RETRY_AFTER_MS / this.timeScale, now);
         return;
-      case 'server':
-      case 'timeout':
-      case 'network':
+      case 'retry':
         for (const key of batch.members) this.store.recordFailure(key, message);
         this.backOff(plan, error.retryAfterMs !== undefined ? now + clampRetryAfter(error.retryAfterMs) : now + this.jittered(cadence, plan.failStreak + 1));
         return;
-      default:
+      case 'slow':
+        this.noteInternal(error, plan.key);
         for (const key of batch.members) this.store.recordFailure(key, message);
         this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1));
     }
@@ -832,7 +832,7 @@ export class Scheduler implements PollScheduler {
     lane.timer = undefined;
   }
 
-  private send(plan: Plan, provider: Provider, lane: Lane, now: number): void {
+  private send(plan: Plan, provider: RunSource, lane: Lane, now: number): void {
     const tracked = this.store.get(plan.key);
     if (!tracked) {
       this.drop(plan.key);
@@ -851,7 +851,7 @@ export class Scheduler implements PollScheduler {
     request
       .then(
         run => this.settled(plan.key, lane, () => this.onSuccess(plan.key, run, lane)),
-        error => this.settled(plan.key, lane, () => this.onFailure(plan.key, asProviderError(error, PROVIDER_DISPLAY_NAMES[lane.id] ?? lane.id), lane)),
+        error => this.settled(plan.key, lane, () => this.onFailure(plan.key, asProviderError(error, this.displayName(lane.id)), lane)),
       )
       .catch(e => this.deps.log?.error(`Runwatch: polling ${lane.id} failed unexpectedly: ${redact(errorText(e))}`));
   }
@@ -929,7 +929,7 @@ export class Scheduler implements PollScheduler {
     this.drop(tracked.key);
     const minutes = Math.round(UNKNOWN_STATUS_GIVE_UP_MS / 60_000);
     const reason = redact(
-      `${PROVIDER_DISPLAY_NAMES[tracked.run.provider]} reports the status "${tracked.run.rawStatus.slice(0, 60)}", which Runwatch does not know; it stopped checking after ${minutes >= 60 ? `${minutes / 60} h` : `${minutes} min`} without a change. Refresh the run to check again.`,
+      `${this.displayName(tracked.run.provider)} reports the status "${tracked.run.rawStatus.slice(0, 60)}", which Runwatch does not know; it stopped checking after ${minutes >= 60 ? `${minutes / 60} h` : `${minutes} min`} without a change. Refresh the run to check again.`,
     );
     this.store.markStale(tracked.key, reason);
   }
@@ -942,33 +942,34 @@ export class Scheduler implements PollScheduler {
     const cadence = tracked ? this.cadence(tracked, now) : FALLBACK_CADENCE_MS;
     // What it means for the whole provider (pause, back-off, streak) is the gate's to decide.
     lane.gate.noteFailure(error, { now, sentAt: plan?.lastAttemptAt ?? now, source: key, baseMs: cadence, soleSource: lane.planCount <= 1 });
-    switch (error.kind) {
-      case 'notFound':
+    switch (policyOf(error.kind).poll) {
+      case 'gone':
         this.store.markGone(key, message);
         this.drop(key);
         return;
-      case 'auth':
-      case 'noKey':
+      case 'stop':
         this.stopLane(lane, error, message);
         return;
-      case 'rateLimited':
+      case 'wait':
         // The gate paused the provider; the run waits with it and is not the worse for it.
         return;
-      case 'server':
-      case 'timeout':
-      case 'network':
-      case 'badResponse': {
+      case 'retry':
         this.store.recordFailure(key, message);
         // A 503 that says when to come back: the run comes back then, with the whole provider.
         if (plan) this.backOff(plan, error.retryAfterMs !== undefined ? now + clampRetryAfter(error.retryAfterMs) : now + this.jittered(cadence, plan.failStreak + 1));
         return;
-      }
-      default:
-        // 403, 402, 400/422, 409, unsupported: the provider answered, and asking again soon will not change
-        // the answer. Keep the run, say why, and come back slowly.
+      case 'slow':
+        // 403, 402, 400/422, 409, unsupported, or Runwatch's own bug: asking again soon will not change the
+        // answer. Keep the run, say why, and come back slowly.
+        this.noteInternal(error, key);
         this.store.recordFailure(key, message);
         if (plan) this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1));
     }
+  }
+
+  /** Runwatch's own failure on an answer (a mapper that threw) goes to the log as the bug it is. */
+  private noteInternal(error: ProviderError, source: string): void {
+    if (policyOf(error.kind).show === 'bug') this.deps.log?.error(`Runwatch could not process the answer for ${source}: ${redact(error.message)}`);
   }
 
   /** A bad or missing key: nothing more is sent for the provider until resumeProvider(). */
@@ -1027,7 +1028,7 @@ export class Scheduler implements PollScheduler {
  * where it has one, else the user's where the run reports progress it can stall on. A run that reports nothing
  * (no stage, step, percentage, documents or detail) cannot be seen to stall: undefined, never stuck.
  */
-export function stuckThreshold(run: Run, configuredMs: number, provider: Pick<Provider, 'stuckThresholdMs'> | undefined): number | undefined {
+export function stuckThreshold(run: Run, configuredMs: number, provider: Pick<RunSource, 'stuckThresholdMs'> | undefined): number | undefined {
   if (!(configuredMs > 0)) return undefined;
   const own = provider?.stuckThresholdMs?.(run, configuredMs);
   if (own !== undefined) return own;

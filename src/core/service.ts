@@ -1,58 +1,40 @@
 // The facade the VS Code layer talks to: providers, accounts, runs and the scheduler behind one API.
 // It owns no UI and imports nothing from vscode.
-import { asProviderError, ProviderError } from './errors';
-import type { Disposable, ProviderHealth, RunwatchService, ServiceOptions } from './contracts';
-import { PROVIDER_IDS, keyOf, type ProviderId, type Run } from './run';
+import { asProviderError, isProviderError, ProviderError } from './errors';
+import { isProviderErrorKind } from './errorPolicy';
+import type { Disposable, PollScheduler, ProviderHealth, RunwatchService, ServiceDeps, ServiceOptions, SharedState, WindowLease } from './contracts';
+import { Emitter } from './emitter';
+import { keyOf, type ProviderId, type Run } from './run';
+import type { ProviderRegistry } from './registry';
 import { RunStore, accountKey } from './store';
 import { parseAccountsByProvider } from './storedRun';
-import { Scheduler } from './scheduler';
-import { FileLease, SharedStateFile, type SharedLists, type SharedRequest } from './lease';
+import type { SharedLists, SharedRequest } from './lease';
 import { asUserAction, gatedProvider, isUserAction, isWaitCancelled, ProviderGates, type GateWait } from './gate';
 import { isUnfiled, unfiledAccount } from './unfiled';
 import { describeStart, findStartedRun, mayHaveBeenCarriedOut, startKey, StartInDoubtError, type StartCheck } from './starts';
-import { createProvider } from '../providers';
-import { DEFAULT_BASE_URLS, PROVIDER_DISPLAY_NAMES, type Account, type PipelineKind, type Provider, type StartResult } from '../providers/provider';
+import type { Account, PipelineKind, Provider, StartResult } from './ports';
 
 const REMEMBERED_ACCOUNTS_KEY = 'runwatch.rememberedAccounts.v1';
 /** How often account and run lists are reloaded while the Runwatch view is visible (default). */
 const LIST_REFRESH_MS = 60_000;
 
-/** What Re-run needs to repeat a start: the kind and the non-secret inputs. */
-export interface RunInput {
-  kindId: string;
-  values: Record<string, unknown>;
-}
-
-export function runInputOf(run: Run): RunInput | undefined {
-  const input = run.input as Partial<RunInput> | undefined;
-  return input && typeof input.kindId === 'string' ? { kindId: input.kindId, values: input.values ?? {} } : undefined;
-}
-
-type Listener<T> = (value: T) => void;
-
-class Emitter<T> {
-  private readonly listeners = new Set<Listener<T>>();
-  event = (listener: Listener<T>): Disposable => {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  };
-  fire(value: T): void {
-    for (const l of [...this.listeners]) l(value);
-  }
-}
-
-export function createRunwatchService(options: ServiceOptions): RunwatchService {
-  return new Service(options);
+/**
+ * The service, built from its settings and its parts. The composition root (extension.ts) passes the parts;
+ * tests take src/serviceDeps.ts's defaults or fakes.
+ */
+export function createRunwatchService(options: ServiceOptions, deps: ServiceDeps): RunwatchService {
+  return new Service(options, deps);
 }
 
 class Service implements RunwatchService {
   readonly store: RunStore;
-  private readonly scheduler: Scheduler;
+  readonly providers: ProviderRegistry;
+  private readonly scheduler: PollScheduler;
   /** One gate per provider that every request passes: the scheduler's polls and every call made here. */
   private readonly gates: ProviderGates;
   /** Each adapter, bare (for the scheduler, which does the gate's bookkeeping itself) and gated (for everyone else). */
   private readonly adapters = new Map<ProviderId, { provider: Provider; gated: Provider; baseUrl: string }>();
-  private readonly waitsChanged = new Emitter<ProviderId>();
+  private readonly waitsChanged: Emitter<ProviderId>;
   /** Providers whose account list this follower asked the leader for once, having none from it. */
   private readonly askedLeaderFor = new Set<ProviderId>();
   private readonly accountCache = new Map<ProviderId, Account[]>();
@@ -73,29 +55,41 @@ class Service implements RunwatchService {
    */
   private readonly listRounds = new Map<ProviderId, number>();
   private readonly runsListedInRound = new Map<string, number>();
-  private readonly providerChanged = new Emitter<ProviderId>();
-  private readonly stuck = new Emitter<string>();
+  private readonly providerChanged: Emitter<ProviderId>;
+  private readonly stuck: Emitter<string>;
   private viewVisible = false;
   private focused = true;
   private listTimer: ReturnType<typeof setInterval> | undefined;
   private readonly disposables: Disposable[] = [];
   /** Cross-window coordination; absent when no shared folder was given (tests, a single window). */
-  private lease?: FileLease;
-  private shared?: SharedStateFile;
+  private lease?: WindowLease;
+  private shared?: SharedState;
 
   private schedulerOptions: ServiceOptions['scheduler'];
 
-  constructor(private readonly options: ServiceOptions) {
+  constructor(
+    private readonly options: ServiceOptions,
+    private readonly deps: ServiceDeps,
+  ) {
     this.schedulerOptions = options.scheduler;
-    this.store = new RunStore({ storage: options.storage, staleAfterFailures: options.staleAfterFailures, log: options.log });
+    this.providers = deps.providers;
+    this.waitsChanged = new Emitter('rate-limit waits', options.log);
+    this.providerChanged = new Emitter('provider changes', options.log);
+    this.stuck = new Emitter('stuck runs', options.log);
+    // Saved runs of a provider the registry does not know stay in storage, unloaded (see RunStoreOptions).
+    this.store = new RunStore({ storage: options.storage, staleAfterFailures: options.staleAfterFailures, log: options.log, isKnownProvider: id => this.providers.has(id) });
     this.store.load();
-    this.gates = new ProviderGates({ budget: id => this.adapters.get(id)?.provider.pollBudget, maxConcurrentPerProvider: options.scheduler.maxConcurrentPerProvider, timeScale: options.timeScale });
+    const displayName = (id: ProviderId) => this.displayName(id);
+    this.gates = new ProviderGates({ budget: id => this.adapters.get(id)?.provider.pollBudget, displayName, log: options.log, maxConcurrentPerProvider: options.scheduler.maxConcurrentPerProvider, timeScale: options.timeScale });
+    // In the registry's order, so that waits list in the order the UI lists providers.
+    for (const id of this.providers.ids()) this.gates.get(id);
     this.disposables.push(this.gates.onDidChangeWaits(id => this.waitsChanged.fire(id)));
-    this.scheduler = new Scheduler(
+    this.scheduler = deps.createScheduler(
       {
         store: this.store,
         gates: this.gates,
         provider: id => this.pollableProvider(id),
+        displayName,
         onHealth: id => {
           this.shared?.publishSoon();
           this.providerChanged.fire(id);
@@ -116,11 +110,11 @@ class Service implements RunwatchService {
    */
   private coordinateWindows(dir: string): void {
     try {
-      const lease = new FileLease(dir, { log: this.options.log });
-      const shared = new SharedStateFile(dir, this.store, {
+      const lease = this.deps.createLease(dir, { log: this.options.log });
+      const shared = this.deps.createSharedState(dir, this.store, {
         id: lease.id,
         log: this.options.log,
-        health: () => Object.fromEntries(PROVIDER_IDS.map(id => [id, this.scheduler.health(id)])),
+        health: () => Object.fromEntries(this.providers.ids().map(id => [id, this.scheduler.health(id)])),
         lists: () => this.publishedLists(),
       });
       shared.onRequest(request => this.carryOut(request));
@@ -131,13 +125,13 @@ class Service implements RunwatchService {
         this.scheduler.setPassive(!isLeader);
         shared.setRole(isLeader ? 'leader' : 'follower');
         this.options.log.info(isLeader ? 'This window polls for all Runwatch windows.' : 'Another window polls; this one shows what it publishes.');
-        for (const id of PROVIDER_IDS) this.providerChanged.fire(id);
+        for (const id of this.providers.ids()) this.providerChanged.fire(id);
       };
       this.disposables.push(
         lease.onDidChangeLeadership(applyRole),
         shared.onDidApply(() => {
           const now = Date.now();
-          for (const id of PROVIDER_IDS) {
+          for (const id of this.providers.ids()) {
             // The leader's Retry-After windows hold this window's own requests too (a direct start).
             this.gates.get(id).adoptRemotePause(shared.remoteHealth[id], now);
             const listed = shared.remoteLists?.accounts[id];
@@ -175,9 +169,10 @@ class Service implements RunwatchService {
     try {
       await this.shared!.request(request);
     } catch (e) {
-      if (e instanceof ProviderError) throw e;
-      const { kind, message } = e as { kind?: string; message?: string };
-      throw new ProviderError((kind as ProviderError['kind']) ?? 'network', message ?? String(e));
+      if (isProviderError(e)) throw e;
+      const { kind, message } = e as { kind?: unknown; message?: string };
+      // The leader's answer, read back from a file: a kind this version does not know is an outage, as before.
+      throw new ProviderError(isProviderErrorKind(kind) ? kind : 'network', message ?? String(e));
     }
   }
 
@@ -233,11 +228,11 @@ class Service implements RunwatchService {
   // ── providers ────────────────────────────────────────────────────────────
 
   providerIds(): ProviderId[] {
-    return [...PROVIDER_IDS];
+    return this.providers.ids();
   }
 
   displayName(id: ProviderId): string {
-    return PROVIDER_DISPLAY_NAMES[id];
+    return this.providers.displayName(id);
   }
 
   provider(id: ProviderId): Provider {
@@ -245,12 +240,14 @@ class Service implements RunwatchService {
   }
 
   private adapter(id: ProviderId): { provider: Provider; gated: Provider } {
+    const descriptor = this.providers.get(id);
+    if (!descriptor) throw new ProviderError('unsupported', `Runwatch does not know the provider "${id}".`);
     const configured = this.options.baseUrl(id);
-    const baseUrl = configured.ok ? configured.url : DEFAULT_BASE_URLS[id];
+    const baseUrl = configured.ok ? configured.url : descriptor.defaultBaseUrl;
     const existing = this.adapters.get(id);
     if (existing && existing.baseUrl === baseUrl) return existing;
     if (existing) void existing.provider.dispose?.();
-    const created = createProvider(id, {
+    const created = descriptor.create({
       baseUrl,
       getKey: () => this.options.keys.getKey(id),
       getSecret: name => this.options.keys.getSecret(id, name),
@@ -265,7 +262,7 @@ class Service implements RunwatchService {
 
   /** The bare adapter the scheduler polls with (it passes the gate itself): only with a key and a valid base URL. */
   private pollableProvider(id: ProviderId): Provider | undefined {
-    if (!this.options.keys.hasKey(id) || !this.options.baseUrl(id).ok) return undefined;
+    if (!this.providers.has(id) || !this.options.keys.hasKey(id) || !this.options.baseUrl(id).ok) return undefined;
     return this.adapter(id).provider;
   }
 
@@ -539,8 +536,11 @@ class Service implements RunwatchService {
     }
     const secretNames = new Set(kind.inputs.filter(f => f.secret).map(f => f.name));
     const values = Object.fromEntries(Object.entries(input).filter(([name]) => !secretNames.has(name)));
-    const run: Run = { ...result.run, input: { kindId: kind.id, values } satisfies RunInput };
-    if (result.adopted) delete run.input; // an adopted run was started elsewhere: its inputs are unknown
+    // The service alone records how a run was started. An adopted run was started elsewhere: its inputs are
+    // unknown, so it gets none (one this window started keeps its own, see mergeRun).
+    const run: Run = { ...result.run };
+    if (result.adopted) delete run.input;
+    else run.input = { kindId: kind.id, values };
     await this.keep(run);
     return { ...result, run: this.store.get(keyOf(run))?.run ?? run };
   }
@@ -626,7 +626,7 @@ class Service implements RunwatchService {
     const { provider: id, accountId } = tracked.run;
     const account = this.accountCache.get(id)?.find(a => a.id === accountId) ?? { provider: id, id: accountId, label: accountId };
     const kinds = await this.kinds(id, account);
-    const previous = runInputOf(tracked.run);
+    const previous = tracked.run.input;
     const kind = kinds.find(k => k.id === previous?.kindId) ?? kinds.find(k => k.id === tracked.run.kind || k.label === tracked.run.kind) ?? (kinds.length === 1 ? kinds[0] : undefined);
     if (!kind) throw new ProviderError('unsupported', `Runwatch does not know how "${tracked.run.kind}" was started, so it cannot re-run it. Use "Start Run" instead.`);
     const missing = kind.inputs.filter(f => f.required && !f.secret && previous?.values[f.name] === undefined);

@@ -4,7 +4,7 @@
 import * as l10n from '@vscode/l10n';
 import { ProviderError } from './errors';
 import type { ProviderId, Run } from './run';
-import type { Account, PipelineKind } from '../providers/provider';
+import type { Account, PipelineKind } from './ports';
 
 /** JSON with object keys sorted at every level, so equal inputs give equal text whatever their key order. */
 export function canonicalJson(value: unknown): string {

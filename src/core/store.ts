@@ -3,7 +3,10 @@
 import { isActive, isTerminal, keyOf, type ProviderId, type Run, type RunStatus } from './run';
 import { redact } from './errors';
 import type { Logger } from './http';
-import { parseStoredRuns, STORED_RUNS_VERSION } from './storedRun';
+import { Emitter } from './emitter';
+import { parseStoredRuns, STORED_RUNS_VERSION, type TrackedRun } from './storedRun';
+
+export type { TrackedRun };
 
 /** The slice of VS Code's Memento the store needs; a Map-backed one serves the unit tests. */
 export interface StateStorage {
@@ -21,33 +24,6 @@ export class MemoryStorage implements StateStorage {
   }
 }
 
-export interface TrackedRun {
-  key: string;
-  run: Run;
-  /** When Runwatch first saw the run (ms). */
-  firstSeenAt: number;
-  /** When the provider last confirmed this state (ms); undefined if never. */
-  lastConfirmedAt?: number;
-  /** When status, stage or progress last changed (ms). */
-  lastChangedAt: number;
-  /** Consecutive failed refreshes. */
-  failures: number;
-  /** Why the last refresh failed, in plain words. */
-  lastError?: string;
-  /** Refresh failed `staleAfterFailures` times in a row: shown as stale, still polled. */
-  stale: boolean;
-  /** The provider said the run does not exist (404). Kept, no longer polled. */
-  gone: boolean;
-  /** No stage movement for longer than the stuck threshold. */
-  stuck: boolean;
-  /** The user has looked at this run's failure (clears the status bar's error look). */
-  acknowledged: boolean;
-  /** Status polls made for this run. */
-  polls: number;
-  /** The user asked to track it (started, tracked by id, adopted), as opposed to listed with its account. */
-  pinned: boolean;
-}
-
 export interface Transition {
   key: string;
   from?: RunStatus;
@@ -63,8 +39,6 @@ export interface StoreChange {
   /** Status transitions in this change, for notifications. */
   transitions: Transition[];
 }
-
-type Listener = (change: StoreChange) => void;
 
 const STORAGE_KEY = 'runwatch.trackedRuns.v1';
 /**
@@ -85,13 +59,20 @@ export interface RunStoreOptions {
   now?: () => number;
   /** Where dropped stored entries, failed writes and failing listeners are reported. */
   log?: Logger;
+  /**
+   * Whether Runwatch knows a provider now (its registry). Saved runs of another (a custom provider since
+   * removed from the settings, a newer version's) are not loaded but kept in storage as they were. Default: all.
+   */
+  isKnownProvider?: (id: ProviderId) => boolean;
 }
 
 export class RunStore {
   private readonly runs = new Map<string, TrackedRun>();
   /** provider → accountId → keys, newest first. */
   private readonly byAccountIndex = new Map<string, string[]>();
-  private readonly listeners = new Set<Listener>();
+  private readonly changed: Emitter<StoreChange>;
+  /** Saved entries of providers Runwatch does not know now, written back untouched. */
+  private aside: unknown[] = [];
   private pending: { keys: Set<string>; accounts: Map<string, StoreChange['accounts'][number]>; transitions: Transition[] } | undefined;
   private persistTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly now: () => number;
@@ -100,6 +81,7 @@ export class RunStore {
   constructor(private readonly options: RunStoreOptions = {}) {
     this.now = options.now ?? Date.now;
     this.staleAfterFailures = options.staleAfterFailures ?? 3;
+    this.changed = new Emitter('run changes', options.log);
   }
 
   /**
@@ -128,12 +110,20 @@ export class RunStore {
     if (typeof version === 'number' && version > STORED_RUNS_VERSION) {
       this.options.log?.info(`Runwatch's saved runs were written by a newer version (format ${version}); reading what this version understands.`);
     }
-    return parseStoredRuns(entries, message => this.options.log?.warn(`Runwatch dropped a saved run: ${message}.`));
+    const known = this.options.isKnownProvider;
+    this.aside = [];
+    const setAside = (entry: unknown, i: number): boolean => {
+      const provider = storedProvider(entry);
+      if (!known || provider === undefined || known(provider)) return false;
+      this.aside.push(entry);
+      this.options.log?.warn(`Runwatch dropped a saved run: entry ${i} is of a provider it does not know now (${provider}); it stays saved.`);
+      return true;
+    };
+    return parseStoredRuns(entries, message => this.options.log?.warn(`Runwatch dropped a saved run: ${message}.`), setAside);
   }
 
-  onDidChange(listener: Listener): { dispose(): void } {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+  onDidChange(listener: (change: StoreChange) => void): { dispose(): void } {
+    return this.changed.event(listener);
   }
 
   get(key: string): TrackedRun | undefined {
@@ -277,6 +267,8 @@ export class RunStore {
    * was confirmed and its refresh flags, as given. The caller checks the entry is newer than what is here.
    */
   applyRemote(entry: TrackedRun): Transition | undefined {
+    // Another window may know a provider this one does not (a custom provider only its settings declare).
+    if (this.options.isKnownProvider && !this.options.isKnownProvider(entry.run.provider)) return undefined;
     const transition = this.upsert(entry.run, { pinned: entry.pinned, confirmedAt: entry.lastConfirmedAt ?? entry.firstSeenAt });
     const t = this.runs.get(keyOf(entry.run));
     if (!t) return transition;
@@ -328,9 +320,9 @@ export class RunStore {
     }
   }
 
-  private snapshotForStorage(): TrackedRun[] {
+  private snapshotForStorage(): unknown[] {
     const keep = this.options.keepFinishedPerAccount ?? 50;
-    const out: TrackedRun[] = [];
+    const out: unknown[] = [];
     for (const keys of this.byAccountIndex.values()) {
       let finished = 0;
       for (const k of keys) {
@@ -340,7 +332,7 @@ export class RunStore {
         out.push(t);
       }
     }
-    return out;
+    return this.aside.length ? [...out, ...this.aside] : out;
   }
 
   /** Inserts a new run into its account's list, newest first, by binary search on its start time. */
@@ -371,13 +363,7 @@ export class RunStore {
         const out: StoreChange = { keys: [...pending.keys], accounts: [...pending.accounts.values()], transitions: pending.transitions };
         // The write first, and each listener on its own: one that throws costs neither the others nor the write.
         this.schedulePersist();
-        for (const l of [...this.listeners]) {
-          try {
-            l(out);
-          } catch (e) {
-            this.options.log?.error(`Runwatch: a listener of run changes failed: ${redact(e instanceof Error ? e.message : String(e))}`);
-          }
-        }
+        this.changed.fire(out);
       });
     }
     for (const k of change.keys) this.pending.keys.add(k);
@@ -430,6 +416,12 @@ export function mergeRun(old: Run, next: Run): Run {
     run.rawStatus = old.rawStatus;
   }
   return run;
+}
+
+/** The provider id a saved entry names, when it names one. */
+function storedProvider(entry: unknown): string | undefined {
+  const provider = (entry as { run?: { provider?: unknown } } | null)?.run?.provider;
+  return typeof provider === 'string' && provider ? provider : undefined;
 }
 
 /** The runs of a {version, runs} envelope; undefined for any other value. */

@@ -8,9 +8,36 @@
 // their defaults, and a status word this version does not know becomes `unknown` (still polled, so the
 // provider's answer replaces it).
 import * as z from 'zod/mini';
-import { keyOf, PROVIDER_IDS, type ProviderId, type RunStatus } from './run';
-import type { TrackedRun } from './store';
-import type { Account } from '../providers/provider';
+import { keyOf, type ProviderId, type Run, type RunInput, type RunStatus } from './run';
+import type { Account } from './ports';
+
+/** A run the store tracks: its last known state and what Runwatch knows about refreshing it. */
+export interface TrackedRun {
+  key: string;
+  run: Run;
+  /** When Runwatch first saw the run (ms). */
+  firstSeenAt: number;
+  /** When the provider last confirmed this state (ms); undefined if never. */
+  lastConfirmedAt?: number;
+  /** When status, stage or progress last changed (ms). */
+  lastChangedAt: number;
+  /** Consecutive failed refreshes. */
+  failures: number;
+  /** Why the last refresh failed, in plain words. */
+  lastError?: string;
+  /** Refresh failed `staleAfterFailures` times in a row: shown as stale, still polled. */
+  stale: boolean;
+  /** The provider said the run does not exist (404). Kept, no longer polled. */
+  gone: boolean;
+  /** No stage movement for longer than the stuck threshold. */
+  stuck: boolean;
+  /** The user has looked at this run's failure (clears the status bar's error look). */
+  acknowledged: boolean;
+  /** Status polls made for this run. */
+  polls: number;
+  /** The user asked to track it (started, tracked by id, adopted), as opposed to listed with its account. */
+  pinned: boolean;
+}
 
 /**
  * The format of a stored tracked run. Runwatch 0.1 wrote this same shape without saying so (no version:
@@ -55,8 +82,11 @@ const errorSchema = z.looseObject({
   retryAfterSeconds: optionalNumber,
 });
 
+/** Any non-empty id: whether Runwatch knows the provider now is the store's question (it keeps the others aside). */
+const providerIdSchema = z.string().check(z.minLength(1));
+
 const runSchema = z.looseObject({
-  provider: z.enum(PROVIDER_IDS),
+  provider: providerIdSchema,
   accountId: text,
   id: z.string().check(z.minLength(1)),
   kind: text,
@@ -73,7 +103,7 @@ const runSchema = z.looseObject({
   cost: z.optional(z.looseObject({ amount: optionalNumber, currency: optionalText, lines: z.optional(z.record(z.string(), z.number())) })),
   links: z.optional(z.array(z.looseObject({ label: text, url: text }))),
   durationSeconds: optionalNumber,
-  input: z.optional(z.record(z.string(), z.unknown())),
+  input: z.optional(z.pipe(z.unknown(), z.transform(readRunInput))),
   raw: z.optional(z.record(z.string(), z.unknown())),
 });
 
@@ -94,6 +124,17 @@ const trackedRunSchema = z.looseObject({
   polls: optionalNumber,
   pinned: z.optional(z.boolean()),
 });
+
+/**
+ * Re-run's record of a start, `{kindId, values}`. An entry may hold another shape (an adapter's own record,
+ * written before the service alone set it, by Track Run): that reads as no record, as Re-run always read it.
+ */
+function readRunInput(value: unknown): RunInput | undefined {
+  const input = value as { kindId?: unknown; values?: unknown } | null | undefined;
+  if (typeof input?.kindId !== 'string') return undefined;
+  const values = input.values && typeof input.values === 'object' && !Array.isArray(input.values) ? (input.values as Record<string, unknown>) : {};
+  return { kindId: input.kindId, values };
+}
 
 export type StoredRunResult = { ok: true; tracked: TrackedRun } | { ok: false; reason: string; key?: string };
 
@@ -124,11 +165,13 @@ export function parseStoredRun(value: unknown): StoredRunResult {
 
 /**
  * Parses a list of stored tracked runs entry by entry: a bad entry is dropped and reported through `onDrop`
- * (what and why, never the values), the others are returned in order.
+ * (what and why, never the values), the others are returned in order. Entries `skip` takes are left out
+ * unparsed (the caller keeps them aside).
  */
-export function parseStoredRuns(values: readonly unknown[], onDrop: (message: string, key?: string) => void): TrackedRun[] {
+export function parseStoredRuns(values: readonly unknown[], onDrop: (message: string, key?: string) => void, skip?: (value: unknown, index: number) => boolean): TrackedRun[] {
   const out: TrackedRun[] = [];
   values.forEach((value, i) => {
+    if (skip?.(value, i)) return;
     const result = parseStoredRun(value);
     if (result.ok) out.push(result.tracked);
     else onDrop(`entry ${i}${result.key ? ` (${result.key})` : ''} is unreadable (${result.reason})`, result.key);
@@ -139,11 +182,11 @@ export function parseStoredRuns(values: readonly unknown[], onDrop: (message: st
 /** The key of an entry that failed to parse, when its provider and id can still be read. */
 function identifiableKey(value: unknown): string | undefined {
   const run = (value as { run?: { provider?: unknown; id?: unknown } } | null)?.run;
-  if (typeof run?.provider !== 'string' || typeof run.id !== 'string' || !(PROVIDER_IDS as readonly string[]).includes(run.provider)) return undefined;
-  return keyOf({ provider: run.provider as TrackedRun['run']['provider'], id: run.id });
+  if (typeof run?.provider !== 'string' || !run.provider || typeof run.id !== 'string') return undefined;
+  return keyOf({ provider: run.provider, id: run.id });
 }
 
-const accountSchema = z.looseObject({ provider: z.enum(PROVIDER_IDS), id: text, label: text, description: optionalText });
+const accountSchema = z.looseObject({ provider: providerIdSchema, id: text, label: text, description: optionalText });
 
 /**
  * Accounts per provider as stored (remembered accounts in globalState, the lists another window shares):
@@ -152,9 +195,8 @@ const accountSchema = z.looseObject({ provider: z.enum(PROVIDER_IDS), id: text, 
 export function parseAccountsByProvider(value: unknown): Partial<Record<ProviderId, Account[]>> {
   const out: Partial<Record<ProviderId, Account[]>> = {};
   if (!value || typeof value !== 'object' || Array.isArray(value)) return out;
-  for (const id of PROVIDER_IDS) {
-    const list = (value as Record<string, unknown>)[id];
-    if (Array.isArray(list)) out[id] = list.filter(a => accountSchema.safeParse(a).success) as Account[];
+  for (const [id, list] of Object.entries(value)) {
+    if (id && Array.isArray(list)) out[id] = list.filter(a => accountSchema.safeParse(a).success) as Account[];
   }
   return out;
 }

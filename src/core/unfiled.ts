@@ -3,7 +3,7 @@
 // shown as "Tracked by ID", which is no account anything can be started on. Pure, free of `vscode`.
 import * as l10n from '@vscode/l10n';
 import type { ProviderId } from './run';
-import type { Account } from '../providers/provider';
+import type { Account } from './ports';
 
 /** Not an id any provider gives (theirs are UUIDs, `agent_…`, `wf_…`, slugs): no clash with a real account. */
 export const UNFILED_ACCOUNT_ID = '~unfiled';

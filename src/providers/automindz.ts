@@ -6,6 +6,7 @@
 // on the legacy `POST /hiring-signals/leavers`. It polls `GET /v1/runs/{id}`; when that is 404 it asks the
 // legacy `GET /runs/{id}` once, and if the legacy path knows the run it keeps using it for that run (in
 // memory: after a restart the first poll tries v1 again).
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
 import { ProviderError, isProviderError, redact, registerSecret } from '../core/errors';
 import type { ErrorDetail, HttpClient } from '../core/http';
@@ -24,6 +25,7 @@ import type {
   RunPage,
   RunRef,
   StartResult,
+  ProviderDescriptor,
 } from './provider';
 
 const NAME = 'Automindz';
@@ -115,7 +117,7 @@ export class AutomindzProvider implements Provider {
   }
 
   checkKeyFormat(key: string): KeyCheck {
-    return checkPrefix(key, [], NAME);
+    return checkPrefix(key, automindzDescriptor.keyPrefixes, NAME);
   }
 
   /** Asks for a run that cannot exist: 404 means the key was accepted, 401 that it was not. */
@@ -182,7 +184,6 @@ export class AutomindzProvider implements Provider {
       kind: kind.label,
       status: mapStatus(rawStatus, COMMON_STATUS_WORDS),
       rawStatus,
-      input: publicInput,
       raw: rawRecord(data),
     };
     return { run };
@@ -238,7 +239,7 @@ export class AutomindzProvider implements Provider {
 /**
  * Checks and cleans the non-secret inputs: required fields present, lists as string arrays (a
  * comma-separated string is split), numbers as integers, employee size ranges as a list of objects.
- * Never contains a secret, so it is safe to keep on Run.input for Re-run.
+ * Never contains a secret.
  */
 export function normalizeLeaversInput(input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -427,3 +428,18 @@ function withoutSecrets(e: unknown): unknown {
     notSent: e.notSent,
   });
 }
+
+/** The provider as Runwatch registers it: its facts and its adapter. */
+export const automindzDescriptor = {
+  id: 'automindz' as const,
+  displayName: NAME,
+  defaultBaseUrl: 'https://api.automindz.co',
+  // A getter: the noun is translated when shown (the l10n bundle loads after this module).
+  get accountNoun() {
+    return l10n.t('pipeline');
+  },
+  icon: 'server-process',
+  keyPrefixes: [],
+  secretPatterns: [],
+  create: context => new AutomindzProvider(context),
+} satisfies ProviderDescriptor;

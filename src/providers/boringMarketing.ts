@@ -1,8 +1,9 @@
 // Boring Marketing (providers.md §1, seeds/000): brands are the accounts; nine pipeline triggers under
 // /brands/{id}/ return 202 {run_id}; runs are polled at /brands/{id}/runs/{run_id} and report stage progress
 // in meta.current_stage. A 409 on start names the run already going (X-Running-Run-Id): Runwatch adopts it.
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
-import { ProviderError, isProviderError, redact } from '../core/errors';
+import { ProviderError, isProviderError, redact, registerSecretPatterns } from '../core/errors';
 import type { ErrorDetail, HttpClient } from '../core/http';
 import { mapStatus, type Run, type RunError, type RunProgress, type RunStage, type RunStatus } from '../core/run';
 import { humanizeId } from '../core/labels';
@@ -19,6 +20,7 @@ import type {
   RunPage,
   RunRef,
   StartResult,
+  ProviderDescriptor,
 } from './provider';
 
 const PROVIDER_NAME = 'Boring Marketing';
@@ -275,11 +277,13 @@ export class BoringMarketingProvider implements Provider {
   private readonly http: HttpClient;
 
   constructor(readonly context: ProviderContext) {
+    // Its key shapes are scrubbed wherever this adapter is used, registry or not (the registry adds them too).
+    registerSecretPatterns(boringMarketingDescriptor.secretPatterns);
     this.http = providerHttp(context, PROVIDER_NAME, 'x-api-key', describeBoringMarketingError);
   }
 
   checkKeyFormat(key: string): KeyCheck {
-    return checkPrefix(key, ['bm_'], PROVIDER_NAME);
+    return checkPrefix(key, boringMarketingDescriptor.keyPrefixes, PROVIDER_NAME);
   }
 
   async validateKey(): Promise<void> {
@@ -331,7 +335,6 @@ export class BoringMarketingProvider implements Provider {
     const spec = findKindSpec(kind.id);
     if (!spec) throw new ProviderError('unsupported', `${PROVIDER_NAME} has no pipeline "${kind.id}".`);
     const request = spec.request(input);
-    const runInput = rerunInput(spec, input);
     let runId: string;
     try {
       const { data } = await this.http.send({
@@ -343,7 +346,7 @@ export class BoringMarketingProvider implements Provider {
       });
       runId = data.run_id;
     } catch (e) {
-      if (isProviderError(e) && e.kind === 'conflict') return this.adoptRunningRun(account, spec, runInput, e);
+      if (isProviderError(e) && e.kind === 'conflict') return this.adoptRunningRun(account, spec, e);
       throw e;
     }
     const run = await this.getRun({ accountId: account.id, id: runId, kind: spec.id }).catch((e: unknown) => {
@@ -351,7 +354,7 @@ export class BoringMarketingProvider implements Provider {
       if (isProviderError(e) && e.stopsProvider) throw e;
       return queuedRun(account.id, runId, spec.id);
     });
-    return { run: { ...run, input: runInput } };
+    return { run };
   }
 
   async cancelRun(ref: RunRef): Promise<Run> {
@@ -365,7 +368,7 @@ export class BoringMarketingProvider implements Provider {
   }
 
   /** 409: a run is already going on the brand. Follow it instead of failing or starting another. */
-  private async adoptRunningRun(account: Account, spec: KindSpec, runInput: Record<string, unknown>, conflict: ProviderError): Promise<StartResult> {
+  private async adoptRunningRun(account: Account, spec: KindSpec, conflict: ProviderError): Promise<StartResult> {
     const headerId = conflict.headers?.['x-running-run-id']?.trim();
     let run: Run | undefined;
     if (headerId) {
@@ -387,8 +390,7 @@ export class BoringMarketingProvider implements Provider {
     const words = (run.kind || 'pipeline').replace(/_/g, ' ');
     let message = `A ${words} run was already going on ${account.label}; Runwatch is following it instead of starting another.`;
     if (!sameKind) message += ` Start ${spec.label} again once it finishes.`;
-    // The adopted run was started elsewhere: its inputs are only known when it is the kind asked for.
-    return { run: { ...run, input: sameKind ? runInput : undefined }, adopted: true, message };
+    return { run, adopted: true, message };
   }
 }
 
@@ -538,20 +540,6 @@ function queuedRun(accountId: string, id: string, kind: string): Run {
   return { provider: 'boringMarketing', accountId, id, kind, status: 'queued', rawStatus: 'queued' };
 }
 
-/**
- * What Re-run needs, in the shape the service reads (`{kindId, values}`): the kind id and the declared,
- * non-secret inputs with defaults applied.
- */
-function rerunInput(spec: KindSpec, input: Record<string, unknown>): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const field of spec.inputs) {
-    if (field.secret) continue;
-    const value = input[field.name] ?? field.default;
-    if (value !== undefined && value !== '') values[field.name] = value;
-  }
-  return { kindId: spec.id, values };
-}
-
 function runPath(ref: RunRef): string {
   return `/brands/${enc(ref.accountId)}/runs/${enc(ref.id)}`;
 }
@@ -671,3 +659,18 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
+
+/** The provider as Runwatch registers it: its facts and its adapter. */
+export const boringMarketingDescriptor = {
+  id: 'boringMarketing' as const,
+  displayName: PROVIDER_NAME,
+  defaultBaseUrl: 'https://api.boringmarketing.com',
+  // A getter: the noun is translated when shown (the l10n bundle loads after this module).
+  get accountNoun() {
+    return l10n.t('brand');
+  },
+  icon: 'organization',
+  keyPrefixes: ['bm_'],
+  secretPatterns: [/\bbm_[A-Za-z0-9_-]{6,}/g],
+  create: context => new BoringMarketingProvider(context),
+} satisfies ProviderDescriptor;

@@ -37,7 +37,7 @@ export function rawRecord(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** Standard key-format check: warn (don't refuse) when the documented prefix is missing. */
-export function checkPrefix(key: string, prefixes: string[], providerName: string): { warning?: string; error?: string } {
+export function checkPrefix(key: string, prefixes: readonly string[], providerName: string): { warning?: string; error?: string } {
   const k = key.trim();
   if (!k) return { error: 'The key is empty.' };
   if (/\s/.test(k)) return { error: 'The key contains spaces or line breaks.' };

@@ -1,8 +1,9 @@
 // GloriaMundo Developer API (providers.md §2, seeds/001): `POST /workflows/{id}/execute` starts a run,
 // `GET /runs/{id}/status` polls it. The API cannot list workflows or runs, nor cancel a run, so
 // workflows are added by id and the only runs Runwatch knows are the ones it started or was told about.
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
-import { ProviderError, isProviderError } from '../core/errors';
+import { ProviderError, isProviderError, registerSecretPatterns } from '../core/errors';
 import type { ErrorDetail, HttpClient } from '../core/http';
 import { genericDetail } from '../core/http';
 import { COMMON_STATUS_WORDS, mapStatus, type Run, type RunError, type RunProgress } from '../core/run';
@@ -18,6 +19,7 @@ import type {
   RunPage,
   RunRef,
   StartResult,
+  ProviderDescriptor,
 } from './provider';
 
 const NAME = 'GloriaMundo';
@@ -87,11 +89,13 @@ export class GloriaMundoProvider implements Provider {
   private readonly http: HttpClient;
 
   constructor(readonly context: ProviderContext) {
+    // Its key shapes are scrubbed wherever this adapter is used, registry or not (the registry adds them too).
+    registerSecretPatterns(gloriaMundoDescriptor.secretPatterns);
     this.http = providerHttp(context, NAME, 'bearer', describeGmError);
   }
 
   checkKeyFormat(key: string): KeyCheck {
-    return checkPrefix(key, ['gm_live_', 'gm_test_'], NAME);
+    return checkPrefix(key, gloriaMundoDescriptor.keyPrefixes, NAME);
   }
 
   /**
@@ -163,7 +167,6 @@ export class GloriaMundoProvider implements Provider {
       kind: account.label,
       status: mapStatus(rawStatus, COMMON_STATUS_WORDS),
       rawStatus,
-      input: workflowInput === undefined ? {} : { input: workflowInput },
       raw: rawRecord(data),
     };
     return { run };
@@ -320,3 +323,18 @@ export function describeGmError(status: number, body: unknown): ErrorDetail | un
   }
   return genericDetail(body);
 }
+
+/** The provider as Runwatch registers it: its facts and its adapter. */
+export const gloriaMundoDescriptor = {
+  id: 'gloriaMundo' as const,
+  displayName: NAME,
+  defaultBaseUrl: 'https://app.gloriamundo.com/api/v1',
+  // A getter: the noun is translated when shown (the l10n bundle loads after this module).
+  get accountNoun() {
+    return l10n.t('workflow');
+  },
+  icon: 'symbol-event',
+  keyPrefixes: ['gm_live_', 'gm_test_'],
+  secretPatterns: [/\bgm_(?:live|test)_[A-Za-z0-9_-]{4,}/g],
+  create: context => new GloriaMundoProvider(context),
+} satisfies ProviderDescriptor;

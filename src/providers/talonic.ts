@@ -2,8 +2,9 @@
 // GET /v1/pipelines/{id}/progress and is terminal when every document is completed or errored and every
 // pipeline-scoped phase (assembly) reports a finished status, whatever the pipeline `status` says
 // (the docs only ever show `active`).
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
-import { ProviderError, isProviderError, registerSecret, safeRequestId } from '../core/errors';
+import { ProviderError, isProviderError, registerSecret, registerSecretPatterns, safeRequestId } from '../core/errors';
 import type { ErrorDetail, HttpClient } from '../core/http';
 import type { Run, RunErrorItem, RunLink, RunStage, RunStatus } from '../core/run';
 import { checkPrefix, isoOrUndefined, providerHttp, rawRecord } from './common';
@@ -17,6 +18,7 @@ import type {
   RunPage,
   RunRef,
   StartResult,
+  ProviderDescriptor,
 } from './provider';
 
 const NAME = 'Talonic';
@@ -363,6 +365,8 @@ export class TalonicProvider implements Provider {
   private readonly meta = new Map<string, PipelineMeta>();
 
   constructor(readonly context: ProviderContext) {
+    // Its key shapes are scrubbed wherever this adapter is used, registry or not (the registry adds them too).
+    registerSecretPatterns(talonicDescriptor.secretPatterns);
     this.http = providerHttp(context, NAME, 'bearer', describeTalonicError);
   }
 
@@ -371,7 +375,7 @@ export class TalonicProvider implements Provider {
   }
 
   checkKeyFormat(key: string): KeyCheck {
-    return checkPrefix(key, ['tlnc_'], NAME);
+    return checkPrefix(key, talonicDescriptor.keyPrefixes, NAME);
   }
 
   async validateKey(): Promise<void> {
@@ -526,7 +530,6 @@ export class TalonicProvider implements Provider {
       startedAt,
       progress: { documents: { total, completed: 0, errors: 0 }, detail: docsDetail(total, 0, 0) },
       links,
-      input: { document_ids: documentIds, ...(name ? { name } : {}) },
       raw: rawRecord(data),
     };
     return { run, message: notes.length ? notes.join(' ') : undefined };
@@ -556,3 +559,19 @@ export class TalonicProvider implements Provider {
     }
   }
 }
+
+/** The provider as Runwatch registers it: its facts and its adapter. */
+export const talonicDescriptor = {
+  id: 'talonic' as const,
+  displayName: NAME,
+  defaultBaseUrl: 'https://api.talonic.com',
+  // A getter: the noun is translated when shown (the l10n bundle loads after this module).
+  get accountNoun() {
+    return l10n.t('spec');
+  },
+  icon: 'symbol-structure',
+  keyPrefixes: ['tlnc_'],
+  // Share tokens of data products (shr_…) are secrets too, though the user sees each once.
+  secretPatterns: [/\btlnc_[A-Za-z0-9_-]{4,}/g, /\bshr_[A-Za-z0-9_-]{4,}/g],
+  create: context => new TalonicProvider(context),
+} satisfies ProviderDescriptor;

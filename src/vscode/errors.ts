@@ -1,7 +1,7 @@
 // How a failed command tells the user: the provider's plain message (already redacted), the request id
 // where there is one, and the one action that helps (set a key, or when to retry).
 import * as vscode from 'vscode';
-import { isProviderError, redact, type ProviderError } from '../core/errors';
+import { isProviderError, policyOf, redact, type ProviderError } from '../core/errors';
 import { clockTime } from '../core/intl';
 import type { Logger } from '../core/http';
 import type { ProviderId } from '../core/run';
@@ -26,14 +26,20 @@ export function describeProviderError(e: ProviderError): string {
 export async function reportError(e: unknown, options: { log: Logger; action: string; provider?: ProviderId }): Promise<void> {
   if (isProviderError(e)) {
     const message = describeProviderError(e);
+    const show = policyOf(e.kind).show;
+    if (show === 'bug') {
+      options.log.error(`${options.action} failed: ${message}`);
+      await vscode.window.showErrorMessage(vscode.l10n.t('{0} Please report it.', message));
+      return;
+    }
     options.log.warn(`${options.action} failed: ${message}`);
-    if ((e.kind === 'auth' || e.kind === 'noKey') && options.provider) {
+    if (show === 'setKey' && options.provider) {
       const setApiKey = vscode.l10n.t('Set API Key');
       const choice = await vscode.window.showErrorMessage(message, setApiKey);
       if (choice === setApiKey) await vscode.commands.executeCommand('runwatch.setApiKey', options.provider);
       return;
     }
-    if (e.kind === 'rateLimited' || e.transient) {
+    if (show === 'warning') {
       await vscode.window.showWarningMessage(message);
       return;
     }

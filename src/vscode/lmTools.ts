@@ -7,7 +7,7 @@ import type { RunwatchService } from '../core/contracts';
 import { isProviderError, redact } from '../core/errors';
 import { isWaitCancelled } from '../core/gate';
 import { runTitle } from '../core/labels';
-import { isActive, keyOf, PROVIDER_IDS, type Run } from '../core/run';
+import { isActive, keyOf, type Run } from '../core/run';
 import { describeStart, isStartInDoubt } from '../core/starts';
 import * as z from 'zod/mini';
 import { IsolatingEmitter } from './emitter';
@@ -143,7 +143,7 @@ export class RunwatchLmTools implements vscode.Disposable {
     const ctx = this.textContext();
     const scope = [provider && this.service.displayName(provider), input.account, filter !== 'any' && filter].filter(Boolean).join(', ');
     if (!runs.length) {
-      const keyed = PROVIDER_IDS.filter(id => this.service.hasKey(id)).map(id => this.service.displayName(id));
+      const keyed = this.service.providerIds().filter(id => this.service.hasKey(id)).map(id => this.service.displayName(id));
       const none = scope ? vscode.l10n.t('No runs ({0}).', scope) : vscode.l10n.t('No runs.');
       const tracks = all.length === 1 ? vscode.l10n.t('Runwatch tracks 1 run; providers with a key: {0}.', keyed.join(', ') || vscode.l10n.t('none')) : vscode.l10n.t('Runwatch tracks {0} runs; providers with a key: {1}.', all.length, keyed.join(', ') || vscode.l10n.t('none'));
       return `${none} ${tracks}`;

@@ -85,6 +85,7 @@ export class Notifier implements vscode.Disposable {
       batchWindowMs: deps.batchWindowMs,
       quiet: () => this.settings.quietWhenViewFocused && deps.viewFocused(),
       describe: deps.describe,
+      log: deps.log,
     });
     this.away = new AwayTracker({ awayAfterMs: deps.awayAfterMs ?? 5 * 60_000 });
     const { service } = deps;

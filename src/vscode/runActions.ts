@@ -2,9 +2,8 @@
 // an action is offered only where it can work. Pure (no `vscode`).
 import type { RunwatchService } from '../core/contracts';
 import { isActive, isTerminal, type Run } from '../core/run';
-import { runInputOf } from '../core/service';
 import type { TrackedRun } from '../core/store';
-import type { Provider, ProviderCapabilities } from '../providers/provider';
+import type { Provider, ProviderCapabilities } from '../core/ports';
 
 /**
  * What the UI asks of a provider's adapter while it draws, read from one adapter once: the tree keeps these per
@@ -55,7 +54,7 @@ export function runActions(service: Pick<RunwatchService, 'provider'>, t: Tracke
 /** runActions() with the adapter's capabilities already at hand (the tree's). */
 export function runActionsWith(adapter: AdapterCapabilities, t: TrackedRun): RunActions {
   const cancel = adapter.cancel && isActive(t.run.status) && !t.gone;
-  const inputsKnown = !t.gone && (runInputOf(t.run) !== undefined || adapter.rerunsWithoutInput(t.run));
+  const inputsKnown = !t.gone && (t.run.input !== undefined || adapter.rerunsWithoutInput(t.run));
   return {
     cancel,
     inputsKnown,

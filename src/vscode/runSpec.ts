@@ -7,8 +7,7 @@ import type { KeyVault, RunwatchService } from '../core/contracts';
 import { isProviderError } from '../core/errors';
 import { runKey, type ProviderId } from '../core/run';
 import type { TrackedRun } from '../core/store';
-import type { Account, InputField, PipelineKind } from '../providers/provider';
-import { ACCOUNT_NOUN } from './tree/node';
+import type { Account, InputField, PipelineKind } from '../core/ports';
 
 /** A definition or input that cannot be carried out as written; the message says what to change. */
 export class RunSpecError extends Error {
@@ -75,7 +74,7 @@ async function accountsOf(service: RunwatchService, id: ProviderId): Promise<Acc
   const known = service.accounts(id);
   if (known) return known;
   return service.refreshAccounts(id).catch(e => {
-    throw isProviderError(e) ? e : new RunSpecError(l10n.t("Runwatch could not load {0}'s {1}s: {2}", service.displayName(id), ACCOUNT_NOUN[id], (e as Error).message));
+    throw isProviderError(e) ? e : new RunSpecError(l10n.t("Runwatch could not load {0}'s {1}s: {2}", service.displayName(id), service.providers.facts(id).accountNoun, (e as Error).message));
   });
 }
 
@@ -84,7 +83,7 @@ async function accountsOf(service: RunwatchService, id: ProviderId): Promise<Acc
  * GloriaMundo workflow) is added as Add Account would, so its runs show under it in the tree.
  */
 export async function resolveAccount(service: RunwatchService, id: ProviderId, text: string | undefined): Promise<Account> {
-  const noun = ACCOUNT_NOUN[id];
+  const noun = service.providers.facts(id).accountNoun;
   const accounts = await accountsOf(service, id);
   if (text === undefined) {
     if (accounts.length === 1) return accounts[0];

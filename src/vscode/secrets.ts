@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { KeyVault } from '../core/contracts';
 import { registerSecret } from '../core/errors';
 import type { Logger } from '../core/http';
-import { PROVIDER_IDS, type ProviderId } from '../core/run';
+import type { ProviderId } from '../core/run';
 import { IsolatingEmitter } from './emitter';
 
 const KEYED_PROVIDERS_STATE = 'runwatch.keyedProviders.v1';
@@ -57,12 +57,14 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
     private readonly secrets: vscode.SecretStorage,
     private readonly state: vscode.Memento,
     private readonly log: Logger,
+    /** The providers Runwatch knows (the registry's ids), in the order the UI lists them. */
+    private readonly providerIds: () => readonly ProviderId[],
   ) {
     this.keyChanges = new IsolatingEmitter('key change', log);
     this.onDidChangeKeys = this.keyChanges.event;
     const remembered = state.get<unknown>(KEYED_PROVIDERS_STATE);
     for (const id of Array.isArray(remembered) ? remembered : []) {
-      if ((PROVIDER_IDS as readonly string[]).includes(id)) this.keyed.add(id as ProviderId);
+      if (typeof id === 'string' && providerIds().includes(id)) this.keyed.add(id);
     }
     this.subscription = secrets.onDidChange(e => void this.onSecretChanged(e.key));
     this.ready = this.verify();
@@ -73,7 +75,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
   }
 
   keyedProviders(): ProviderId[] {
-    return PROVIDER_IDS.filter(id => this.keyed.has(id));
+    return this.providerIds().filter(id => this.keyed.has(id));
   }
 
   async getKey(id: ProviderId): Promise<string | undefined> {
@@ -166,7 +168,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
       await this.secrets.get(name).then(registerSecret, () => undefined);
       return;
     }
-    const id = PROVIDER_IDS.find(p => keySecretName(p) === name);
+    const id = this.providerIds().find(p => keySecretName(p) === name);
     if (!id) return;
     try {
       const key = await this.secrets.get(name);
@@ -184,7 +186,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
    */
   private async verify(): Promise<void> {
     await Promise.all([
-      ...PROVIDER_IDS.flatMap(id =>
+      ...this.providerIds().flatMap(id =>
         this.secretNames(id).map(async name => {
           try {
             registerSecret(await this.secrets.get(providerSecretName(id, name)));
@@ -193,7 +195,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
           }
         }),
       ),
-      ...PROVIDER_IDS.map(async id => {
+      ...this.providerIds().map(async id => {
         try {
           const key = await this.secrets.get(keySecretName(id));
           registerSecret(key);

@@ -4,8 +4,8 @@ import * as vscode from 'vscode';
 import type { FocusMode, SchedulerOptions } from '../core/contracts';
 import { validateBaseUrl, type Logger } from '../core/http';
 import type { NetworkSettings } from '../core/network';
-import { PROVIDER_IDS, type ProviderId } from '../core/run';
-import { DEFAULT_BASE_URLS } from '../providers/provider';
+import type { ProviderRegistry } from '../core/registry';
+import type { ProviderId } from '../core/run';
 import { IsolatingEmitter } from './emitter';
 import { clampSetting } from './settingRanges';
 
@@ -40,7 +40,10 @@ export class Settings implements vscode.Disposable {
   /** Validated base URLs: asked for on every tree render, so read once per settings change. */
   private readonly baseUrls = new Map<ProviderId, { ok: true; url: string } | { ok: false; reason: string }>();
 
-  constructor(log: Pick<Logger, 'error'>) {
+  constructor(
+    private readonly providers: ProviderRegistry,
+    log: Pick<Logger, 'error'>,
+  ) {
     this.changes = new IsolatingEmitter('settings change', log);
     this.onDidChange = this.changes.event;
     this.subscription = vscode.workspace.onDidChangeConfiguration(e => {
@@ -48,7 +51,7 @@ export class Settings implements vscode.Disposable {
       this.baseUrls.clear();
       const change: SettingsChange = {
         scheduler: e.affectsConfiguration('runwatch.polling') || e.affectsConfiguration('runwatch.stuckThresholdMinutes'),
-        baseUrls: PROVIDER_IDS.filter(id => e.affectsConfiguration(`runwatch.providers.${id}.baseUrl`)),
+        baseUrls: this.providers.ids().filter(id => e.affectsConfiguration(`runwatch.providers.${id}.baseUrl`)),
         staleAfterFailures: e.affectsConfiguration('runwatch.staleAfterFailures'),
         timeout: e.affectsConfiguration('runwatch.requestTimeoutSeconds'),
         notifications: e.affectsConfiguration('runwatch.notifications'),
@@ -96,14 +99,14 @@ export class Settings implements vscode.Disposable {
 
   private readBaseUrl(id: ProviderId): { ok: true; url: string } | { ok: false; reason: string } {
     const raw = this.userValue(`providers.${id}.baseUrl`);
-    const value = typeof raw === 'string' && raw.trim() ? raw : DEFAULT_BASE_URLS[id];
+    const value = typeof raw === 'string' && raw.trim() ? raw : this.providers.facts(id).defaultBaseUrl;
     return validateBaseUrl(value);
   }
 
   scheduler(): SchedulerOptions {
     const mode = this.userValue('polling.whenUnfocused');
     const minIntervalMs: Partial<Record<ProviderId, number>> = {};
-    for (const id of PROVIDER_IDS) {
+    for (const id of this.providers.ids()) {
       const seconds = this.number(`polling.minIntervalSeconds.${id}`, 0);
       if (seconds > 0) minIntervalMs[id] = seconds * 1000;
     }

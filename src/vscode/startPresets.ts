@@ -4,7 +4,7 @@
 import type * as vscode from 'vscode';
 import { redact } from '../core/errors';
 import type { ProviderId } from '../core/run';
-import type { InputField, PipelineKind } from '../providers/provider';
+import type { InputField, PipelineKind } from '../core/ports';
 
 const STATE_KEY = 'runwatch.startPresets.v1';
 /** Enough for every kind a user plausibly starts; the least recently used drop first. */

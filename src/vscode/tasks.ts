@@ -11,7 +11,7 @@ import { clockTime } from '../core/intl';
 import { runLabel } from '../core/labels';
 import { isActive, keyOf, type Run } from '../core/run';
 import { describeStart, isStartInDoubt } from '../core/starts';
-import type { InputField, PipelineKind } from '../providers/provider';
+import type { InputField, PipelineKind } from '../core/ports';
 import { IsolatingEmitter } from './emitter';
 import { describeProviderError } from './errors';
 import { parseTaskSpec, resolveProvider, resolveStart, requireKey, watchAccountId, type SecretSource, type TaskSpec } from './runSpec';

@@ -4,7 +4,6 @@
 import * as vscode from 'vscode';
 import type { RunwatchService } from '../core/contracts';
 import type { ProviderId } from '../core/run';
-import { runInputOf } from '../core/service';
 
 /** The walkthrough's completion context keys (package.json `completionEvents: onContext:<key>`). */
 export const WALKTHROUGH_CONTEXT = {
@@ -39,7 +38,7 @@ export class WalkthroughProgress implements vscode.Disposable {
           const t = service.store.get(key);
           if (!t) continue;
           if (t.lastConfirmedAt !== undefined && service.hasKey(t.run.provider)) this.complete('keyWorks');
-          if (runInputOf(t.run)) this.complete('startedRun');
+          if (t.run.input) this.complete('startedRun');
         }
         seeRuns();
       }),
@@ -48,7 +47,7 @@ export class WalkthroughProgress implements vscode.Disposable {
       notified(() => this.complete('notified')),
     );
     // What an earlier session left: runs started from Runwatch, runs in the view already.
-    if (service.store.all().some(t => runInputOf(t.run))) this.complete('startedRun');
+    if (service.store.all().some(t => t.run.input)) this.complete('startedRun');
     seeRuns();
   }
 

@@ -3,7 +3,7 @@
 // waits, and snapshots of what the tree and the status bar show.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { PROVIDER_IDS, type ProviderId } from '../../src/core/run';
+import { BUILTIN_PROVIDER_IDS as PROVIDER_IDS, type BuiltinProviderId as ProviderId } from '../../src/providers';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
 import type { SimulatorOptions } from '../simulator/server';
 import type { RunwatchApi } from '../../src/vscode/api';

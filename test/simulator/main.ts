@@ -1,7 +1,7 @@
 // `npm run simulator`: the simulator on its own, seeded with demo accounts and runs in progress.
 // Options: --port N (default 4010, 0 = any free port), --scale N (simulated-time multiplier), --empty (no demo data).
 import { createSimulator, SIM_KEYS } from './index';
-import { PROVIDER_IDS } from '../../src/core/run';
+import { BUILTIN_PROVIDER_IDS as PROVIDER_IDS } from '../../src/providers';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

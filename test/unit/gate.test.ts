@@ -13,6 +13,7 @@ import type { ProviderId, Run } from '../../src/core/run';
 import { Scheduler } from '../../src/core/scheduler';
 import { MemoryStorage, RunStore } from '../../src/core/store';
 import { createRunwatchService } from '../../src/core/service';
+import { createDefaultServiceDeps } from '../../src/serviceDeps';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import type { Account, Provider, RunRef } from '../../src/providers/provider';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
@@ -262,7 +263,7 @@ describe('Two windows: the follower sends nothing', () => {
       scheduler: OPTIONS,
       sharedDir: dir,
       listRefreshMs: LIST_REFRESH_MS,
-    });
+    }, createDefaultServiceDeps());
     services.push(service);
     return service;
   }

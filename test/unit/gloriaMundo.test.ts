@@ -90,7 +90,6 @@ describe('GloriaMundo adapter', () => {
       assert.equal(run.status, 'queued');
       assert.equal(run.accountId, 'wf_daily_digest');
       assert.equal(run.kind, 'Daily digest');
-      assert.deepEqual(run.input, { input: { channel: '#daily-digest' } });
       const [execute] = sim.requestsFor('gloriaMundo', /execute$/);
       assert.deepEqual([execute.method, execute.path, execute.status, execute.auth], ['POST', '/workflows/wf_daily_digest/execute', 200, 'bearer']);
 
@@ -138,9 +137,7 @@ describe('GloriaMundo adapter', () => {
       gm.addWorkflow('wf_echo', { name: 'Echo', steps: ['Echo'], durations: 1_000, queuedMs: 0 });
       const echo = await provider.addAccount({ value: 'wf_echo' });
       const plain = (await provider.startRun(echo, GM_RUN_KIND, {})).run;
-      assert.deepEqual(plain.input, {});
       const fromText = (await provider.startRun(echo, GM_RUN_KIND, { input: '{"topic": "weekly"}' })).run;
-      assert.deepEqual(fromText.input, { input: { topic: 'weekly' } });
       sim.clock.advance(5_000);
       assert.deepEqual((await poll(fromText)).result, { summary: 'Echo finished', input: { topic: 'weekly' } });
       assert.deepEqual((await poll(plain)).result, { summary: 'Echo finished', input: {} });

@@ -4,7 +4,8 @@ import * as z from 'zod/mini';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator/index';
 import { HttpClient, retryAfterMs, validateBaseUrl } from '../../src/core/http';
 import { MAX_REQUEST_ID_CHARS, ProviderError, forgetSecret, redact, registerSecret } from '../../src/core/errors';
-import { createProvider } from '../../src/providers/index';
+import { BUILTIN_PROVIDERS, createProvider } from '../../src/providers/index';
+import { ProviderRegistry } from '../../src/core/registry';
 import { BoringMarketingProvider } from '../../src/providers/boringMarketing';
 import { recordingLogger, rejection } from './support';
 
@@ -68,6 +69,9 @@ describe('validateBaseUrl', () => {
 });
 
 describe('redact', () => {
+  // The providers' key shapes come with their descriptors, as the composition root registers them.
+  before(() => new ProviderRegistry(BUILTIN_PROVIDERS));
+
   it('scrubs documented key shapes and auth headers', () => {
     assert.equal(redact(`key ${SIM_KEYS.boringMarketing} rejected`), 'key *** rejected');
     assert.equal(redact('sent Bearer abcdef123456'), 'sent Bearer ***');

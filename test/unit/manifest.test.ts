@@ -5,8 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validateBaseUrl } from '../../src/core/http';
-import { PROVIDER_IDS } from '../../src/core/run';
-import { DEFAULT_BASE_URLS } from '../../src/providers/provider';
+import { BUILTIN_PROVIDERS, BUILTIN_PROVIDER_IDS as PROVIDER_IDS } from '../../src/providers';
 import { allContextValues, allFlags } from '../../src/vscode/tree/contextValue';
 import { SETTING_RANGES, clampSetting } from '../../src/vscode/settingRanges';
 import { englishManifest } from './manifestText';
@@ -373,7 +372,7 @@ describe('package.json manifest', () => {
         const s = settings[`runwatch.providers.${id}.baseUrl`];
         assert.ok(s, `no base URL setting for ${id}`);
         assert.equal(s.scope, 'application', `${id}: a workspace must not be able to redirect a key`);
-        assert.equal(s.default, DEFAULT_BASE_URLS[id], `${id}: default differs from the adapter's`);
+        assert.equal(s.default, BUILTIN_PROVIDERS.find(d => d.id === id)?.defaultBaseUrl, `${id}: default differs from the adapter's`);
         assert.equal(validateBaseUrl(s.default as string).ok, true, `${id}: default base URL does not validate`);
       }
     });

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { MemoryStorage, RunStore } from '../../src/core/store';
 import type { ProviderId, Run } from '../../src/core/run';
 import { createRunwatchService } from '../../src/core/service';
+import { createDefaultServiceDeps } from '../../src/serviceDeps';
 import type { RunwatchService, SchedulerOptions } from '../../src/core/contracts';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import { BoringMarketingProvider } from '../../src/providers/boringMarketing';
@@ -339,7 +340,7 @@ describe('The service: a partly failed Talonic pipeline, and lists loaded once',
   const make = (listRefreshMs?: number) => {
     const vault = new MapVault();
     vault.keys.set('talonic', SIM_KEYS.talonic);
-    return createRunwatchService({ storage: new MemoryStorage(), keys: vault, baseUrl: id => validateBaseUrl(sim.baseUrl(id)), log: silentLogger, scheduler: schedulerOptions, listRefreshMs });
+    return createRunwatchService({ storage: new MemoryStorage(), keys: vault, baseUrl: id => validateBaseUrl(sim.baseUrl(id)), log: silentLogger, scheduler: schedulerOptions, listRefreshMs }, createDefaultServiceDeps());
   };
 
   beforeEach(async () => {

@@ -1,6 +1,7 @@
 // The service facade end to end against the simulator over loopback HTTP: what a command does.
 import * as assert from 'node:assert/strict';
 import { createRunwatchService } from '../../src/core/service';
+import { createDefaultServiceDeps } from '../../src/serviceDeps';
 import type { RunwatchService, SchedulerOptions } from '../../src/core/contracts';
 import { MemoryStorage } from '../../src/core/store';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
@@ -33,7 +34,7 @@ describe('RunwatchService against the simulator', () => {
       baseUrl: id => validateBaseUrl(sim.baseUrl(id)),
       log: silentLogger,
       scheduler: schedulerOptions,
-    });
+    }, createDefaultServiceDeps());
 
   beforeEach(async () => {
     sim = await createSimulator().start();
@@ -200,7 +201,7 @@ describe('RunwatchService against the simulator', () => {
       baseUrl: id => (id === 'boringMarketing' ? validateBaseUrl('http://api.example.com') : validateBaseUrl(sim.baseUrl(id))),
       log: silentLogger,
       scheduler: schedulerOptions,
-    });
+    }, createDefaultServiceDeps());
     const health = service.health('boringMarketing');
     assert.equal(health.state, 'misconfigured');
     assert.match((health as { message: string }).message, /runwatch\.providers\.boringMarketing\.baseUrl/);
@@ -213,7 +214,7 @@ describe('RunwatchService against the simulator', () => {
     const path = await import('node:path');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-windows-'));
     const window = () =>
-      createRunwatchService({ storage: new MemoryStorage(), keys: vault, baseUrl: id => validateBaseUrl(sim.baseUrl(id)), log: silentLogger, scheduler: schedulerOptions, sharedDir: dir });
+      createRunwatchService({ storage: new MemoryStorage(), keys: vault, baseUrl: id => validateBaseUrl(sim.baseUrl(id)), log: silentLogger, scheduler: schedulerOptions, sharedDir: dir }, createDefaultServiceDeps());
     const first = window();
     const second = window();
     try {

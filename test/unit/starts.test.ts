@@ -4,11 +4,13 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRunwatchService } from '../../src/core/service';
+import { createDefaultServiceDeps } from '../../src/serviceDeps';
 import type { RunwatchService, SchedulerOptions } from '../../src/core/contracts';
 import { MemoryStorage } from '../../src/core/store';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import { isProviderError, ProviderError } from '../../src/core/errors';
-import { PROVIDER_IDS, type ProviderId, type Run } from '../../src/core/run';
+import type { Run } from '../../src/core/run';
+import { BUILTIN_PROVIDER_IDS as PROVIDER_IDS, type BuiltinProviderId as ProviderId } from '../../src/providers';
 import { canonicalJson, describeStart, findStartedRun, isStartInDoubt, mayHaveBeenCarriedOut, START_CLOCK_SKEW_MS, startKey, type StartInDoubtError } from '../../src/core/starts';
 import type { Account, PipelineKind, StartResult } from '../../src/providers/provider';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
@@ -48,7 +50,7 @@ describe('Starts happen once', () => {
   let service: RunwatchService;
 
   const make = (timeoutMs = 15_000, baseUrl = (id: ProviderId) => validateBaseUrl(sim.baseUrl(id))) =>
-    createRunwatchService({ storage, keys: new MapVault(PROVIDER_IDS.map(id => [id, SIM_KEYS[id]]), (id, name) => (id === 'automindz' ? AMZ_SECRETS[name] : undefined)), baseUrl, log: silentLogger, scheduler: schedulerOptions, timeoutMs });
+    createRunwatchService({ storage, keys: new MapVault(PROVIDER_IDS.map(id => [id, SIM_KEYS[id]]), (id, name) => (id === 'automindz' ? AMZ_SECRETS[name] : undefined)), baseUrl, log: silentLogger, scheduler: schedulerOptions, timeoutMs }, createDefaultServiceDeps());
 
   beforeEach(async () => {
     sim = await createSimulator().start();
@@ -116,6 +118,8 @@ describe('Starts happen once', () => {
         const [kind] = await service.kinds(id, account);
         return { id, account, kind, input: { email: 'lead@example.com' }, isStart: r => r.tool === 'run_workflow', fault: { provider: id, method: 'POST', tool: 'run_workflow' } };
       }
+      default:
+        throw new Error(`"${id}" is not a built-in provider`);
     }
   }
 

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as FakeTimers from '@sinonjs/fake-timers';
 import { MemoryStorage, RunStore, type StoreChange } from '../../src/core/store';
+import { ProviderRegistry } from '../../src/core/registry';
+import { BUILTIN_PROVIDERS } from '../../src/providers';
 import type { Run } from '../../src/core/run';
 import type { Logger } from '../../src/core/http';
 
@@ -235,7 +237,8 @@ describe('RunStore: saved state is parsed, never trusted', () => {
       stored01('sparse', { failures: undefined, stale: undefined, polls: undefined, pinned: undefined }),
       stored01('last'),
     ]);
-    const store = new RunStore({ storage, log });
+    const providers = new ProviderRegistry(BUILTIN_PROVIDERS);
+    const store = new RunStore({ storage, log, isKnownProvider: id => providers.has(id) });
     store.load();
     assert.deepEqual(
       store.all().map(t => t.key).sort(),

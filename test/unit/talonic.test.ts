@@ -211,7 +211,7 @@ describe('Talonic adapter', () => {
       assert.equal(run.status, 'queued');
       assert.equal(run.kind, 'March invoices');
       assert.equal(run.accountId, spec.schemaId);
-      assert.deepEqual(run.input, { document_ids: ['doc_1', 'doc_2', 'doc_3'], name: 'March invoices' });
+      assert.deepEqual(tl.pipelines.find(pl => pl.id === run.id)?.documents.map(d => d.documentId), ['doc_1', 'doc_2', 'doc_3']);
       assert.deepEqual(run.progress?.documents, { total: 3, completed: 0, errors: 0 });
       assert.match(p.dashboardUrl(run) ?? '', /^https:\/\/app\.talonic\.com\/pipelines\//);
 
@@ -419,7 +419,7 @@ describe('Talonic adapter', () => {
       tl.options.plan = { queuedMs: 30_000, staggerMs: 0, jitter: false, failures: [] };
       const p = talonic();
       const { run } = await p.startRun(await accountFor(spec, p), PIPELINE_KIND, { document_ids: 'doc_a, doc_b' });
-      assert.deepEqual(run.input?.document_ids, ['doc_a', 'doc_b']);
+      assert.deepEqual(tl.pipelines.find(p => p.id === run.id)?.documents.map(d => d.documentId), ['doc_a', 'doc_b'], 'the comma-separated ids became the pipeline\'s documents');
       sim.clock.advance(10_000);
       let now = await p.getRun({ accountId: run.accountId, id: run.id });
       assert.equal(now.status, 'queued');

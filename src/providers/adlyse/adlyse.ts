@@ -2,9 +2,10 @@
 // "run" kind per workflow whose inputs come from its input_schema, run_workflow starts a run and
 // get_run_status polls it every second as the docs' polling pattern does. There is no run listing and no
 // cancel tool. The MCP session (the SDK) lives in ./mcpSession, a separate bundle loaded on first use.
+import * as l10n from '@vscode/l10n';
 import * as z from 'zod/mini';
 import { fetchDispatcher } from '../../core/network';
-import { ProviderError, isProviderError, redact, registerSecret, secretRedactor, type ProviderErrorKind } from '../../core/errors';
+import { ProviderError, isProviderError, redact, registerSecret, registerSecretPatterns, secretRedactor, type ProviderErrorKind } from '../../core/errors';
 import { COMMON_STATUS_WORDS, mapStatus, type Run, type RunError } from '../../core/run';
 import { checkPrefix, isoOrUndefined, rawRecord } from '../common';
 import { isUnfiled } from '../../core/unfiled';
@@ -19,6 +20,7 @@ import type {
   RunPage,
   RunRef,
   StartResult,
+  ProviderDescriptor,
 } from '../provider';
 import type { McpSession, McpToolResult } from './mcpSession';
 
@@ -112,10 +114,13 @@ export class AdlyseProvider implements Provider {
   /** Workflow names seen in list_workflows, for run labels. */
   private readonly names = new Map<string, string>();
 
-  constructor(readonly context: ProviderContext) {}
+  constructor(readonly context: ProviderContext) {
+    // Its key shapes are scrubbed wherever this adapter is used, registry or not (the registry adds them too).
+    registerSecretPatterns(adlyseDescriptor.secretPatterns);
+  }
 
   checkKeyFormat(key: string): KeyCheck {
-    return checkPrefix(key, ['mii_', 'mf_oauth_'], NAME);
+    return checkPrefix(key, adlyseDescriptor.keyPrefixes, NAME);
   }
 
   async validateKey(): Promise<void> {
@@ -150,7 +155,6 @@ export class AdlyseProvider implements Provider {
     const inputData = buildInputData(kind, { ...input, ...(await this.readSecrets(kind, input)) });
     const data = parse(startSchema, await this.call('run_workflow', { workflow_id: account.id, input_data: inputData }, false), 'run_workflow');
     const rawStatus = data.status ?? 'pending';
-    const secret = new Set(kind.inputs.filter(f => f.secret).map(f => f.name));
     const run: Run = {
       provider: this.id,
       accountId: account.id,
@@ -160,7 +164,6 @@ export class AdlyseProvider implements Provider {
       rawStatus,
       // run_workflow gives no created_at; the run was created just now.
       startedAt: new Date().toISOString(),
-      input: Object.fromEntries(Object.entries(input).filter(([name]) => !secret.has(name))),
       raw: rawRecord(data),
     };
     return { run };
@@ -427,26 +430,15 @@ function errorFor(errorType: string | undefined, message: string | undefined, to
 }
 
 /**
- * Errors from the session bundle: the packaged dist/mcp.js has its own ProviderError class, so they are
- * recognized by shape and re-created here. A JSON-RPC error whose data carries an error_type is mapped like
- * an isError result.
+ * Errors from the session bundle (isProviderError recognizes the packaged dist/mcp.js's own ProviderError by
+ * shape). A JSON-RPC error whose data carries an error_type is mapped like an isError result.
  */
 function fromSessionError(e: unknown, tool: string): ProviderError {
-  const shaped = e as { name?: unknown; kind?: unknown; message?: unknown; status?: number; code?: string; hint?: string; body?: unknown; retryAfterMs?: number };
-  let error: ProviderError;
-  if (isProviderError(e)) error = e;
-  else if (shaped && shaped.name === 'ProviderError' && typeof shaped.kind === 'string' && typeof shaped.message === 'string') {
-    error = new ProviderError(shaped.kind as ProviderErrorKind, shaped.message, {
-      status: shaped.status,
-      code: shaped.code,
-      hint: shaped.hint,
-      body: shaped.body,
-      retryAfterMs: shaped.retryAfterMs,
-    });
-  } else {
+  if (!isProviderError(e)) {
     const message = e instanceof Error ? e.message : String(e);
     return new ProviderError('network', redact(`${NAME}: ${message}`));
   }
+  const error = e;
   if (error.body !== undefined) {
     const { errorType, message } = readErrorBody(error.body);
     if (errorType) return errorFor(errorType, message, tool, error.body, error);
@@ -511,3 +503,18 @@ function humanize(name: string): string {
     .toLowerCase();
   return words ? words.charAt(0).toUpperCase() + words.slice(1) : name;
 }
+
+/** The provider as Runwatch registers it: its facts and its adapter. */
+export const adlyseDescriptor = {
+  id: 'adlyse' as const,
+  displayName: NAME,
+  defaultBaseUrl: 'https://mcp.adlyse.com/mcp/workflows/',
+  // A getter: the noun is translated when shown (the l10n bundle loads after this module).
+  get accountNoun() {
+    return l10n.t('workflow');
+  },
+  icon: 'symbol-event',
+  keyPrefixes: ['mii_', 'mf_oauth_'],
+  secretPatterns: [/\bmii_[A-Za-z0-9_-]{4,}/g, /\bmf_oauth_[A-Za-z0-9_-]{4,}/g],
+  create: context => new AdlyseProvider(context),
+} satisfies ProviderDescriptor;

@@ -26,13 +26,13 @@
 // even a run_workflow may be sent again.
 //
 // Errors cross a bundle boundary here: in the packaged extension this file carries its own copy of
-// ProviderError, so callers must not rely on `instanceof` (the adapter re-creates them by `name` and `kind`).
+// ProviderError, so callers must not rely on `instanceof` (isProviderError recognizes them by shape).
 import * as z from 'zod/mini';
 import type { Dispatcher } from 'undici';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import { ProviderError, type ProviderErrorKind, type Redactor } from '../../core/errors';
+import { isProviderError, kindForStatus, ProviderError, type ProviderErrorKind, type Redactor } from '../../core/errors';
 import { failedBeforeSending, type Logger } from '../../core/http';
 
 export interface McpToolResult {
@@ -407,7 +407,7 @@ class SdkMcpSession implements McpSession {
   }
 
   private toProviderError(e: unknown, what: string): ProviderError {
-    if (e instanceof ProviderError) return e;
+    if (isProviderError(e)) return e;
     const name = this.name;
     if (e instanceof StreamableHTTPError) {
       const status = typeof e.code === 'number' ? e.code : undefined;
@@ -424,7 +424,7 @@ class SdkMcpSession implements McpSession {
       if (status >= 300 && status < 400) {
         return new ProviderError('validation', `${name} redirected the request (HTTP ${status}) — Runwatch does not follow redirects to another address; check the base URL setting.`, { status });
       }
-      const kind = kindForHttpStatus(status);
+      const kind = kindForStatus(status);
       const text: Partial<Record<ProviderErrorKind, string>> = {
         auth: `${name} rejected the API key (HTTP 401). Check the key with "Runwatch: Set API Key".`,
         forbidden: `${name} refused access (HTTP 403).`,
@@ -484,7 +484,7 @@ function classify(e: unknown): Failure {
   // The spec says 404 for an ended session; some servers (older Python SDK versions) answer 400 "No valid session ID".
   if (e instanceof StreamableHTTPError) return e.code === 404 || (e.code === 400 && /session/i.test(e.message) && !otherEra('legacy', e)) ? 'sessionGone' : 'other';
   if (e instanceof McpError) return e.code === ErrorCode.ConnectionClosed ? 'broken' : 'other';
-  if (e instanceof ProviderError) return 'other';
+  if (isProviderError(e)) return 'other';
   const err = e as { name?: string; message?: string; cause?: { code?: string } };
   if (err?.message === 'Not connected') return 'brokenBeforeSend';
   // fetch() failed: refused or reset before an answer. Refused means the request never arrived.
@@ -668,15 +668,6 @@ async function readSseAnswer(response: Response, id: number): Promise<unknown> {
 function headerValueFor(value: string): string {
   const plain = /^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/.test(value) && !/^=\?base64\?.*\?=$/.test(value);
   return plain ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
-}
-
-function kindForHttpStatus(status: number): ProviderErrorKind {
-  if (status === 401) return 'auth';
-  if (status === 403) return 'forbidden';
-  if (status === 404 || status === 410) return 'notFound';
-  if (status === 429) return 'rateLimited';
-  if (status >= 500) return 'server';
-  return 'validation';
 }
 
 function shorten(text: string, max = 200): string {

@@ -1,7 +1,6 @@
 // "Add brand…" (Boring Marketing: created by domain) / "Add workflow…" (GloriaMundo: remembered by id).
 import * as vscode from 'vscode';
-import type { Account } from '../../providers/provider';
-import { ACCOUNT_NOUN } from '../tree/node';
+import type { Account } from '../../core/ports';
 import { providerOf } from './args';
 import { registerCommand, withProvider, type CommandContext } from './context';
 import { pickProvider } from './pickers';
@@ -57,10 +56,10 @@ export function registerAddAccount(ctx: CommandContext): vscode.Disposable {
     async (arg?: unknown): Promise<Account | undefined> => {
       const { service } = ctx;
       const provider =
-        providerOf(arg) ?? (await pickProvider(ctx, { title: vscode.l10n.t('Add Brand or Workflow'), keyed: true, filter: id => service.provider(id).capabilities.addAccount !== 'none' }));
+        providerOf(arg, ctx.service.providers) ?? (await pickProvider(ctx, { title: vscode.l10n.t('Add Brand or Workflow'), keyed: true, filter: id => service.provider(id).capabilities.addAccount !== 'none' }));
       if (!provider) return undefined;
       const mode = service.provider(provider).capabilities.addAccount;
-      const noun = ACCOUNT_NOUN[provider];
+      const noun = service.providers.facts(provider).accountNoun;
       if (mode === 'none') {
         void vscode.window.showInformationMessage(vscode.l10n.t('{0} {1}s are listed by the API; there is nothing to add by hand.', service.displayName(provider), noun));
         return undefined;

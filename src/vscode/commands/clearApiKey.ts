@@ -8,7 +8,7 @@ import { pickProvider } from './pickers';
 
 export function registerClearApiKey(ctx: CommandContext): vscode.Disposable {
   return registerCommand(ctx, 'runwatch.clearApiKey', vscode.l10n.t('remove the key'), async (arg?: unknown) => {
-    const id = providerOf(arg) ?? (await pickProvider(ctx, { title: vscode.l10n.t('Clear API Key'), keyed: true, filter: p => ctx.service.hasKey(p) }));
+    const id = providerOf(arg, ctx.service.providers) ?? (await pickProvider(ctx, { title: vscode.l10n.t('Clear API Key'), keyed: true, filter: p => ctx.service.hasKey(p) }));
     if (!id) return false;
     const name = ctx.service.displayName(id);
     if (!ctx.service.hasKey(id)) {

@@ -4,6 +4,7 @@ import type { RunwatchService } from '../../core/contracts';
 import { isWaitCancelled } from '../../core/gate';
 import { runLabel, runTitle } from '../../core/labels';
 import type { ProviderId, Run } from '../../core/run';
+import type { KnownProviders } from './args';
 import type { RunDocuments } from '../documents';
 import { reportError } from '../errors';
 import type { SecretKeyVault } from '../secrets';
@@ -34,7 +35,7 @@ export function registerCommand(
   id: string,
   action: string,
   handler: (...args: unknown[]) => Promise<unknown> | unknown,
-  providerOf?: (...args: unknown[]) => ProviderId | undefined,
+  providerOf?: (arg: unknown, providers: KnownProviders) => ProviderId | undefined,
 ): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
     try {
@@ -47,7 +48,7 @@ export function registerCommand(
       }
       let provider: ProviderId | undefined;
       try {
-        provider = providerOf?.(...args);
+        provider = providerOf?.(args[0], ctx.service.providers);
       } catch {
         provider = undefined;
       }

@@ -5,7 +5,7 @@ import { registerCommand, type CommandContext } from './context';
 
 export function registerLoadMore(ctx: CommandContext): vscode.Disposable {
   return registerCommand(ctx, 'runwatch.loadMore', vscode.l10n.t('load more runs'), async (arg?: unknown) => {
-    const target = accountOf(arg);
+    const target = accountOf(arg, ctx.service.providers);
     if (!target) return false;
     await vscode.window.withProgress({ location: { viewId: 'runwatch.runs' } }, () => ctx.service.refreshRuns(target.provider, target.account, { more: true }));
     // The new runs arrive through the store; the row itself may vanish when nothing more is left.

@@ -4,10 +4,9 @@ import * as vscode from 'vscode';
 import { formatDuration } from '../../core/eta';
 import { isActive, type ProviderId } from '../../core/run';
 import type { TrackedRun } from '../../core/store';
-import type { Account } from '../../providers/provider';
+import type { Account } from '../../core/ports';
 import { UNFILED_ACCOUNT_ID } from '../../core/unfiled';
 import { FlowCancelled, MultiStepInput } from '../multiStepInput';
-import { ACCOUNT_NOUN } from '../tree/node';
 import { progressText, runIcon, startedAtMs, statusWord } from '../tree/format';
 import { runLabelOf, type CommandContext } from './context';
 
@@ -85,7 +84,7 @@ export interface AccountChoice {
  */
 export async function askAccount(input: MultiStepInput, ctx: CommandContext, provider: ProviderId, options: AccountChoice): Promise<Account> {
   const { service } = ctx;
-  const noun = ACCOUNT_NOUN[provider];
+  const noun = service.providers.facts(provider).accountNoun;
   const canAdd = options.allowAdd && service.provider(provider).capabilities.addAccount !== 'none';
   const load = async (): Promise<AccountItem[]> => {
     const accounts = (service.accounts(provider) ?? (await service.refreshAccounts(provider))).filter(a => a.id !== UNFILED_ACCOUNT_ID);

@@ -10,12 +10,12 @@ export function registerRefreshNode(ctx: CommandContext): vscode.Disposable {
     vscode.l10n.t('refresh'),
     async (arg?: unknown) => {
       const { service, tree } = ctx;
-      const key = runKeyOf(arg);
+      const key = runKeyOf(arg, ctx.service.providers);
       if (key) {
         await service.refreshNow([key]);
         return true;
       }
-      const account = accountOf(arg);
+      const account = accountOf(arg, ctx.service.providers);
       if (account) {
         await vscode.window.withProgress({ location: { viewId: 'runwatch.runs' } }, async () => {
           await service.refreshRuns(account.provider, account.account);
@@ -23,8 +23,8 @@ export function registerRefreshNode(ctx: CommandContext): vscode.Disposable {
         });
         return true;
       }
-      const provider = providerOf(arg);
-      if (provider && isProviderId(provider)) {
+      const provider = providerOf(arg, ctx.service.providers);
+      if (provider && isProviderId(provider, ctx.service.providers)) {
         await vscode.window.withProgress({ location: { viewId: 'runwatch.runs' } }, () => service.refreshAccounts(provider));
         return true;
       }

@@ -5,7 +5,7 @@ import { registerCommand, type CommandContext } from './context';
 
 export function registerRemoveAccount(ctx: CommandContext): vscode.Disposable {
   return registerCommand(ctx, 'runwatch.removeAccount', vscode.l10n.t('remove it'), async (arg?: unknown) => {
-    const target = accountOf(arg);
+    const target = accountOf(arg, ctx.service.providers);
     if (!target) return false;
     const runs = ctx.service.store.forAccount(target.provider, target.account.id).length;
     const remove = vscode.l10n.t('Remove');

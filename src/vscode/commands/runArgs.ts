@@ -10,7 +10,7 @@ export async function resolveRun(
   arg: unknown,
   pick: { title: string; filter: (t: TrackedRun) => boolean; empty: string },
 ): Promise<TrackedRun | undefined> {
-  const key = runKeyOf(arg) ?? (arg === undefined ? await pickRun(ctx, pick) : undefined);
+  const key = runKeyOf(arg, ctx.service.providers) ?? (arg === undefined ? await pickRun(ctx, pick) : undefined);
   if (!key) return undefined;
   const tracked = ctx.service.store.get(key);
   if (!tracked) throw new Error(l10n.t('Runwatch is not tracking that run any more'));

@@ -69,7 +69,7 @@ export function registerSetApiKey(ctx: CommandContext): vscode.Disposable {
     vscode.l10n.t('store the key'),
     async (arg?: unknown) => {
       // One quick input: provider → key ("1/2", "2/2"), with Back; just the key when the provider is given.
-      const fixed = providerOf(arg);
+      const fixed = providerOf(arg, ctx.service.providers);
       const state: KeyState = { provider: fixed };
       const askKey = keyStep(ctx);
       const providerStep: Step<KeyState> = async (input, s) => {

@@ -3,7 +3,7 @@
 // untitled JSON editor checked against the provider's schema when the user comes back).
 import * as vscode from 'vscode';
 import { checkAgainstSchema } from '../../core/jsonSchemaCheck';
-import type { InputField, PipelineKind } from '../../providers/provider';
+import type { InputField, PipelineKind } from '../../core/ports';
 import type { MultiStepInput, Validation } from '../multiStepInput';
 
 export function parseJsonObject(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {

@@ -8,7 +8,7 @@ import type { ProviderId } from '../../core/run';
 import { redact } from '../../core/errors';
 import { describeStart, isStartInDoubt, type StartInDoubtError } from '../../core/starts';
 import { isUnfiled } from '../../core/unfiled';
-import type { Account, InputField, PipelineKind, StartResult } from '../../providers/provider';
+import type { Account, InputField, PipelineKind, StartResult } from '../../core/ports';
 import { FlowCancelled, MultiStepInput, type Step } from '../multiStepInput';
 import { accountOf, providerOf } from './args';
 import { registerCommand, withProvider, type CommandContext } from './context';
@@ -222,9 +222,9 @@ export function registerStartRun(ctx: CommandContext): vscode.Disposable {
     vscode.l10n.t('start the run'),
     async (arg?: unknown) => {
       // Runs tracked without an account sit in a group of their own: nothing can be started there.
-      const given = accountOf(arg);
+      const given = accountOf(arg, ctx.service.providers);
       const fromAccount = given && !isUnfiled(given.account.id) ? given : undefined;
-      const fixedProvider = given?.provider ?? providerOf(arg);
+      const fixedProvider = given?.provider ?? providerOf(arg, ctx.service.providers);
       const providers = fixedProvider ? undefined : await providerChoices(ctx, { title: TITLE(), keyed: true });
       if (!fixedProvider && !providers) return undefined;
       const state: StartState = { provider: fixedProvider, account: fromAccount?.account, typed: new Map(), missingSecrets: new Set(), withOptional: false, confirmed: false };

@@ -5,9 +5,8 @@
 import * as vscode from 'vscode';
 import type { ProviderId } from '../../core/run';
 import { UNFILED_ACCOUNT_ID } from '../../core/unfiled';
-import type { Account } from '../../providers/provider';
+import type { Account } from '../../core/ports';
 import { MultiStepInput, type Step } from '../multiStepInput';
-import { ACCOUNT_NOUN } from '../tree/node';
 import { accountOf, providerOf } from './args';
 import { registerCommand, withProvider, type CommandContext } from './context';
 import { askAccount, askProvider, providerChoices } from './pickers';
@@ -56,7 +55,7 @@ function trackFlow(
   // Optional: the status call needs no account, so this only decides where the run is listed.
   const fileUnderStep: Step<TrackState> = async (input, s) => {
     const provider = s.provider!;
-    const noun = ACCOUNT_NOUN[provider];
+    const noun = service.providers.facts(provider).accountNoun;
     const none: FileItem = { label: `$(circle-slash) ${vscode.l10n.t('Under no {0}', noun)}`, description: vscode.l10n.t('listed as "{0}"', vscode.l10n.t('Tracked by ID')) };
     const load = async (): Promise<FileItem[]> => {
       const accounts = (service.accounts(provider) ?? (await service.refreshAccounts(provider).catch(() => []))).filter(a => a.id !== UNFILED_ACCOUNT_ID);
@@ -101,8 +100,8 @@ export function registerTrackRun(ctx: CommandContext): vscode.Disposable {
     'runwatch.trackRun',
     vscode.l10n.t('track the run'),
     async (arg?: unknown, runIdArg?: unknown) => {
-      const fromAccount = accountOf(arg);
-      const fixedProvider = fromAccount?.provider ?? providerOf(arg);
+      const fromAccount = accountOf(arg, ctx.service.providers);
+      const fixedProvider = fromAccount?.provider ?? providerOf(arg, ctx.service.providers);
       const providers = fixedProvider ? undefined : await providerChoices(ctx, { title: TITLE(), keyed: true });
       if (!fixedProvider && !providers) return undefined;
       const runIdGiven = typeof runIdArg === 'string' && !!runIdArg.trim();

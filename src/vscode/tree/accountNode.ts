@@ -2,20 +2,12 @@
 // Its run list is loaded from the provider the first time it is expanded; after that the store answers.
 import * as vscode from 'vscode';
 import { isActive, type ProviderId } from '../../core/run';
-import type { Account } from '../../providers/provider';
+import type { Account } from '../../core/ports';
 import { ActionNode } from './actionNode';
 import { accountContext } from './contextValue';
 import { fieldValue, flattenFields } from './format';
 import { MessageNode } from './messageNode';
-import { accountNodeId, ACCOUNT_NOUN, RunwatchNode, type TreeContext } from './node';
-
-const ACCOUNT_ICONS: Record<ProviderId, string> = {
-  boringMarketing: 'organization',
-  gloriaMundo: 'symbol-event',
-  automindz: 'server-process',
-  talonic: 'symbol-structure',
-  adlyse: 'symbol-event',
-};
+import { accountNodeId, RunwatchNode, type TreeContext } from './node';
 
 export class AccountNode extends RunwatchNode {
   readonly id: string;
@@ -40,13 +32,13 @@ export class AccountNode extends RunwatchNode {
     this.ctx.noteExpansion(this.id, !!active);
     const parts = [this.account.description, active ? vscode.l10n.t('{0} active', active) : undefined].filter(Boolean);
     item.description = parts.join(' · ') || undefined;
-    item.iconPath = new vscode.ThemeIcon(ACCOUNT_ICONS[this.provider]);
+    item.iconPath = new vscode.ThemeIcon(service.providers.facts(this.provider).icon);
     item.contextValue = accountContext({ removable: this.ctx.capabilities(this.provider).capabilities.addAccount === 'byId' });
     return item;
   }
 
   override resolveTooltip(): vscode.MarkdownString {
-    const noun = ACCOUNT_NOUN[this.provider];
+    const noun = this.ctx.service.providers.facts(this.provider).accountNoun;
     // Structure as Markdown, every provider value as text: nothing an API sends can become a link or markup.
     const tooltip = new vscode.MarkdownString()
       .appendMarkdown('**')

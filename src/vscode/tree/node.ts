@@ -1,9 +1,8 @@
 // What every tree node is, and what nodes may ask of the tree they live in.
-import * as l10n from '@vscode/l10n';
 import type * as vscode from 'vscode';
 import type { RunwatchService } from '../../core/contracts';
 import type { ProviderId } from '../../core/run';
-import type { Account } from '../../providers/provider';
+import type { Account } from '../../core/ports';
 import type { AdapterCapabilities } from '../runActions';
 
 /**
@@ -41,26 +40,6 @@ export abstract class RunwatchNode {
     return undefined;
   }
 }
-
-/** What a provider's accounts are called, for "Add brand…" rows and prompts. */
-// Getters: the translation is read when a noun is shown (the l10n bundle may load after this module).
-export const ACCOUNT_NOUN: Record<ProviderId, string> = {
-  get boringMarketing() {
-    return l10n.t('brand');
-  },
-  get gloriaMundo() {
-    return l10n.t('workflow');
-  },
-  get automindz() {
-    return l10n.t('pipeline');
-  },
-  get talonic() {
-    return l10n.t('spec');
-  },
-  get adlyse() {
-    return l10n.t('workflow');
-  },
-};
 
 export function accountNodeId(provider: ProviderId, accountId: string): string {
   return `account:${provider}:${accountId}`;

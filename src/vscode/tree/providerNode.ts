@@ -3,11 +3,10 @@ import * as vscode from 'vscode';
 import type { ProviderHealth } from '../../core/contracts';
 import { clockTime } from '../../core/intl';
 import type { ProviderId } from '../../core/run';
-import { DEFAULT_BASE_URLS } from '../../providers/provider';
 import { ActionNode } from './actionNode';
 import { providerContext } from './contextValue';
 import { MessageNode } from './messageNode';
-import { ACCOUNT_NOUN, RunwatchNode, type TreeContext } from './node';
+import { RunwatchNode, type TreeContext } from './node';
 
 function clock(ms: number): string {
   return clockTime(ms);
@@ -52,7 +51,7 @@ export class ProviderNode extends RunwatchNode {
     const item = new vscode.TreeItem(service.displayName(this.provider), hasKey ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const url = this.baseUrlOf(this.provider);
-    const host = hasKey && url && url !== DEFAULT_BASE_URLS[this.provider].replace(/\/+$/, '') ? safeHost(url) : undefined;
+    const host = hasKey && url && url !== service.providers.facts(this.provider).defaultBaseUrl.replace(/\/+$/, '') ? safeHost(url) : undefined;
     item.description = [summary.description, host].filter(Boolean).join(' · ') || undefined;
     item.iconPath = new vscode.ThemeIcon(summary.icon, summary.color ? new vscode.ThemeColor(summary.color) : undefined);
     item.contextValue = providerContext({
@@ -114,7 +113,7 @@ export class ProviderNode extends RunwatchNode {
       }
     }
     const error = service.accountsError(id);
-    const noun = ACCOUNT_NOUN[id];
+    const noun = service.providers.facts(id).accountNoun;
     if (error && health.state !== 'authFailed') {
       out.push(
         new MessageNode(`${this.id}:accountsError`, this, vscode.l10n.t('Could not load {0}s: {1}', noun, error.message), 'error', {

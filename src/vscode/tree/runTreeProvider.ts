@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { RunwatchService } from '../../core/contracts';
 import { isActive, type ProviderId } from '../../core/run';
 import type { StoreChange } from '../../core/store';
-import type { Account } from '../../providers/provider';
+import type { Account } from '../../core/ports';
 import { AccountNode } from './accountNode';
 import { ActionNode } from './actionNode';
 import { accountNodeId, runNodeId, type RunwatchNode, type TreeContext } from './node';
