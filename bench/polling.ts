@@ -24,7 +24,7 @@ import { createAdapter, redactingProvider } from '../src/providers';
 import type { Provider } from '../src/providers/provider';
 import { SIM_KEYS } from '../test/simulator/keys';
 import type { LoggedRequest } from '../test/simulator/server';
-import { cadenceAt, cadenceReference, budgetFloor, lowerBound, pausesFromLog, retryAfterViolations, stalenessSummary, type RunFacts, type Stale } from './metrics';
+import { cadenceAt, cadenceReference, budgetFloor, causeBreakdown, classifyStale, knowableAt, lowerBound, pausesFromLog, retryAfterViolations, stalenessSummary, type Outage, type RunFacts, type Stale, type StaleDetail } from './metrics';
 import { PEER_POLICIES, PeerWindow, type PeerPolicy } from './policies';
 import type { InitRequest, Observation, OracleResult, PrepareResult, SimInfo } from './protocol';
 import { seededRandom, subSeed } from './random';
@@ -405,6 +405,8 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
 
     const lifts: Promise<void>[] = [];
     const injected: { at: number; what: string }[] = [];
+    // Time-limited faults (the 5xx storm): while one lasts, no policy can read what changed at that provider.
+    const outages: Outage[] = [];
     options.log(`  workload: ${plan.length} runs started over ${round(options.startWindowMs / 60_000, 1)} simulated min, time scale ${S}, seed ${options.seed}, ${names.length} policies side by side`);
     const driver = (async () => {
       const events: ({ at: number; run: PlannedRun } | { at: number; fault: PlannedFault })[] = [...plan.map(run => ({ at: run.startAt, run })), ...faults.map(fault => ({ at: fault.at, fault }))].sort((a, b) => a.at - b.at);
@@ -427,8 +429,11 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
           for (const name of names) for (const [i, f] of fault.faults.entries()) await simProcess.call('fault', { world: name, fault: f, tag: tags[i] });
           injected.push({ at: simNow() - t0Sim, what: fault.what });
           if (fault.durationMs !== undefined) {
+            const outage: Outage[] = fault.faults.map(f => ({ provider: f.provider as ProviderId, from: simNow(), to: Infinity }));
+            outages.push(...outage);
             lifts.push(sleep(fault.durationMs / S).then(async () => {
               for (const name of names) for (const tag of tags) await simProcess.call('liftFault', { world: name, tag });
+              for (const o of outage) o.to = simNow();
             }));
           }
         }
@@ -475,7 +480,7 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
         { world: state.name, runs: [...state.started.values()].map(r => ({ key: r.key, provider: r.provider, runId: r.runId, observations: state.observations.get(r.key) ?? [] })) },
         120_000,
       );
-      policies.push(analysePolicy(state, byName, logs, oracle, { startSim: tailStartSim, endSim: tailEndSim }, S));
+      policies.push(analysePolicy(state, byName, logs, oracle, { startSim: tailStartSim, endSim: tailEndSim }, S, outages));
     }
     return {
       timeScale: S,
@@ -498,7 +503,7 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
 
 // ---- analysis of one policy ----
 
-function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs: Record<'A' | 'B' | 'S', LoggedRequest[]>, oracle: OracleResult[], tail: { startSim: number; endSim: number }, S: number) {
+function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs: Record<'A' | 'B' | 'S', LoggedRequest[]>, oracle: OracleResult[], tail: { startSim: number; endSim: number }, S: number, outages: Outage[]) {
   const plane = [...logs.A, ...logs.B].sort((a, b) => (a.receivedAt ?? a.time) - (b.receivedAt ?? b.time));
   const adapters = state.pollingAdapters[0];
   const byKey = new Map(oracle.map(o => [o.key, o]));
@@ -517,14 +522,21 @@ function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs:
   const violations = retryAfterViolations(plane, pauses, RETRY_AFTER_GRACE_REAL_MS * S);
 
   const stale: Stale[] = [];
+  const details: StaleDetail[] = [];
   const byProvider = PROVIDER_IDS.map(id => {
     const adapter = adapters.get(id)!.inner;
     const runs = facts.filter(f => f.provider === id);
     const floorAt = budgetFloor(adapter, runs);
     const own: Stale[] = [];
     for (const f of runs) {
+      const runId = f.key.slice(f.key.indexOf(':') + 1);
+      const runRequests = plane.filter(r => r.provider === id && r.path.includes(runId));
       for (const m of byKey.get(f.key)!.milestones) {
-        own.push({ provider: id, ms: m.tSeen - m.tChange, cadence: cadenceAt(adapter, f, m.tChange, floorAt) });
+        const s: Stale = { provider: id, ms: m.tSeen - m.tChange, cadence: cadenceAt(adapter, f, m.tChange, floorAt) };
+        own.push(s);
+        const knowable = knowableAt(m.tChange, f, pauses, outages, s.cadence);
+        const d = { ...s, key: f.key, tChange: m.tChange, tSeen: m.tSeen, knowable: knowable.at };
+        details.push({ ...d, cause: classifyStale(d, knowable.cause, runRequests) });
       }
     }
     stale.push(...own);
@@ -550,6 +562,10 @@ function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs:
   const tailHours = (tail.endSim - tail.startSim) / 3_600_000;
   const idle = plane.filter(r => r.time >= tail.startSim && r.time <= tail.endSim).length;
   const staleness = stalenessSummary(stale);
+  // The same changes timed from when the window could first know of them (inherent waits removed).
+  const fromKnowable = stalenessSummary(details.map(d => ({ provider: d.provider, ms: Math.max(0, d.tSeen - d.knowable), cadence: d.cadence })));
+  const p95Fraction = staleness.p95;
+  const lateTail = details.filter(d => d.ms / d.cadence >= p95Fraction);
   return {
     name: state.name,
     summary: state.summary,
@@ -566,6 +582,12 @@ function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs:
     stalenessP95Cadence: staleness.p95,
     stalenessMaxCadence: staleness.max,
     stalenessChanges: staleness.changes,
+    stalenessKnowableP50Cadence: fromKnowable.p50,
+    stalenessKnowableP95Cadence: fromKnowable.p95,
+    stalenessKnowableMaxCadence: fromKnowable.max,
+    stalenessCauses: causeBreakdown(details),
+    stalenessTailCauses: Object.fromEntries(Object.entries(causeBreakdown(lateTail)).map(([k, v]) => [k, v.changes])),
+    stalenessTailByProvider: Object.fromEntries(PROVIDER_IDS.map(id => [id, lateTail.filter(d => d.provider === id).length]).filter(([, n]) => n)),
     retryAfterViolations: violations.count,
     retryAfterPauses: pauses.length,
     retryAfterViolationSamples: violations.samples,
@@ -579,6 +601,7 @@ function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs:
     byProvider,
     ...(process.env.BENCH_DEBUG_DUMP
       ? {
+          staleDetails: details.filter(d => d.ms / d.cadence > 3).map(d => ({ ...d, x: round(d.ms / d.cadence, 2) })),
           perRun: facts.map(f => ({
             key: f.key,
             knownAt: f.knownAt,
