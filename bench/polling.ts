@@ -14,12 +14,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { SchedulerOptions } from '../src/core/contracts';
-import { silentLogger } from '../src/core/http';
+import type { KeyVault, RunwatchService, SchedulerOptions } from '../src/core/contracts';
+import { silentLogger, validateBaseUrl } from '../src/core/http';
 import { FileLease, SharedStateFile } from '../src/core/lease';
 import { PROVIDER_IDS, isTerminal, keyOf, type ProviderId, type Run } from '../src/core/run';
 import { Scheduler } from '../src/core/scheduler';
-import { RunStore, type StoreChange } from '../src/core/store';
+import { asUserAction } from '../src/core/gate';
+import { createRunwatchService } from '../src/core/service';
+import { MemoryStorage, RunStore, type StoreChange } from '../src/core/store';
 import { createAdapter, redactingProvider } from '../src/providers';
 import type { Provider } from '../src/providers/provider';
 import { SIM_KEYS } from '../test/simulator/keys';
@@ -135,8 +137,8 @@ function benchProvider(id: ProviderId, baseUrl: string, scale: ScaleContext): Pr
   return provider;
 }
 
-/** The Talonic adapter's names of the pipelines it knows, by pipeline id. */
-const talonicMeta = (provider: Provider) => (bareAdapters.get(provider) as unknown as { meta: Map<string, unknown> }).meta;
+/** The Talonic adapter's names of the pipelines it knows, by pipeline id (the service's adapters are proxies that reach it). */
+const talonicMeta = (provider: Provider) => ((bareAdapters.get(provider) ?? provider) as unknown as { meta: Map<string, unknown> }).meta;
 
 /** The five real adapters over one front-end, each behind the time-scaling decorator. */
 function makeAdapters(window: string, baseUrls: Record<ProviderId, string>, scale: ScaleContext): Map<ProviderId, ScaledProvider> {
@@ -248,6 +250,8 @@ interface PolicyState {
   stop(): void;
   dispose(): Promise<void>;
   extra?: () => Record<string, unknown>;
+  /** Once every run finished, before the idle tail. */
+  beforeIdle?(): Promise<void>;
 }
 
 function record(state: PolicyState, run: Run, t: number): void {
@@ -322,6 +326,99 @@ function runwatchState(baseUrls: SimInfo['baseUrls'][string], scale: ScaleContex
   return state;
 }
 
+/** The list refresh while the view is visible: the service's default, 60 s, in simulated time. */
+const LIST_REFRESH_SIM_MS = 60_000;
+
+const benchVault: KeyVault = {
+  getKey: async id => SIM_KEYS[id],
+  getSecret: async () => 'bench-third-party-secret',
+  hasKey: () => true,
+};
+
+/**
+ * Runwatch as the extension runs it: two windows of the real RunwatchService (createRunwatchService: scheduler,
+ * store, gates, lease and shared state, the real adapters) sharing one folder, each with the Runs view visible
+ * (its 60 s list refresh on) and every provider's accounts loaded as the view does when it renders. A leads; B
+ * follows and must make no request of any kind: its lists come from the leader.
+ */
+function runwatchServiceState(baseUrls: SimInfo['baseUrls'][string], scale: ScaleContext, dir: string): PolicyState {
+  const adapters = { A: new Map<ProviderId, ScaledProvider>(), B: new Map<ProviderId, ScaledProvider>() };
+  const make = (name: 'A' | 'B'): RunwatchService =>
+    createRunwatchService({
+      storage: new MemoryStorage(),
+      keys: benchVault,
+      baseUrl: id => validateBaseUrl(baseUrls[name][id]),
+      log: silentLogger,
+      scheduler: SCHEDULER_OPTIONS,
+      sharedDir: dir,
+      timeoutMs: Math.max(MIN_REAL_TIMEOUT_MS, REQUEST_TIMEOUT_SIM_MS / scale.scale),
+      timeScale: scale.scale,
+      listRefreshMs: LIST_REFRESH_SIM_MS / scale.scale,
+      wrapProvider: provider => {
+        const scaled = new ScaledProvider(provider, name, scale);
+        adapters[name].set(provider.id, scaled);
+        return scaled;
+      },
+    });
+  const A = make('A');
+  const B = make('B');
+  const windows = { A, B };
+  for (const svc of [A, B]) {
+    svc.setViewVisible(true);
+    // The view renders every provider: its accounts (and, for a leader, each account's runs) are loaded.
+    for (const id of svc.providerIds()) void svc.refreshAccounts(id).catch(() => undefined);
+  }
+  // The adapters exist from here on (the analysis reads their cadences).
+  for (const id of PROVIDER_IDS) for (const svc of [A, B]) svc.provider(id);
+  const state: PolicyState = {
+    ...baseState(RUNWATCH, 2, 'the real RunwatchService in two windows sharing one folder, the Runs view visible in both (60 s list refresh); A leads, B follows', scale, baseUrls),
+    pollingAdapters: [adapters.A, adapters.B],
+    onStarted(key, run, window) {
+      // As the service's startRun keeps a run it started, in the window the user started it from.
+      if (window === 'A') state.knownAt.set(key, scale.simNow());
+      windows[window].store.upsert(run, { pinned: true });
+    },
+    finished: () => [...state.started.keys()].every(key => {
+      const t = A.store.get(key);
+      return !!t && (isTerminal(t.run.status) || t.gone);
+    }),
+    unfinished: () => [...state.started.keys()].filter(key => {
+      const t = A.store.get(key);
+      return !t || !(isTerminal(t.run.status) || t.gone);
+    }),
+    async beforeIdle() {
+      // The bench makes each run's account (brand, workflow, spec) just before starting it, so the view's first
+      // listing found none; a user's accounts exist before they start runs. The user refreshes the view once
+      // (counted), so the idle tail measures the 60 s list refresh over every account, as the extension makes it.
+      await asUserAction(async () => {
+        for (const id of A.providerIds()) {
+          const accounts = await A.refreshAccounts(id).catch(() => []);
+          for (const account of accounts) await A.refreshRuns(id, account).catch(() => undefined);
+        }
+      });
+    },
+    stop() {
+      // Nothing more is asked once measuring ends (dispose() releases the lease and adapters after the logs are read).
+      A.setViewVisible(false);
+      B.setViewVisible(false);
+    },
+    async dispose() {
+      A.dispose();
+      B.dispose();
+    },
+  };
+  A.store.onDidChange((change: StoreChange) => {
+    const t = scale.simNow();
+    for (const key of change.keys) {
+      const tracked = A.store.get(key);
+      if (!tracked || !state.started.has(key)) continue;
+      if (!state.knownAt.has(key)) state.knownAt.set(key, t);
+      record(state, tracked.run, t);
+    }
+  });
+  return state;
+}
+
 function peerState(policy: PeerPolicy, baseUrls: SimInfo['baseUrls'][string], scale: ScaleContext, random: () => number, tickOriginSim: number): PolicyState {
   const windows: PeerWindow[] = [];
   const adapters = (['A', 'B'] as const).slice(0, policy.windows).map(w => makeAdapters(w, baseUrls[w], scale));
@@ -369,7 +466,10 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
 
     const t0 = Date.now();
     const t0Sim = simNow();
-    states.push(runwatchState(info.baseUrls[RUNWATCH], scaleFor(), dir, seededRandom(subSeed(options.seed, 'engine'))));
+    // BENCH_RUNWATCH=engine: the scheduler alone, as measured before the service was (no view, no list refresh).
+    states.push(
+      process.env.BENCH_RUNWATCH === 'engine' ? runwatchState(info.baseUrls[RUNWATCH], scaleFor(), dir, seededRandom(subSeed(options.seed, 'engine'))) : runwatchServiceState(info.baseUrls[RUNWATCH], scaleFor(), dir),
+    );
     for (const policy of peers) states.push(peerState(policy, info.baseUrls[policy.name], scaleFor(), seededRandom(subSeed(options.seed, policy.name)), t0Sim));
     const byName = new Map(states.map(s => [s.name, s]));
 
@@ -451,6 +551,7 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
       if ((allStarted && states.every(s => s.finished())) || Date.now() > deadline) break;
     }
     const workloadRealMs = Date.now() - t0;
+    for (const s of states) await s.beforeIdle?.();
 
     // Idle tail: only finished runs are tracked; nothing may be asked of any provider.
     const tailStartSim = simNow();

@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RUNWATCH, runPollingRepeat, type PolicyFigures, type PollingRepeat } from './polling';
+import { PEER_POLICIES } from './policies';
 import { writeReadmeTable } from './readmeTable';
 import { round, table } from './stats';
 import { runStoreScaleBench } from './storeScale';
@@ -251,7 +252,9 @@ async function main(): Promise<void> {
     };
     for (let i = 0; i < repeats; i++) {
       log(`\n[1] repeat ${i + 1} of ${repeats}: requests and staleness, Runwatch and peers side by side…`);
-      const r = await runPollingRepeat({ ...method, seed: seed + i, log });
+      // BENCH_PEERS=a,b: only those peers beside Runwatch (to investigate; the results file wants them all).
+      const only = process.env.BENCH_PEERS?.split(',');
+      const r = await runPollingRepeat({ ...method, seed: seed + i, log, peers: only && PEER_POLICIES.filter(p => only.includes(p.name)) });
       repeatResults.push(r);
       const rw = r.policies.find(p => p.name === RUNWATCH)!;
       const fc = r.policies.find(p => p.name === 'fixed-cadence');
