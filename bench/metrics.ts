@@ -183,3 +183,89 @@ export function stalenessSummary(list: Stale[]) {
     max: round(percentile(fraction, 100), 3),
   };
 }
+
+/** A provider outage the bench injected (a 5xx storm): nobody can read a change made inside it before it ends. */
+export interface Outage {
+  provider: ProviderId;
+  from: number;
+  to: number;
+}
+
+/** Why a change was seen late. The first three are inherent (no compliant client sees it sooner); the rest are the policy's. */
+export const STALE_CAUSES = ['notKnownYet', 'retryAfter', 'outage', 'timeout', 'errorAnswer', 'policy'] as const;
+export type StaleCause = (typeof STALE_CAUSES)[number];
+
+/**
+ * When the polling window could first know of a change made at `tChange`: not before it knew the run, not inside
+ * a Retry-After pause the provider announced to this policy, not inside an outage of the provider. A pause or
+ * outage that began within one cadence after the change counts too: the lower-bound client's next request
+ * (at most a cadence later) fell into it. (A pause starts when the answer announcing it left the server, so
+ * two pauses back to back, the second announced to the first request after the first, chain.)
+ */
+export function knowableAt(tChange: number, run: Pick<RunFacts, 'provider' | 'knownAt'>, pauses: Pause[], outages: Outage[], cadenceMs = 0): { at: number; cause?: StaleCause } {
+  let at = tChange;
+  let cause: StaleCause | undefined;
+  let longest = 0;
+  const push = (to: number, why: StaleCause) => {
+    if (to > at) {
+      if (to - at > longest) {
+        longest = to - at;
+        cause = why;
+      }
+      at = to;
+    }
+  };
+  push(run.knownAt, 'notKnownYet');
+  for (let moved = true, guard = 0; moved && guard < 100; guard++) {
+    moved = false;
+    for (const p of pauses) {
+      if (p.provider === run.provider && at >= p.from - cadenceMs && at < p.to) {
+        push(p.to, 'retryAfter');
+        moved = true;
+      }
+    }
+    for (const o of outages) {
+      if (o.provider === run.provider && at >= o.from - cadenceMs && at < o.to) {
+        push(o.to, 'outage');
+        moved = true;
+      }
+    }
+  }
+  return { at, cause };
+}
+
+export interface StaleDetail extends Stale {
+  key: string;
+  tChange: number;
+  tSeen: number;
+  /** When the window could first have known it (knowableAt). */
+  knowable: number;
+  cause: StaleCause | 'onTime';
+}
+
+/**
+ * The cause of one late change. Inherent when its knowable time is later than the change itself (the largest
+ * push wins); else, if it was seen more than `lateFactor` cadences after it was knowable, what the log shows
+ * for that run meanwhile: a timed-out request, an error answer (count-limited 429/5xx), or nothing: the
+ * policy's own timing.
+ */
+export function classifyStale(detail: Omit<StaleDetail, 'cause'>, inherent: StaleCause | undefined, runRequests: LoggedRequest[], lateFactor = 2): StaleCause | 'onTime' {
+  if (inherent && detail.knowable - detail.tChange > detail.tSeen - detail.knowable) return inherent;
+  if (detail.tSeen - detail.knowable <= lateFactor * detail.cadence) return inherent ?? 'onTime';
+  const between = runRequests.filter(r => (r.receivedAt ?? r.time) >= detail.knowable - detail.cadence && (r.receivedAt ?? r.time) <= detail.tSeen);
+  if (between.some(r => r.timedOut)) return 'timeout';
+  if (between.some(r => r.status >= 429)) return 'errorAnswer';
+  return 'policy';
+}
+
+/** Per cause: changes, how many were more than 3 cadences late, and their median lateness (× cadence). */
+export function causeBreakdown(details: StaleDetail[]): Record<string, { changes: number; over3Cadences: number; medianCadence: number }> {
+  const out: Record<string, { changes: number; over3Cadences: number; medianCadence: number }> = {};
+  for (const cause of [...STALE_CAUSES, 'onTime'] as const) {
+    const own = details.filter(d => d.cause === cause);
+    if (!own.length) continue;
+    const f = own.map(d => d.ms / d.cadence);
+    out[cause] = { changes: own.length, over3Cadences: f.filter(x => x > 3).length, medianCadence: round(percentile(f, 50), 2) };
+  }
+  return out;
+}

@@ -14,18 +14,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { SchedulerOptions } from '../src/core/contracts';
-import { silentLogger } from '../src/core/http';
+import type { KeyVault, RunwatchService, SchedulerOptions } from '../src/core/contracts';
+import { silentLogger, validateBaseUrl } from '../src/core/http';
 import { FileLease, SharedStateFile } from '../src/core/lease';
 import { isTerminal, keyOf, type ProviderId, type Run } from '../src/core/run';
 import { BUILTIN_PROVIDER_IDS as PROVIDER_IDS } from '../src/providers';
 import { Scheduler } from '../src/core/scheduler';
-import { RunStore, type StoreChange } from '../src/core/store';
+import { asUserAction } from '../src/core/gate';
+import { createRunwatchService } from '../src/core/service';
+import { MemoryStorage, RunStore, type StoreChange } from '../src/core/store';
 import { createAdapter, redactingProvider } from '../src/providers';
 import type { Provider } from '../src/providers/provider';
 import { SIM_KEYS } from '../test/simulator/keys';
 import type { LoggedRequest } from '../test/simulator/server';
-import { cadenceAt, cadenceReference, budgetFloor, lowerBound, pausesFromLog, retryAfterViolations, stalenessSummary, type RunFacts, type Stale } from './metrics';
+import { cadenceAt, cadenceReference, budgetFloor, causeBreakdown, classifyStale, knowableAt, lowerBound, pausesFromLog, retryAfterViolations, stalenessSummary, type Outage, type RunFacts, type Stale, type StaleDetail } from './metrics';
 import { PEER_POLICIES, PeerWindow, type PeerPolicy } from './policies';
 import type { InitRequest, Observation, OracleResult, PrepareResult, SimInfo } from './protocol';
 import { seededRandom, subSeed } from './random';
@@ -136,8 +138,8 @@ function benchProvider(id: ProviderId, baseUrl: string, scale: ScaleContext): Pr
   return provider;
 }
 
-/** The Talonic adapter's names of the pipelines it knows, by pipeline id. */
-const talonicMeta = (provider: Provider) => (bareAdapters.get(provider) as unknown as { meta: Map<string, unknown> }).meta;
+/** The Talonic adapter's names of the pipelines it knows, by pipeline id (the service's adapters are proxies that reach it). */
+const talonicMeta = (provider: Provider) => ((bareAdapters.get(provider) ?? provider) as unknown as { meta: Map<string, unknown> }).meta;
 
 /** The five real adapters over one front-end, each behind the time-scaling decorator. */
 function makeAdapters(window: string, baseUrls: Record<ProviderId, string>, scale: ScaleContext): Map<ProviderId, ScaledProvider> {
@@ -249,6 +251,8 @@ interface PolicyState {
   stop(): void;
   dispose(): Promise<void>;
   extra?: () => Record<string, unknown>;
+  /** Once every run finished, before the idle tail. */
+  beforeIdle?(): Promise<void>;
 }
 
 function record(state: PolicyState, run: Run, t: number): void {
@@ -323,6 +327,99 @@ function runwatchState(baseUrls: SimInfo['baseUrls'][string], scale: ScaleContex
   return state;
 }
 
+/** The list refresh while the view is visible: the service's default, 60 s, in simulated time. */
+const LIST_REFRESH_SIM_MS = 60_000;
+
+const benchVault: KeyVault = {
+  getKey: async id => SIM_KEYS[id],
+  getSecret: async () => 'bench-third-party-secret',
+  hasKey: () => true,
+};
+
+/**
+ * Runwatch as the extension runs it: two windows of the real RunwatchService (createRunwatchService: scheduler,
+ * store, gates, lease and shared state, the real adapters) sharing one folder, each with the Runs view visible
+ * (its 60 s list refresh on) and every provider's accounts loaded as the view does when it renders. A leads; B
+ * follows and must make no request of any kind: its lists come from the leader.
+ */
+function runwatchServiceState(baseUrls: SimInfo['baseUrls'][string], scale: ScaleContext, dir: string): PolicyState {
+  const adapters = { A: new Map<ProviderId, ScaledProvider>(), B: new Map<ProviderId, ScaledProvider>() };
+  const make = (name: 'A' | 'B'): RunwatchService =>
+    createRunwatchService({
+      storage: new MemoryStorage(),
+      keys: benchVault,
+      baseUrl: id => validateBaseUrl(baseUrls[name][id]),
+      log: silentLogger,
+      scheduler: SCHEDULER_OPTIONS,
+      sharedDir: dir,
+      timeoutMs: Math.max(MIN_REAL_TIMEOUT_MS, REQUEST_TIMEOUT_SIM_MS / scale.scale),
+      timeScale: scale.scale,
+      listRefreshMs: LIST_REFRESH_SIM_MS / scale.scale,
+      wrapProvider: provider => {
+        const scaled = new ScaledProvider(provider, name, scale);
+        adapters[name].set(provider.id, scaled);
+        return scaled;
+      },
+    });
+  const A = make('A');
+  const B = make('B');
+  const windows = { A, B };
+  for (const svc of [A, B]) {
+    svc.setViewVisible(true);
+    // The view renders every provider: its accounts (and, for a leader, each account's runs) are loaded.
+    for (const id of svc.providerIds()) void svc.refreshAccounts(id).catch(() => undefined);
+  }
+  // The adapters exist from here on (the analysis reads their cadences).
+  for (const id of PROVIDER_IDS) for (const svc of [A, B]) svc.provider(id);
+  const state: PolicyState = {
+    ...baseState(RUNWATCH, 2, 'the real RunwatchService in two windows sharing one folder, the Runs view visible in both (60 s list refresh); A leads, B follows', scale, baseUrls),
+    pollingAdapters: [adapters.A, adapters.B],
+    onStarted(key, run, window) {
+      // As the service's startRun keeps a run it started, in the window the user started it from.
+      if (window === 'A') state.knownAt.set(key, scale.simNow());
+      windows[window].store.upsert(run, { pinned: true });
+    },
+    finished: () => [...state.started.keys()].every(key => {
+      const t = A.store.get(key);
+      return !!t && (isTerminal(t.run.status) || t.gone);
+    }),
+    unfinished: () => [...state.started.keys()].filter(key => {
+      const t = A.store.get(key);
+      return !t || !(isTerminal(t.run.status) || t.gone);
+    }),
+    async beforeIdle() {
+      // The bench makes each run's account (brand, workflow, spec) just before starting it, so the view's first
+      // listing found none; a user's accounts exist before they start runs. The user refreshes the view once
+      // (counted), so the idle tail measures the 60 s list refresh over every account, as the extension makes it.
+      await asUserAction(async () => {
+        for (const id of A.providerIds()) {
+          const accounts = await A.refreshAccounts(id).catch(() => []);
+          for (const account of accounts) await A.refreshRuns(id, account).catch(() => undefined);
+        }
+      });
+    },
+    stop() {
+      // Nothing more is asked once measuring ends (dispose() releases the lease and adapters after the logs are read).
+      A.setViewVisible(false);
+      B.setViewVisible(false);
+    },
+    async dispose() {
+      A.dispose();
+      B.dispose();
+    },
+  };
+  A.store.onDidChange((change: StoreChange) => {
+    const t = scale.simNow();
+    for (const key of change.keys) {
+      const tracked = A.store.get(key);
+      if (!tracked || !state.started.has(key)) continue;
+      if (!state.knownAt.has(key)) state.knownAt.set(key, t);
+      record(state, tracked.run, t);
+    }
+  });
+  return state;
+}
+
 function peerState(policy: PeerPolicy, baseUrls: SimInfo['baseUrls'][string], scale: ScaleContext, random: () => number, tickOriginSim: number): PolicyState {
   const windows: PeerWindow[] = [];
   const adapters = (['A', 'B'] as const).slice(0, policy.windows).map(w => makeAdapters(w, baseUrls[w], scale));
@@ -370,7 +467,10 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
 
     const t0 = Date.now();
     const t0Sim = simNow();
-    states.push(runwatchState(info.baseUrls[RUNWATCH], scaleFor(), dir, seededRandom(subSeed(options.seed, 'engine'))));
+    // BENCH_RUNWATCH=engine: the scheduler alone, as measured before the service was (no view, no list refresh).
+    states.push(
+      process.env.BENCH_RUNWATCH === 'engine' ? runwatchState(info.baseUrls[RUNWATCH], scaleFor(), dir, seededRandom(subSeed(options.seed, 'engine'))) : runwatchServiceState(info.baseUrls[RUNWATCH], scaleFor(), dir),
+    );
     for (const policy of peers) states.push(peerState(policy, info.baseUrls[policy.name], scaleFor(), seededRandom(subSeed(options.seed, policy.name)), t0Sim));
     const byName = new Map(states.map(s => [s.name, s]));
 
@@ -406,6 +506,8 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
 
     const lifts: Promise<void>[] = [];
     const injected: { at: number; what: string }[] = [];
+    // Time-limited faults (the 5xx storm): while one lasts, no policy can read what changed at that provider.
+    const outages: Outage[] = [];
     options.log(`  workload: ${plan.length} runs started over ${round(options.startWindowMs / 60_000, 1)} simulated min, time scale ${S}, seed ${options.seed}, ${names.length} policies side by side`);
     const driver = (async () => {
       const events: ({ at: number; run: PlannedRun } | { at: number; fault: PlannedFault })[] = [...plan.map(run => ({ at: run.startAt, run })), ...faults.map(fault => ({ at: fault.at, fault }))].sort((a, b) => a.at - b.at);
@@ -428,8 +530,11 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
           for (const name of names) for (const [i, f] of fault.faults.entries()) await simProcess.call('fault', { world: name, fault: f, tag: tags[i] });
           injected.push({ at: simNow() - t0Sim, what: fault.what });
           if (fault.durationMs !== undefined) {
+            const outage: Outage[] = fault.faults.map(f => ({ provider: f.provider as ProviderId, from: simNow(), to: Infinity }));
+            outages.push(...outage);
             lifts.push(sleep(fault.durationMs / S).then(async () => {
               for (const name of names) for (const tag of tags) await simProcess.call('liftFault', { world: name, tag });
+              for (const o of outage) o.to = simNow();
             }));
           }
         }
@@ -447,6 +552,13 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
       if ((allStarted && states.every(s => s.finished())) || Date.now() > deadline) break;
     }
     const workloadRealMs = Date.now() - t0;
+    // Bounded: a refresh that never settles (a lease hand-over under load) must not hold the benchmark up.
+    const idleReady: Record<string, boolean> = {};
+    for (const s of states) {
+      if (!s.beforeIdle) continue;
+      idleReady[s.name] = await Promise.race([s.beforeIdle().then(() => true), sleep(20_000).then(() => false)]);
+      if (!idleReady[s.name]) options.log(`  ${s.name}: the view refresh before the idle tail did not settle within 20 s`);
+    }
 
     // Idle tail: only finished runs are tracked; nothing may be asked of any provider.
     const tailStartSim = simNow();
@@ -476,7 +588,7 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
         { world: state.name, runs: [...state.started.values()].map(r => ({ key: r.key, provider: r.provider, runId: r.runId, observations: state.observations.get(r.key) ?? [] })) },
         120_000,
       );
-      policies.push(analysePolicy(state, byName, logs, oracle, { startSim: tailStartSim, endSim: tailEndSim }, S));
+      policies.push(analysePolicy(state, byName, logs, oracle, { startSim: tailStartSim, endSim: tailEndSim }, S, outages));
     }
     return {
       timeScale: S,
@@ -488,6 +600,7 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
       unfinished,
       faultsInjected: injected.map(f => ({ ...f, at: `${round(f.at / 60_000, 1)} min` })),
       machine,
+      idleReady,
       policies,
     };
   } finally {
@@ -499,7 +612,7 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
 
 // ---- analysis of one policy ----
 
-function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs: Record<'A' | 'B' | 'S', LoggedRequest[]>, oracle: OracleResult[], tail: { startSim: number; endSim: number }, S: number) {
+function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs: Record<'A' | 'B' | 'S', LoggedRequest[]>, oracle: OracleResult[], tail: { startSim: number; endSim: number }, S: number, outages: Outage[]) {
   const plane = [...logs.A, ...logs.B].sort((a, b) => (a.receivedAt ?? a.time) - (b.receivedAt ?? b.time));
   const adapters = state.pollingAdapters[0];
   const byKey = new Map(oracle.map(o => [o.key, o]));
@@ -518,14 +631,21 @@ function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs:
   const violations = retryAfterViolations(plane, pauses, RETRY_AFTER_GRACE_REAL_MS * S);
 
   const stale: Stale[] = [];
+  const details: StaleDetail[] = [];
   const byProvider = PROVIDER_IDS.map(id => {
     const adapter = adapters.get(id)!.inner;
     const runs = facts.filter(f => f.provider === id);
     const floorAt = budgetFloor(adapter, runs);
     const own: Stale[] = [];
     for (const f of runs) {
+      const runId = f.key.slice(f.key.indexOf(':') + 1);
+      const runRequests = plane.filter(r => r.provider === id && r.path.includes(runId));
       for (const m of byKey.get(f.key)!.milestones) {
-        own.push({ provider: id, ms: m.tSeen - m.tChange, cadence: cadenceAt(adapter, f, m.tChange, floorAt) });
+        const s: Stale = { provider: id, ms: m.tSeen - m.tChange, cadence: cadenceAt(adapter, f, m.tChange, floorAt) };
+        own.push(s);
+        const knowable = knowableAt(m.tChange, f, pauses, outages, s.cadence);
+        const d = { ...s, key: f.key, tChange: m.tChange, tSeen: m.tSeen, knowable: knowable.at };
+        details.push({ ...d, cause: classifyStale(d, knowable.cause, runRequests) });
       }
     }
     stale.push(...own);
@@ -551,6 +671,10 @@ function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs:
   const tailHours = (tail.endSim - tail.startSim) / 3_600_000;
   const idle = plane.filter(r => r.time >= tail.startSim && r.time <= tail.endSim).length;
   const staleness = stalenessSummary(stale);
+  // The same changes timed from when the window could first know of them (inherent waits removed).
+  const fromKnowable = stalenessSummary(details.map(d => ({ provider: d.provider, ms: Math.max(0, d.tSeen - d.knowable), cadence: d.cadence })));
+  const p95Fraction = staleness.p95;
+  const lateTail = details.filter(d => d.ms / d.cadence >= p95Fraction);
   return {
     name: state.name,
     summary: state.summary,
@@ -567,6 +691,12 @@ function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs:
     stalenessP95Cadence: staleness.p95,
     stalenessMaxCadence: staleness.max,
     stalenessChanges: staleness.changes,
+    stalenessKnowableP50Cadence: fromKnowable.p50,
+    stalenessKnowableP95Cadence: fromKnowable.p95,
+    stalenessKnowableMaxCadence: fromKnowable.max,
+    stalenessCauses: causeBreakdown(details),
+    stalenessTailCauses: Object.fromEntries(Object.entries(causeBreakdown(lateTail)).map(([k, v]) => [k, v.changes])),
+    stalenessTailByProvider: Object.fromEntries(PROVIDER_IDS.map(id => [id, lateTail.filter(d => d.provider === id).length]).filter(([, n]) => n)),
     retryAfterViolations: violations.count,
     retryAfterPauses: pauses.length,
     retryAfterViolationSamples: violations.samples,
@@ -580,6 +710,7 @@ function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs:
     byProvider,
     ...(process.env.BENCH_DEBUG_DUMP
       ? {
+          staleDetails: details.filter(d => d.ms / d.cadence > 3).map(d => ({ ...d, x: round(d.ms / d.cadence, 2) })),
           perRun: facts.map(f => ({
             key: f.key,
             knownAt: f.knownAt,

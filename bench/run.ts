@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RUNWATCH, runPollingRepeat, type PolicyFigures, type PollingRepeat } from './polling';
+import { PEER_POLICIES } from './policies';
 import { writeReadmeTable } from './readmeTable';
 import { round, table } from './stats';
 import { runStoreScaleBench } from './storeScale';
@@ -116,6 +117,9 @@ const FIGURES = [
   'stalenessP50Cadence',
   'stalenessP95Cadence',
   'stalenessMaxCadence',
+  'stalenessKnowableP50Cadence',
+  'stalenessKnowableP95Cadence',
+  'stalenessKnowableMaxCadence',
   'retryAfterViolations',
   'retryAfterPauses',
   'resumeAfterPauseP50',
@@ -150,6 +154,19 @@ function aggregate(repeats: PollingRepeat[]) {
       range[f] = [s.min, s.max];
     }
     entry.range = range;
+    // Why changes were seen late, summed over the repeats (bench/metrics.ts classifyStale).
+    const causes: Record<string, { changes: number; over3Cadences: number }> = {};
+    const tailCauses: Record<string, number> = {};
+    for (const r of runs) {
+      for (const [cause, c] of Object.entries(r.stalenessCauses)) {
+        const sum = (causes[cause] ??= { changes: 0, over3Cadences: 0 });
+        sum.changes += c.changes;
+        sum.over3Cadences += c.over3Cadences;
+      }
+      for (const [cause, n] of Object.entries(r.stalenessTailCauses)) tailCauses[cause] = (tailCauses[cause] ?? 0) + n;
+    }
+    entry.stalenessCauses = causes;
+    entry.stalenessTailCauses = tailCauses;
     entry.byProvider = runs[0].byProvider.map(p0 => {
       const per = runs.map(r => r.byProvider.find(p => p.provider === p0.provider)!);
       const out: Record<string, unknown> = { provider: p0.provider, runs: p0.runs };
@@ -235,7 +252,9 @@ async function main(): Promise<void> {
     };
     for (let i = 0; i < repeats; i++) {
       log(`\n[1] repeat ${i + 1} of ${repeats}: requests and staleness, Runwatch and peers side by side…`);
-      const r = await runPollingRepeat({ ...method, seed: seed + i, log });
+      // BENCH_PEERS=a,b: only those peers beside Runwatch (to investigate; the results file wants them all).
+      const only = process.env.BENCH_PEERS?.split(',');
+      const r = await runPollingRepeat({ ...method, seed: seed + i, log, peers: only && PEER_POLICIES.filter(p => only.includes(p.name)) });
       repeatResults.push(r);
       const rw = r.policies.find(p => p.name === RUNWATCH)!;
       const fc = r.policies.find(p => p.name === 'fixed-cadence');
@@ -326,6 +345,13 @@ async function main(): Promise<void> {
       prow.push(['overall', '', cell(p, 'requests', 0), cell(p, 'cadenceReference', 0), cell(p, 'lowerBound', 0), cell(p, 'requestsPerLowerBound', 3), cell(p, 'requestsPerCadenceReference', 3), cell(p, 'stalenessP95', 1), cell(p, 'stalenessP95Cadence'), cell(p, 'timeouts', 0)]);
       log(table(prow));
     }
+    log('\nWhy changes were seen late (every repeat summed): changes per cause, (how many > 3 cadences late); the tail is the changes at or above the p95. Inherent: notKnownYet (the window did not know the run yet), retryAfter (inside a pause the provider announced), outage (inside the 5xx storm). The policy\'s: timeout, errorAnswer (a count-limited 429/5xx), policy (its own timing).');
+    const crow: string[][] = [['policy', 'p95 × cadence from knowable', ...['notKnownYet', 'retryAfter', 'outage', 'timeout', 'errorAnswer', 'policy', 'onTime'].map(c => c), 'tail: causes']];
+    for (const p of policies) {
+      const c = p.stalenessCauses as Record<string, { changes: number; over3Cadences: number }>;
+      crow.push([p.name, cell(p, 'stalenessKnowableP95Cadence'), ...['notKnownYet', 'retryAfter', 'outage', 'timeout', 'errorAnswer', 'policy', 'onTime'].map(k => (c[k] ? `${c[k].changes} (${c[k].over3Cadences})` : '0')), Object.entries(p.stalenessTailCauses as Record<string, number>).map(([k, n]) => `${k} ${n}`).join(', ')]);
+    }
+    log(table(crow));
     const st = report.selfTest as { requestsPerCadenceReference: number; range: unknown; met: boolean } | undefined;
     if (st) log(`\nself-test: fixed-cadence requests ÷ cadence reference = ${st.requestsPerCadenceReference} (range ${JSON.stringify(st.range)}), target 1.00 ± 0.03: ${st.met ? 'met' : 'MISSED'}`);
     const notes: string[] = [];

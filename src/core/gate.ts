@@ -21,6 +21,12 @@ import { withCalls, type Provider } from './ports';
 // back is seen again within a minute (the benchmark's 5xx storm showed a 5-minute cap hiding a recovered
 // provider for most of that time).
 export const BACKOFF_CAP_MS = 60_000;
+/**
+ * A provider backed off as a whole is probed by one request at a time (see ProviderGate.hasSlot), so its pause
+ * is capped at this many of the failing request's cadences: an outage costs at most one request per that many
+ * cadences, less than one healthy run, and a provider that is back is seen again within them.
+ */
+export const OUTAGE_PROBE_CADENCES = 4;
 /** Consecutive server/network failures (across at least two sources) that back off a whole provider. */
 export const PROVIDER_FAILURE_STREAK = 3;
 /** A Retry-After longer than this is treated as this: a broken header must not silence a provider for days. */
@@ -42,8 +48,8 @@ export function clampRetryAfter(ms: number): number {
  * Exponential back-off with full jitter above a base: uniform in [base, min(cap, base × 2^attempt)]. The
  * floor keeps a failing run from being polled faster than a healthy one.
  */
-export function backoffDelay(base: number, attempt: number, random: () => number, timeScale = 1): number {
-  const ceiling = Math.max(base, Math.min(BACKOFF_CAP_MS / timeScale, base * 2 ** attempt));
+export function backoffDelay(base: number, attempt: number, random: () => number, timeScale = 1, capMs = BACKOFF_CAP_MS / timeScale): number {
+  const ceiling = Math.max(base, Math.min(BACKOFF_CAP_MS / timeScale, capMs, base * 2 ** attempt));
   const r = Math.min(1, Math.max(0, random()));
   return Math.round(base + r * (ceiling - base));
 }
@@ -157,7 +163,9 @@ export class ProviderGate {
   }
 
   hasSlot(): boolean {
-    return this.inFlight < this.maxConcurrent;
+    // Backed off as a whole and not answered since: one request probes whether the provider is back before
+    // the others follow, so each round of an outage costs one request, not one per slot.
+    return this.inFlight < (this.state.state === 'backoff' ? 1 : this.maxConcurrent);
   }
 
   /** Ends a pause whose time is over. A rate limit ends with its window; a back-off with the first success. */
@@ -224,7 +232,8 @@ export class ProviderGate {
         }
         const several = this.streakSources.size >= 2 || at.soleSource;
         if (this.failureStreak >= PROVIDER_FAILURE_STREAK && several) {
-          const until = now + this.jittered(at.baseMs, this.raiseLevel('backoff', at.sentAt, now));
+          const level = this.raiseLevel('backoff', at.sentAt, now);
+          const until = now + backoffDelay(at.baseMs, level, this.deps.random, this.deps.timeScale, OUTAGE_PROBE_CADENCES * at.baseMs);
           this.pause(until, 'backoff', { state: 'backoff', message, until });
         }
         return;

@@ -1,0 +1,108 @@
+// After a provider outage (a 5xx storm on every poll): the real scheduler, store and Boring Marketing adapter
+// against the simulator over real HTTP, under a fake clock (the simulator's clock reads Date.now). What a user
+// checks: once the provider answers again, every run shows its current state within a cadence, not when its
+// own back-off (up to a minute) happens to end; and nothing is asked faster than the cadence meanwhile.
+import * as assert from 'node:assert/strict';
+import * as FakeTimers from '@sinonjs/fake-timers';
+import type { ProviderHealth, SchedulerOptions } from '../../src/core/contracts';
+import { keyOf } from '../../src/core/run';
+import { Scheduler } from '../../src/core/scheduler';
+import { RunStore } from '../../src/core/store';
+import { BoringMarketingProvider } from '../../src/providers/boringMarketing';
+import { createSimulator, SIM_KEYS, type Simulator } from '../simulator/index';
+import type { BoringMarketingSim } from '../simulator/boringMarketing';
+
+const T0 = Date.parse('2026-04-07T10:00:00Z');
+const SEC = 1000;
+/** Boring Marketing's documented cadence for full runs. */
+const CADENCE = 10 * SEC;
+const OPTIONS: SchedulerOptions = { whenUnfocused: 'slow', unfocusedFactor: 3, maxConcurrentPerProvider: 4, stuckAfterMs: 0, minIntervalMs: {} };
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+describe('Recovery after a provider outage (Boring Marketing over the simulator)', () => {
+  let clock: ReturnType<typeof FakeTimers.install>;
+  let sim: Simulator;
+  let scheduler: Scheduler | undefined;
+
+  beforeEach(async () => {
+    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    sim = createSimulator();
+    await sim.start();
+  });
+
+  afterEach(async () => {
+    scheduler?.dispose();
+    scheduler = undefined;
+    clock.uninstall();
+    await sim.stop();
+  });
+
+  it('probes a provider in an outage with one request per round, sees it back within 4 cadences and then polls every run at once', async () => {
+    const bm = sim.provider<BoringMarketingSim>('boringMarketing');
+    // Five brands (one active run each: no list batching), full runs in their first of six 2-minute stages.
+    const runs = [0, 1, 2, 3, 4].map(i => {
+      const brand = bm.addBrand({ domain: `brand${i}.com` });
+      return { accountId: brand.id, id: bm.addRun(brand.id, { kind: 'full', status: 'running', stage: 'brand_enrichment', inStageMs: i * SEC, queuedMs: 0, durationMs: 2 * 60 * SEC }).id };
+    });
+    const provider = new BoringMarketingProvider({ baseUrl: sim.baseUrl('boringMarketing'), getKey: async () => SIM_KEYS.boringMarketing, log: quiet, timeoutMs: 5000 });
+    const store = new RunStore();
+    for (const r of runs) store.upsert(await provider.getRun({ ...r, kind: 'full' }), { pinned: true });
+    const health: ProviderHealth[] = [];
+    // The largest jitter: every back-off is as long as the rules allow.
+    scheduler = new Scheduler({ store, provider: id => (id === 'boringMarketing' ? provider : undefined), onHealth: (_id, h) => health.push(h), random: () => 1 }, OPTIONS);
+
+    /** Moves the fake clock one second and lets the HTTP round trips it started finish. */
+    const second = async () => {
+      await clock.tickAsync(SEC);
+      const deadline = process.hrtime.bigint() + 5_000_000_000n;
+      while (scheduler!['inFlight'].size > 0) {
+        if (process.hrtime.bigint() > deadline) throw new Error('timed out waiting for the polls in flight');
+        await new Promise(resolve => setImmediate(resolve));
+      }
+      await new Promise(resolve => setImmediate(resolve));
+    };
+    const runPath = /^\/brands\/[^/]+\/runs\/[^/]+$/;
+    const polls = () => sim.requestsFor('boringMarketing', runPath);
+
+    scheduler.start();
+    for (let t = 0; t < CADENCE; t += SEC) await second();
+    const stormStart = Date.now();
+    sim.addFault({ provider: 'boringMarketing', method: 'GET', path: runPath.source, status: 503, body: { detail: 'Service Unavailable' }, times: 1_000_000 });
+    // Two minutes of storm at least; it ends just after a failed request, the worst moment for a prober.
+    let failures = 0;
+    for (let t = 0; t < 10 * 60 * SEC; t += SEC) {
+      await second();
+      const now = polls().filter(r => r.status === 503).length;
+      if (Date.now() - stormStart >= 2 * 60 * SEC && now > failures) break;
+      failures = now;
+    }
+    assert.ok(health.some(h => h.state === 'backoff'), 'the provider backed off as a whole during the storm');
+    sim.clearFaults();
+    const stormEnd = Date.now();
+    for (let t = 0; t < 3 * 60 * SEC; t += SEC) await second();
+
+    // During the storm, once the provider backed off: one request per round, never a burst.
+    const backedOffAt = polls().filter(r => r.status === 503)[4]?.time ?? stormStart;
+    const inStorm = polls().filter(r => r.time > backedOffAt + CADENCE && r.time <= stormEnd);
+    for (let i = 1; i < inStorm.length; i++) assert.ok(inStorm[i].time - inStorm[i - 1].time >= CADENCE, `two requests ${inStorm[i].time - inStorm[i - 1].time} ms apart in the storm: a burst, not one probe`);
+    const answered = polls().filter(r => r.time >= stormEnd && r.status === 200);
+    assert.ok(answered.length > 0, 'the provider was asked again after the storm');
+    const firstAnswer = answered[0].time;
+    assert.ok(firstAnswer - stormEnd <= 4 * CADENCE, `the provider was seen back ${(firstAnswer - stormEnd) / SEC} s after the storm ended, more than 4 cadences`);
+    for (const r of runs) {
+      const first = answered.find(q => q.path.endsWith(`/runs/${r.id}`));
+      assert.ok(first, `run ${r.id} was polled after the storm`);
+      assert.ok(first.time - firstAnswer <= CADENCE, `run ${r.id} was asked ${(first.time - firstAnswer) / SEC} s after the provider first answered again, not within a cadence`);
+      const tracked = store.get(keyOf({ provider: 'boringMarketing', id: r.id }))!;
+      assert.equal(tracked.failures, 0, 'and shows no failure any more');
+      assert.notEqual(tracked.run.progress?.current, 'brand_enrichment', 'and the stage it moved on to during the storm');
+    }
+    // Never faster than the cadence, outage or not.
+    for (const r of runs) {
+      const times = polls()
+        .filter(q => q.path.endsWith(`/runs/${r.id}`))
+        .map(q => q.time);
+      for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= CADENCE, `run ${r.id} polled ${times[i] - times[i - 1]} ms after its previous poll`);
+    }
+  });
+});
