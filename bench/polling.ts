@@ -22,6 +22,7 @@ import { BUILTIN_PROVIDER_IDS as PROVIDER_IDS } from '../src/providers';
 import { Scheduler } from '../src/core/scheduler';
 import { asUserAction } from '../src/core/gate';
 import { createRunwatchService } from '../src/core/service';
+import { createDefaultServiceDeps } from '../src/serviceDeps';
 import { MemoryStorage, RunStore, type StoreChange } from '../src/core/store';
 import { createAdapter, redactingProvider } from '../src/providers';
 import type { Provider } from '../src/providers/provider';
@@ -360,7 +361,7 @@ function runwatchServiceState(baseUrls: SimInfo['baseUrls'][string], scale: Scal
         adapters[name].set(provider.id, scaled);
         return scaled;
       },
-    });
+    }, createDefaultServiceDeps());
   const A = make('A');
   const B = make('B');
   const windows = { A, B };
