@@ -9,6 +9,7 @@
 // other caller goes through `send`, which waits its turn. A user action (a command) that meets a
 // Retry-After window waits visibly and can be cancelled (`onDidChangeWaits`, `cancelUserWaits`).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { SlidingWindow } from './slidingWindow';
 import type { Disposable, ProviderHealth } from './contracts';
 import { asProviderError, ProviderError, redact } from './errors';
 import { PROVIDER_IDS, type ProviderId } from './run';
@@ -94,26 +95,6 @@ interface Waiter {
   opensOnly?: boolean;
   resolve: () => void;
   reject: (e: unknown) => void;
-}
-
-/** Send times of recent requests, for a provider's sliding-window budget. */
-class SlidingWindow {
-  private readonly sent: number[] = [];
-
-  record(at: number): void {
-    this.sent.push(at);
-  }
-
-  /** Requests sent in (now - windowMs, now]. */
-  count(now: number, windowMs: number): number {
-    while (this.sent.length && this.sent[0] <= now - windowMs) this.sent.shift();
-    return this.sent.length;
-  }
-
-  /** When the oldest request in the window leaves it. */
-  nextFreeAt(windowMs: number): number {
-    return (this.sent[0] ?? 0) + windowMs;
-  }
 }
 
 export class ProviderGate {
