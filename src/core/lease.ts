@@ -3,8 +3,10 @@
 // its heartbeat; the others check it and take over when it is missing, stale, released, or held by a process
 // that no longer exists. What the leader publishes to the others is the shared state (sharedState.ts).
 //
-// File operations are synchronous on purpose: the files are small, a lease decision must not interleave
-// with another window's, and the timers stay deterministic under fake clocks in tests.
+// File operations are synchronous on purpose (unlike the shared state's, which carry the whole store): the
+// lease file is a hundred bytes, a lease decision holds the lock no longer than it takes and must not interleave
+// with another window's or with this window's own next beat, the lease is released before dispose() returns,
+// and the timers stay deterministic under fake clocks in tests.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

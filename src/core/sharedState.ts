@@ -3,9 +3,15 @@
 // or does itself (a run it started, tracked, refreshed, stopped tracking) goes back to the leader through a
 // per-window inbox file, so the leader polls it too.
 //
-// File operations are synchronous on purpose: the files are small, a lease decision must not interleave
-// with another window's, and the timers stay deterministic under fake clocks in tests.
+// The snapshot holds the whole store, so it is written and read asynchronously, off the extension host's thread:
+// one write at a time (AtomicFileWriter: written aside and renamed over the old file, so a reader in any window
+// sees the old snapshot or the new one, never half; while a write is in flight only the latest snapshot waits,
+// so the last state wins), and one read at a time. A snapshot that cannot be read is reported and skipped: the
+// follower keeps what it shows until the next one. The inbox files stay synchronous: they hold one follower's few
+// changes, a claimed inbox (renamed, read and removed) must be handled whole whatever the window's role becomes
+// meanwhile, and a closing follower hands over its last changes before dispose() returns.
 import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
@@ -14,7 +20,7 @@ import type { Logger } from './http';
 import { PROVIDER_IDS, type ProviderId } from './run';
 import type { RunStore, StoreChange, TrackedRun } from './store';
 import { parseAccountsByProvider, parseStoredRuns } from './storedRun';
-import { DEFAULT_HEARTBEAT_MS, readIfExists, unref, writeAtomically } from './windowFiles';
+import { AtomicFileWriter, DEFAULT_HEARTBEAT_MS, readFileIfExists, readIfExists, unref, writeAtomically } from './windowFiles';
 import type { Account } from '../providers/provider';
 
 export const STATE_FILE = 'runwatch-state.json';
@@ -166,6 +172,11 @@ export class SharedStateFile implements Disposable {
   /** Leader: what carries a request out, and the replies it still publishes. */
   private requestHandler: ((request: SharedRequest) => Promise<void>) | undefined;
   private replies: (SharedReply & { at: number })[] = [];
+  /** Leader: writes the snapshot, one write at a time. */
+  private readonly writer: AtomicFileWriter;
+  /** Follower: the read of the snapshot in flight, and whether another look was asked for meanwhile. */
+  private reading: Promise<void> | undefined;
+  private readAgain = false;
   private disposed = false;
 
   constructor(
@@ -180,6 +191,7 @@ export class SharedStateFile implements Disposable {
     this.refreshMs = options.refreshMs ?? 2 * this.heartbeatMs;
     this.now = options.now ?? (() => Date.now());
     this.storeSubscription = store.onDidChange(change => this.onStoreChange(change));
+    this.writer = new AtomicFileWriter(this.path, `${this.path}.${this.id}.${process.pid}.tmp`);
   }
 
   get role(): SharedRole {
@@ -232,6 +244,8 @@ export class SharedStateFile implements Disposable {
   setRole(role: SharedRole): void {
     if (this.disposed || role === this.currentRole) return;
     this.stopTimers();
+    // A snapshot not yet written is no longer this window's to publish.
+    if (this.currentRole === 'leader') this.writer.discard();
     this.currentRole = role;
     if (role === 'off') return;
     fs.mkdirSync(this.dir, { recursive: true });
@@ -251,7 +265,7 @@ export class SharedStateFile implements Disposable {
   /** The leader's state changed in a way the store does not announce (provider health): publish soon. */
   publishSoon(): void {
     if (this.currentRole !== 'leader' || this.publishTimer || this.disposed) return;
-    // Never spend more than a few percent of the time writing, however big the store grows.
+    // Never spend more than a few percent of the time on snapshots, however big the store grows.
     const spacing = Math.max(this.debounceMs, this.lastPublishCostMs * 20);
     const wait = Math.max(this.debounceMs, this.lastPublishedAt + spacing - this.now());
     this.publishTimer = setTimeout(() => {
@@ -278,14 +292,27 @@ export class SharedStateFile implements Disposable {
       lists: this.options.lists?.(),
       replies: this.replies.map(({ id, ok, error }) => ({ id, ok, error })),
     };
+    const publishedHealth = JSON.stringify(health);
+    let written: Promise<void>;
     try {
-      writeAtomically(this.path, JSON.stringify(snapshot), this.id);
-      this.lastPublishedHealth = JSON.stringify(health);
+      written = this.writer.write(JSON.stringify(snapshot));
     } catch (e) {
-      this.options.log?.warn(`Runwatch could not share its state with other windows: ${(e as Error).message}`);
+      written = Promise.reject(e);
     }
+    written.then(
+      () => {
+        this.lastPublishedHealth = publishedHealth;
+      },
+      (e: unknown) => this.options.log?.warn(`Runwatch could not share its state with other windows: ${(e as Error).message}`),
+    );
     this.lastPublishedAt = this.now();
+    // What this thread spent (the snapshot made and serialized); the write goes on off it, after any before it.
     this.lastPublishCostMs = Math.max(0, Date.now() - started);
+  }
+
+  /** Settles once no snapshot is being written or read by this window (tests; a clean shutdown). */
+  async whenIdle(): Promise<void> {
+    while (this.reading || this.writer.busy) await Promise.all([this.reading, this.writer.idle()]);
   }
 
   dispose(): void {
@@ -306,6 +333,10 @@ export class SharedStateFile implements Disposable {
     if (this.warned.size >= 100) this.warned.clear();
     this.warned.add(message);
     this.options.log?.warn(message);
+  }
+
+  private warnDamagedInbox(why: string): void {
+    this.warnOnce(`Runwatch could not read a hand-over file between windows (${why}); it was set aside.`);
   }
 
   private stopTimers(): void {
@@ -386,27 +417,54 @@ export class SharedStateFile implements Disposable {
 
   // ---- follower ----
 
+  /** Looks at the leader's snapshot: one read at a time, and one more after it when asked again meanwhile. */
   private readAndApply(): void {
     if (this.currentRole !== 'follower' || this.disposed) return;
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    const reading: Promise<void> = (async () => {
+      do {
+        this.readAgain = false;
+        await this.readSnapshot();
+      } while (this.readAgain);
+    })()
+      .catch((e: unknown) => this.warnOnce(`Runwatch could not apply the state another window shared: ${(e as Error).message}`))
+      .finally(() => {
+        if (this.reading === reading) this.reading = undefined;
+      });
+    this.reading = reading;
+  }
+
+  private async readSnapshot(): Promise<void> {
+    const stillFollowing = () => this.currentRole === 'follower' && !this.disposed;
+    if (!stillFollowing()) return;
     let stat: fs.Stats;
     try {
-      stat = fs.statSync(this.path);
+      stat = await fsp.stat(this.path);
     } catch {
       return; // nothing published yet
     }
     const signature = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
     if (signature === this.lastSeenStat) return;
-    let parsed: z.infer<typeof snapshotSchema>;
+    let text: string | undefined;
     try {
-      const text = readIfExists(this.path);
-      if (text === undefined) return;
-      const result = snapshotSchema.safeParse(JSON.parse(text));
-      if (!result.success) return;
-      parsed = result.data;
+      text = await readFileIfExists(this.path);
     } catch {
-      return; // being replaced, or damaged: the next look will do
+      return; // the next look will do
     }
+    // Applied only while this window still follows: a window that took the lease meanwhile is the one publishing.
+    if (text === undefined || !stillFollowing()) return;
     this.lastSeenStat = signature;
+    const read = readJson(text, snapshotSchema);
+    if ('why' in read) {
+      // Files are renamed into place whole, so this one stays damaged until the leader's next snapshot replaces
+      // it: said once, not read again until then, and what this window shows stays as it is.
+      this.warnOnce(`Runwatch could not read the state another window shared (${read.why}); it keeps what it shows until the next one.`);
+      return;
+    }
+    const parsed = read.data;
     const version = `${parsed.writerId}:${parsed.seq}`;
     if (parsed.writerId === this.id || version === this.lastAppliedVersion) return;
     this.lastAppliedVersion = version;
@@ -483,7 +541,7 @@ export class SharedStateFile implements Disposable {
     const file = path.join(this.dir, `${INBOX_PREFIX}${this.id}.json`);
     try {
       // Merge with what the leader has not collected yet; this window's newer word on a run wins.
-      const pending = parseInbox(readIfExists(file));
+      const pending = parseInbox(readIfExists(file), why => this.warnDamagedInbox(why));
       const upserts = new Map(pending.upserts.map(t => [t.key, t] as const));
       const removals = new Set(pending.removals);
       for (const key of this.outbox.removals) {
@@ -523,7 +581,7 @@ export class SharedStateFile implements Disposable {
       }
       let inbox: Inbox;
       try {
-        inbox = parseInbox(readIfExists(claimed));
+        inbox = parseInbox(readIfExists(claimed), why => this.warnDamagedInbox(why));
       } finally {
         fs.rmSync(claimed, { force: true });
       }
@@ -591,18 +649,30 @@ function newerThere(remote: TrackedRun, local: TrackedRun): boolean {
   );
 }
 
-function parseInbox(text: string | undefined): Inbox {
+/** An inbox's changes and requests; a damaged one (said through `onDamaged`) is read as empty. */
+function parseInbox(text: string | undefined, onDamaged: (why: string) => void): Inbox {
   const empty: Inbox = { upserts: [], removals: [], requests: [] };
   if (text === undefined) return empty;
-  try {
-    const parsed = inboxSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) return empty;
-    const upserts = parseStoredRuns(parsed.data.upserts ?? [], () => undefined);
-    const requests = (parsed.data.requests ?? []).filter(e => requestSchema.safeParse(e).success) as Inbox['requests'];
-    return { upserts, removals: parsed.data.removals ?? [], requests };
-  } catch {
+  const read = readJson(text, inboxSchema);
+  if ('why' in read) {
+    onDamaged(read.why);
     return empty;
   }
+  const upserts = parseStoredRuns(read.data.upserts ?? [], () => undefined);
+  const requests = (read.data.requests ?? []).filter(e => requestSchema.safeParse(e).success) as Inbox['requests'];
+  return { upserts, removals: read.data.removals ?? [], requests };
+}
+
+/** A file another window wrote, checked against `schema`; or, for one damaged, cut short or edited by hand, why not. */
+function readJson<T>(text: string, schema: z.ZodMiniType<T>): { data: T } | { why: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { why: 'it is not complete JSON' };
+  }
+  const result = schema.safeParse(value);
+  return result.success ? { data: result.data } : { why: 'it is not in the shape Runwatch writes' };
 }
 
 function pickHealth(raw: Record<string, unknown> | undefined): Partial<Record<ProviderId, ProviderHealth>> {
