@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KeyVault, RunwatchService, SchedulerOptions } from '../src/core/contracts';
 import { validateBaseUrl, type Logger } from '../src/core/http';
-import { STATE_FILE } from '../src/core/lease';
+import { STATE_FILE } from '../src/core/sharedState';
 import { isTerminal, runKey, type ProviderId, type RunStatus } from '../src/core/run';
 import { BUILTIN_PROVIDER_IDS as PROVIDER_IDS } from '../src/providers';
 import { createRunwatchService } from '../src/core/service';

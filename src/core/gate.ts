@@ -15,6 +15,7 @@ import { asProviderError, isProviderError, policyOf, ProviderError, redact } fro
 import type { Logger } from './http';
 import type { ProviderId } from './run';
 import { withCalls, type Provider } from './ports';
+import { SlidingWindow } from './slidingWindow';
 
 /** Longest wait between two polls of a failing run, and longest provider back-off. */
 // One minute, not more: an outage costs at most one probe a minute per provider, and a provider that comes
@@ -104,26 +105,6 @@ interface Waiter {
   opensOnly?: boolean;
   resolve: () => void;
   reject: (e: unknown) => void;
-}
-
-/** Send times of recent requests, for a provider's sliding-window budget. */
-class SlidingWindow {
-  private readonly sent: number[] = [];
-
-  record(at: number): void {
-    this.sent.push(at);
-  }
-
-  /** Requests sent in (now - windowMs, now]. */
-  count(now: number, windowMs: number): number {
-    while (this.sent.length && this.sent[0] <= now - windowMs) this.sent.shift();
-    return this.sent.length;
-  }
-
-  /** When the oldest request in the window leaves it. */
-  nextFreeAt(windowMs: number): number {
-    return (this.sent[0] ?? 0) + windowMs;
-  }
 }
 
 export class ProviderGate {

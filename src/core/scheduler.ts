@@ -12,14 +12,17 @@
 // lane like a run (same gate, Retry-After, budget and lease), instead of one poll per run. A list answer of
 // summaries sends that account's runs back to their own polls; a run the list stops carrying (paged out,
 // deleted) is polled on its own, which also tells whether it is gone.
-import { isActive, keyOf, type ProviderId, type Run, type RunProgress } from './run';
+import { isActive, keyOf, type ProviderId, type Run } from './run';
 import { asProviderError, policyOf, redact, type ProviderError } from './errors';
 import type { PollScheduler, ProviderHealth, SchedulerDeps, SchedulerOptions } from './contracts';
 import { accountKey, type RunStore, type StoreChange, type TrackedRun } from './store';
 import type { RunPage, RunSource } from './ports';
 import { BUDGET_MARGIN, backoffDelay, clampRetryAfter, ProviderGates, type ProviderGate } from './gate';
+import { MinHeap } from './heap';
+import { isStuck, stuckThreshold } from './stuck';
 
 export { BACKOFF_CAP_MS, BUDGET_MARGIN, MAX_RETRY_AFTER_MS, PROVIDER_FAILURE_STREAK, RATE_LIMIT_BASE_MS } from './gate';
+export { stuckThreshold } from './stuck';
 /** No adapter may make the scheduler poll one run more often than this, whatever it returns. */
 export const MIN_CADENCE_MS = 500;
 /** Base of the slow back-off for answers that retrying soon will not change (403, 402, 400/422). */
@@ -76,86 +79,14 @@ interface Plan {
   listMissed?: boolean;
 }
 
-/** A binary min-heap of plans by (due, seq) that keeps each plan's index, so updates and removals are O(log n). */
-class PlanHeap {
-  readonly items: Plan[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): Plan | undefined {
-    return this.items[0];
-  }
-
-  /** Inserts the plan or moves it to where its (new) due time belongs. */
-  put(plan: Plan): void {
-    if (plan.heapIndex < 0) {
-      plan.heapIndex = this.items.length;
-      this.items.push(plan);
-    }
-    this.siftUp(plan.heapIndex);
-    this.siftDown(plan.heapIndex);
-  }
-
-  remove(plan: Plan): void {
-    const i = plan.heapIndex;
-    if (i < 0) return;
-    const last = this.items.pop()!;
-    plan.heapIndex = -1;
-    if (last !== plan) {
-      this.items[i] = last;
-      last.heapIndex = i;
-      this.siftUp(i);
-      this.siftDown(last.heapIndex);
-    }
-  }
-
-  pop(): Plan | undefined {
-    const top = this.items[0];
-    if (top) this.remove(top);
-    return top;
-  }
-
-  private less(a: Plan, b: Plan): boolean {
-    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
-  }
-
-  private swap(i: number, j: number): void {
-    const a = this.items[i];
-    const b = this.items[j];
-    this.items[i] = b;
-    this.items[j] = a;
-    a.heapIndex = j;
-    b.heapIndex = i;
-  }
-
-  private siftUp(i: number): void {
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(this.items[i], this.items[parent])) return;
-      this.swap(i, parent);
-      i = parent;
-    }
-  }
-
-  private siftDown(i: number): void {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let smallest = i;
-      if (l < this.items.length && this.less(this.items[l], this.items[smallest])) smallest = l;
-      if (r < this.items.length && this.less(this.items[r], this.items[smallest])) smallest = r;
-      if (smallest === i) return;
-      this.swap(i, smallest);
-      i = smallest;
-    }
-  }
+/** The lane's order: earliest due first; among equal due times, first planned first. */
+function dueFirst(a: Plan, b: Plan): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
 }
 
 /** Everything the scheduler knows about one provider's runs. */
 class Lane {
-  readonly queue = new PlanHeap();
+  readonly queue = new MinHeap<Plan>(dueFirst);
   /** Active, not gone runs of this provider (queued or in flight): the N a budget is shared by. */
   planCount = 0;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -1004,9 +935,7 @@ export class Scheduler implements PollScheduler {
       if (tracked.stuck) this.store.setStuck(tracked.key, false);
       return;
     }
-    const stageStartedAt = Date.parse(tracked.run.progress?.stageStartedAt ?? '');
-    const since = Number.isFinite(stageStartedAt) ? stageStartedAt : tracked.lastChangedAt;
-    const stuck = tracked.run.status === 'running' && !tracked.gone && now - since >= threshold;
+    const stuck = isStuck(tracked, threshold, now);
     if (stuck === tracked.stuck) return;
     if (this.store.setStuck(tracked.key, stuck) && stuck) this.deps.onStuck?.(tracked.key);
   }
@@ -1021,23 +950,6 @@ export class Scheduler implements PollScheduler {
     for (const plan of this.plans.values()) settle(plan);
     for (const plan of this.lists.values()) settle(plan);
   }
-}
-
-/**
- * How long a running run may go without movement before it is stuck: the provider's own threshold for the kind
- * where it has one, else the user's where the run reports progress it can stall on. A run that reports nothing
- * (no stage, step, percentage, documents or detail) cannot be seen to stall: undefined, never stuck.
- */
-export function stuckThreshold(run: Run, configuredMs: number, provider: Pick<RunSource, 'stuckThresholdMs'> | undefined): number | undefined {
-  if (!(configuredMs > 0)) return undefined;
-  const own = provider?.stuckThresholdMs?.(run, configuredMs);
-  if (own !== undefined) return own;
-  return reportsProgress(run.progress) ? configuredMs : undefined;
-}
-
-function reportsProgress(p: RunProgress | undefined): boolean {
-  if (!p) return false;
-  return !!(p.current || p.detail || p.stageStartedAt || p.stages?.length || p.documents || typeof p.index === 'number' || typeof p.percent === 'number');
 }
 
 /** The key of an account's list poll; never a run's key (those are `provider:id`). */

@@ -2,7 +2,8 @@
 // Requests are counted from the simulator's own log, not from Runwatch's records.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { FileLease, SharedStateFile } from '../../src/core/lease';
+import { FileLease } from '../../src/core/lease';
+import { SharedStateFile } from '../../src/core/sharedState';
 import { RunStore } from '../../src/core/store';
 import { runwatchApi, setKey, waitFor, type RunwatchApi } from './helpers';
 import { boringMarketingWorld, pause, runKey, type BmWorld } from './engineHelpers';

@@ -6,7 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as FakeTimers from '@sinonjs/fake-timers';
 import type { SchedulerOptions } from '../../src/core/contracts';
-import { FileLease, LEASE_FILE, SharedStateFile, STATE_FILE, type SharedSnapshot } from '../../src/core/lease';
+import { FileLease, LEASE_FILE } from '../../src/core/lease';
+import { SharedStateFile, STATE_FILE, type SharedSnapshot } from '../../src/core/sharedState';
 import type { ProviderId, Run } from '../../src/core/run';
 import { Scheduler } from '../../src/core/scheduler';
 import { RunStore } from '../../src/core/store';
@@ -202,7 +203,17 @@ describe('FileLease', () => {
 describe('SharedStateFile', () => {
   let clock: ReturnType<typeof FakeTimers.install>;
   let dir: string;
-  const disposables: { dispose(): void }[] = [];
+  const disposables: SharedStateFile[] = [];
+
+  /** Lets every window's snapshot reads and writes finish: real file I/O, which the fake clock does not run. */
+  const io = () => Promise.all(disposables.map(d => d.whenIdle()));
+  /** Advances the fake clock in short steps, letting each step's file I/O finish before the next, as real time would. */
+  async function advance(ms: number): Promise<void> {
+    for (let left = ms; left > 0; left -= 50) {
+      await clock.tickAsync(Math.min(50, left));
+      await io();
+    }
+  }
 
   function shared(id: string, store: RunStore, health?: () => SharedSnapshot['health']): SharedStateFile {
     const s = new SharedStateFile(dir, store, { id, heartbeatMs: HEARTBEAT, watch: false, health });
@@ -215,8 +226,10 @@ describe('SharedStateFile', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-state-'));
   });
 
-  afterEach(() => {
-    for (const d of disposables.splice(0)) d.dispose();
+  afterEach(async () => {
+    for (const d of disposables) d.dispose();
+    await io();
+    disposables.splice(0);
     clock.uninstall();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -234,12 +247,14 @@ describe('SharedStateFile', () => {
     const health = { gloriaMundo: { state: 'rateLimited' as const, message: 'GloriaMundo: too many requests', until: T0 + 30_000 } };
     const leader = shared('leader', leaderStore, () => health);
     leader.setRole('leader');
+    await io();
 
     const followerStore = new RunStore();
     const follower = shared('follower', followerStore);
     const applied: SharedSnapshot[] = [];
     follower.onDidApply(s => applied.push(s));
     follower.setRole('follower');
+    await io();
 
     assert.equal(applied.length, 1);
     const strip = (store: RunStore) => JSON.parse(JSON.stringify(store.all().sort((x, y) => x.key.localeCompare(y.key))));
@@ -252,10 +267,10 @@ describe('SharedStateFile', () => {
     // A later change reaches the follower after the debounce and its next look at the file.
     clock.tick(5000);
     leaderStore.upsert(run('active', { progress: { current: 'leverage_scoring', index: 5, total: 6 } }));
-    await clock.tickAsync(250 + HEARTBEAT);
+    await advance(250 + HEARTBEAT);
     assert.equal(followerStore.get('boringMarketing:active')?.run.progress?.current, 'leverage_scoring');
     leaderStore.remove('boringMarketing:done');
-    await clock.tickAsync(250 + HEARTBEAT);
+    await advance(250 + HEARTBEAT);
     assert.equal(followerStore.get('boringMarketing:done'), undefined, 'a run the leader stopped tracking goes here too');
   });
 
@@ -263,15 +278,16 @@ describe('SharedStateFile', () => {
     const store = new RunStore();
     const leader = shared('leader', store);
     leader.setRole('leader');
+    await io();
     const seq = () => JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')).seq as number;
     const first = seq();
     for (let i = 0; i < 20; i++) {
       store.upsert(run(`r${i}`));
       await settle();
     }
-    await clock.tickAsync(249);
+    await advance(249);
     assert.equal(seq(), first, 'nothing written inside the debounce window');
-    await clock.tickAsync(1);
+    await advance(1);
     assert.equal(seq(), first + 1, 'one write for the whole burst');
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')).runs.length, 20);
   });
@@ -281,9 +297,11 @@ describe('SharedStateFile', () => {
     leaderStore.upsert(run('shared'));
     const leader = shared('leader', leaderStore);
     leader.setRole('leader');
+    await io();
     const followerStore = new RunStore();
     const follower = shared('follower', followerStore);
     follower.setRole('follower');
+    await io();
     await settle();
 
     // Started in the follower window: the leader must learn of it to poll it.
@@ -292,11 +310,12 @@ describe('SharedStateFile', () => {
     followerStore.remove('boringMarketing:shared');
     await settle();
     leader.publishNow(); // a snapshot that crossed the removal on its way: it still lists the run
-    await clock.tickAsync(250 + HEARTBEAT);
+    await io();
+    await advance(250 + HEARTBEAT);
     assert.equal(followerStore.get('boringMarketing:shared'), undefined, 'a snapshot older than the removal does not bring the run back');
     assert.equal(leaderStore.get('boringMarketing:started-here')?.pinned, true, 'the leader now tracks the run started in the follower');
     assert.equal(leaderStore.get('boringMarketing:shared'), undefined, 'and stopped tracking the one untracked there');
-    await clock.tickAsync(250 + HEARTBEAT);
+    await advance(250 + HEARTBEAT);
     assert.equal(followerStore.get('boringMarketing:shared'), undefined, 'the next snapshot does not bring it back');
     assert.ok(followerStore.get('boringMarketing:started-here'));
     assert.deepEqual(fs.readdirSync(dir).filter(n => n.includes('inbox')), [], 'the inbox was collected');
@@ -320,6 +339,7 @@ describe('SharedStateFile', () => {
     });
     disposables.push(follower);
     follower.setRole('follower');
+    await io();
     assert.deepEqual(followerStore.all().map(t => t.key).sort(), ['boringMarketing:a', 'boringMarketing:b', 'boringMarketing:c']);
 
     clock.tick(5000);
@@ -327,7 +347,7 @@ describe('SharedStateFile', () => {
     const next = entries();
     (next[1].run as { progress: unknown }).progress = { stages: 'evidence_collection' };
     publish(2, next);
-    await clock.tickAsync(HEARTBEAT);
+    await advance(HEARTBEAT);
     assert.equal(followerStore.get('boringMarketing:a')?.run.progress?.current, 'evidence_collection');
     assert.equal(followerStore.get('boringMarketing:c')?.run.progress?.current, 'evidence_collection', 'the entry after the bad one is applied');
     assert.equal(followerStore.get('boringMarketing:b')?.run.progress?.current, 'family_discovery', 'the bad one keeps what was known, and stays tracked');
@@ -336,8 +356,82 @@ describe('SharedStateFile', () => {
 
     // Republished unchanged: said once, not at every look.
     publish(3, next);
-    await clock.tickAsync(HEARTBEAT);
+    await advance(HEARTBEAT);
     assert.equal(warnings.length, 1);
+  });
+
+  it('a follower reads a damaged snapshot as nothing new: says so once, keeps what it shows, and applies the next good one', async () => {
+    // Snapshots written by hand (a leader would republish over the damage), each renamed into place as a writer does.
+    const stateFile = path.join(dir, STATE_FILE);
+    const overwrite = (text: string) => {
+      fs.writeFileSync(`${stateFile}.test.tmp`, text);
+      fs.renameSync(`${stateFile}.test.tmp`, stateFile);
+    };
+    const source = new RunStore();
+    const snapshot = (seq: number, current: string) => {
+      source.upsert(run('a', { progress: { current, index: 3, total: 6 } }));
+      return JSON.stringify({ version: 1, writerId: 'leader', seq, writtenAt: Date.now(), runs: source.all(), health: {} });
+    };
+    const good = snapshot(1, 'family_discovery');
+    overwrite(good);
+    const warnings: string[] = [];
+    const followerStore = new RunStore();
+    const follower = new SharedStateFile(dir, followerStore, {
+      id: 'follower',
+      heartbeatMs: HEARTBEAT,
+      watch: false,
+      log: { trace() {}, debug() {}, info() {}, warn: m => void warnings.push(m), error: m => void warnings.push(m) },
+    });
+    disposables.push(follower);
+    follower.setRole('follower');
+    await io();
+    assert.ok(followerStore.get('boringMarketing:a'));
+
+    overwrite('\u0000\u0007garbage{{{ not json');
+    await advance(2 * HEARTBEAT);
+    overwrite(good.slice(0, Math.floor(good.length / 2)));
+    await advance(2 * HEARTBEAT);
+    overwrite(JSON.stringify({ runs: 'not a list' }));
+    await advance(2 * HEARTBEAT);
+    assert.deepEqual(followerStore.all().map(t => t.key), ['boringMarketing:a'], 'what it showed is kept, not read as no runs');
+    assert.equal(followerStore.get('boringMarketing:a')?.run.progress?.current, 'family_discovery');
+    assert.deepEqual(warnings, [
+      'Runwatch could not read the state another window shared (it is not complete JSON); it keeps what it shows until the next one.',
+      'Runwatch could not read the state another window shared (it is not in the shape Runwatch writes); it keeps what it shows until the next one.',
+    ]);
+
+    clock.tick(5000);
+    overwrite(snapshot(2, 'evidence_collection'));
+    await advance(HEARTBEAT);
+    assert.equal(followerStore.get('boringMarketing:a')?.run.progress?.current, 'evidence_collection', 'the next good snapshot applies');
+  });
+
+  it('the leader reads a damaged hand-over file as empty, says so, sets it aside, and takes the next one', async () => {
+    const warnings: string[] = [];
+    const leaderStore = new RunStore();
+    const leader = new SharedStateFile(dir, leaderStore, {
+      id: 'leader',
+      heartbeatMs: HEARTBEAT,
+      watch: false,
+      log: { trace() {}, debug() {}, info() {}, warn: m => void warnings.push(m), error: m => void warnings.push(m) },
+    });
+    disposables.push(leader);
+    leader.setRole('leader');
+    await io();
+    const inbox = path.join(dir, 'runwatch-inbox-follower.json');
+    fs.writeFileSync(inbox, '{"upserts": [{"key": "boringMarketing:x", "run": {"provider": "boringMa');
+    await advance(HEARTBEAT);
+    assert.equal(fs.existsSync(inbox), false, 'set aside');
+    assert.deepEqual(leaderStore.all(), []);
+    assert.deepEqual(warnings, ['Runwatch could not read a hand-over file between windows (it is not complete JSON); it was set aside.']);
+
+    const followerStore = new RunStore();
+    const follower = shared('follower', followerStore);
+    follower.setRole('follower');
+    await io();
+    followerStore.upsert(run('started-there'));
+    await advance(250 + HEARTBEAT);
+    assert.ok(leaderStore.get('boringMarketing:started-there'), 'the next hand-over arrives');
   });
 });
 
@@ -378,7 +472,11 @@ describe('Windows sharing one lease: runs are polled once', () => {
       assert.ok(a.calls.length >= 29, `the leader polls (${a.calls.length})`);
       assert.equal(b.calls.length, 0, 'the follower makes no request');
       const confirmedByLeader = a.store.get('boringMarketing:r1')!.lastConfirmedAt!;
-      await clock.tickAsync(3 * HEARTBEAT + 250);
+      // In short steps, each step's file I/O (the snapshot written, then read) finishing before the next, as in real time.
+      for (let left = 3 * HEARTBEAT + 250; left > 0; left -= 50) {
+        await clock.tickAsync(Math.min(50, left));
+        await Promise.all(windows.map(w => w.sharedState.whenIdle()));
+      }
       assert.ok(b.store.get('boringMarketing:r1')!.lastConfirmedAt! >= confirmedByLeader, 'yet sees what the leader confirmed within a few heartbeats');
       a.scheduler.dispose();
       a.sharedState.dispose();
@@ -393,6 +491,7 @@ describe('Windows sharing one lease: runs are polled once', () => {
         w.sharedState.dispose();
         w.lease.dispose();
       }
+      await Promise.all(windows.map(w => w.sharedState.whenIdle()));
       clock.uninstall();
       fs.rmSync(dir, { recursive: true, force: true });
     }
