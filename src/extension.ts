@@ -178,6 +178,9 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
         // The service's dispose starts a flush; wait for the final state to be written.
         await service.store.flush();
         persisting = false;
+        // And for every other globalState write (account labels, presets, keyed providers): the next composition
+        // (a reload for tests) reads globalState afresh, so a write still in flight would look lost to it.
+        await globalState.settled();
         // Secrets leave memory with the composition. The next one (a reload for tests) starts as a new process
         // does, with none registered, so it has to register every stored secret itself.
         forgetAllSecrets();

@@ -22,6 +22,8 @@ function sameValue(a: unknown, b: unknown): boolean {
 export class SteadyMemento implements vscode.Memento {
   /** Values being written, by key: the newest write of a key wins over what the inner Memento says. */
   private readonly writing = new Map<string, { value: unknown }>();
+  /** Every update() not yet finished, so that a composition going away can wait for its writes to land. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly inner: vscode.Memento) {}
 
@@ -42,7 +44,20 @@ export class SteadyMemento implements vscode.Memento {
     return this.inner.get<T>(key) ?? defaultValue;
   }
 
-  async update(key: string, value: unknown): Promise<void> {
+  update(key: string, value: unknown): Promise<void> {
+    const write = this.write(key, value);
+    this.inFlight.add(write);
+    const forget = () => this.inFlight.delete(write);
+    write.then(forget, forget);
+    return write;
+  }
+
+  /** Resolves once every write begun so far has landed or given up (never rejects). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async write(key: string, value: unknown): Promise<void> {
     const entry = { value };
     this.writing.set(key, entry);
     try {

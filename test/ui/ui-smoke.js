@@ -120,6 +120,12 @@ async function bmGet(sim, apiPath) {
 // The workbench, as a person sees it
 
 /** Visible rows of the side bar's tree: what each row shows. */
+/** Each built-in provider's default base URL, from the adapters' descriptors (the compiled source). */
+function defaultBaseUrls() {
+  const { BUILTIN_PROVIDERS } = require(path.join(ROOT, 'out', 'src', 'providers', 'index.js'));
+  return Object.fromEntries(BUILTIN_PROVIDERS.map(d => [d.id, d.defaultBaseUrl]));
+}
+
 function treeRows(page) {
   return page.evaluate(() =>
     [...document.querySelectorAll('.part.sidebar .monaco-list-row')].map(row => ({
@@ -319,8 +325,7 @@ async function main() {
     console.log(`  simulator on ${sim.origin}; ${path.basename(vsix)} installed as ${installed.id} ${installed.version} in ${installed.dir}`);
     // The base URLs stay at their defaults and VS Code's http.proxy leads to the simulator: the provider rows
     // then read as a user's do (see providerHosts.js), and the proxied path is exercised in the real workbench.
-    const { DEFAULT_BASE_URLS } = require(path.join(ROOT, 'out', 'src', 'providers', 'provider.js'));
-    const hosts = await startProviderHosts({ defaults: DEFAULT_BASE_URLS, simBaseUrls: sim.baseUrls });
+    const hosts = await startProviderHosts({ defaults: defaultBaseUrls(), simBaseUrls: sim.baseUrls });
     cleanups.push(() => hosts.stop());
     // The DOM terminal renderer: its text can be read back (the task terminal check), a canvas's cannot.
     tools.writeUserSettings(userDataDir, { 'http.proxy': hosts.proxyUrl, 'terminal.integrated.gpuAcceleration': 'off' }, { overwrite: true });
@@ -700,8 +705,8 @@ async function main() {
     });
 
     await check('every provider was reached at its real host, through http.proxy', async () => {
-      const { DEFAULT_BASE_URLS } = require(path.join(ROOT, 'out', 'src', 'providers', 'provider.js'));
-      const wanted = PROVIDERS.map(p => new URL(DEFAULT_BASE_URLS[p]).hostname);
+      const defaults = defaultBaseUrls();
+      const wanted = PROVIDERS.map(p => new URL(defaults[p]).hostname);
       const missing = wanted.filter(h => !hosts.tunnelled.includes(h));
       if (missing.length) throw new Error(`no CONNECT for ${missing.join(', ')}`);
       return `${hosts.tunnelled.length} tunnels to ${[...new Set(hosts.tunnelled)].join(', ')}`;
