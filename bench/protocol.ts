@@ -1,5 +1,5 @@
 // What the benchmark and its simulator process (simHost.ts) say to each other.
-import type { ProviderId, RunStatus } from '../src/core/run';
+import type { BuiltinProviderId, ProviderId, RunStatus } from '../src/core/run';
 
 /** Lifecycle position of a finished run; every earlier position is a smaller number. */
 export const TERMINAL_ORD = 1_000_000;
@@ -25,7 +25,7 @@ export interface SimInfo {
 
 export interface PrepareRequest {
   world: string;
-  provider: ProviderId;
+  provider: BuiltinProviderId;
   /** Sequence number of the run in the workload (names brands and workflows). */
   n: number;
   /** The provider simulator's own script type for the next run. */
@@ -79,7 +79,7 @@ export interface SoakSetup {
 /** A run to create in the simulator directly, as if started outside Runwatch. */
 export interface CreateRequest {
   world: string;
-  provider: ProviderId;
+  provider: BuiltinProviderId;
   n: number;
   /** Simulated run length, ms. */
   durationMs: number;

@@ -2,7 +2,7 @@
 // whether it fails, plus the faults injected on the way. Durations follow each provider's docs:
 // Boring Marketing full 15–30 min and single-stage 1–5 min, GloriaMundo seconds to minutes, Automindz
 // 30–90 s, Talonic minutes, Adlyse 1–30 s. Seeded, so every bench run plays the same workload.
-import type { ProviderId } from '../src/core/run';
+import type { BuiltinProviderId } from '../src/core/run';
 import type { Fault } from '../test/simulator/server';
 import { seededRandom } from './random';
 
@@ -11,7 +11,7 @@ const MINUTE = 60 * SECOND;
 
 export interface PlannedRun {
   n: number;
-  provider: ProviderId;
+  provider: BuiltinProviderId;
   /** What kind of run, for the table: 'full', 'single-stage', … */
   label: string;
   /** Simulated ms after the workload starts. */

@@ -1,8 +1,23 @@
 // The normalized run model that every layer speaks. Providers map their wire shapes onto it;
 // the scheduler, the store and the VS Code layer only ever see these types.
 
+/** The built-in providers; a provider declared in settings (runwatch.customProviders) has a `custom:` id. */
 export const PROVIDER_IDS = ['boringMarketing', 'gloriaMundo', 'automindz', 'talonic', 'adlyse'] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
+export type BuiltinProviderId = (typeof PROVIDER_IDS)[number];
+export type CustomProviderId = `custom:${string}`;
+export type ProviderId = BuiltinProviderId | CustomProviderId;
+
+/** A declaration's own id (`[a-z][a-z0-9-]*`, up to 40 characters) under the `custom:` prefix. */
+const CUSTOM_PROVIDER_ID = /^custom:[a-z][a-z0-9-]{0,39}$/;
+
+export function isCustomProviderId(value: unknown): value is CustomProviderId {
+  return typeof value === 'string' && CUSTOM_PROVIDER_ID.test(value);
+}
+
+/** A built-in id or a well-formed custom one: what stored state and command arguments may name. */
+export function isProviderId(value: unknown): value is ProviderId {
+  return (typeof value === 'string' && (PROVIDER_IDS as readonly string[]).includes(value)) || isCustomProviderId(value);
+}
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'unknown';
 

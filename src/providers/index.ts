@@ -1,20 +1,26 @@
 // Builds the adapter for a provider id, behind the boundary every answer crosses on its way to the store,
 // the logs and the screen: text redacted, raw error bodies and headers dropped.
 import { isProviderError, redactDeep, withoutRawParts } from '../core/errors';
-import type { ProviderId } from '../core/run';
+import { isCustomProviderId, type ProviderId } from '../core/run';
 import { withCalls, type Provider, type ProviderContext } from './provider';
 import { BoringMarketingProvider } from './boringMarketing';
 import { GloriaMundoProvider } from './gloriaMundo';
 import { AutomindzProvider } from './automindz';
 import { TalonicProvider } from './talonic';
 import { AdlyseProvider } from './adlyse/adlyse';
+import { CustomRestProvider, undeclaredProvider } from './custom/customProvider';
+import type { CustomDeclaration } from './custom/declaration';
 
-export function createProvider(id: ProviderId, context: ProviderContext): Provider {
-  return redactingProvider(createAdapter(id, context));
+export function createProvider(id: ProviderId, context: ProviderContext, declarations: readonly CustomDeclaration[] = []): Provider {
+  return redactingProvider(createAdapter(id, context, declarations));
 }
 
 /** The bare adapter, outside the redaction boundary: only the benchmark needs it (see bench/polling.ts). */
-export function createAdapter(id: ProviderId, context: ProviderContext): Provider {
+export function createAdapter(id: ProviderId, context: ProviderContext, declarations: readonly CustomDeclaration[] = []): Provider {
+  if (isCustomProviderId(id)) {
+    const declaration = declarations.find(d => d.providerId === id);
+    return declaration ? new CustomRestProvider(declaration, context) : undeclaredProvider(id, context);
+  }
   switch (id) {
     case 'boringMarketing':
       return new BoringMarketingProvider(context);

@@ -8,7 +8,7 @@ import type { RunwatchService, SchedulerOptions } from '../../src/core/contracts
 import { MemoryStorage } from '../../src/core/store';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import { isProviderError, ProviderError } from '../../src/core/errors';
-import { PROVIDER_IDS, type ProviderId, type Run } from '../../src/core/run';
+import { PROVIDER_IDS, type BuiltinProviderId, type ProviderId, type Run } from '../../src/core/run';
 import { canonicalJson, describeStart, findStartedRun, isStartInDoubt, mayHaveBeenCarriedOut, START_CLOCK_SKEW_MS, startKey, type StartInDoubtError } from '../../src/core/starts';
 import type { Account, PipelineKind, StartResult } from '../../src/providers/provider';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
@@ -70,7 +70,7 @@ describe('Starts happen once', () => {
   }
 
   /** A start on each provider, set up in the simulator. */
-  async function startCase(id: ProviderId): Promise<StartCase> {
+  async function startCase(id: BuiltinProviderId): Promise<StartCase> {
     switch (id) {
       case 'boringMarketing': {
         const brand = sim.provider<BoringMarketingSim>('boringMarketing').addBrand({ domain: 'acme.com', name: 'Acme' });
