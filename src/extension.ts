@@ -5,7 +5,9 @@ import * as vscode from 'vscode';
 import type { RunwatchService } from './core/contracts';
 import { forgetAllSecrets } from './core/errors';
 import { createRunwatchService } from './core/service';
-import type { Run } from './core/run';
+import type { CustomProviderId, Run } from './core/run';
+import { customAccountNoun } from './providers/custom/declaration';
+import { ACCOUNT_NOUN } from './vscode/tree/node';
 import type { StateStorage } from './core/store';
 import { AccountLabels } from './vscode/accountLabels';
 import { StartPresets } from './vscode/startPresets';
@@ -32,6 +34,20 @@ import { useNetworkSettings } from './core/network';
 export type { RunwatchApi } from './vscode/api';
 
 const VIEW_ID = 'runwatch.runs';
+
+/**
+ * Reads runwatch.customProviders: each invalid declaration is shown once as an error naming its field (the others
+ * are used), and the valid ones' account nouns join the table the tree and prompts read.
+ */
+function useCustomProviders(settings: Settings, log: vscode.LogOutputChannel): CustomProviderId[] {
+  const { declarations, problems } = settings.customProviders();
+  for (const problem of problems) {
+    log.error(problem);
+    void vscode.window.showErrorMessage(`Runwatch: ${problem}`);
+  }
+  for (const d of declarations) ACCOUNT_NOUN[d.providerId] = customAccountNoun(d);
+  return declarations.map(d => d.providerId);
+}
 
 /** One composition of Runwatch: what activate() builds, and how to take it down again. */
 interface Composition {
@@ -143,7 +159,9 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
     get timeoutMs() {
       return settings.timeoutMs();
     },
+    customProviders: () => settings.customProviders().declarations,
   });
+  let declared = useCustomProviders(settings, log);
 
   const labels = new AccountLabels(globalState, log);
   const accountLabel = (run: Pick<Run, 'provider' | 'accountId'>) => labels.label(service, run.provider, run.accountId);
@@ -204,6 +222,14 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
       if (change.staleAfterFailures) service.store.staleAfterFailures = settings.staleAfterFailures();
       if (change.notifications) notifier.updateSettings(settings.notifications());
       if (change.treeProviders) tree.resetRoot();
+      if (change.customProviders) {
+        // Old and new declarations alike get fresh adapters (another path, pointer or key header), as a key change does.
+        const before = declared;
+        declared = useCustomProviders(settings, log);
+        for (const id of new Set([...before, ...declared])) void service.keyChanged(id);
+        syncKeyContext();
+        tree.resetRoot();
+      }
       // Every provider reads the dispatcher per request: the next one goes the new way, no reset needed.
       if (change.network) applyNetworkSettings();
       // A new base URL or timeout means new adapters: reset those providers as a key change does.

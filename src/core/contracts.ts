@@ -160,4 +160,6 @@ export interface ServiceOptions {
   timeScale?: number;
   /** Benchmark and soak only: wraps each adapter as it is created (to scale its documented cadence). */
   wrapProvider?(provider: Provider): Provider;
+  /** The providers declared in settings (runwatch.customProviders), read whenever an adapter is built. */
+  customProviders?(): readonly import('../providers/custom/declaration').CustomDeclaration[];
 }

@@ -11,7 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Disposable, ProviderHealth } from './contracts';
 import { asProviderError, ProviderError, redact } from './errors';
-import { PROVIDER_IDS, type ProviderId } from './run';
+import { PROVIDER_IDS, isCustomProviderId, type ProviderId } from './run';
 import { PROVIDER_DISPLAY_NAMES, withCalls, type Provider } from '../providers/provider';
 
 /** Longest wait between two polls of a failing run, and longest provider back-off. */
@@ -458,20 +458,26 @@ export class ProviderGates implements Disposable {
   private readonly healthListeners = new Set<(id: ProviderId) => void>();
   private readonly freeListeners = new Set<(id: ProviderId) => void>();
   private readonly waitListeners = new Set<(id: ProviderId) => void>();
+  private readonly deps: GateDeps;
 
   constructor(options: ProviderGatesOptions = {}) {
     this.maxConcurrent = options.maxConcurrentPerProvider ?? 4;
-    const deps: GateDeps = {
+    const deps: GateDeps = (this.deps = {
       now: options.now ?? (() => Date.now()),
       random: options.random ?? Math.random,
       timeScale: options.timeScale && options.timeScale > 0 ? options.timeScale : 1,
       budget: options.budget ?? (() => undefined),
-    };
+    });
     for (const id of PROVIDER_IDS) this.gates.set(id, new ProviderGate(id, deps, this));
   }
 
   get(id: ProviderId): ProviderGate {
-    const gate = this.gates.get(id);
+    let gate = this.gates.get(id);
+    if (!gate && isCustomProviderId(id)) {
+      // A provider declared in settings gets its gate when it is first asked for.
+      gate = new ProviderGate(id, this.deps, this);
+      this.gates.set(id, gate);
+    }
     if (!gate) throw new Error(`No gate for provider ${id}`);
     return gate;
   }
@@ -493,7 +499,7 @@ export class ProviderGates implements Disposable {
 
   /** Every user wait now, for the UI. */
   userWaits(): GateWait[] {
-    return PROVIDER_IDS.map(id => this.get(id).userWait()).filter((w): w is GateWait => !!w);
+    return [...this.gates.values()].map(gate => gate.userWait()).filter((w): w is GateWait => !!w);
   }
 
   fireHealth(id: ProviderId): void {

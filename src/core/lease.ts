@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { Disposable, ProviderHealth } from './contracts';
 import type { Logger } from './http';
-import { PROVIDER_IDS, type ProviderId } from './run';
+import { isProviderId, type ProviderId } from './run';
 import type { RunStore, StoreChange, TrackedRun } from './store';
 import { parseAccountsByProvider, parseStoredRuns } from './storedRun';
 import type { Account } from '../providers/provider';
@@ -357,7 +357,7 @@ const inboxSchema = z.looseObject({
   requests: z.optional(z.array(z.unknown())),
 });
 
-const providerIdSchema = z.enum(PROVIDER_IDS);
+const providerIdSchema = z.custom<ProviderId>(isProviderId);
 const requestSchema = z.looseObject({
   id: z.string(),
   request: z.union([
@@ -861,7 +861,7 @@ function parseInbox(text: string | undefined): Inbox {
 
 function pickHealth(raw: Record<string, unknown> | undefined): Partial<Record<ProviderId, ProviderHealth>> {
   const out: Partial<Record<ProviderId, ProviderHealth>> = {};
-  for (const id of PROVIDER_IDS) {
+  for (const id of Object.keys(raw ?? {}).filter(isProviderId)) {
     const h = raw?.[id] as { state?: unknown } | undefined;
     if (h && typeof h === 'object' && typeof h.state === 'string') out[id] = h as ProviderHealth;
   }

@@ -929,7 +929,7 @@ export class Scheduler implements PollScheduler {
     this.drop(tracked.key);
     const minutes = Math.round(UNKNOWN_STATUS_GIVE_UP_MS / 60_000);
     const reason = redact(
-      `${PROVIDER_DISPLAY_NAMES[tracked.run.provider]} reports the status "${tracked.run.rawStatus.slice(0, 60)}", which Runwatch does not know; it stopped checking after ${minutes >= 60 ? `${minutes / 60} h` : `${minutes} min`} without a change. Refresh the run to check again.`,
+      `${PROVIDER_DISPLAY_NAMES[tracked.run.provider] ?? this.deps.provider(tracked.run.provider)?.displayName} reports the status "${tracked.run.rawStatus.slice(0, 60)}", which Runwatch does not know; it stopped checking after ${minutes >= 60 ? `${minutes / 60} h` : `${minutes} min`} without a change. Refresh the run to check again.`,
     );
     this.store.markStale(tracked.key, reason);
   }

@@ -2,7 +2,7 @@
 // It owns no UI and imports nothing from vscode.
 import { asProviderError, ProviderError } from './errors';
 import type { Disposable, ProviderHealth, RunwatchService, ServiceOptions } from './contracts';
-import { PROVIDER_IDS, keyOf, type ProviderId, type Run } from './run';
+import { PROVIDER_IDS, isCustomProviderId, keyOf, type ProviderId, type Run } from './run';
 import { RunStore, accountKey } from './store';
 import { parseAccountsByProvider } from './storedRun';
 import { Scheduler } from './scheduler';
@@ -11,6 +11,7 @@ import { asUserAction, gatedProvider, isUserAction, isWaitCancelled, ProviderGat
 import { isUnfiled, unfiledAccount } from './unfiled';
 import { describeStart, findStartedRun, mayHaveBeenCarriedOut, startKey, StartInDoubtError, type StartCheck } from './starts';
 import { createProvider } from '../providers';
+import type { CustomDeclaration } from '../providers/custom/declaration';
 import { DEFAULT_BASE_URLS, PROVIDER_DISPLAY_NAMES, type Account, type PipelineKind, type Provider, type StartResult } from '../providers/provider';
 
 const REMEMBERED_ACCOUNTS_KEY = 'runwatch.rememberedAccounts.v1';
@@ -120,7 +121,7 @@ class Service implements RunwatchService {
       const shared = new SharedStateFile(dir, this.store, {
         id: lease.id,
         log: this.options.log,
-        health: () => Object.fromEntries(PROVIDER_IDS.map(id => [id, this.scheduler.health(id)])),
+        health: () => Object.fromEntries(this.providerIds().map(id => [id, this.scheduler.health(id)])),
         lists: () => this.publishedLists(),
       });
       shared.onRequest(request => this.carryOut(request));
@@ -131,13 +132,13 @@ class Service implements RunwatchService {
         this.scheduler.setPassive(!isLeader);
         shared.setRole(isLeader ? 'leader' : 'follower');
         this.options.log.info(isLeader ? 'This window polls for all Runwatch windows.' : 'Another window polls; this one shows what it publishes.');
-        for (const id of PROVIDER_IDS) this.providerChanged.fire(id);
+        for (const id of this.providerIds()) this.providerChanged.fire(id);
       };
       this.disposables.push(
         lease.onDidChangeLeadership(applyRole),
         shared.onDidApply(() => {
           const now = Date.now();
-          for (const id of PROVIDER_IDS) {
+          for (const id of this.providerIds()) {
             // The leader's Retry-After windows hold this window's own requests too (a direct start).
             this.gates.get(id).adoptRemotePause(shared.remoteHealth[id], now);
             const listed = shared.remoteLists?.accounts[id];
@@ -233,11 +234,15 @@ class Service implements RunwatchService {
   // ── providers ────────────────────────────────────────────────────────────
 
   providerIds(): ProviderId[] {
-    return [...PROVIDER_IDS];
+    return [...PROVIDER_IDS, ...this.customDeclarations().map(d => d.providerId)];
+  }
+
+  private customDeclarations(): readonly CustomDeclaration[] {
+    return this.options.customProviders?.() ?? [];
   }
 
   displayName(id: ProviderId): string {
-    return PROVIDER_DISPLAY_NAMES[id];
+    return PROVIDER_DISPLAY_NAMES[id] ?? this.customDeclarations().find(d => d.providerId === id)?.displayName ?? id;
   }
 
   provider(id: ProviderId): Provider {
@@ -246,7 +251,7 @@ class Service implements RunwatchService {
 
   private adapter(id: ProviderId): { provider: Provider; gated: Provider } {
     const configured = this.options.baseUrl(id);
-    const baseUrl = configured.ok ? configured.url : DEFAULT_BASE_URLS[id];
+    const baseUrl = configured.ok ? configured.url : (DEFAULT_BASE_URLS[id] ?? '');
     const existing = this.adapters.get(id);
     if (existing && existing.baseUrl === baseUrl) return existing;
     if (existing) void existing.provider.dispose?.();
@@ -256,7 +261,7 @@ class Service implements RunwatchService {
       getSecret: name => this.options.keys.getSecret(id, name),
       log: this.options.log,
       timeoutMs: this.options.timeoutMs,
-    });
+    }, this.customDeclarations());
     const provider = this.options.wrapProvider?.(created) ?? created;
     const entry = { provider, gated: gatedProvider(provider, this.gates.get(id)), baseUrl };
     this.adapters.set(id, entry);
@@ -276,7 +281,7 @@ class Service implements RunwatchService {
   health(id: ProviderId): ProviderHealth {
     if (!this.hasKey(id)) return { state: 'noKey' };
     const url = this.options.baseUrl(id);
-    if (!url.ok) return { state: 'misconfigured', message: `The base URL setting runwatch.providers.${id}.baseUrl is invalid: ${url.reason}` };
+    if (!url.ok) return { state: 'misconfigured', message: isCustomProviderId(id) ? url.reason : `The base URL setting runwatch.providers.${id}.baseUrl is invalid: ${url.reason}` };
     const polled = this.isPollingWindow() ? this.scheduler.health(id) : (this.shared?.remoteHealth[id] ?? this.scheduler.health(id));
     if (polled.state !== 'ok') return polled;
     const listAuth = this.listAuthFailures.get(id);

@@ -8,7 +8,7 @@
 // their defaults, and a status word this version does not know becomes `unknown` (still polled, so the
 // provider's answer replaces it).
 import * as z from 'zod/mini';
-import { keyOf, PROVIDER_IDS, type ProviderId, type RunStatus } from './run';
+import { isProviderId, keyOf, type ProviderId, type RunStatus } from './run';
 import type { TrackedRun } from './store';
 import type { Account } from '../providers/provider';
 
@@ -22,6 +22,8 @@ export const STORED_RUNS_VERSION = 1;
 const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'unknown'];
 
 const text = z.string();
+/** A built-in provider or one declared in settings (its runs are kept while the declaration is gone). */
+export const providerIdSchema = z.custom<ProviderId>(isProviderId);
 const optionalText = z.optional(z.string());
 const optionalNumber = z.optional(z.number());
 
@@ -56,7 +58,7 @@ const errorSchema = z.looseObject({
 });
 
 const runSchema = z.looseObject({
-  provider: z.enum(PROVIDER_IDS),
+  provider: providerIdSchema,
   accountId: text,
   id: z.string().check(z.minLength(1)),
   kind: text,
@@ -139,11 +141,11 @@ export function parseStoredRuns(values: readonly unknown[], onDrop: (message: st
 /** The key of an entry that failed to parse, when its provider and id can still be read. */
 function identifiableKey(value: unknown): string | undefined {
   const run = (value as { run?: { provider?: unknown; id?: unknown } } | null)?.run;
-  if (typeof run?.provider !== 'string' || typeof run.id !== 'string' || !(PROVIDER_IDS as readonly string[]).includes(run.provider)) return undefined;
+  if (typeof run?.provider !== 'string' || typeof run.id !== 'string' || !isProviderId(run.provider)) return undefined;
   return keyOf({ provider: run.provider as TrackedRun['run']['provider'], id: run.id });
 }
 
-const accountSchema = z.looseObject({ provider: z.enum(PROVIDER_IDS), id: text, label: text, description: optionalText });
+const accountSchema = z.looseObject({ provider: providerIdSchema, id: text, label: text, description: optionalText });
 
 /**
  * Accounts per provider as stored (remembered accounts in globalState, the lists another window shares):
@@ -152,7 +154,7 @@ const accountSchema = z.looseObject({ provider: z.enum(PROVIDER_IDS), id: text, 
 export function parseAccountsByProvider(value: unknown): Partial<Record<ProviderId, Account[]>> {
   const out: Partial<Record<ProviderId, Account[]>> = {};
   if (!value || typeof value !== 'object' || Array.isArray(value)) return out;
-  for (const id of PROVIDER_IDS) {
+  for (const id of Object.keys(value).filter(isProviderId)) {
     const list = (value as Record<string, unknown>)[id];
     if (Array.isArray(list)) out[id] = list.filter(a => accountSchema.safeParse(a).success) as Account[];
   }

@@ -7,7 +7,7 @@ import type { RunwatchService } from '../core/contracts';
 import { isProviderError, redact } from '../core/errors';
 import { isWaitCancelled } from '../core/gate';
 import { runTitle } from '../core/labels';
-import { isActive, keyOf, PROVIDER_IDS, type Run } from '../core/run';
+import { isActive, keyOf, type Run } from '../core/run';
 import { describeStart, isStartInDoubt } from '../core/starts';
 import * as z from 'zod/mini';
 import { describeProviderError } from './errors';
@@ -135,7 +135,7 @@ export class RunwatchLmTools {
     const ctx = this.textContext();
     const scope = [provider && this.service.displayName(provider), input.account, filter !== 'any' && filter].filter(Boolean).join(', ');
     if (!runs.length) {
-      const keyed = PROVIDER_IDS.filter(id => this.service.hasKey(id)).map(id => this.service.displayName(id));
+      const keyed = this.service.providerIds().filter(id => this.service.hasKey(id)).map(id => this.service.displayName(id));
       return `No runs${scope ? ` (${scope})` : ''}. Runwatch tracks ${all.length} run${all.length === 1 ? '' : 's'}; providers with a key: ${keyed.join(', ') || 'none'}.`;
     }
     const shown = runs.slice(0, limit);

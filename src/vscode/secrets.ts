@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { KeyVault } from '../core/contracts';
 import { registerSecret } from '../core/errors';
 import type { Logger } from '../core/http';
-import { PROVIDER_IDS, type ProviderId } from '../core/run';
+import { PROVIDER_IDS, isCustomProviderId, isProviderId, type ProviderId } from '../core/run';
 
 const KEYED_PROVIDERS_STATE = 'runwatch.keyedProviders.v1';
 /** Names (never values) of the other secrets stored per provider, so that clearing the key can remove them. */
@@ -55,7 +55,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
   ) {
     const remembered = state.get<unknown>(KEYED_PROVIDERS_STATE);
     for (const id of Array.isArray(remembered) ? remembered : []) {
-      if ((PROVIDER_IDS as readonly string[]).includes(id)) this.keyed.add(id as ProviderId);
+      if (isProviderId(id)) this.keyed.add(id);
     }
     this.subscription = secrets.onDidChange(e => void this.onSecretChanged(e.key));
     this.ready = this.verify();
@@ -71,7 +71,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
   }
 
   keyedProviders(): ProviderId[] {
-    return PROVIDER_IDS.filter(id => this.keyed.has(id));
+    return [...PROVIDER_IDS.filter(id => this.keyed.has(id)), ...[...this.keyed].filter(isCustomProviderId)];
   }
 
   async getKey(id: ProviderId): Promise<string | undefined> {
@@ -164,8 +164,8 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
       await this.secrets.get(name).then(registerSecret, () => undefined);
       return;
     }
-    const id = PROVIDER_IDS.find(p => keySecretName(p) === name);
-    if (!id) return;
+    const id = name.startsWith(keySecretName('' as ProviderId)) ? name.slice(keySecretName('' as ProviderId).length) : undefined;
+    if (!isProviderId(id)) return;
     try {
       const key = await this.secrets.get(name);
       registerSecret(key);
@@ -182,7 +182,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
    */
   private async verify(): Promise<void> {
     await Promise.all([
-      ...PROVIDER_IDS.flatMap(id =>
+      ...this.knownIds().flatMap(id =>
         this.secretNames(id).map(async name => {
           try {
             registerSecret(await this.secrets.get(providerSecretName(id, name)));
@@ -191,7 +191,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
           }
         }),
       ),
-      ...PROVIDER_IDS.map(async id => {
+      ...this.knownIds().map(async id => {
         try {
           const key = await this.secrets.get(keySecretName(id));
           registerSecret(key);
@@ -201,6 +201,11 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
         }
       }),
     ]);
+  }
+
+  /** The built-in providers and the declared ones that have or had a key. */
+  private knownIds(): ProviderId[] {
+    return [...PROVIDER_IDS, ...[...this.keyed].filter(isCustomProviderId)];
   }
 
   dispose(): void {

@@ -4,8 +4,9 @@ import * as vscode from 'vscode';
 import type { FocusMode, SchedulerOptions } from '../core/contracts';
 import { validateBaseUrl, type Logger } from '../core/http';
 import type { NetworkSettings } from '../core/network';
-import { PROVIDER_IDS, type ProviderId } from '../core/run';
+import { PROVIDER_IDS, isCustomProviderId, type ProviderId } from '../core/run';
 import { DEFAULT_BASE_URLS } from '../providers/provider';
+import { CUSTOM_PROVIDERS_SETTING, parseCustomProviders, type CustomDeclarations } from '../providers/custom/declaration';
 import { clampSetting } from './settingRanges';
 
 export interface NotificationSettings {
@@ -27,6 +28,8 @@ export interface SettingsChange {
   treeProviders: boolean;
   /** VS Code's proxy or certificate settings (`http.*`) changed. */
   network: boolean;
+  /** runwatch.customProviders changed. */
+  customProviders: boolean;
 }
 
 const FOCUS_MODES: FocusMode[] = ['slow', 'pause', 'normal'];
@@ -41,6 +44,7 @@ export class Settings implements vscode.Disposable {
     this.subscription = vscode.workspace.onDidChangeConfiguration(e => {
       if (!e.affectsConfiguration('runwatch') && !e.affectsConfiguration('http')) return;
       this.baseUrls.clear();
+      this.declared = undefined;
       const change: SettingsChange = {
         scheduler: e.affectsConfiguration('runwatch.polling') || e.affectsConfiguration('runwatch.stuckThresholdMinutes'),
         baseUrls: PROVIDER_IDS.filter(id => e.affectsConfiguration(`runwatch.providers.${id}.baseUrl`)),
@@ -49,6 +53,7 @@ export class Settings implements vscode.Disposable {
         notifications: e.affectsConfiguration('runwatch.notifications'),
         treeProviders: e.affectsConfiguration('runwatch.showProvidersWithoutKey'),
         network: e.affectsConfiguration('http'),
+        customProviders: e.affectsConfiguration(CUSTOM_PROVIDERS_SETTING),
       };
       for (const l of this.listeners) l(change);
     });
@@ -95,9 +100,21 @@ export class Settings implements vscode.Disposable {
   }
 
   private readBaseUrl(id: ProviderId): { ok: true; url: string } | { ok: false; reason: string } {
+    if (isCustomProviderId(id)) {
+      const declared = this.customProviders().declarations.find(d => d.providerId === id);
+      return declared ? { ok: true, url: declared.baseUrl } : { ok: false, reason: `${CUSTOM_PROVIDERS_SETTING} no longer declares "${id.slice('custom:'.length)}" (or its declaration is invalid)` };
+    }
     const raw = this.userValue(`providers.${id}.baseUrl`);
     const value = typeof raw === 'string' && raw.trim() ? raw : DEFAULT_BASE_URLS[id];
     return validateBaseUrl(value);
+  }
+
+  private declared: CustomDeclarations | undefined;
+
+  /** The providers declared in settings (user value only, like every runwatch setting), read once per change. */
+  customProviders(): CustomDeclarations {
+    this.declared ??= parseCustomProviders(this.userValue('customProviders'));
+    return this.declared;
   }
 
   scheduler(): SchedulerOptions {

@@ -17,7 +17,10 @@ import { createProvider } from '../../src/providers/index';
 import type { Provider, ProviderContext } from '../../src/providers/provider';
 import type { Run } from '../../src/core/run';
 import { checkAgainstSchema } from '../../src/core/jsonSchemaCheck';
-import { recordingLogger, rejection, type RecordingLogger } from './support';
+import { createRunwatchService } from '../../src/core/service';
+import { MemoryStorage } from '../../src/core/store';
+import { silentLogger, validateBaseUrl } from '../../src/core/http';
+import { MapVault, recordingLogger, rejection, type RecordingLogger } from './support';
 
 const DIGEST: GmWorkflowSpec = {
   name: 'Daily digest',
@@ -428,5 +431,59 @@ describe('Custom providers: the REST adapter against the simulator', () => {
       assert.equal(cancelled.error?.message, 'Cancelled via API');
       assert.deepEqual(sim.requestsFor('boringMarketing', /cancel$/).map(r => r.method), ['POST']);
     });
+  });
+});
+
+describe('Custom providers: through the engine', () => {
+  let sim: Simulator;
+
+  before(async () => {
+    sim = await createSimulator().start();
+  });
+  after(async () => {
+    await sim.stop();
+  });
+
+  it('a declared provider is listed, started, polled to success and its run is kept across a restart', async () => {
+    sim.reset();
+    sim.provider<GloriaMundoSim>('gloriaMundo').addWorkflow('wf_daily_digest', DIGEST);
+    const { declarations } = parseCustomProviders([gloriaMundoDeclaration(sim.baseUrl('gloriaMundo'))]);
+    const storage = new MemoryStorage();
+    const vault = new MapVault([['custom:gloria', SIM_KEYS.gloriaMundo]]);
+    const make = () =>
+      createRunwatchService({
+        storage,
+        keys: vault,
+        baseUrl: id => (id === 'custom:gloria' ? { ok: true, url: declarations[0].baseUrl } : validateBaseUrl(sim.baseUrl(id))),
+        log: silentLogger,
+        scheduler: { whenUnfocused: 'normal', unfocusedFactor: 1, maxConcurrentPerProvider: 4, stuckAfterMs: 15 * 60_000, minIntervalMs: {} },
+        customProviders: () => declarations,
+      });
+    const service = make();
+    try {
+      assert.deepEqual(service.providerIds().slice(-1), ['custom:gloria']);
+      assert.equal(service.displayName('custom:gloria'), 'Gloria (declared)');
+      const account = await service.addAccount('custom:gloria', { value: 'wf_daily_digest', label: 'Daily digest' });
+      const [kind] = await service.kinds('custom:gloria', account);
+      const { run } = await service.startRun('custom:gloria', account, kind, { input: { channel: '#daily-digest' } });
+      const key = `custom:gloria:${run.id}`;
+      assert.deepEqual(service.store.get(key)?.run.input, { kindId: 'start', values: { input: { channel: '#daily-digest' } } });
+      sim.clock.advance(10 * 60_000);
+      await service.refreshNow([key]);
+      assert.equal(service.store.get(key)?.run.status, 'succeeded');
+      assert.deepEqual(service.store.get(key)?.run.result, DIGEST.result);
+      assert.equal(service.health('custom:gloria').state, 'ok');
+    } finally {
+      service.dispose();
+      await service.store.flush();
+    }
+    const restarted = make();
+    try {
+      const kept = restarted.store.get([...restarted.store.all()].map(t => t.key).find(k => k.startsWith('custom:gloria:'))!);
+      assert.equal(kept?.run.status, 'succeeded', 'the run of a declared provider survives a restart');
+      assert.deepEqual(restarted.accounts('custom:gloria')?.map(a => a.id) ?? (await restarted.refreshAccounts('custom:gloria')).map(a => a.id), ['wf_daily_digest']);
+    } finally {
+      restarted.dispose();
+    }
   });
 });

@@ -20,7 +20,7 @@ import type {
   RunRef,
   StartResult,
 } from '../provider';
-import { CUSTOM_PROVIDERS_SETTING, describe, usesAccounts, type CustomDeclaration } from './declaration';
+import { CUSTOM_PROVIDERS_SETTING, customAccountNoun, describe, usesAccounts, type CustomDeclaration } from './declaration';
 import { fillBody, fillPath, resolvePointer, type TemplateValues } from './wire';
 
 /** The one account of a declaration whose paths name none. */
@@ -80,7 +80,7 @@ export class CustomRestProvider implements Provider {
   }
 
   get accountNoun(): string {
-    return this.declaration.accountNoun ?? (this.byAccount ? 'account' : 'pipeline');
+    return customAccountNoun(this.declaration);
   }
 
   checkKeyFormat(key: string): KeyCheck {

@@ -180,6 +180,11 @@ export function placeholders(template: unknown): string[] {
   return [];
 }
 
+/** What the declaration's accounts are called: as declared, else `account` where paths name one, `pipeline` where not. */
+export function customAccountNoun(d: CustomDeclarationInput): string {
+  return d.accountNoun ?? (usesAccounts(d) ? 'account' : 'pipeline');
+}
+
 /** Whether a declaration's runs live under accounts the user adds by id (a template uses `${accountId}`). */
 export function usesAccounts(d: CustomDeclarationInput): boolean {
   return [d.start.path, d.start.body, d.status.path, d.list?.path, d.cancel?.path].some(t => placeholders(t).includes('accountId'));

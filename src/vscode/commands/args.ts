@@ -1,20 +1,23 @@
 // Commands are invoked from tree rows (a node), from other commands and tests (a run key or provider id),
 // or from the palette (nothing): these read whichever was given.
-import { PROVIDER_IDS, type ProviderId } from '../../core/run';
+import { isProviderId, type ProviderId } from '../../core/run';
 import type { Account } from '../../providers/provider';
 
 function record(arg: unknown): Record<string, unknown> | undefined {
   return arg && typeof arg === 'object' ? (arg as Record<string, unknown>) : undefined;
 }
 
-export function isProviderId(value: unknown): value is ProviderId {
-  return typeof value === 'string' && (PROVIDER_IDS as readonly string[]).includes(value);
+export { isProviderId };
+
+/** The provider part of a run key: a custom provider's id has a colon of its own (`custom:<id>:<runId>`). */
+function keyProvider(value: string): ProviderId | undefined {
+  const colon = value.indexOf(':', value.startsWith('custom:') ? 'custom:'.length : 0);
+  const provider = value.slice(0, colon);
+  return colon > 0 && colon < value.length - 1 && isProviderId(provider) ? provider : undefined;
 }
 
 function isRunKey(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  const colon = value.indexOf(':');
-  return colon > 0 && colon < value.length - 1 && isProviderId(value.slice(0, colon));
+  return typeof value === 'string' && keyProvider(value) !== undefined;
 }
 
 /** A run key (`<provider>:<runId>`) from a RunNode, an error row, `{ key }` or the key itself. */
@@ -32,7 +35,7 @@ export function runKeyOf(arg: unknown): string | undefined {
 export function providerOf(arg: unknown): ProviderId | undefined {
   if (isProviderId(arg)) return arg;
   const key = runKeyOf(arg);
-  if (key) return key.split(':')[0] as ProviderId;
+  if (key) return keyProvider(key);
   const r = record(arg);
   return r && isProviderId(r.provider) ? r.provider : undefined;
 }

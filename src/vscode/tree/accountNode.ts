@@ -40,7 +40,7 @@ export class AccountNode extends RunwatchNode {
     this.ctx.noteExpansion(this.id, !!active);
     const parts = [this.account.description, active ? `${active} active` : undefined].filter(Boolean);
     item.description = parts.join(' · ') || undefined;
-    item.iconPath = new vscode.ThemeIcon(ACCOUNT_ICONS[this.provider]);
+    item.iconPath = new vscode.ThemeIcon(ACCOUNT_ICONS[this.provider] ?? 'symbol-event');
     item.contextValue = accountContext({ removable: service.provider(this.provider).capabilities.addAccount === 'byId' });
     return item;
   }

@@ -51,7 +51,7 @@ export class ProviderNode extends RunwatchNode {
     const item = new vscode.TreeItem(service.displayName(this.provider), hasKey ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const url = this.baseUrlOf(this.provider);
-    const host = hasKey && url && url !== DEFAULT_BASE_URLS[this.provider].replace(/\/+$/, '') ? safeHost(url) : undefined;
+    const host = hasKey && url && url !== DEFAULT_BASE_URLS[this.provider]?.replace(/\/+$/, '') ? safeHost(url) : undefined;
     item.description = [summary.description, host].filter(Boolean).join(' · ') || undefined;
     item.iconPath = new vscode.ThemeIcon(summary.icon, summary.color ? new vscode.ThemeColor(summary.color) : undefined);
     item.contextValue = providerContext({
