@@ -20,6 +20,7 @@ import { checkAgainstSchema } from '../../src/core/jsonSchemaCheck';
 import { createRunwatchService } from '../../src/core/service';
 import { MemoryStorage } from '../../src/core/store';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
+import { gloriaMundoDeclaration } from '../simulator/customDeclarations';
 import { MapVault, recordingLogger, rejection, type RecordingLogger } from './support';
 
 const DIGEST: GmWorkflowSpec = {
@@ -29,31 +30,6 @@ const DIGEST: GmWorkflowSpec = {
   queuedMs: 1_000,
   result: { generated_content: 'Daily digest: 3 emails from team...', summary: 'Posted summary to #daily-digest' },
 };
-
-/** GloriaMundo's documented API, as a user would declare it (the README's worked example). */
-export function gloriaMundoDeclaration(baseUrl: string): Record<string, unknown> {
-  return {
-    id: 'gloria',
-    displayName: 'Gloria (declared)',
-    baseUrl,
-    auth: { header: 'Authorization', scheme: 'Bearer' },
-    accountNoun: 'workflow',
-    start: { path: '/workflows/${accountId}/execute', body: { input: '${input.input}' }, label: 'Run workflow' },
-    status: { path: '/runs/${runId}/status' },
-    fields: {
-      id: '/run_id',
-      status: '/status',
-      progress: { current: '/progress/current_step', total: '/progress/total_steps', percent: '/progress/percentage', stage: '/progress/current_step_name' },
-      error: '/error',
-      result: '/result',
-      startedAt: '/started_at',
-      finishedAt: '/completed_at',
-    },
-    cadence: { intervalSeconds: 2, steadyPolls: 5, backoffFactor: 1.5, maxIntervalSeconds: 10 },
-    budget: { requests: 60, perSeconds: 60 },
-    inputs: [{ name: 'input', label: 'Input (JSON object)', type: 'json' }],
-  };
-}
 
 const AMZ_SECRET_NAMES = ['ai_ark_api_key', 'exa_api_key', 'openrouter_api_key'];
 
@@ -266,7 +242,7 @@ describe('Custom providers: the REST adapter against the simulator', () => {
       const account = await custom.addAccount({ value: 'wf_daily_digest', label: 'Daily digest' });
       const [kind] = await custom.listKinds(account);
       const { run } = await custom.startRun(account, kind, { input: '{"channel": "#daily-digest"}' });
-      assert.deepEqual([run.provider, run.status, run.accountId, run.kind], ['custom:gloria', 'queued', 'wf_daily_digest', 'Run workflow']);
+      assert.deepEqual([run.provider, run.status, run.accountId, run.kind], ['custom:gloria', 'queued', 'wf_daily_digest', 'Daily digest']);
       await builtIn.startRun(account, GM_RUN_KIND, { input: { channel: '#daily-digest' } });
       const [byCustom, byBuiltIn] = sim.requestsFor('gloriaMundo', /execute$/);
       assert.deepEqual([byCustom.method, byCustom.path, byCustom.auth], [byBuiltIn.method, byBuiltIn.path, byBuiltIn.auth]);

@@ -157,7 +157,8 @@ export class CustomRestProvider implements Provider {
       provider: this.id,
       accountId: account.id,
       id: String(id),
-      kind: kind.label,
+      // As the built-ins with one kind per account: the run is named by its account, its row then reads "Run #…".
+      kind: account.label,
       status: mapStatus(rawStatus, this.statusTable),
       rawStatus,
       raw: rawRecord(data),
@@ -225,7 +226,8 @@ export class CustomRestProvider implements Provider {
       provider: this.id,
       accountId: ref.accountId,
       id: id === undefined ? ref.id : String(id),
-      kind: ref.kind ?? this.kind.label,
+      // A run tracked by id has no name to go by: '' reads as "Run".
+      kind: ref.kind ?? '',
       status,
       rawStatus,
       startedAt,
