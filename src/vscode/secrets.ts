@@ -11,8 +11,10 @@ const KEYED_PROVIDERS_STATE = 'runwatch.keyedProviders.v1';
 /** Names (never values) of the other secrets stored per provider, so that clearing the key can remove them. */
 const PROVIDER_SECRET_NAMES_STATE = 'runwatch.providerSecretNames.v1';
 
+const KEY_SECRET_PREFIX = 'runwatch.key.';
+
 export function keySecretName(id: ProviderId): string {
-  return `runwatch.key.${id}`;
+  return `${KEY_SECRET_PREFIX}${id}`;
 }
 
 export function providerSecretName(id: ProviderId, name: string): string {
@@ -164,7 +166,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
       await this.secrets.get(name).then(registerSecret, () => undefined);
       return;
     }
-    const id = name.startsWith(keySecretName('' as ProviderId)) ? name.slice(keySecretName('' as ProviderId).length) : undefined;
+    const id = name.startsWith(KEY_SECRET_PREFIX) ? name.slice(KEY_SECRET_PREFIX.length) : undefined;
     if (!isProviderId(id)) return;
     try {
       const key = await this.secrets.get(name);

@@ -300,10 +300,11 @@ describe('Runwatch tasks in VS Code', function () {
   it('in a dependsOn chain: the dependent task starts its run only after the first task\u2019s run succeeded, and not at all after one failed', async () => {
     await setKey('gloriaMundo');
     await writeTasksJson([
-      { label: 'digest first', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_digest' },
-      { label: 'leads after digest', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_leads', dependsOn: 'digest first' },
-      { label: 'leads first', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_leads' },
-      { label: 'digest after leads', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_digest', dependsOn: 'leads first' },
+      // Distinct inputs: VS Code takes two tasks with the same definition for one task.
+      { label: 'digest first', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_digest', inputs: { input: { chain: 1 } } },
+      { label: 'leads after digest', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_leads', inputs: { input: { chain: 1 } }, dependsOn: 'digest first' },
+      { label: 'leads first', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_leads', inputs: { input: { chain: 2 } } },
+      { label: 'digest after leads', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_digest', inputs: { input: { chain: 2 } }, dependsOn: 'leads first' },
     ]);
     const recorder = recordTaskEnds();
     try {
@@ -324,7 +325,8 @@ describe('Runwatch tasks in VS Code', function () {
       await vscode.tasks.executeTask(stopped);
       await driveTasks(['leads first'], () => (recorder.ends.has('leads first') ? true : undefined), 'the failing dependency to end');
       assert.equal(recorder.ends.get('leads first')?.exitCode, 1);
-      await new Promise(r => setTimeout(r, 2_000));
+      // VS Code has settled the chain once the dependent task is no longer among the executions.
+      await waitFor(() => !vscode.tasks.taskExecutions.some(e => e.task.name === 'digest after leads'), 15_000, 'VS Code to drop the task after its failed dependency');
       assert.deepEqual(handle.sim.requestsFor('gloriaMundo', /\/execute$/).slice(before).map(r => r.path), ['/workflows/wf_leads/execute'], 'the task after a failed dependency started its run');
       assert.ok(!api.tasks.transcripts.some(t => t.name === 'digest after leads'), 'the task after a failed dependency ran');
     } finally {
