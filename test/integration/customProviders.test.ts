@@ -35,7 +35,7 @@ async function setCustomProviders(value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('runwatch').update('customProviders', value, vscode.ConfigurationTarget.Global);
 }
 
-describe('Custom providers in VS Code', () => {
+describe('Providers declared in runwatch.customProviders, in VS Code (custom providers)', () => {
   let handle: SimulatorHandle;
 
   before(async () => {
