@@ -21,6 +21,8 @@ import { MemoryStorage } from '../../src/core/store';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import { createDefaultServiceDeps } from '../../src/serviceDeps';
 import { gloriaMundoDeclaration } from '../simulator/customDeclarations';
+import { providerOf, runKeyOf } from '../../src/vscode/commands/args';
+import { BUILTIN_PROVIDER_IDS } from '../../src/providers/index';
 import { englishManifest } from './manifestText';
 import { MapVault, recordingLogger, rejection, type RecordingLogger } from './support';
 
@@ -141,6 +143,16 @@ describe('Custom providers: declarations', () => {
     assert.equal(setting.type, 'array');
     assert.deepEqual(setting.items, published.items);
     assert.deepEqual(fieldsOfJsonSchema(published.items), fieldsOfZod(declarationSchema));
+  });
+
+  it('tasks.json offers the built-in providers and accepts a declared one as custom:<id> (no squiggle)', () => {
+    const provider = englishManifest().contributes.taskDefinitions[0].properties.provider;
+    const [builtIns, declared] = provider.anyOf as [{ enum: string[] }, { pattern: string }];
+    assert.deepEqual(builtIns.enum, [...BUILTIN_PROVIDER_IDS]);
+    const pattern = new RegExp(declared.pattern);
+    const { declarations } = parseCustomProviders([{ ...base(), id: 'a-0123456789012345678901234567890123456' }]);
+    assert.ok(pattern.test(declarations[0].providerId) && pattern.test('custom:gloria'));
+    for (const wrong of ['custom:', 'custom:Gloria', 'gloria', 'custom:gloria:x']) assert.ok(!pattern.test(wrong), wrong);
   });
 
   it('the JSON Schema accepts the worked example and refuses what zod refuses for type, required field and enum', () => {
@@ -559,6 +571,20 @@ describe('Provider registry: the declared set', () => {
     assert.throws(() => registry.setDeclared([declared('b'), declared('b')]), /"custom:b"/);
     assert.deepEqual(registry.ids(), before);
     assert.equal(registry.get('gloriaMundo')?.displayName, 'GloriaMundo');
+  });
+});
+
+describe('Custom providers: command arguments', () => {
+  it('a declared provider\'s run key (custom:<id>:<runId>) names its provider, and only while it is declared', () => {
+    const registry = createDefaultServiceDeps().providers;
+    registry.setDeclared([customDescriptor(declare(gloriaMundoDeclaration('https://api.example.com/v1')))]);
+    assert.equal(runKeyOf('custom:gloria:run:7', registry), 'custom:gloria:run:7');
+    assert.equal(providerOf('custom:gloria:run:7', registry), 'custom:gloria');
+    assert.equal(providerOf({ key: 'custom:gloria:r1' }, registry), 'custom:gloria');
+    assert.equal(providerOf('gloriaMundo:r1', registry), 'gloriaMundo');
+    assert.equal(runKeyOf('custom:gloria:', registry), undefined);
+    registry.setDeclared([]);
+    assert.equal(providerOf('custom:gloria:r1', registry), undefined);
   });
 });
 
