@@ -12,6 +12,7 @@ import { StartPresets } from './vscode/startPresets';
 import type { RunwatchApi } from './vscode/api';
 import { registerCommands } from './vscode/commands';
 import { RunwatchController } from './vscode/controller';
+import { DeclaredProviders } from './vscode/declaredProviders';
 import { RunDocuments } from './vscode/documents';
 import { Notifier } from './vscode/notifications';
 import { SecretKeyVault } from './vscode/secrets';
@@ -76,6 +77,9 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
   // The built-in providers, the scheduler and the window lease: what the service is built from.
   const deps = createDefaultServiceDeps();
   const settings = new Settings(deps.providers, log);
+  // Before the vault and the store read anything: a declared provider's key and saved runs load like a built-in's.
+  const declared = new DeclaredProviders(settings, deps.providers, log);
+  declared.apply();
   const applyNetworkSettings = () =>
     useNetworkSettings(() => settings.network(log), { log, globalFetchFollowsSettings: settings.globalFetchFollowsProxySettings() });
   applyNetworkSettings();
@@ -145,7 +149,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
     ...registerCommands({ service, vault, tree, statusBar, documents, log, accountLabel, walkthrough, presets: new StartPresets(globalState) }),
     ...runTasks.disposables,
     ...chatTools.disposables,
-    new RunwatchController({ service, settings, vault, tree, view, notifier, labels, applyNetworkSettings }),
+    new RunwatchController({ service, settings, vault, tree, view, notifier, labels, declared, applyNetworkSettings }),
   ];
 
   const activationMs = performance.now() - started;

@@ -79,6 +79,8 @@ class Service implements RunwatchService {
     // Saved runs of a provider the registry does not know stay in storage, unloaded (see RunStoreOptions).
     this.store = new RunStore({ storage: options.storage, staleAfterFailures: options.staleAfterFailures, log: options.log, isKnownProvider: id => this.providers.has(id) });
     this.store.load();
+    // A declared provider that comes brings back its saved runs; one that goes takes its runs aside (kept).
+    this.disposables.push(this.providers.onDidChange(() => this.store.refreshKnownProviders()));
     const displayName = (id: ProviderId) => this.displayName(id);
     this.gates = new ProviderGates({ budget: id => this.adapters.get(id)?.provider.pollBudget, displayName, log: options.log, maxConcurrentPerProvider: options.scheduler.maxConcurrentPerProvider, timeScale: options.timeScale });
     // In the registry's order, so that waits list in the order the UI lists providers.
@@ -702,7 +704,8 @@ class Service implements RunwatchService {
     for (const k of [...this.runErrors.keys()]) if (k.startsWith(accountKey(id, ''))) this.runErrors.delete(k);
     this.scheduler.resumeProvider(id);
     this.providerChanged.fire(id);
-    if (this.hasKey(id)) await this.refreshAccounts(id);
+    // A provider no longer declared has no adapter to list with: its key stays, its runs wait aside.
+    if (this.hasKey(id) && this.providers.has(id)) await this.refreshAccounts(id);
   }
 
   setFocused(focused: boolean): void {

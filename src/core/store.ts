@@ -110,8 +110,13 @@ export class RunStore {
     if (typeof version === 'number' && version > STORED_RUNS_VERSION) {
       this.options.log?.info(`Runwatch's saved runs were written by a newer version (format ${version}); reading what this version understands.`);
     }
-    const known = this.options.isKnownProvider;
     this.aside = [];
+    return this.parseOrSetAside(entries);
+  }
+
+  /** Saved entries parsed; those of a provider Runwatch does not know now go to `aside`, kept as they are. */
+  private parseOrSetAside(entries: readonly unknown[]): TrackedRun[] {
+    const known = this.options.isKnownProvider;
     const setAside = (entry: unknown, i: number): boolean => {
       const provider = storedProvider(entry);
       if (!known || provider === undefined || known(provider)) return false;
@@ -120,6 +125,37 @@ export class RunStore {
       return true;
     };
     return parseStoredRuns(entries, message => this.options.log?.warn(`Runwatch dropped a saved run: ${message}.`), setAside);
+  }
+
+  /**
+   * The known providers changed (a provider declared in settings came or went): the saved runs set aside for a
+   * provider known now load, and the runs of a provider no longer known are set aside (kept in storage as they
+   * are, for when it comes back).
+   */
+  refreshKnownProviders(): void {
+    const known = this.options.isKnownProvider;
+    if (!known) return;
+    const isKnown = (provider: string | undefined) => provider !== undefined && known(provider);
+    const change: StoreChange = { keys: [], accounts: [], transitions: [] };
+    for (const t of this.all()) {
+      if (known(t.run.provider)) continue;
+      this.runs.delete(t.key);
+      const ak = accountKey(t.run.provider, t.run.accountId);
+      this.byAccountIndex.set(ak, (this.byAccountIndex.get(ak) ?? []).filter(k => k !== t.key));
+      this.aside.push(t);
+      change.keys.push(t.key);
+      change.accounts.push({ provider: t.run.provider, accountId: t.run.accountId });
+    }
+    const back = this.aside.filter(entry => isKnown(storedProvider(entry)));
+    this.aside = this.aside.filter(entry => !back.includes(entry));
+    for (const entry of this.parseOrSetAside(back)) {
+      if (this.runs.has(entry.key)) continue;
+      this.runs.set(entry.key, entry);
+      this.index(entry.run);
+      change.keys.push(entry.key);
+      change.accounts.push({ provider: entry.run.provider, accountId: entry.run.accountId });
+    }
+    if (change.keys.length) this.emit(change);
   }
 
   onDidChange(listener: (change: StoreChange) => void): { dispose(): void } {

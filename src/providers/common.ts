@@ -4,11 +4,20 @@ import { ProviderError } from '../core/errors';
 import { HttpClient, type ErrorDetail } from '../core/http';
 import type { ProviderContext } from './provider';
 
-/** An HttpClient that sends the key the provider's way: `X-API-Key: <key>` or `Authorization: Bearer <key>`. */
+/** Where a key goes: `X-API-Key: <key>`, `Authorization: Bearer <key>`, or a declared header and scheme. */
+export type KeyPlacement = 'x-api-key' | 'bearer' | { header: string; scheme?: string };
+
+function keyHeaders(auth: KeyPlacement, key: string): Record<string, string> {
+  if (auth === 'x-api-key') return { 'x-api-key': key };
+  if (auth === 'bearer') return { authorization: `Bearer ${key}` };
+  return { [auth.header.toLowerCase()]: auth.scheme ? `${auth.scheme} ${key}` : key };
+}
+
+/** An HttpClient that sends the key the provider's way (see KeyPlacement). */
 export function providerHttp(
   context: ProviderContext,
   providerName: string,
-  auth: 'x-api-key' | 'bearer',
+  auth: KeyPlacement,
   describeError?: (status: number, body: unknown) => ErrorDetail | undefined,
 ): HttpClient {
   return new HttpClient({
@@ -20,7 +29,7 @@ export function providerHttp(
     authHeaders: async (): Promise<Record<string, string>> => {
       const key = (await context.getKey())?.trim();
       if (!key) throw new ProviderError('noKey', `No ${providerName} API key is set. Run "Runwatch: Set API Key".`);
-      return auth === 'x-api-key' ? { 'x-api-key': key } : { authorization: `Bearer ${key}` };
+      return keyHeaders(auth, key);
     },
   });
 }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { RunwatchService } from '../core/contracts';
 import type { ProviderId } from '../core/run';
 import type { AccountLabels } from './accountLabels';
+import type { DeclaredProviders } from './declaredProviders';
 import { acknowledgeFailure } from './documents';
 import type { Notifier } from './notifications';
 import type { SecretKeyVault } from './secrets';
@@ -20,6 +21,8 @@ export interface ControllerDeps {
   readonly view: vscode.TreeView<RunwatchNode>;
   readonly notifier: Notifier;
   readonly labels: AccountLabels;
+  /** runwatch.customProviders into the service's registry. */
+  readonly declared: DeclaredProviders;
   /** Points the network layer at the current proxy and certificate settings. */
   applyNetworkSettings(): void;
 }
@@ -37,11 +40,13 @@ export class RunwatchController implements vscode.Disposable {
         if (change.external) this.resetProvider(change.id);
       }),
       new vscode.Disposable(service.onDidChangeProvider(id => labels.learn(service, id)).dispose),
+      new vscode.Disposable(service.providers.onDidChange(change => this.declaredChanged(change.ids)).dispose),
       settings.onDidChange(change => {
         if (change.scheduler) service.updateSchedulerOptions(settings.scheduler());
         if (change.staleAfterFailures) service.updateStaleAfterFailures(settings.staleAfterFailures());
         if (change.notifications) notifier.updateSettings(settings.notifications());
         if (change.treeProviders) deps.tree.resetRoot();
+        if (change.customProviders) deps.declared.apply();
         // Every provider reads the dispatcher per request: the next one goes the new way, no reset needed.
         if (change.network) deps.applyNetworkSettings();
         // A new base URL or timeout means new adapters: reset those providers as a key change does.
@@ -65,7 +70,21 @@ export class RunwatchController implements vscode.Disposable {
 
   /** The provider's adapter is rebuilt (key, base URL or timeout changed), then its rows reload. */
   private resetProvider(id: ProviderId): void {
-    void this.deps.service.keyChanged(id).then(() => this.deps.tree.resetProvider(id));
+    const { service, tree } = this.deps;
+    void service.keyChanged(id).then(() => {
+      if (service.providers.has(id)) tree.resetProvider(id);
+    });
+  }
+
+  /**
+   * Declared providers came, went or changed: old and new alike get fresh adapters (another path, pointer or key
+   * header) as a key change does, a provider declared again finds its stored key, and the tree lists the new set.
+   */
+  private declaredChanged(ids: readonly ProviderId[]): void {
+    for (const id of ids) this.resetProvider(id);
+    void this.deps.vault.recheck();
+    this.syncKeyContext();
+    this.deps.tree.resetRoot();
   }
 
   /** The context keys menus and the welcome view read: whether any key is set, and per provider. */

@@ -64,14 +64,15 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
     this.onDidChangeKeys = this.keyChanges.event;
     const remembered = state.get<unknown>(KEYED_PROVIDERS_STATE);
     for (const id of Array.isArray(remembered) ? remembered : []) {
-      if (typeof id === 'string' && providerIds().includes(id)) this.keyed.add(id);
+      // Also a provider not known now (one declared in settings, gone for now): its key is still stored.
+      if (typeof id === 'string') this.keyed.add(id);
     }
     this.subscription = secrets.onDidChange(e => void this.onSecretChanged(e.key));
     this.ready = this.verify();
   }
 
   hasKey(id: ProviderId): boolean {
-    return this.keyed.has(id);
+    return this.keyed.has(id) && this.providerIds().includes(id);
   }
 
   keyedProviders(): ProviderId[] {
@@ -155,7 +156,7 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
     const changed = this.keyed.has(id) !== has;
     if (has) this.keyed.add(id);
     else this.keyed.delete(id);
-    if (changed) this.state.update(KEYED_PROVIDERS_STATE, this.keyedProviders()).then(undefined, e => this.log.warn(`Runwatch could not save which providers have a key: ${e instanceof Error ? e.message : String(e)}`));
+    if (changed) this.state.update(KEYED_PROVIDERS_STATE, [...this.keyed]).then(undefined, e => this.log.warn(`Runwatch could not save which providers have a key: ${e instanceof Error ? e.message : String(e)}`));
     // A replaced key is a change too (has stays true), so listeners always hear of it.
     this.keyChanges.fire({ id, hasKey: has, external });
   }
@@ -177,6 +178,11 @@ export class SecretKeyVault implements KeyVault, vscode.Disposable {
     } catch (e) {
       this.log.warn(`Could not read the ${id} key after it changed: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** The known providers changed (a provider declared in settings came): their keys are checked as at activation. */
+  recheck(): Promise<void> {
+    return this.verify();
   }
 
   /**

@@ -6,6 +6,7 @@ import { validateBaseUrl, type Logger } from '../core/http';
 import type { NetworkSettings } from '../core/network';
 import type { ProviderRegistry } from '../core/registry';
 import type { ProviderId } from '../core/run';
+import { CUSTOM_PROVIDERS_SETTING, parseCustomProviders, type CustomDeclarations } from '../providers/custom/declaration';
 import { IsolatingEmitter } from './emitter';
 import { clampSetting } from './settingRanges';
 
@@ -28,6 +29,8 @@ export interface SettingsChange {
   treeProviders: boolean;
   /** VS Code's proxy or certificate settings (`http.*`) changed. */
   network: boolean;
+  /** runwatch.customProviders changed. */
+  customProviders: boolean;
 }
 
 const FOCUS_MODES: FocusMode[] = ['slow', 'pause', 'normal'];
@@ -39,6 +42,8 @@ export class Settings implements vscode.Disposable {
   private readonly subscription: vscode.Disposable;
   /** Validated base URLs: asked for on every tree render, so read once per settings change. */
   private readonly baseUrls = new Map<ProviderId, { ok: true; url: string } | { ok: false; reason: string }>();
+  private readonly registrySubscription: { dispose(): void };
+  private declared: CustomDeclarations | undefined;
 
   constructor(
     private readonly providers: ProviderRegistry,
@@ -49,6 +54,7 @@ export class Settings implements vscode.Disposable {
     this.subscription = vscode.workspace.onDidChangeConfiguration(e => {
       if (!e.affectsConfiguration('runwatch') && !e.affectsConfiguration('http')) return;
       this.baseUrls.clear();
+      this.declared = undefined;
       const change: SettingsChange = {
         scheduler: e.affectsConfiguration('runwatch.polling') || e.affectsConfiguration('runwatch.stuckThresholdMinutes'),
         baseUrls: this.providers.ids().filter(id => e.affectsConfiguration(`runwatch.providers.${id}.baseUrl`)),
@@ -57,9 +63,12 @@ export class Settings implements vscode.Disposable {
         notifications: e.affectsConfiguration('runwatch.notifications'),
         treeProviders: e.affectsConfiguration('runwatch.showProvidersWithoutKey'),
         network: e.affectsConfiguration('http'),
+        customProviders: e.affectsConfiguration(CUSTOM_PROVIDERS_SETTING),
       };
       this.changes.fire(change);
     });
+    // A declared provider's default base URL is its declaration's: read again once the declarations change.
+    this.registrySubscription = providers.onDidChange(() => this.baseUrls.clear());
   }
 
   private get config(): vscode.WorkspaceConfiguration {
@@ -101,6 +110,12 @@ export class Settings implements vscode.Disposable {
     const raw = this.userValue(`providers.${id}.baseUrl`);
     const value = typeof raw === 'string' && raw.trim() ? raw : this.providers.facts(id).defaultBaseUrl;
     return validateBaseUrl(value);
+  }
+
+  /** The providers declared in settings (the user value only, like every runwatch setting), read once per change. */
+  customProviders(): CustomDeclarations {
+    this.declared ??= parseCustomProviders(this.userValue('customProviders'));
+    return this.declared;
   }
 
   scheduler(): SchedulerOptions {
@@ -190,6 +205,7 @@ export class Settings implements vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
+    this.registrySubscription.dispose();
     this.changes.dispose();
   }
 }

@@ -19,6 +19,7 @@ const DIGEST_STEPS = ['Fetch emails', 'Summarize', 'Generate content', 'Send ema
 interface TasksJsonTask {
   label: string;
   type: 'runwatch';
+  dependsOn?: string | string[];
   [field: string]: unknown;
 }
 
@@ -270,6 +271,99 @@ describe('Runwatch tasks in VS Code', function () {
       assert.ok(api.service.store.get(run.transcript.runKey!), 'the run is no longer tracked after Ctrl-C');
     } finally {
       amz.handle = original;
+    }
+  });
+
+  /** Moves every run of these tasks on (clock and a poll, as "Refresh Item" does) until `done` says so. */
+  async function driveTasks<T>(labels: string[], done: () => T | undefined, what: string): Promise<T> {
+    return waitFor(
+      async () => {
+        for (const t of api.tasks.transcripts.filter(t => labels.includes(t.name) && t.runKey && t.exitCode === undefined)) {
+          handle.sim.clock.advance(60_000);
+          await pollRun(t.runKey!);
+        }
+        return done();
+      },
+      45_000,
+      `${what}; the terminals say:${api.tasks.transcripts.filter(t => labels.includes(t.name)).map(shown).join('\n---')}`,
+      200,
+    );
+  }
+
+  /** When each labelled task's process ended (Date.now()) and with which exit code, from VS Code's own events. */
+  function recordTaskEnds(): { ends: Map<string, { at: number; exitCode: number | undefined }>; dispose(): void } {
+    const ends = new Map<string, { at: number; exitCode: number | undefined }>();
+    const sub = vscode.tasks.onDidEndTaskProcess(e => ends.set(e.execution.task.name, { at: Date.now(), exitCode: e.exitCode }));
+    return { ends, dispose: () => sub.dispose() };
+  }
+
+  it('in a dependsOn chain: the dependent task starts its run only after the first task\u2019s run succeeded, and not at all after one failed', async () => {
+    await setKey('gloriaMundo');
+    await writeTasksJson([
+      // Distinct inputs: VS Code takes two tasks with the same definition for one task.
+      { label: 'digest first', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_digest', inputs: { input: { chain: 1 } } },
+      { label: 'leads after digest', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_leads', inputs: { input: { chain: 1 } }, dependsOn: 'digest first' },
+      { label: 'leads first', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_leads', inputs: { input: { chain: 2 } } },
+      { label: 'digest after leads', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_digest', inputs: { input: { chain: 2 } }, dependsOn: 'leads first' },
+    ]);
+    const recorder = recordTaskEnds();
+    try {
+      const task = (await vscode.tasks.fetchTasks({ type: 'runwatch' })).find(t => t.name === 'leads after digest')!;
+      await vscode.tasks.executeTask(task);
+      const ends = await driveTasks(['digest first', 'leads after digest'], () => (recorder.ends.has('leads after digest') ? recorder.ends : undefined), 'the chain to end');
+      assert.equal(ends.get('digest first')?.exitCode, 0, 'the first task did not succeed');
+      assert.equal(ends.get('leads after digest')?.exitCode, 1, 'the dependent task (a failing run) did not exit 1');
+      const starts = handle.sim.requestsFor('gloriaMundo', /\/execute$/).map(r => r.path);
+      assert.deepEqual(starts, ['/workflows/wf_digest/execute', '/workflows/wf_leads/execute'], 'the chain did not start its runs in order, once each');
+      const [digestStart, leadsStart] = handle.sim.requestsFor('gloriaMundo', /\/execute$/);
+      const digestDone = handle.sim.requestsFor('gloriaMundo', /\/status$/).find(r => r.time >= digestStart.time && r.time < leadsStart.time);
+      assert.ok(digestDone, 'the dependent run started before the first one was followed to its end');
+
+      // A dependency that fails (exit code 1) stops the chain: the dependent task's run is never started.
+      const before = handle.sim.requestsFor('gloriaMundo', /\/execute$/).length;
+      const stopped = (await vscode.tasks.fetchTasks({ type: 'runwatch' })).find(t => t.name === 'digest after leads')!;
+      await vscode.tasks.executeTask(stopped);
+      await driveTasks(['leads first'], () => (recorder.ends.has('leads first') ? true : undefined), 'the failing dependency to end');
+      assert.equal(recorder.ends.get('leads first')?.exitCode, 1);
+      // VS Code has settled the chain once the dependent task is no longer among the executions.
+      await waitFor(() => !vscode.tasks.taskExecutions.some(e => e.task.name === 'digest after leads'), 15_000, 'VS Code to drop the task after its failed dependency');
+      assert.deepEqual(handle.sim.requestsFor('gloriaMundo', /\/execute$/).slice(before).map(r => r.path), ['/workflows/wf_leads/execute'], 'the task after a failed dependency started its run');
+      assert.ok(!api.tasks.transcripts.some(t => t.name === 'digest after leads'), 'the task after a failed dependency ran');
+    } finally {
+      recorder.dispose();
+    }
+  });
+
+  it('as a preLaunchTask: the debug session starts once the task\u2019s run has succeeded', async () => {
+    await setKey('gloriaMundo');
+    await writeTasksJson([{ label: 'digest before launch', type: 'runwatch', provider: 'gloriaMundo', account: 'wf_digest' }]);
+    const folder = workspaceFolder();
+    const program = vscode.Uri.joinPath(folder.uri, 'noop.js');
+    const launchJson = vscode.Uri.joinPath(folder.uri, '.vscode', 'launch.json');
+    await vscode.workspace.fs.writeFile(program, Buffer.from('// launched after a Runwatch task\n'));
+    const config = { type: 'node', request: 'launch', name: 'after the digest', program: program.fsPath, preLaunchTask: 'digest before launch' };
+    await vscode.workspace.fs.writeFile(launchJson, Buffer.from(JSON.stringify({ version: '0.2.0', configurations: [config] }, null, 2)));
+    const recorder = recordTaskEnds();
+    let sessionStartedAt: number | undefined;
+    const sessions = vscode.debug.onDidStartDebugSession(s => {
+      if (s.name === config.name) sessionStartedAt = Date.now();
+    });
+    try {
+      let started: boolean | undefined;
+      void Promise.resolve(vscode.debug.startDebugging(folder, config.name)).then(ok => (started = ok), () => (started = false));
+      await driveTasks(['digest before launch'], () => started, 'the debug session to start after its preLaunchTask');
+      assert.equal(started, true, 'VS Code did not start the debug session after the preLaunchTask');
+      const ended = recorder.ends.get('digest before launch');
+      assert.equal(ended?.exitCode, 0, 'the preLaunchTask did not exit 0');
+      const transcript = api.tasks.transcripts.find(t => t.name === 'digest before launch')!;
+      assert.equal(api.service.store.get(transcript.runKey!)?.run.status, 'succeeded');
+      assert.ok(sessionStartedAt !== undefined && sessionStartedAt >= ended.at, 'the debug session started before the preLaunchTask ended');
+    } finally {
+      sessions.dispose();
+      recorder.dispose();
+      await vscode.debug.stopDebugging();
+      await vscode.workspace.fs.delete(launchJson).then(undefined, () => undefined);
+      await vscode.workspace.fs.delete(program).then(undefined, () => undefined);
     }
   });
 });

@@ -60,7 +60,9 @@ describe('localization', () => {
       // What people read: names, titles, categories, descriptions; not ids, when-clauses, enums or defaults.
       const read = /(^|\.)(displayName|description|markdownDescription|title|category|name|contextualTitle|contents|enumDescriptions\.\d+|userDescription|modelDescription)$/;
       const notText = /^(name|publisher|contributes\.languageModelTools\.\d+\.name)$/;
-      const literal = manifestStrings(pkg).filter(([at, text]) => read.test(at) && !notText.test(at) && placeholderKey(text) === undefined);
+      // A snippet's body is an example value (a declaration's `displayName: "My API"`), inserted as written.
+      const snippetBody = /\.defaultSnippets\.\d+\.body\./;
+      const literal = manifestStrings(pkg).filter(([at, text]) => read.test(at) && !notText.test(at) && !snippetBody.test(at) && placeholderKey(text) === undefined);
       assert.deepEqual(literal, [], 'manifest texts written in package.json instead of package.nls.json');
     });
 

@@ -361,6 +361,9 @@ describe('package.json manifest', () => {
             assert.equal(typeof s.default, 'string', `${name}: default is not a string`);
             if (s.enum) assert.ok(s.enum.includes(s.default), `${name}: default not among its enum values`);
             break;
+          case 'array':
+            assert.ok(Array.isArray(s.default), `${name}: default is not a list`);
+            break;
           default:
             assert.fail(`${name}: unexpected type ${String(s.type)}`);
         }

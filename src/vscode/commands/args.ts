@@ -17,10 +17,20 @@ export function isProviderId(value: unknown, providers: KnownProviders): value i
   return typeof value === 'string' && providers.has(value);
 }
 
+/**
+ * The provider part of a run key (`<provider>:<runId>`): the first prefix up to a colon that names a known
+ * provider, as a declared provider's id has a colon of its own (`custom:<id>:<runId>`).
+ */
+function keyProvider(value: string, providers: KnownProviders): ProviderId | undefined {
+  for (let colon = value.indexOf(':'); colon > 0 && colon < value.length - 1; colon = value.indexOf(':', colon + 1)) {
+    const provider = value.slice(0, colon);
+    if (isProviderId(provider, providers)) return provider;
+  }
+  return undefined;
+}
+
 function isRunKey(value: unknown, providers: KnownProviders): boolean {
-  if (typeof value !== 'string') return false;
-  const colon = value.indexOf(':');
-  return colon > 0 && colon < value.length - 1 && isProviderId(value.slice(0, colon), providers);
+  return typeof value === 'string' && keyProvider(value, providers) !== undefined;
 }
 
 /** A run key (`<provider>:<runId>`) from a RunNode, an error row, `{ key }` or the key itself. */
@@ -38,7 +48,7 @@ export function runKeyOf(arg: unknown, providers: KnownProviders): string | unde
 export function providerOf(arg: unknown, providers: KnownProviders): ProviderId | undefined {
   if (isProviderId(arg, providers)) return arg;
   const key = runKeyOf(arg, providers);
-  if (key) return key.split(':')[0];
+  if (key) return keyProvider(key, providers);
   const r = record(arg);
   return r && isProviderId(r.provider, providers) ? r.provider : undefined;
 }
