@@ -17,6 +17,12 @@ import { adapterCapabilities, type AdapterCapabilities } from '../runActions';
 /** Finished runs younger than this still get their "… ago" redrawn. */
 const RECENT_FINISH_MS = 60 * 60_000;
 const AGE_TICK_MS = 30_000;
+/**
+ * An expanded account with at most this many runs is redrawn at once when its "n active" count changes: VS Code
+ * re-lists the runs of a row it redraws, which costs little for a hundred rows. A larger one (1,000 active runs)
+ * gets its new count with the next age redraw, so that a completion there redraws one row, not a thousand.
+ */
+const REDRAW_AT_ONCE_MAX_RUNS = 100;
 
 export interface TreeStats {
   /** Nodes passed to onDidChangeTreeData since activation. */
@@ -271,12 +277,13 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
       if (node) accountsToFire.set(node.id, node);
     }
     // A run that starts or ends changes its account's "n active" count, not its children: a collapsed or
-    // hidden row is redrawn now (that lists nothing); an expanded one with the next age redraw (countsBehind).
+    // hidden row is redrawn now (that lists nothing), and so is an expanded one of a few runs; a large expanded
+    // one with the next age redraw (countsBehind).
     for (const t of change.transitions) {
       if (isActive(t.to) === (t.from === undefined || isActive(t.from))) continue;
       const node = this.accounts.get(accountNodeId(t.run.provider, t.run.accountId));
       if (!node || accountsToFire.has(node.id)) continue;
-      if (this.listsOnRedraw(node)) this.countsBehind.add(node.id);
+      if (this.listsOnRedraw(node) && this.service.store.forAccount(node.provider, node.account.id).length > REDRAW_AT_ONCE_MAX_RUNS) this.countsBehind.add(node.id);
       else accountsToFire.set(node.id, node);
     }
     for (const id of accountsToFire.keys()) this.countsBehind.delete(id);
