@@ -126,6 +126,7 @@ const FIGURES = [
   'secondWindowRequests',
   'idleRequestsPerHour',
   'timeouts',
+  'connectionsOpened',
 ] as const;
 const PROVIDER_FIGURES = ['requests', 'cadenceReference', 'lowerBound', 'requestsPerLowerBound', 'requestsPerCadenceReference', 'timeouts'] as const;
 
@@ -317,7 +318,7 @@ async function main(): Promise<void> {
   // ---- the tables ----
   if (policies) {
     log('\nPareto table: medians over the repeats, (min–max) where they differ. Staleness: simulator change → the policy\'s model.');
-    const rows: string[][] = [['policy', 'requests', '÷ lower bound', '÷ cadence ref.', 'staleness p50 / p95 / max s', '× cadence p50 / p95 / max', 'Retry-After violations', 'resume s', 'idle req/h', '2nd-window req', 'Pareto']];
+    const rows: string[][] = [['policy', 'requests', '÷ lower bound', '÷ cadence ref.', 'staleness p50 / p95 / max s', '× cadence p50 / p95 / max', 'Retry-After violations', 'resume s', 'idle req/h', '2nd-window req', 'connections', 'Pareto']];
     for (const p of policies) {
       rows.push([
         p.name,
@@ -330,6 +331,7 @@ async function main(): Promise<void> {
         cell(p, 'resumeAfterPauseP50', 1),
         cell(p, 'idleRequestsPerHour', 1),
         p.windows === 2 ? cell(p, 'secondWindowRequests', 0) : '– (1 window)',
+        cell(p, 'connectionsOpened', 0),
         p.pareto ? 'yes' : '',
       ]);
     }
