@@ -37,6 +37,11 @@ const problemMatcher = {
   },
 };
 
+/** Read by src/extension.ts (bundleTopLevelMs): when the bundle's top level began and ended, host clock. */
+// "use strict" first: a statement before the bundle's own directive would make the whole file sloppy mode.
+const BUNDLE_START_BANNER = '"use strict";globalThis.__runwatchBundleTopLevel = { start: performance.now() };';
+const BUNDLE_END_FOOTER = 'globalThis.__runwatchBundleTopLevel.end = performance.now();';
+
 const common = {
   bundle: true,
   format: 'cjs',
@@ -52,7 +57,9 @@ const common = {
 
 async function main() {
   const builds = [
-    { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazyMcp, problemMatcher] },
+    // Banner and footer: activate() logs how long the bundle's top level took to run (what loading it costs
+    // beyond reading and compiling the file).
+    { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazyMcp, problemMatcher], banner: { js: BUNDLE_START_BANNER }, footer: { js: BUNDLE_END_FOOTER } },
     { ...common, entryPoints: ['src/providers/adlyse/mcpSession.ts'], outfile: 'dist/mcp.js', plugins: [problemMatcher] },
   ];
   if (watch) {

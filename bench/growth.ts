@@ -11,6 +11,7 @@
 // Seeded (jitter and each run's place in its stage); the median and range of the repeats are reported.
 import { fork, type ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SchedulerOptions } from '../src/core/contracts';
 import { Scheduler } from '../src/core/scheduler';
@@ -34,6 +35,11 @@ const CADENCE_MS = 10_000 / SCALE;
 const WARMUP_MS = 2 * CADENCE_MS;
 const WINDOW_MS = 3 * CADENCE_MS;
 const RUNS_PER_BRAND = 10;
+/**
+ * How long the simulator keeps an idle connection open. Node's default (5 s) is shorter than most API front ends
+ * (60 s is common); with it, requests a cadence apart cannot reuse a connection whatever the client does.
+ */
+const SERVER_KEEP_ALIVE_MS = Number(process.env.GROWTH_SERVER_KEEPALIVE_MS ?? 5_000);
 const LOOP_RESOLUTION_MS = 10;
 const OPTIONS: SchedulerOptions = { whenUnfocused: 'normal', unfocusedFactor: 1, maxConcurrentPerProvider: 4, stuckAfterMs: 15 * 60_000, minIntervalMs: {} };
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -48,7 +54,10 @@ class PerRunPolls extends ScaledProvider {
 }
 
 class SimChild {
-  private readonly child: ChildProcess = fork(path.join(__dirname, 'growthSim.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  private readonly child: ChildProcess = fork(path.join(__dirname, 'growthSim.js'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, GROWTH_SERVER_KEEPALIVE_MS: String(SERVER_KEEP_ALIVE_MS) },
+  });
   private next = 0;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   constructor() {
@@ -97,7 +106,7 @@ interface Sample {
   requestBytesPerPoll: number;
   responseBytesPerPoll: number;
   bytesPerPoll: number;
-  connections: number;
+  connectionsOpened: number;
 }
 
 async function measure(sim: SimChild, activeRuns: number, mode: Mode, seed: number, idleMs: number): Promise<Sample> {
@@ -114,7 +123,6 @@ async function measure(sim: SimChild, activeRuns: number, mode: Mode, seed: numb
   // What the service's first listing leaves in the store.
   for (const brand of world.brands) for (const wire of brand.runs) store.upsert(toRun(wire as never, brand.id));
   const scheduler = new Scheduler({ store, provider: id => (id === 'boringMarketing' ? provider : undefined), onHealth: () => {}, random, timeScale: SCALE }, OPTIONS);
-  const connectionsBefore = (await sim.call<GrowthCounters>('counters')).connections;
   scheduler.start();
   await sleep(WARMUP_MS);
   gc?.();
@@ -148,7 +156,8 @@ async function measure(sim: SimChild, activeRuns: number, mode: Mode, seed: numb
     requestBytesPerPoll: bytesIn / polls,
     responseBytesPerPoll: bytesOut / polls,
     bytesPerPoll: (bytesIn + bytesOut) / polls,
-    connections: after.connections - connectionsBefore,
+    // In the window, as the requests are: fewer connections than requests is keep-alive reuse.
+    connectionsOpened: after.connections - before.connections,
   };
 }
 
@@ -159,7 +168,7 @@ function summarize(samples: Sample[]) {
     eventLoopP99Ms: of('eventLoopP99Ms'),
     heapPerRunKB: of('heapPerRunKB', 1),
     bytesPerPoll: of('bytesPerPoll', 0),
-    connections: of('connections', 0),
+    connectionsOpened: of('connectionsOpened', 0),
   };
   return {
     activeRuns: samples[0].activeRuns,
@@ -168,7 +177,7 @@ function summarize(samples: Sample[]) {
     eventLoopP99Ms: medians.eventLoopP99Ms.median,
     heapPerRunKB: medians.heapPerRunKB.median,
     bytesPerPoll: medians.bytesPerPoll.median,
-    connections: medians.connections.median,
+    connectionsOpened: medians.connectionsOpened.median,
     range: {
       ...medians,
       statusRequestsPerWindow: of('statusRequests', 0),
@@ -208,7 +217,7 @@ async function main(): Promise<void> {
         console.log(
           `${String(size).padStart(5)} runs  ${mode.padEnd(11)}  requests/window ${fmt(row.range.statusRequestsPerWindow).padEnd(18)} cpu ms/request ${fmt(row.range.cpuMsPerPoll).padEnd(24)} ` +
             `cpu ms/run/cadence ${fmt(row.range.cpuMsPerRunPerCadence).padEnd(26)} loop p99 ms ${fmt(row.range.eventLoopP99Ms).padEnd(22)} heap KB/run ${fmt(row.range.heapPerRunKB).padEnd(18)} ` +
-            `bytes/request ${fmt(row.range.bytesPerPoll).padEnd(22)} connections ${fmt(row.range.connections)}`,
+            `bytes/request ${fmt(row.range.bytesPerPoll).padEnd(22)} connections ${fmt(row.range.connectionsOpened)}`,
         );
       }
     }
@@ -220,8 +229,9 @@ async function main(): Promise<void> {
     ...origin,
     what:
       'Real scheduler + store + Boring Marketing adapter against the simulator (child process), loopback HTTP. A "poll" is one status request (a run GET or a brand list GET). ' +
-      `Cadence divided by ${SCALE} (10 s → ${CADENCE_MS / 1000} s); window ${WINDOW_MS / 1000} s after a ${WARMUP_MS / 1000} s warm-up; ${RUNS_PER_BRAND} runs per brand; CPU and event loop of the engine process only, CPU less an idle baseline (same window, nothing polling); bytes and connections at the simulator's sockets; heap per run after GC includes store, plans and adapter.`,
+      `Cadence divided by ${SCALE} (10 s → ${CADENCE_MS / 1000} s); window ${WINDOW_MS / 1000} s after a ${WARMUP_MS / 1000} s warm-up; ${RUNS_PER_BRAND} runs per brand; CPU and event loop of the engine process only, CPU less an idle baseline (same window, nothing polling); bytes and connections opened (in the window, beside the window's requests) at the simulator's sockets, which keep an idle connection ${SERVER_KEEP_ALIVE_MS / 1000} s (Keep-Alive: timeout=${SERVER_KEEP_ALIVE_MS / 1000}; undici drops it 2 s before); heap per run after GC includes store, plans and adapter.`,
     scale: SCALE,
+    serverKeepAliveMs: SERVER_KEEP_ALIVE_MS,
     windowMs: WINDOW_MS,
     idleCpuMsPerWindow: idle,
     runsPerBrand: RUNS_PER_BRAND,
@@ -231,6 +241,13 @@ async function main(): Promise<void> {
     growthPerRunPolls: rows.filter(r => r.mode === 'perRunPolls'),
   });
   console.log(`wrote ${path.relative(ROOT, file)}`);
+  // The summary results file carries the curve too (issue 9's `growth`); its other fields stay as they are.
+  const latest = path.join(ROOT, 'bench', 'results', 'latest.json');
+  if (fs.existsSync(latest)) {
+    const growth = rows.filter(r => r.mode === 'runwatch').map(({ range, ...row }) => ({ ...row, requestsPerWindow: range.statusRequestsPerWindow.median, range }));
+    writeResult(latest, { ...JSON.parse(fs.readFileSync(latest, 'utf8')), growth, growthMethod: { commit: origin.commit, dirty: origin.dirty, from: 'npm run bench:growth (bench/results/growth-latest.json has the whole run)', windowMs: WINDOW_MS, serverKeepAliveMs: SERVER_KEEP_ALIVE_MS } });
+    console.log(`updated growth in ${path.relative(ROOT, latest)}`);
+  }
 }
 
 main().catch(e => {

@@ -37,6 +37,8 @@ async function simulator(): Promise<Simulator> {
   sim = createSimulator();
   await sim.start();
   const server = (sim as unknown as { server: import('node:http').Server }).server;
+  // growth.ts says how long (GROWTH_SERVER_KEEPALIVE_MS); Node's default is 5 s.
+  server.keepAliveTimeout = Number(process.env.GROWTH_SERVER_KEEPALIVE_MS ?? 5_000);
   server.on('connection', (socket: Socket) => {
     connections++;
     live.add(socket);

@@ -585,12 +585,13 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
     const policies = [];
     for (const state of states) {
       const logs = await simProcess.call<Record<'A' | 'B' | 'S', LoggedRequest[]>>('logs', state.name);
+      const connections = await simProcess.call<Record<'A' | 'B' | 'S', number>>('connections', state.name);
       const oracle = await simProcess.call<OracleResult[]>(
         'oracle',
         { world: state.name, runs: [...state.started.values()].map(r => ({ key: r.key, provider: r.provider, runId: r.runId, observations: state.observations.get(r.key) ?? [] })) },
         120_000,
       );
-      policies.push(analysePolicy(state, byName, logs, oracle, { startSim: tailStartSim, endSim: tailEndSim }, S, outages));
+      policies.push({ ...analysePolicy(state, byName, logs, oracle, { startSim: tailStartSim, endSim: tailEndSim }, S, outages), connectionsOpened: connections.A + connections.B });
     }
     return {
       timeScale: S,

@@ -55,18 +55,22 @@ export function renderTable(results: Record<string, any>): string {
       `${results.cores} cores, Node ${results.node}; ${results.repeats} seeded repeats, median and (min–max)). The machine was shared with other work, so the staleness tails are noisy.`,
   );
   lines.push('');
-  lines.push('| Policy | Requests | ÷ lower bound | Staleness p50 / p95 / max (s) | p95 × cadence | Retry-After violations | Idle requests / h | Second-window requests |');
-  lines.push('|---|---|---|---|---|---|---|---|');
+  lines.push('| Policy | Requests | ÷ lower bound | Staleness p50 / p95 / max (s) | p95 × cadence | Retry-After violations | Idle requests / h | Second-window requests | Connections opened |');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const p of policies) {
     lines.push(
-      `| ${p.name === 'runwatch' ? '**runwatch**' : p.name} | ${cell(p, 'requests', 0)} | ${cell(p, 'requestsPerLowerBound', 2)} | ${cell(p, 'stalenessP50', 1)} / ${cell(p, 'stalenessP95', 1)} / ${cell(p, 'stalenessMax', 1)} | ${cell(p, 'stalenessP95Cadence', 2)} | ${cell(p, 'retryAfterViolations', 0)} | ${cell(p, 'idleRequestsPerHour', 0)} | ${p.windows === 2 ? cell(p, 'secondWindowRequests', 0) : '– (one window)'} |`,
+      `| ${p.name === 'runwatch' ? '**runwatch**' : p.name} | ${cell(p, 'requests', 0)} | ${cell(p, 'requestsPerLowerBound', 2)} | ${cell(p, 'stalenessP50', 1)} / ${cell(p, 'stalenessP95', 1)} / ${cell(p, 'stalenessMax', 1)} | ${cell(p, 'stalenessP95Cadence', 2)} | ${cell(p, 'retryAfterViolations', 0)} | ${cell(p, 'idleRequestsPerHour', 0)} | ${p.windows === 2 ? cell(p, 'secondWindowRequests', 0) : '– (one window)'} | ${cell(p, 'connectionsOpened', 0)} |`,
     );
   }
   lines.push('');
   const st = results.selfTest;
   if (st) lines.push(`Self-test: \`fixed-cadence\` makes ${num(st.requestsPerCadenceReference, 3)} × the documented-cadence reference (target 1.00 ± 0.03).`);
   const a = results.activation;
-  if (a && typeof a.medianMs === 'number') lines.push(`Activation in the VS Code host: ${num(a.medianMs, 1)} ms (${a.samples} sample, bundle load ${a.includesBundleLoad ? 'included' : 'not included'}).`);
+  if (a && typeof a.medianMs === 'number') {
+    const range = Array.isArray(a.rangeMs) ? ` (${num(a.rangeMs[0], 1)}–${num(a.rangeMs[1], 1)})` : '';
+    const gate = typeof a.gateMs === 'number' ? `; gate ≤ ${a.gateMs} ms ${a.gateMet ? 'met' : '**not met**'}` : '';
+    lines.push(`Activation in the VS Code host: ${num(a.medianMs, 1)} ms${range} over ${a.samples} fresh window${a.samples === 1 ? '' : 's'}, bundle load ${a.includesBundleLoad ? 'included' : 'not included'}${gate}.`);
+  }
   lines.push('');
   lines.push(notAhead(policies));
   return lines.join('\n');

@@ -507,6 +507,9 @@ process.on('message', (msg: Message) => {
         case 'logs':
           result = logs(msg.arg as string);
           break;
+        case 'connections':
+          result = Object.fromEntries([...worlds.get(msg.arg as string)!.frontEnds].map(([fe, s]) => [fe, s.connectionsOpened]));
+          break;
         case 'oracle':
           result = oracle(msg.arg as Parameters<typeof oracle>[0]);
           break;

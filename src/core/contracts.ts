@@ -8,7 +8,7 @@ import type { GateWait, ProviderGates } from './gate';
 import type { ProviderHealth } from './health';
 import type { Logger } from './http';
 import type { SharedLists, SharedRequest } from './lease';
-import type { Account, PipelineKind, Provider, RunSource, StartResult } from './ports';
+import type { Account, PipelineKind, Provider, RunPage, RunSource, StartResult } from './ports';
 import type { ProviderRegistry } from './registry';
 import type { ProviderId, Run } from './run';
 import type { RunStore, StateStorage } from './store';
@@ -39,6 +39,8 @@ export interface SchedulerDeps {
   onHealth(id: ProviderId, health: ProviderHealth): void;
   /** A run became stuck (stage unmoved past the threshold). */
   onStuck?(key: string): void;
+  /** The scheduler listed an account's runs (a batched poll: the first page, whole runs): the service's list refresh reuses it. */
+  onListed?(provider: ProviderId, accountId: string, page: RunPage): void;
   /** Where errors in the scheduler's own handling are reported (a run it cannot process). */
   log?: Logger;
   /** The providers' gates, shared with every other request (the service's); the scheduler makes its own when absent. */

@@ -3,8 +3,11 @@
 // the benchmark get English.
 
 let locale = 'en';
-let plurals = new Intl.PluralRules(locale);
-let relative = new Intl.RelativeTimeFormat(locale, { numeric: 'always' });
+// Built on first use: the first Intl formatter loads locale data (~10 ms), which activation need not wait for.
+let pluralRules: Intl.PluralRules | undefined;
+let relativeFormat: Intl.RelativeTimeFormat | undefined;
+const plurals = () => (pluralRules ??= new Intl.PluralRules(locale));
+const relative = () => (relativeFormat ??= new Intl.RelativeTimeFormat(locale, { numeric: 'always' }));
 const money = new Map<string, Intl.NumberFormat>();
 const units = new Map<string, Intl.NumberFormat>();
 
@@ -12,11 +15,13 @@ const units = new Map<string, Intl.NumberFormat>();
 export function setDisplayLocale(tag: string | undefined): void {
   if (!tag) return;
   try {
+    // The same locale (English, most often) keeps its formatters; checking a tag needs no locale data.
+    if (tag === locale) return;
     const [supported] = Intl.PluralRules.supportedLocalesOf([tag]);
-    if (!supported) return;
+    if (!supported || supported === locale) return;
     locale = supported;
-    plurals = new Intl.PluralRules(locale);
-    relative = new Intl.RelativeTimeFormat(locale, { numeric: 'always' });
+    pluralRules = undefined;
+    relativeFormat = undefined;
     money.clear();
     units.clear();
   } catch {
@@ -36,19 +41,19 @@ export interface Noun {
 
 /** `1 run`, `2 runs`, `1,204 documents`. */
 export function count(n: number, noun: Noun): string {
-  const form = plurals.select(n) === 'one' ? noun.one : noun.other;
+  const form = plurals().select(n) === 'one' ? noun.one : noun.other;
   return `${n.toLocaleString(locale, { maximumFractionDigits: 4 })} ${form}`;
 }
 
 /** How long ago, as prose: `12 seconds ago`, `3 minutes ago`, `2 hours ago`, `3 days ago`. */
 export function timeAgo(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return relative.format(-seconds, 'second');
+  if (seconds < 60) return relative().format(-seconds, 'second');
   const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return relative.format(-minutes, 'minute');
+  if (minutes < 60) return relative().format(-minutes, 'minute');
   const hours = Math.round(minutes / 60);
-  if (hours < 48) return relative.format(-hours, 'hour');
-  return relative.format(-Math.round(hours / 24), 'day');
+  if (hours < 48) return relative().format(-hours, 'hour');
+  return relative().format(-Math.round(hours / 24), 'day');
 }
 
 /** An amount in a currency (`$0.42`, `€1.20`), or undefined when the code is not an ISO 4217 one. */

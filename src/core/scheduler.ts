@@ -636,6 +636,7 @@ export class Scheduler implements PollScheduler {
       member.listMissed = true;
       this.requeue(member, now);
     }
+    this.deps.onListed?.(lane.id, batch.accountId, page);
   }
 
   private onListFailure(plan: Plan, error: ProviderError, lane: Lane): void {

@@ -12,7 +12,7 @@ import type { SharedLists, SharedRequest } from './lease';
 import { asUserAction, gatedProvider, isUserAction, isWaitCancelled, ProviderGates, type GateWait } from './gate';
 import { isUnfiled, unfiledAccount } from './unfiled';
 import { describeStart, findStartedRun, mayHaveBeenCarriedOut, startKey, StartInDoubtError, type StartCheck } from './starts';
-import type { Account, PipelineKind, Provider, StartResult } from './ports';
+import type { Account, PipelineKind, Provider, RunPage, StartResult } from './ports';
 
 const REMEMBERED_ACCOUNTS_KEY = 'runwatch.rememberedAccounts.v1';
 /** How often account and run lists are reloaded while the Runwatch view is visible (default). */
@@ -43,6 +43,8 @@ class Service implements RunwatchService {
   private readonly listAuthFailures = new Map<ProviderId, string>();
   private readonly cursors = new Map<string, string | undefined>();
   private readonly runErrors = new Map<string, ProviderError>();
+  /** When the scheduler last listed an account's runs (noteListedByScheduler), by accountKey. */
+  private readonly listedBySchedulerAt = new Map<string, number>();
   private readonly runLoads = new Map<string, Promise<void>>();
   /** Starts and re-runs in flight, by startKey / run key: a second identical one joins the first instead of starting again. */
   private readonly startsInFlight = new Map<string, Promise<StartResult>>();
@@ -97,6 +99,7 @@ class Service implements RunwatchService {
           this.providerChanged.fire(id);
         },
         onStuck: key => this.stuck.fire(key),
+        onListed: (id, accountId, page) => this.noteListedByScheduler(id, accountId, page),
         timeScale: options.timeScale,
         log: options.log,
       },
@@ -488,6 +491,21 @@ class Service implements RunwatchService {
     }
   }
 
+  /**
+   * The scheduler's batched poll asked for the same first page the list refresh would: an account the user has
+   * open takes it as its refresh (finished and new runs, the next cursor), and the refresh skips it this period.
+   */
+  private noteListedByScheduler(id: ProviderId, accountId: string, page: RunPage): void {
+    const key = accountKey(id, accountId);
+    if (!this.cursors.has(key) || this.runLoads.has(`${key}\u0000more`)) return;
+    this.cursors.set(key, page.nextCursor);
+    this.runErrors.delete(key);
+    this.listAuthFailures.delete(id);
+    this.store.replaceAccountRuns(id, accountId, page.runs);
+    this.shared?.publishSoon();
+    this.listedBySchedulerAt.set(key, Date.now());
+  }
+
   hasMoreRuns(id: ProviderId, accountId: string): boolean {
     if (this.isFollower) return this.shared?.remoteLists?.more.includes(accountKey(id, accountId)) ?? false;
     return !!this.cursors.get(accountKey(id, accountId));
@@ -734,7 +752,10 @@ class Service implements RunwatchService {
       if (!accounts) continue;
       this.nextListRound(id);
       for (const account of accounts) {
-        if (this.cursors.has(accountKey(id, account.id))) await this.refreshRuns(id, account);
+        const key = accountKey(id, account.id);
+        // Listed by the scheduler within this period (noteListedByScheduler): that answer was the refresh.
+        if (Date.now() - (this.listedBySchedulerAt.get(key) ?? -Infinity) < (this.options.listRefreshMs ?? LIST_REFRESH_MS)) continue;
+        if (this.cursors.has(key)) await this.refreshRuns(id, account);
       }
     }
   }

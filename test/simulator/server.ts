@@ -164,6 +164,8 @@ export class Simulator {
   chaos?: ChaosMode;
   private server?: http.Server;
   private readonly sockets = new Set<import('node:net').Socket>();
+  /** TCP connections clients opened to this server since it started (keep-alive reuse shows as fewer than requests). */
+  connectionsOpened = 0;
   private readonly hanging = new Set<http.ServerResponse>();
   port = 0;
 
@@ -232,6 +234,7 @@ export class Simulator {
       });
     });
     this.server.on('connection', s => {
+      this.connectionsOpened++;
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });

@@ -3,10 +3,14 @@
 // counted as the simulator received them.
 import * as assert from 'node:assert/strict';
 import * as FakeTimers from '@sinonjs/fake-timers';
-import type { SchedulerOptions } from '../../src/core/contracts';
+import type { RunwatchService, SchedulerOptions } from '../../src/core/contracts';
+import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import { keyOf } from '../../src/core/run';
 import { Scheduler } from '../../src/core/scheduler';
-import { RunStore } from '../../src/core/store';
+import { createRunwatchService } from '../../src/core/service';
+import { MemoryStorage, RunStore } from '../../src/core/store';
+import { createDefaultServiceDeps } from '../../src/serviceDeps';
+import { MapVault } from './support';
 import type { Account } from '../../src/providers/provider';
 import { BoringMarketingProvider } from '../../src/providers/boringMarketing';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator/index';
@@ -150,5 +154,62 @@ describe('List batching (Boring Marketing over the simulator)', () => {
     assert.equal(listRequests(), 2, 'after the window the list is asked again');
     assert.ok(sim.requestsFor('boringMarketing').at(-1)!.time >= limitedAt + 35 * SEC, 'not before the window ended');
     assert.equal(runPolls(), 0, 'and the runs did not fall back to their own polls');
+  });
+});
+
+describe('The service’s list refresh beside the batched list (Boring Marketing over the simulator)', () => {
+  let clock: ReturnType<typeof FakeTimers.install>;
+  let sim: Simulator;
+  let bm: BoringMarketingSim;
+  let service: RunwatchService | undefined;
+
+  beforeEach(async () => {
+    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    sim = createSimulator();
+    await sim.start();
+    bm = sim.provider<BoringMarketingSim>('boringMarketing');
+  });
+
+  afterEach(async () => {
+    service?.dispose();
+    service = undefined;
+    clock.uninstall();
+    await sim.stop();
+  });
+
+  /** Moves the fake clock by `ms` in one-second steps, letting each step's HTTP round trips finish. */
+  async function advance(ms: number): Promise<void> {
+    for (let t = 0; t < ms; t += SEC) {
+      await clock.tickAsync(SEC);
+      for (let i = 0; i < 20; i++) await new Promise(resolve => setImmediate(resolve));
+    }
+  }
+
+  it('does not list a brand again for its 60 s refresh while the scheduler lists it every cadence, and still shows a run finished outside Runwatch', async () => {
+    const brand = bm.addBrand({ domain: 'acme.com', name: 'Acme' });
+    // Three full runs that stay active for the whole test: the scheduler polls them with the brand's list.
+    for (let i = 0; i < 3; i++) bm.addRun(brand.id, { kind: 'full', status: 'running', stage: 'brand_enrichment', inStageMs: 0, queuedMs: 0, durationMs: 3600 * SEC });
+    service = createRunwatchService(
+      { storage: new MemoryStorage(), keys: new MapVault([['boringMarketing', SIM_KEYS.boringMarketing]]), baseUrl: id => validateBaseUrl(sim.baseUrl(id)), log: silentLogger, scheduler: OPTIONS },
+      createDefaultServiceDeps(),
+    );
+    // What the Runs view does: it is visible, and it lists the brand's runs when the brand is shown.
+    service.setViewVisible(true);
+    const [account] = await service.refreshAccounts('boringMarketing');
+    await service.refreshRuns('boringMarketing', account);
+    assert.equal(service.store.forAccount('boringMarketing', brand.id).length, 3);
+    const listPath = new RegExp(`^/brands/${brand.id}/runs$`);
+    const lists = () => sim.requestsFor('boringMarketing', listPath).length;
+    const before = lists();
+    // A run started and finished outside Runwatch: only a list shows it (the scheduler polls active runs).
+    bm.addRun(brand.id, { kind: 'full', status: 'done' });
+
+    await advance(3 * 60 * SEC);
+
+    const made = lists() - before;
+    // 18 cadences of 10 s; the scheduler's first list may come a cadence late, and jitter may fit one more in.
+    assert.ok(made >= 16 && made <= 19, `one list of the brand per 10 s cadence over 3 minutes, not one more per 60 s refresh (${made} lists)`);
+    assert.equal(sim.requestsFor('boringMarketing', new RegExp(`^/brands/${brand.id}/runs/`)).length, 0, 'no run was polled on its own');
+    assert.equal(service.store.forAccount('boringMarketing', brand.id).length, 4, 'the run finished outside Runwatch is shown: the scheduler’s list counts as the refresh');
   });
 });
