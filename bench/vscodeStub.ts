@@ -189,6 +189,17 @@ export function createVscodeStub(settings: Record<string, unknown> = {}): Record
       isTrusted: true,
     },
     extensions: { getExtension: () => undefined },
+    // English: no bundle, and t() fills {0}-style placeholders as VS Code's does.
+    l10n: {
+      bundle: undefined,
+      uri: undefined,
+      t: (message: string | { message: string }, ...args: unknown[]) => {
+        const text = typeof message === 'string' ? message : message.message;
+        const values = args.length === 1 && args[0] && typeof args[0] === 'object' ? (args[0] as Record<string, unknown>) : args;
+        return text.replace(/\{(\w+)\}/g, (whole, key: string) => (key in values ? String((values as Record<string, unknown>)[key]) : whole));
+      },
+    },
+    tasks: { registerTaskProvider: () => new Disposable(() => undefined), onDidEndTaskProcess: event(), onDidStartTaskProcess: event() },
   };
   return new Proxy(api, { get: (t, prop: string) => (prop in t ? t[prop] : prop === 'then' ? undefined : anything()) });
 }
