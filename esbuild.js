@@ -1,5 +1,6 @@
-// Bundles the extension into dist/. Two outputs: extension.js (loaded at every start) and mcp.js (the MCP
-// SDK client, loaded only once an Adlyse key exists, so it costs nothing at activation otherwise).
+// Bundles the extension into dist/. Three outputs: extension.js (loaded at every start), undici.js (the HTTP
+// client, loaded on the first request, so activation does not even compile it) and mcp.js (the MCP SDK client,
+// loaded only once an Adlyse key exists, so it costs nothing at activation otherwise).
 const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
@@ -17,6 +18,14 @@ const lazyMcp = {
   name: 'lazy-mcp',
   setup(build) {
     build.onResolve({ filter: /[\\/]mcpSession(\.js)?$/ }, () => ({ path: './mcp.js', external: true }));
+  },
+};
+
+/** undici in a file of its own: `require('./undiciParts')` (src/core/undiciLazy.ts) becomes require('./undici.js'). */
+const lazyUndici = {
+  name: 'lazy-undici',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]undiciParts(\.js)?$/ }, () => ({ path: './undici.js', external: true }));
   },
 };
 
@@ -59,8 +68,9 @@ async function main() {
   const builds = [
     // Banner and footer: activate() logs how long the bundle's top level took to run (what loading it costs
     // beyond reading and compiling the file).
-    { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazyMcp, problemMatcher], banner: { js: BUNDLE_START_BANNER }, footer: { js: BUNDLE_END_FOOTER } },
-    { ...common, entryPoints: ['src/providers/adlyse/mcpSession.ts'], outfile: 'dist/mcp.js', plugins: [problemMatcher] },
+    { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazyMcp, lazyUndici, problemMatcher], banner: { js: BUNDLE_START_BANNER }, footer: { js: BUNDLE_END_FOOTER } },
+    { ...common, entryPoints: ['src/providers/adlyse/mcpSession.ts'], outfile: 'dist/mcp.js', plugins: [lazyUndici, problemMatcher] },
+    { ...common, entryPoints: ['src/core/undiciParts.ts'], outfile: 'dist/undici.js', plugins: [problemMatcher] },
   ];
   if (watch) {
     for (const options of builds) await (await esbuild.context(options)).watch();
@@ -70,7 +80,7 @@ async function main() {
     const result = await esbuild.build(options);
     if (metafile) fs.writeFileSync(path.join('dist', path.basename(options.outfile) + '.meta.json'), JSON.stringify(result.metafile));
   }
-  for (const file of ['dist/extension.js', 'dist/mcp.js']) {
+  for (const file of ['dist/extension.js', 'dist/undici.js', 'dist/mcp.js']) {
     console.log(`${file}: ${(fs.statSync(file).size / 1024).toFixed(1)} KB`);
   }
 }

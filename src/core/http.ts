@@ -1,20 +1,13 @@
 // One HTTP client for every REST provider: undici underneath, a deadline on every request, a cap on
 // body size, zod on every body, Retry-After read, keys redacted from anything it logs or throws.
 import type { Dispatcher } from 'undici';
-// undici's index pulls in fetch, WebSocket, caches and more (about 520 KB bundled). Runwatch needs the
-// HTTP/1.1 dispatchers (core/network) and the request API only, so it loads those modules directly (undici
-// has no exports map; these are the same modules its index re-exports). They are required on first use,
-// not at import, so evaluating undici stays off the extension's activation path.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const undici = {
-  request: () => require('undici/lib/api/api-request.js') as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>,
-};
+import { loadUndici } from './undiciLazy';
 
 /** undici's `request(url, options)`: the same call its index makes, on our own dispatcher. */
 function request(url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'> & { dispatcher: Dispatcher }): Promise<Dispatcher.ResponseData> {
   const { dispatcher, ...rest } = options;
   const parsed = new URL(url);
-  return undici.request().call(dispatcher, { ...rest, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` });
+  return loadUndici().request().call(dispatcher, { ...rest, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` });
 }
 import type * as z from 'zod/mini';
 import { safeParse, prettifyError } from 'zod/mini';

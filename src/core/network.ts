@@ -4,6 +4,7 @@
 import * as tls from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { ProviderError } from './errors';
+import { loadUndici } from './undiciLazy';
 
 export interface NetworkSettings {
   /** `http.proxy`: wins over HTTP(S)_PROXY. `host:port` without a scheme means `http://host:port`. */
@@ -24,21 +25,6 @@ interface NetworkLog {
 }
 
 type Env = Record<string, string | undefined>;
-
-/* eslint-disable @typescript-eslint/no-require-imports */
-// The dispatcher modules directly, as core/http does (see there): undici's index would bundle fetch and more.
-const undici = {
-  Agent: () => require('undici/lib/dispatcher/agent.js') as typeof import('undici').Agent,
-  ProxyAgent: () => {
-    // The tunnel to the proxy is opened with Client#connect, which undici's index adds to every dispatcher;
-    // loading the modules one by one, Runwatch has to add it itself.
-    const base = require('undici/lib/dispatcher/dispatcher.js') as { prototype: { connect?: unknown } };
-    base.prototype.connect ??= require('undici/lib/api/api-connect.js');
-    return require('undici/lib/dispatcher/proxy-agent.js') as typeof import('undici').ProxyAgent;
-  },
-  DispatcherBase: () => require('undici/lib/dispatcher/dispatcher-base.js') as new () => Dispatcher,
-  symbols: () => require('undici/lib/core/symbols.js') as { kDispatch: symbol; kClose: symbol; kDestroy: symbol },
-};
 
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
 
@@ -125,13 +111,13 @@ export function createDispatcher(settings: NetworkSettings = { noProxy: [], stri
     log?.warn('http.proxyStrictSSL is off: Runwatch does not check the certificates of the proxy or of the providers.');
   }
   const pool = { connections: 16, keepAliveTimeout: 10_000 };
-  const direct = new (undici.Agent())({ ...pool, connect: tlsOptions });
+  const direct = new (loadUndici().Agent())({ ...pool, connect: tlsOptions });
   const proxies = new Map<string, Dispatcher>();
   const viaProxy = (proxy: string): Dispatcher => {
     let agent = proxies.get(proxy);
     if (!agent) {
       const uri = proxyUrl(proxy);
-      agent = new (undici.ProxyAgent())({
+      agent = new (loadUndici().ProxyAgent())({
         ...pool,
         uri: uri.href,
         // undici reads user:password in the URI as Basic auth; http.proxyAuthorization, when set, replaces it.
@@ -145,10 +131,10 @@ export function createDispatcher(settings: NetworkSettings = { noProxy: [], stri
   };
   const configured = settings.proxy?.trim();
   if (configured) viaProxy(configured); // a bad http.proxy fails now, with its own message
-  const { kDispatch, kClose, kDestroy } = undici.symbols();
+  const { kDispatch, kClose, kDestroy } = loadUndici().symbols();
   const all = () => [direct, ...proxies.values()];
   // DispatcherBase gives close/destroy their callback and promise forms and refuses requests once closed.
-  class RoutingDispatcher extends undici.DispatcherBase() {
+  class RoutingDispatcher extends loadUndici().DispatcherBase() {
     [kDispatch](options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
       const proxy = proxyFor(String(options.origin), settings, env);
       if (!proxy) return direct.dispatch(options, handler);

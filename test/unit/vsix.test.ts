@@ -107,14 +107,16 @@ describe('the packaged extension (.vsix)', function () {
     assert.equal(manifest.main, source.main);
     const main = `extension/${path.posix.normalize(manifest.main)}`;
     assert.ok(names.includes(main), `the entry point ${main} is not in the .vsix`);
-    // The bundle keeps the MCP client in a file of its own (import("./mcp.js"), loaded on first Adlyse use).
+    // The bundle keeps the MCP client (import("./mcp.js"), loaded on first Adlyse use) and undici (require("./undici.js"),
+    // loaded on the first request) in files of their own.
     const bundled = names.filter(name => /^extension\/dist\/[^/]+\.js$/.test(name));
     const loads = new Set<string>();
     for (const name of bundled) {
       const text = (await vsixTools.readVsixEntry(vsix, name)) ?? '';
       for (const m of text.matchAll(/\b(?:require|import)\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)) loads.add(path.posix.join(path.posix.dirname(name), m[1]));
     }
-    assert.ok(loads.size > 0, 'the bundle loads no file of its own: the lazy MCP client should be one');
+    assert.ok(loads.has('extension/dist/mcp.js'), 'the bundle does not load the MCP client from a file of its own');
+    assert.ok(loads.has('extension/dist/undici.js'), 'the bundle does not load undici from a file of its own');
     for (const file of loads) assert.ok(names.includes(file), `the bundle loads ${file}, which is not in the .vsix`);
   });
 
@@ -134,7 +136,7 @@ describe('the packaged extension (.vsix)', function () {
         fs.cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
       }
       const leftBehind = [
-        'dist/extension.js', 'dist/mcp.js', // the bundle: these two ship
+        'dist/extension.js', 'dist/undici.js', 'dist/mcp.js', // the bundle: these three ship
         'dist/extension.js.map', 'dist/mcp.js.map', 'dist/extension.js.meta.json', 'dist/mcp.js.meta.json',
         'src/extension.ts', 'test/unit/vsix.test.ts', 'out/src/extension.js', 'out/src/extension.js.map',
         'node_modules/zod/index.js', 'bench/results/latest.json', 'scripts/vsix.js', 'esbuild.js', 'tsconfig.json',
@@ -148,7 +150,7 @@ describe('the packaged extension (.vsix)', function () {
       const r = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       assert.equal(r.status, 0, `vsce ls failed: ${r.stderr}`);
       const listed = r.stdout.split('\n').map(line => line.trim()).filter(Boolean).sort();
-      const shipped = ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/extension.js', 'dist/mcp.js', 'l10n/bundle.l10n.json', 'package.json', 'package.nls.json'];
+      const shipped = ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/extension.js', 'dist/mcp.js', 'dist/undici.js', 'l10n/bundle.l10n.json', 'package.json', 'package.nls.json'];
       const media = path.join(ROOT, 'media');
       for (const file of fs.readdirSync(media, { recursive: true, encoding: 'utf8' })) {
         if (fs.statSync(path.join(media, file)).isFile()) shipped.push(`media/${file.split(path.sep).join('/')}`);
