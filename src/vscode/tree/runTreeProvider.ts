@@ -279,10 +279,13 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunwatchNode>, T
     // A run that starts or ends changes its account's "n active" count, not its children: a collapsed or
     // hidden row is redrawn now (that lists nothing), and so is an expanded one of a few runs; a large expanded
     // one with the next age redraw (countsBehind).
+    // Each account is decided once per change: a batch of completions under one large account counts its runs once.
+    const decided = new Set<string>();
     for (const t of change.transitions) {
       if (isActive(t.to) === (t.from === undefined || isActive(t.from))) continue;
       const node = this.accounts.get(accountNodeId(t.run.provider, t.run.accountId));
-      if (!node || accountsToFire.has(node.id)) continue;
+      if (!node || decided.has(node.id) || accountsToFire.has(node.id)) continue;
+      decided.add(node.id);
       if (this.listsOnRedraw(node) && this.service.store.forAccount(node.provider, node.account.id).length > REDRAW_AT_ONCE_MAX_RUNS) this.countsBehind.add(node.id);
       else accountsToFire.set(node.id, node);
     }
