@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import type { Dispatcher } from 'undici';
 import * as z from 'zod/mini';
 import { createSimulator, SIM_KEYS } from '../test/simulator/index';
+import { spliceTunnel } from '../test/simulator/tunnel';
 import { HttpClient } from '../src/core/http';
 import { createDispatcher } from '../src/core/network';
 import { median, percentile, round, table } from './stats';
@@ -31,14 +32,7 @@ async function main(): Promise<void> {
   // A plain CONNECT proxy that tunnels any host to the simulator: the proxied path, minus TLS.
   const proxy = http.createServer((_req, res) => res.writeHead(405).end());
   proxy.on('connect', (_req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    const upstream = net.connect(sim.port, '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
+    spliceTunnel(client, head, sim.port);
   });
   await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', () => resolve()));
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;

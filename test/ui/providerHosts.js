@@ -15,9 +15,10 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const http = require('http');
 const https = require('https');
-const net = require('net');
 const os = require('os');
 const path = require('path');
+// The compiled test support (npm run compile-tests), as ui-smoke.js loads the simulator.
+const { spliceTunnel } = require(path.join(__dirname, '..', '..', 'out', 'test', 'simulator', 'tunnel.js'));
 
 /**
  * Starts the proxy in front of the simulator. `defaults`: provider id → default base URL (DEFAULT_BASE_URLS);
@@ -64,13 +65,7 @@ async function startProviderHosts({ defaults, simBaseUrls }) {
       return;
     }
     tunnelled.push(host);
-    const upstream = net.connect(frontPort, '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on('error', () => client.destroy());
+    spliceTunnel(client, head, frontPort);
   });
   const sockets = new Set();
   for (const server of [front, proxy]) {

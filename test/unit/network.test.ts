@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import * as z from 'zod/mini';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator/index';
+import { spliceTunnel } from '../simulator/tunnel';
 import { HttpClient } from '../../src/core/http';
 import { createDispatcher, proxyFor, trustedRoots, useNetworkSettings, type NetworkSettings } from '../../src/core/network';
 import type { ProviderId } from '../../src/core/run';
@@ -166,14 +167,7 @@ describe('the dispatcher on the wire: proxy, strictSSL, extra CAs', function () 
     });
     proxy.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
       tunnels.push({ target: req.url ?? '', proxyAuthorization: req.headers['proxy-authorization'] });
-      const upstream = net.connect(frontPort, '127.0.0.1', () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client);
-        client.pipe(upstream);
-      });
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
+      spliceTunnel(client, head, frontPort);
     });
     closers.push(closer(proxy));
     proxyPort = await listen(proxy);
@@ -236,13 +230,7 @@ describe('the dispatcher on the wire: proxy, strictSSL, extra CAs', function () 
           client.write('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n');
           return;
         }
-        const upstream = net.connect(frontPort, '127.0.0.1', () => {
-          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-          upstream.write(head);
-          upstream.pipe(client);
-          client.pipe(upstream);
-        });
-        upstream.on('error', () => client.destroy());
+        spliceTunnel(client, head, frontPort);
       });
       closers.push(closer(authProxy));
       authProxyPort = await listen(authProxy);
