@@ -284,6 +284,18 @@ function baseState(name: string, windows: 1 | 2, summary: string, scale: ScaleCo
   };
 }
 
+/** Runwatch's end test: every run the workload started has ended (finished or gone) in the polling window's store. */
+function endedAsStoreKnows(startedKeys: () => Iterable<string>, store: Pick<RunStore, 'get'>): Pick<PolicyState, 'finished' | 'unfinished'> {
+  const ended = (key: string) => {
+    const t = store.get(key);
+    return !!t && (isTerminal(t.run.status) || t.gone);
+  };
+  return {
+    finished: () => [...startedKeys()].every(ended),
+    unfinished: () => [...startedKeys()].filter(key => !ended(key)),
+  };
+}
+
 function runwatchState(baseUrls: SimInfo['baseUrls'][string], scale: ScaleContext, dir: string, random: () => number): PolicyState {
   const A = makeWindow('A', dir, baseUrls.A, scale, random);
   const B = makeWindow('B', dir, baseUrls.B, scale, random);
@@ -298,14 +310,7 @@ function runwatchState(baseUrls: SimInfo['baseUrls'][string], scale: ScaleContex
       win.store.upsert(run, { pinned: true });
       win.scheduler.wake(key);
     },
-    finished: () => [...state.started.keys()].every(key => {
-      const t = A.store.get(key);
-      return !!t && (isTerminal(t.run.status) || t.gone);
-    }),
-    unfinished: () => [...state.started.keys()].filter(key => {
-      const t = A.store.get(key);
-      return !t || !(isTerminal(t.run.status) || t.gone);
-    }),
+    ...endedAsStoreKnows(() => state.started.keys(), A.store),
     stop() {
       A.scheduler.dispose();
       B.scheduler.dispose();
@@ -381,14 +386,7 @@ function runwatchServiceState(baseUrls: SimInfo['baseUrls'][string], scale: Scal
       if (window === 'A') state.knownAt.set(key, scale.simNow());
       windows[window].store.upsert(run, { pinned: true });
     },
-    finished: () => [...state.started.keys()].every(key => {
-      const t = A.store.get(key);
-      return !!t && (isTerminal(t.run.status) || t.gone);
-    }),
-    unfinished: () => [...state.started.keys()].filter(key => {
-      const t = A.store.get(key);
-      return !t || !(isTerminal(t.run.status) || t.gone);
-    }),
+    ...endedAsStoreKnows(() => state.started.keys(), A.store),
     async beforeIdle() {
       // The bench makes each run's account (brand, workflow, spec) just before starting it, so the view's first
       // listing found none; a user's accounts exist before they start runs. The user refreshes the view once
