@@ -10,7 +10,7 @@
 // and with per-run polls only (list batching off), the cost list batching saves or adds.
 // Seeded (jitter and each run's place in its stage); the median and range of the repeats are reported.
 import { fork, type ChildProcess } from 'node:child_process';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SchedulerOptions } from '../src/core/contracts';
@@ -80,15 +80,20 @@ class SimChild {
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** This process's CPU time over a window with nothing polling (the event-loop monitor's own timer, IPC, GC): subtracted from each sample's. */
-async function idleCpuMs(): Promise<number> {
+/** One measured window: this process's CPU time (ms) and the event-loop delay over WINDOW_MS. */
+async function measureWindow(): Promise<{ cpuMs: number; loop: IntervalHistogram }> {
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
   const cpu = process.cpuUsage();
   await sleep(WINDOW_MS);
   const used = process.cpuUsage(cpu);
   loop.disable();
-  return (used.user + used.system) / 1000;
+  return { cpuMs: (used.user + used.system) / 1000, loop };
+}
+
+/** This process's CPU time over a window with nothing polling (the event-loop monitor's own timer, IPC, GC): subtracted from each sample's. */
+async function idleCpuMs(): Promise<number> {
+  return (await measureWindow()).cpuMs;
 }
 
 interface Sample {
@@ -128,17 +133,11 @@ async function measure(sim: SimChild, activeRuns: number, mode: Mode, seed: numb
   gc?.();
   const heapPerRunKB = (process.memoryUsage().heapUsed - heapBefore) / activeRuns / 1024;
   const before = await sim.call<GrowthCounters>('counters');
-  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-  loop.enable();
-  const cpu = process.cpuUsage();
-  await sleep(WINDOW_MS);
-  const used = process.cpuUsage(cpu);
-  loop.disable();
+  const { cpuMs: cpuMsRaw, loop } = await measureWindow();
   const after = await sim.call<GrowthCounters>('counters');
   scheduler.dispose();
   await provider.dispose?.();
   const polls = Math.max(1, after.statusRequests - before.statusRequests);
-  const cpuMsRaw = (used.user + used.system) / 1000;
   const cpuMs = Math.max(0, cpuMsRaw - idleMs);
   const bytesIn = after.bytesIn - before.bytesIn;
   const bytesOut = after.bytesOut - before.bytesOut;
