@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as FakeTimers from '@sinonjs/fake-timers';
 import type { SchedulerOptions } from '../../src/core/contracts';
 import { FileLease, LEASE_FILE } from '../../src/core/lease';
-import { SharedStateFile, STATE_FILE, type SharedSnapshot } from '../../src/core/sharedState';
+import { SharedStateFile, STATE_FILE, type SharedSnapshot, type SharedStateOptions } from '../../src/core/sharedState';
 import type { ProviderId, Run } from '../../src/core/run';
 import { Scheduler } from '../../src/core/scheduler';
 import { RunStore } from '../../src/core/store';
@@ -215,10 +215,17 @@ describe('SharedStateFile', () => {
     }
   }
 
-  function shared(id: string, store: RunStore, health?: () => SharedSnapshot['health']): SharedStateFile {
-    const s = new SharedStateFile(dir, store, { id, heartbeatMs: HEARTBEAT, watch: false, health });
+  function shared(id: string, store: RunStore, health?: () => SharedSnapshot['health'], log?: SharedStateOptions['log']): SharedStateFile {
+    const s = new SharedStateFile(dir, store, { id, heartbeatMs: HEARTBEAT, watch: false, health, log });
     disposables.push(s);
     return s;
+  }
+
+  /** A window whose warnings and errors are kept, to check what it says about damaged files. */
+  function sharedSaying(id: string, store: RunStore): { file: SharedStateFile; warnings: string[] } {
+    const warnings: string[] = [];
+    const file = shared(id, store, undefined, { trace() {}, debug() {}, info() {}, warn: m => void warnings.push(m), error: m => void warnings.push(m) });
+    return { file, warnings };
   }
 
   beforeEach(() => {
@@ -329,15 +336,8 @@ describe('SharedStateFile', () => {
       fs.writeFileSync(path.join(dir, STATE_FILE), JSON.stringify({ version: 1, writerId: 'other-version', seq, writtenAt: Date.now(), runs, health: {} }));
     const entries = () => JSON.parse(JSON.stringify(source.all())) as Record<string, unknown>[];
     publish(1, entries());
-    const warnings: string[] = [];
     const followerStore = new RunStore();
-    const follower = new SharedStateFile(dir, followerStore, {
-      id: 'follower',
-      heartbeatMs: HEARTBEAT,
-      watch: false,
-      log: { trace() {}, debug() {}, info() {}, warn: m => void warnings.push(m), error: m => void warnings.push(m) },
-    });
-    disposables.push(follower);
+    const { file: follower, warnings } = sharedSaying('follower', followerStore);
     follower.setRole('follower');
     await io();
     assert.deepEqual(followerStore.all().map(t => t.key).sort(), ['boringMarketing:a', 'boringMarketing:b', 'boringMarketing:c']);
@@ -374,15 +374,8 @@ describe('SharedStateFile', () => {
     };
     const good = snapshot(1, 'family_discovery');
     overwrite(good);
-    const warnings: string[] = [];
     const followerStore = new RunStore();
-    const follower = new SharedStateFile(dir, followerStore, {
-      id: 'follower',
-      heartbeatMs: HEARTBEAT,
-      watch: false,
-      log: { trace() {}, debug() {}, info() {}, warn: m => void warnings.push(m), error: m => void warnings.push(m) },
-    });
-    disposables.push(follower);
+    const { file: follower, warnings } = sharedSaying('follower', followerStore);
     follower.setRole('follower');
     await io();
     assert.ok(followerStore.get('boringMarketing:a'));
@@ -407,15 +400,8 @@ describe('SharedStateFile', () => {
   });
 
   it('the leader reads a damaged hand-over file as empty, says so, sets it aside, and takes the next one', async () => {
-    const warnings: string[] = [];
     const leaderStore = new RunStore();
-    const leader = new SharedStateFile(dir, leaderStore, {
-      id: 'leader',
-      heartbeatMs: HEARTBEAT,
-      watch: false,
-      log: { trace() {}, debug() {}, info() {}, warn: m => void warnings.push(m), error: m => void warnings.push(m) },
-    });
-    disposables.push(leader);
+    const { file: leader, warnings } = sharedSaying('leader', leaderStore);
     leader.setRole('leader');
     await io();
     const inbox = path.join(dir, 'runwatch-inbox-follower.json');
