@@ -71,6 +71,13 @@ export function renderTable(results: Record<string, any>): string {
     const gate = typeof a.gateMs === 'number' ? `; gate ≤ ${a.gateMs} ms ${a.gateMet ? 'met' : '**not met**'}` : '';
     lines.push(`Activation in the VS Code host: ${num(a.medianMs, 1)} ms${range} over ${a.samples} fresh window${a.samples === 1 ? '' : 's'}, bundle load ${a.includesBundleLoad ? 'included' : 'not included'}${gate}.`);
   }
+  const c = results.tree?.completion;
+  if (c) {
+    const span = (f: { median: number; min: number; max: number }, digits: number) => `${num(f.median, digits)} (${num(f.min, digits)}–${num(f.max, digits)})`;
+    lines.push(
+      `Tree, the Runs view rendered in the workbench, one run going running → succeeded under a brand of ${num(results.tree.activeRuns, 0)} active runs (${c.samples} samples): the workbench made ${span(c.getChildrenCalls, 0)} getChildren and ${span(c.getTreeItemCalls, 0)} getTreeItem calls, the last ${span(c.updateMs, 2)} ms after the store change (extension host clock, paint not included).`,
+    );
+  }
   lines.push('');
   lines.push(notAhead(policies));
   return lines.join('\n');
