@@ -1,4 +1,5 @@
-// Bundles the extension into dist/. Three outputs: extension.js (loaded at every start), undici.js (the HTTP
+// Bundles the extension into dist/. Four outputs: extension.js (the package's "main", a small launcher),
+// runwatch.js (Runwatch itself, run by the launcher through V8's code cache at every start), undici.js (the HTTP
 // client, loaded on the first request, so activation does not even compile it) and mcp.js (the MCP SDK client,
 // loaded only once an Adlyse key exists, so it costs nothing at activation otherwise).
 const esbuild = require('esbuild');
@@ -26,6 +27,22 @@ const lazyUndici = {
   name: 'lazy-undici',
   setup(build) {
     build.onResolve({ filter: /[\\/]undiciParts(\.js)?$/ }, () => ({ path: './undici.js', external: true }));
+  },
+};
+
+/**
+ * One namespace object for `vscode`: each `import * as vscode from 'vscode'` of an external module becomes
+ * `__toESM(require('vscode'))`, which defines a getter for every property of the API object, once per importing
+ * file (48 of them). Routing the import through one bundled module that re-exports it copies them once.
+ */
+const VSCODE_API_NAMESPACE = 'runwatch-vscode-api';
+const oneVscodeNamespace = {
+  name: 'one-vscode-namespace',
+  setup(build) {
+    build.onResolve({ filter: /^vscode$/ }, args =>
+      args.namespace === VSCODE_API_NAMESPACE ? { path: 'vscode', external: true } : { path: 'vscode', namespace: VSCODE_API_NAMESPACE },
+    );
+    build.onLoad({ filter: /.*/, namespace: VSCODE_API_NAMESPACE }, () => ({ contents: "export * from 'vscode';", loader: 'js' }));
   },
 };
 
@@ -68,7 +85,9 @@ async function main() {
   const builds = [
     // Banner and footer: activate() logs how long the bundle's top level took to run (what loading it costs
     // beyond reading and compiling the file).
-    { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazyMcp, lazyUndici, problemMatcher], banner: { js: BUNDLE_START_BANNER }, footer: { js: BUNDLE_END_FOOTER } },
+    // The package's "main": a small launcher that runs runwatch.js through V8's code cache (src/launcher.ts).
+    { ...common, entryPoints: ['src/launcher.ts'], outfile: 'dist/extension.js', plugins: [problemMatcher] },
+    { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/runwatch.js', plugins: [oneVscodeNamespace, lazyMcp, lazyUndici, problemMatcher], banner: { js: BUNDLE_START_BANNER }, footer: { js: BUNDLE_END_FOOTER } },
     { ...common, entryPoints: ['src/providers/adlyse/mcpSession.ts'], outfile: 'dist/mcp.js', plugins: [lazyUndici, problemMatcher] },
     { ...common, entryPoints: ['src/core/undiciParts.ts'], outfile: 'dist/undici.js', plugins: [problemMatcher] },
   ];
@@ -80,7 +99,7 @@ async function main() {
     const result = await esbuild.build(options);
     if (metafile) fs.writeFileSync(path.join('dist', path.basename(options.outfile) + '.meta.json'), JSON.stringify(result.metafile));
   }
-  for (const file of ['dist/extension.js', 'dist/undici.js', 'dist/mcp.js']) {
+  for (const file of ['dist/extension.js', 'dist/runwatch.js', 'dist/undici.js', 'dist/mcp.js']) {
     console.log(`${file}: ${(fs.statSync(file).size / 1024).toFixed(1)} KB`);
   }
 }

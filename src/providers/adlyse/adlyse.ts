@@ -248,7 +248,10 @@ export class AdlyseProvider implements Provider {
 
   private mcp(): Promise<McpSession> {
     if (!this.session) {
-      const loading = import('./mcpSession.js').then(m =>
+      // require() on first use, not import(): Runwatch's bundle runs through vm.Script (src/codeCache.ts), which
+      // has no dynamic import. esbuild.js maps this require to dist/mcp.js.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const loading = Promise.resolve().then(() => require('./mcpSession.js') as typeof import('./mcpSession.js')).then(m =>
         m.createMcpSession({
           url: this.context.baseUrl,
           getKey: () => this.context.getKey(),
