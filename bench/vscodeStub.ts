@@ -220,8 +220,9 @@ class Memento {
 }
 
 /** An ExtensionContext for the bundle in `extensionDir`; secrets from `secrets`, storage in a fresh temp folder. */
-export function createContext(extensionDir: string, secrets: Record<string, string> = {}, globalState: Record<string, unknown> = {}): Record<string, unknown> {
-  const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-startup-'));
+/** `storageDir`: the global storage folder (where the launcher keeps its code cache); a new temporary one if absent. */
+export function createContext(extensionDir: string, secrets: Record<string, string> = {}, globalState: Record<string, unknown> = {}, storageDir?: string): Record<string, unknown> {
+  const storage = storageDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-startup-'));
   const state = new Memento();
   for (const [k, v] of Object.entries(globalState)) void state.update(k, v);
   const stored = new Map(Object.entries(secrets));
