@@ -50,12 +50,13 @@ export interface FileLeaseOptions {
   log?: Logger;
 }
 
-const leaseSchema = z.looseObject({
+// z.lazy: each schema is built on its first use, not while the bundle loads (start-up; see CONTRIBUTING.md).
+const leaseSchema = z.lazy(() => z.looseObject({
   holderId: z.string(),
   pid: z.number(),
   hostname: z.optional(z.string()),
   heartbeatAt: z.number(),
-});
+}));
 
 export class FileLease implements Disposable {
   readonly id: string;

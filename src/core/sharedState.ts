@@ -93,7 +93,8 @@ export interface SharedStateOptions {
   log?: Logger;
 }
 
-const snapshotSchema = z.looseObject({
+// z.lazy: each schema is built on its first use, not while the bundle loads (start-up; see CONTRIBUTING.md).
+const snapshotSchema = z.lazy(() => z.looseObject({
   version: z.number(),
   writerId: z.string(),
   seq: z.number(),
@@ -102,16 +103,16 @@ const snapshotSchema = z.looseObject({
   health: z.optional(z.record(z.string(), z.unknown())),
   lists: z.optional(z.unknown()),
   replies: z.optional(z.array(z.unknown())),
-});
+}));
 
-const inboxSchema = z.looseObject({
+const inboxSchema = z.lazy(() => z.looseObject({
   upserts: z.optional(z.array(z.unknown())),
   removals: z.optional(z.array(z.string())),
   requests: z.optional(z.array(z.unknown())),
-});
+}));
 
 const providerIdSchema = z.string().check(z.minLength(1));
-const requestSchema = z.looseObject({
+const requestSchema = z.lazy(() => z.looseObject({
   id: z.string(),
   request: z.union([
     z.looseObject({ op: z.literal('refresh'), keys: z.optional(z.array(z.string())) }),
@@ -119,17 +120,17 @@ const requestSchema = z.looseObject({
     z.looseObject({ op: z.literal('runs'), provider: providerIdSchema, accountId: z.string(), more: z.optional(z.boolean()) }),
     z.looseObject({ op: z.literal('cancel'), key: z.string() }),
   ]),
-});
+}));
 
-const listsSchema = z.looseObject({
+const listsSchema = z.lazy(() => z.looseObject({
   accounts: z.record(z.string(), z.array(z.unknown())),
   more: z.array(z.string()),
-});
-const replySchema = z.looseObject({
+}));
+const replySchema = z.lazy(() => z.looseObject({
   id: z.string(),
   ok: z.boolean(),
   error: z.optional(z.looseObject({ kind: z.string(), message: z.string() })),
-});
+}));
 
 interface PendingRequest {
   request: SharedRequest;

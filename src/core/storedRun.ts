@@ -52,7 +52,8 @@ const text = z.string();
 const optionalText = z.optional(z.string());
 const optionalNumber = z.optional(z.number());
 
-const stageSchema = z.looseObject({
+// z.lazy: each schema is built on its first use, not while the bundle loads (start-up; see CONTRIBUTING.md).
+const stageSchema = z.lazy(() => z.looseObject({
   id: text,
   label: text,
   state: z.enum(['done', 'current', 'pending', 'failed', 'skipped']),
@@ -60,9 +61,9 @@ const stageSchema = z.looseObject({
   counts: z.optional(z.looseObject({ completed: z.number(), running: z.number(), pending: z.number(), errors: z.number() })),
   scope: z.optional(z.enum(['document', 'pipeline'])),
   rawStatus: z.optional(z.nullable(z.string())),
-});
+}));
 
-const progressSchema = z.looseObject({
+const progressSchema = z.lazy(() => z.looseObject({
   stages: z.optional(z.array(stageSchema)),
   current: optionalText,
   index: optionalNumber,
@@ -71,21 +72,21 @@ const progressSchema = z.looseObject({
   documents: z.optional(z.looseObject({ total: z.number(), completed: z.number(), errors: z.number() })),
   detail: optionalText,
   stageStartedAt: optionalText,
-});
+}));
 
-const errorSchema = z.looseObject({
+const errorSchema = z.lazy(() => z.looseObject({
   message: text,
   step: optionalText,
   code: optionalText,
   items: z.optional(z.array(z.looseObject({ id: text, label: optionalText, phase: optionalText, message: text }))),
   hint: optionalText,
   retryAfterSeconds: optionalNumber,
-});
+}));
 
 /** Any non-empty id: whether Runwatch knows the provider now is the store's question (it keeps the others aside). */
 const providerIdSchema = z.string().check(z.minLength(1));
 
-const runSchema = z.looseObject({
+const runSchema = z.lazy(() => z.looseObject({
   provider: providerIdSchema,
   accountId: text,
   id: z.string().check(z.minLength(1)),
@@ -105,9 +106,9 @@ const runSchema = z.looseObject({
   durationSeconds: optionalNumber,
   input: z.optional(z.pipe(z.unknown(), z.transform(readRunInput))),
   raw: z.optional(z.record(z.string(), z.unknown())),
-});
+}));
 
-const trackedRunSchema = z.looseObject({
+const trackedRunSchema = z.lazy(() => z.looseObject({
   // Recomputed from the run: a stored key that disagrees with its run must not index it under another name.
   key: z.optional(z.unknown()),
   run: runSchema,
@@ -123,7 +124,7 @@ const trackedRunSchema = z.looseObject({
   acknowledged: z.optional(z.boolean()),
   polls: optionalNumber,
   pinned: z.optional(z.boolean()),
-});
+}));
 
 /**
  * Re-run's record of a start, `{kindId, values}`. An entry may hold another shape (an adapter's own record,
@@ -186,7 +187,7 @@ function identifiableKey(value: unknown): string | undefined {
   return keyOf({ provider: run.provider, id: run.id });
 }
 
-const accountSchema = z.looseObject({ provider: providerIdSchema, id: text, label: text, description: optionalText });
+const accountSchema = z.lazy(() => z.looseObject({ provider: providerIdSchema, id: text, label: text, description: optionalText }));
 
 /**
  * Accounts per provider as stored (remembered accounts in globalState, the lists another window shares):

@@ -30,13 +30,14 @@ import type {
 
 const NAME = 'Automindz';
 
-const runSchema = z.looseObject({
+// z.lazy: each schema is built on its first use, not while the bundle loads (start-up; see CONTRIBUTING.md).
+const runSchema = z.lazy(() => z.looseObject({
   run_id: z.nullish(z.string()),
   status: z.string(),
   result: z.optional(z.unknown()),
   started_at: z.nullish(z.string()),
   finished_at: z.nullish(z.string()),
-});
+}));
 type RunBody = z.infer<typeof runSchema>;
 
 /** The one pipeline the docs describe; Runwatch shows it as the provider's only "account". */

@@ -56,9 +56,10 @@ export function checkPrefix(key: string, prefixes: readonly string[], providerNa
   return {};
 }
 
+// z.lazy: each schema is built on its first use, not while the bundle loads (start-up; see CONTRIBUTING.md).
 /** What GloriaMundo's execute and Automindz's trigger both answer: the new run's id, its status, where to poll. */
-export const startedRunSchema = z.looseObject({
+export const startedRunSchema = z.lazy(() => z.looseObject({
   run_id: z.string(),
   status: z.nullish(z.string()),
   poll_url: z.nullish(z.string()),
-});
+}));

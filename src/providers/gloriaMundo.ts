@@ -24,7 +24,8 @@ import type {
 
 const NAME = 'GloriaMundo';
 
-const statusSchema = z.looseObject({
+// z.lazy: each schema is built on its first use, not while the bundle loads (start-up; see CONTRIBUTING.md).
+const statusSchema = z.lazy(() => z.looseObject({
   run_id: z.nullish(z.string()),
   status: z.string(),
   progress: z.nullish(
@@ -41,7 +42,7 @@ const statusSchema = z.looseObject({
   cost_cents: z.nullish(z.number()),
   // The docs show a string; an `{message}` object is read too rather than refused.
   error: z.nullish(z.union([z.string(), z.looseObject({ message: z.nullish(z.string()) })])),
-});
+}));
 type StatusBody = z.infer<typeof statusSchema>;
 
 /** Polls 1–5 of a run are 2 s apart, as the polling page recommends; later ones back off. */

@@ -36,16 +36,17 @@ const MAX_REMEMBERED_PIPELINES = 2_000;
 const str = z.nullish(z.string());
 const num = z.nullish(z.number());
 
-const SpecSchema = z.looseObject({ id: z.string(), schema_id: str, name: str, description: str });
-const PaginationSchema = z.looseObject({ total: num, limit: num, has_more: z.nullish(z.boolean()), next_cursor: str });
-const SpecListSchema = z.union([
+// z.lazy: each schema is built on its first use, not while the bundle loads (start-up; see CONTRIBUTING.md).
+const SpecSchema = z.lazy(() => z.looseObject({ id: z.string(), schema_id: str, name: str, description: str }));
+const PaginationSchema = z.lazy(() => z.looseObject({ total: num, limit: num, has_more: z.nullish(z.boolean()), next_cursor: str }));
+const SpecListSchema = z.lazy(() => z.union([
   z.array(SpecSchema),
   z.looseObject({ data: z.array(SpecSchema), pagination: z.nullish(PaginationSchema) }),
-]);
+]));
 
-const LinksSchema = z.nullish(z.looseObject({ self: str, progress: str, dashboard: str }));
+const LinksSchema = z.lazy(() => z.nullish(z.looseObject({ self: str, progress: str, dashboard: str })));
 
-const PipelineSchema = z.looseObject({
+const PipelineSchema = z.lazy(() => z.looseObject({
   id: z.string(),
   name: str,
   status: str,
@@ -53,15 +54,15 @@ const PipelineSchema = z.looseObject({
   phase_count: num,
   created_at: str,
   links: LinksSchema,
-});
+}));
 type WirePipeline = z.infer<typeof PipelineSchema>;
 
-const PipelineListSchema = z.union([
+const PipelineListSchema = z.lazy(() => z.union([
   z.array(PipelineSchema),
   z.looseObject({ data: z.array(PipelineSchema), pagination: z.nullish(PaginationSchema) }),
-]);
+]));
 
-const StartSchema = z.looseObject({
+const StartSchema = z.lazy(() => z.looseObject({
   id: z.string(),
   status: str,
   schema: z.nullish(z.looseObject({ id: str, name: str })),
@@ -71,9 +72,9 @@ const StartSchema = z.looseObject({
   run_id: str,
   message: str,
   links: LinksSchema,
-});
+}));
 
-const PhaseSchema = z.looseObject({
+const PhaseSchema = z.lazy(() => z.looseObject({
   phaseId: str,
   name: str,
   type: str,
@@ -83,11 +84,11 @@ const PhaseSchema = z.looseObject({
   running: num,
   pending: num,
   errors: num,
-});
+}));
 
-const DocumentErrorSchema = z.looseObject({ pipelineDocumentId: str, documentId: str, phase: str, message: str });
+const DocumentErrorSchema = z.lazy(() => z.looseObject({ pipelineDocumentId: str, documentId: str, phase: str, message: str }));
 
-const ProgressSchema = z.looseObject({
+const ProgressSchema = z.lazy(() => z.looseObject({
   pipelineId: str,
   status: str,
   totalDocuments: z.number(),
@@ -96,13 +97,13 @@ const ProgressSchema = z.looseObject({
   phases: z.nullish(z.array(PhaseSchema)),
   errors: z.nullish(z.array(DocumentErrorSchema)),
   finalizationPending: z.nullish(z.array(z.string())),
-});
+}));
 type WireProgress = z.infer<typeof ProgressSchema>;
 
-const DataProductSchema = z.looseObject({
+const DataProductSchema = z.lazy(() => z.looseObject({
   dataProduct: z.looseObject({ id: z.string(), name: str, pipeline_id: str, status: str }),
   shareToken: z.nullish(z.looseObject({ data_product_id: str, token: str })),
-});
+}));
 
 // ---- errors ----
 

@@ -38,13 +38,14 @@ export interface PreparedRecord {
 const STATUS_FILTERS = ['active', 'failed', 'succeeded', 'cancelled', 'queued', 'running', 'finished', 'any'] as const;
 
 const text = () => z.string().check(z.trim(), z.minLength(1));
-const listInput = z.object({
+// z.lazy: each schema is built on its first use, not while the bundle loads (start-up; see CONTRIBUTING.md).
+const listInput = z.lazy(() => z.object({
   provider: z.optional(text()),
   account: z.optional(text()),
   status: z.optional(z.enum(STATUS_FILTERS)),
   limit: z.optional(z.int().check(z.minimum(1), z.maximum(100))),
-});
-const runRefInput = z.object({ runId: text(), provider: z.optional(text()) });
+}));
+const runRefInput = z.lazy(() => z.object({ runId: text(), provider: z.optional(text()) }));
 
 type Tool = vscode.LanguageModelTool<Record<string, unknown>>;
 

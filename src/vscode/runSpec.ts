@@ -19,17 +19,18 @@ export class RunSpecError extends Error {
 
 const name = z.string().check(z.trim(), z.minLength(1));
 
+// z.lazy: each schema is built on its first use, not while the bundle loads (start-up; see CONTRIBUTING.md).
 /** Starts a run: `{provider, account, kind, inputs}` (account and kind may be left out where there is only one). */
-export const startSpecSchema = z.object({
+export const startSpecSchema = z.lazy(() => z.object({
   provider: name,
   account: z.optional(name),
   kind: z.optional(name),
   inputs: z.optional(z.record(z.string(), z.unknown())),
-});
+}));
 export type StartSpec = z.infer<typeof startSpecSchema>;
 
 /** Follows a run started elsewhere: `{provider, runId}`; account where the provider needs it to find the run. */
-export const watchSpecSchema = z.object({ provider: name, runId: name, account: z.optional(name) });
+export const watchSpecSchema = z.lazy(() => z.object({ provider: name, runId: name, account: z.optional(name) }));
 export type WatchSpec = z.infer<typeof watchSpecSchema>;
 
 /** A `runwatch` task definition: either kind of spec, never both. */

@@ -533,12 +533,14 @@ describe('Boring Marketing adapter', () => {
       assert.match(e.message, /cut off or malformed/);
     });
 
-    it('a run body with wrong types is badResponse', async () => {
+    it('a run body with wrong types is badResponse, naming each wrong field (the nested one too)', async () => {
       const brand = bm.addBrand({ domain: 'acme.com' });
       sim.addFault({ provider: 'boringMarketing', path: '/runs/', status: 200, body: { id: 'r-1', status: 42, meta: { current_stage: ['x'] } } });
       const e = await failure(provider().getRun({ accountId: brand.id, id: 'r-1' }));
       assert.equal(e.kind, 'badResponse');
       assert.match(e.message, /unexpected shape/);
+      assert.match(e.message, /→ at status;/);
+      assert.match(e.message, /→ at meta\.current_stage$/);
     });
 
     it('a run body with added fields and nulls is fine', async () => {

@@ -180,23 +180,31 @@ function fieldsOfJsonSchema(schema: Record<string, unknown>, prefix = ''): strin
   return out.sort();
 }
 
+interface ZodSchema {
+  _zod: { def: ZodDef; innerType?: ZodSchema };
+}
 interface ZodDef {
   type: string;
-  shape?: Record<string, { _zod: { def: ZodDef } }>;
-  innerType?: { _zod: { def: ZodDef } };
-  element?: { _zod: { def: ZodDef } };
+  shape?: Record<string, ZodSchema>;
+  innerType?: ZodSchema;
+  element?: ZodSchema;
+}
+
+/** A schema's definition, through the z.lazy wrappers the module-level schemas are built on first use with. */
+function defOf(schema: ZodSchema): ZodDef {
+  return schema._zod.def.type === 'lazy' ? defOf(schema._zod.innerType!) : schema._zod.def;
 }
 
 function fieldsOfZod(schema: unknown, prefix = ''): string[] {
-  const def = (schema as { _zod: { def: ZodDef } })._zod.def;
+  const def = defOf(schema as ZodSchema);
   const out: string[] = [];
   for (const [name, child] of Object.entries(def.shape ?? {})) {
-    let inner = child._zod.def;
+    let inner = defOf(child);
     const optional = inner.type === 'optional';
-    if (optional) inner = inner.innerType!._zod.def;
+    if (optional) inner = defOf(inner.innerType!);
     out.push(`${prefix}${name}${optional ? '' : '!'}`);
     if (inner.type === 'object') out.push(...fieldsOfZod({ _zod: { def: inner } }, `${prefix}${name}.`));
-    if (inner.type === 'array' && inner.element!._zod.def.type === 'object') out.push(...fieldsOfZod(inner.element, `${prefix}${name}[].`));
+    if (inner.type === 'array' && defOf(inner.element!).type === 'object') out.push(...fieldsOfZod(inner.element, `${prefix}${name}[].`));
   }
   return out.sort();
 }

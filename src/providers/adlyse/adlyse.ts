@@ -33,20 +33,21 @@ export const ADLYSE_CADENCE_MS = 1_000;
 /** Name of the single input of a workflow whose input_schema is absent or not an object schema. */
 export const ADLYSE_JSON_INPUT = 'input_data';
 
-const workflowSummarySchema = z.looseObject({
+// z.lazy: each schema is built on its first use, not while the bundle loads (start-up; see CONTRIBUTING.md).
+const workflowSummarySchema = z.lazy(() => z.looseObject({
   id: z.string(),
   name: z.nullish(z.string()),
   description: z.nullish(z.string()),
   updated_at: z.nullish(z.string()),
-});
+}));
 type WorkflowSummary = z.infer<typeof workflowSummarySchema>;
-const listSchema = z.union([
+const listSchema = z.lazy(() => z.union([
   z.array(workflowSummarySchema),
   z.looseObject({ workflows: z.array(workflowSummarySchema) }),
   z.looseObject({ items: z.array(workflowSummarySchema) }),
-]);
+]));
 
-const workflowSchema = z.looseObject({
+const workflowSchema = z.lazy(() => z.looseObject({
   id: z.nullish(z.string()),
   name: z.nullish(z.string()),
   description: z.nullish(z.string()),
@@ -54,15 +55,15 @@ const workflowSchema = z.looseObject({
   output_schema: z.optional(z.unknown()),
   created_at: z.nullish(z.string()),
   updated_at: z.nullish(z.string()),
-});
+}));
 type WorkflowBody = z.infer<typeof workflowSchema>;
 
-const startSchema = z.looseObject({
+const startSchema = z.lazy(() => z.looseObject({
   run_id: z.string(),
   status: z.nullish(z.string()),
-});
+}));
 
-const runStatusSchema = z.looseObject({
+const runStatusSchema = z.lazy(() => z.looseObject({
   run_id: z.nullish(z.string()),
   status: z.string(),
   created_at: z.nullish(z.string()),
@@ -72,7 +73,7 @@ const runStatusSchema = z.looseObject({
   duration_seconds: z.nullish(z.number()),
   // The docs show a string from the failing node; an {message} object is read too rather than refused.
   error: z.nullish(z.union([z.string(), z.looseObject({ message: z.nullish(z.string()), node: z.nullish(z.string()) })])),
-});
+}));
 type RunStatusBody = z.infer<typeof runStatusSchema>;
 
 /** A JSON Schema, as far as Runwatch reads one. */

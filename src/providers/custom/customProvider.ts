@@ -43,8 +43,9 @@ const idValue = z.union([z.string().check(z.minLength(1)), z.number()]);
 const textValue = z.string();
 const numberValue = z.number();
 const timeValue = z.union([z.string(), z.number()]);
+// z.lazy: each schema is built on its first use, not while the bundle loads (start-up; see CONTRIBUTING.md).
 /** An error as text, or an object carrying `message`. */
-const errorValue = z.union([z.string(), z.looseObject({ message: z.string() })]);
+const errorValue = z.lazy(() => z.union([z.string(), z.looseObject({ message: z.string() })]));
 
 /**
  * The provider a declaration describes, as the registry takes it: `custom:<id>` (never a built-in's id), its

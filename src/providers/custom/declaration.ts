@@ -32,7 +32,8 @@ const seconds = z.number().check(z.gte(1, says(() => l10n.t('must be at least 1 
 
 export const RUN_STATUS_TARGETS = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
 
-const inputFieldSchema = z.strictObject({
+// z.lazy: each schema is built on its first use, not while the bundle loads (start-up; see CONTRIBUTING.md).
+const inputFieldSchema = z.lazy(() => z.strictObject({
   name: z.string().check(z.regex(INPUT_NAME, says(() => l10n.t('must be a name of letters, digits, "_", "-" or "." (it is used as ${input.<name>})')))),
   label: z.optional(text),
   type: z.enum(['string', 'string[]', 'number', 'boolean', 'json']),
@@ -43,9 +44,9 @@ const inputFieldSchema = z.strictObject({
   default: z.optional(z.unknown()),
   options: z.optional(z.array(z.string())),
   jsonShape: z.optional(z.enum(['object', 'array'])),
-});
+}));
 
-export const declarationSchema = z.strictObject({
+export const declarationSchema = z.lazy(() => z.strictObject({
   id: z.string().check(z.regex(DECLARATION_ID, says(() => l10n.t('must be lower-case letters, digits and "-", starting with a letter, at most 40 characters')))),
   displayName: text,
   baseUrl: text,
@@ -87,7 +88,7 @@ export const declarationSchema = z.strictObject({
   ),
   budget: z.optional(z.strictObject({ requests: z.int().check(z.gte(1, says(() => l10n.t('must be at least 1')))), perSeconds: seconds })),
   inputs: z.optional(z.array(inputFieldSchema)),
-});
+}));
 
 export type CustomDeclarationInput = z.infer<typeof declarationSchema>;
 
