@@ -70,6 +70,16 @@ export function renderTable(results: Record<string, any>): string {
     const range = Array.isArray(a.rangeMs) ? ` (${num(a.rangeMs[0], 1)}–${num(a.rangeMs[1], 1)})` : '';
     const gate = typeof a.gateMs === 'number' ? `; gate ≤ ${a.gateMs} ms ${a.gateMet ? 'met' : '**not met**'}` : '';
     lines.push(`Activation in the VS Code host: ${num(a.medianMs, 1)} ms${range} over ${a.samples} fresh window${a.samples === 1 ? '' : 's'}, bundle load ${a.includesBundleLoad ? 'included' : 'not included'}${gate}.`);
+    const own = a.parts?.launcherActivateMs;
+    const rest = a.parts?.hostLessLauncherMs;
+    if (own && rest) {
+      const ahead: string[] = a.aheadInBatch ?? [];
+      lines.push(
+        `Of it, Runwatch's own \`activate()\` call (reading, compiling with the code cache and running the bundle, composing Runwatch): ${num(own.median, 1)} ms (${num(own.min, 1)}–${num(own.max, 1)}); ` +
+          `the rest, ${num(rest.median, 1)} ms (${num(rest.min, 1)}–${num(rest.max, 1)}), is the host's code-loading clock, which it starts before an await and so also counts loading the extensions activated just ahead for the same event${ahead.length ? ` (${ahead.join(', ')})` : ''}.` +
+          (a.firstStart ? ` The first start after an install, before the code cache exists: ${num(a.firstStart.hostMs, 0)} ms.` : ''),
+      );
+    }
   }
   const c = results.tree?.completion;
   if (c) {
