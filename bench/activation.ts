@@ -129,6 +129,9 @@ async function oneWindow(extensionsDir: string, work: string, i: number, extensi
       90_000,
       "Runwatch's activation log line",
     );
+    // The editor lists the running extensions slowest first in a virtual list: only the rows in view exist in
+    // the page, and a fast Runwatch sits far down. A tall page shows every row (activation is over by now).
+    await page.setViewportSize({ width: 1280, height: 4000 });
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input').waitFor({ timeout: 15_000 });
     await page.keyboard.type('Developer: Show Running Extensions');
@@ -138,7 +141,10 @@ async function oneWindow(extensionsDir: string, work: string, i: number, extensi
     // "Runwatch 0.1.0 <where it runs> Activation: 83ms".
     const hostText = await until(async () => {
       const text = ((await page.locator('.monaco-workbench').first().innerText().catch(() => '')) as string).replace(/\s+/g, ' ');
-      return /Runwatch \d+\.\d+\.\d+ \S+ ((?:Startup )?Activation: \d+(?:\.\d+)?\s*ms)/.exec(text)?.[1];
+      const found = /Runwatch \d+\.\d+\.\d+ \S+ ((?:Startup )?Activation: \d+(?:\.\d+)?\s*ms)/.exec(text)?.[1];
+      // Still not in view (more extensions than the page is tall): scroll the list down a screen.
+      if (!found) await page.locator('.runtime-extensions-editor .monaco-list').first().hover().then(() => page.mouse.wheel(0, 2000)).catch(() => {});
+      return found;
     }, 30_000, 'the Running Extensions row for Runwatch').catch(async (e: Error) => {
       if (process.env.ACTIVATION_DEBUG_SHOT) await page.screenshot({ path: process.env.ACTIVATION_DEBUG_SHOT });
       throw e;
