@@ -35,7 +35,7 @@ import type { InitRequest, Observation, OracleResult, PrepareResult, SimInfo } f
 import { seededRandom, subSeed } from './random';
 import { ScaledProvider, type ScaleContext } from './scaledProvider';
 import { buildFaults, buildWorkload, type PlannedFault, type PlannedRun } from './workload';
-import { percentile, round } from './stats';
+import { loopDelayMs, percentile, round } from './stats';
 
 const SCHEDULER_OPTIONS: SchedulerOptions = {
   whenUnfocused: 'normal',
@@ -48,6 +48,8 @@ const SCHEDULER_OPTIONS: SchedulerOptions = {
 /** The setting's default request timeout, 15 s, in simulated time; floored at 0.5 real s against machine noise. */
 const REQUEST_TIMEOUT_SIM_MS = 15_000;
 const MIN_REAL_TIMEOUT_MS = 500;
+/** The event-loop monitor's sampling interval (ms). */
+const LOOP_RESOLUTION_MS = 5;
 /** A request sent within this many real ms of a Retry-After answer was on its way already. */
 const RETRY_AFTER_GRACE_REAL_MS = 5;
 
@@ -474,7 +476,7 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
     for (const policy of peers) states.push(peerState(policy, info.baseUrls[policy.name], scaleFor(), seededRandom(subSeed(options.seed, policy.name)), t0Sim));
     const byName = new Map(states.map(s => [s.name, s]));
 
-    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     loopDelay.enable();
     const loadBefore = os.loadavg()[0];
     const cpuBefore = process.cpuUsage();
@@ -572,9 +574,9 @@ export async function runPollingRepeat(options: PollingBenchOptions) {
       benchProcessCpuSeconds: round((cpu.user + cpu.system) / 1e6, 1),
       // The histogram holds the intervals of a 5 ms sampling timer: the delay is what exceeds 5 ms.
       eventLoopDelayMs: {
-        p50: round(Math.max(0, loopDelay.percentile(50) / 1e6 - 5), 1),
-        p99: round(Math.max(0, loopDelay.percentile(99) / 1e6 - 5), 1),
-        max: round(Math.max(0, loopDelay.max / 1e6 - 5), 1),
+        p50: round(loopDelayMs(loopDelay, LOOP_RESOLUTION_MS, 50), 1),
+        p99: round(loopDelayMs(loopDelay, LOOP_RESOLUTION_MS, 99), 1),
+        max: round(loopDelayMs(loopDelay, LOOP_RESOLUTION_MS, 'max'), 1),
       },
     };
     const unfinished = Object.fromEntries(states.map(s => [s.name, s.unfinished()]).filter(([, u]) => u.length));

@@ -8,6 +8,15 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank - 1];
 }
 
+/**
+ * Event-loop delay in ms from a perf_hooks.monitorEventLoopDelay histogram: it records the whole time between
+ * its timer's firings, so an idle loop reads about `resolutionMs`; the delay is what lies beyond that.
+ */
+export function loopDelayMs(histogram: { percentile(p: number): number; max: number }, resolutionMs: number, p: number | 'max'): number {
+  const ns = p === 'max' ? histogram.max : histogram.percentile(p);
+  return Math.max(0, ns / 1e6 - resolutionMs);
+}
+
 export function round(value: number, digits: number): number {
   if (!Number.isFinite(value)) return value;
   const f = 10 ** digits;
