@@ -55,7 +55,8 @@ async function sample(): Promise<Sample> {
   const t1 = performance.now();
   const api = extension.activate(context);
   const t2 = performance.now();
-  const codeCache = (globalThis as { __runwatchBundleTopLevel?: { codeCache?: string } }).__runwatchBundleTopLevel?.codeCache;
+  // How the launcher loaded the bundle (src/launcher.ts sets it: LaunchFigures).
+  const codeCache = (globalThis as { __runwatchLaunch?: { codeCache?: string } }).__runwatchLaunch?.codeCache;
   const result: Sample = { requireMs: t1 - t0, activateMs: t2 - t1, totalMs: t2 - t0, mcpLoadedAtActivation: mcpLoaded(), codeCache };
   if (adlyseUrl) {
     const adlyse = api.service.provider('adlyse');
