@@ -584,8 +584,17 @@ export class SharedStateFile implements Disposable {
       let inbox: Inbox;
       try {
         inbox = parseInbox(readIfExists(claimed), why => this.warnDamagedInbox(why));
+      } catch (e) {
+        // Claimed but unreadable (no permission, a folder by that name): set aside like a damaged one. Thrown
+        // out of here it would escape the heartbeat timer and stop the other inboxes being collected.
+        this.warnDamagedInbox(`it could not be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        continue;
       } finally {
-        fs.rmSync(claimed, { force: true });
+        try {
+          fs.rmSync(claimed, { force: true, recursive: true });
+        } catch {
+          // Left behind under its claimed name, which no window reads again.
+        }
       }
       for (const entry of inbox.upserts) {
         const local = this.store.get(entry.key);

@@ -399,6 +399,25 @@ describe('SharedStateFile', () => {
     assert.equal(followerStore.get('boringMarketing:a')?.run.progress?.current, 'evidence_collection', 'the next good snapshot applies');
   });
 
+  it('the leader sets aside a hand-over file it cannot read at all, says so, and still collects the others', async () => {
+    const leaderStore = new RunStore();
+    const { file: leader, warnings } = sharedSaying('leader', leaderStore);
+    leader.setRole('leader');
+    await io();
+    // A folder under a hand-over file's name: claimed like one, but reading it fails (EISDIR), as no permission would.
+    const unreadable = path.join(dir, 'runwatch-inbox-broken.json');
+    fs.mkdirSync(unreadable);
+    const followerStore = new RunStore();
+    const follower = shared('follower', followerStore);
+    follower.setRole('follower');
+    await io();
+    followerStore.upsert(run('started-there'));
+    await advance(250 + HEARTBEAT);
+    assert.ok(leaderStore.get('boringMarketing:started-there'), "the follower's hand-over arrives all the same");
+    assert.equal(fs.existsSync(unreadable), false, 'set aside');
+    assert.deepEqual(warnings, ['Runwatch could not read a hand-over file between windows (it could not be read: EISDIR); it was set aside.']);
+  });
+
   it('the leader reads a damaged hand-over file as empty, says so, sets it aside, and takes the next one', async () => {
     const leaderStore = new RunStore();
     const { file: leader, warnings } = sharedSaying('leader', leaderStore);
