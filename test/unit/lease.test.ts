@@ -399,44 +399,42 @@ describe('SharedStateFile', () => {
     assert.equal(followerStore.get('boringMarketing:a')?.run.progress?.current, 'evidence_collection', 'the next good snapshot applies');
   });
 
-  it('the leader sets aside a hand-over file it cannot read at all, says so, and still collects the others', async () => {
+  /** A leader that collects hand-overs (with its warnings), and a follower that hands one over on request. */
+  const leaderAndFollower = async () => {
     const leaderStore = new RunStore();
     const { file: leader, warnings } = sharedSaying('leader', leaderStore);
     leader.setRole('leader');
     await io();
+    const followerStore = new RunStore();
+    shared('follower', followerStore).setRole('follower');
+    await io();
+    const handOver = async () => {
+      followerStore.upsert(run('started-there'));
+      await advance(250 + HEARTBEAT);
+      return leaderStore.get('boringMarketing:started-there');
+    };
+    return { leaderStore, warnings, handOver };
+  };
+
+  it('the leader sets aside a hand-over file it cannot read at all, says so, and still collects the others', async () => {
+    const { warnings, handOver } = await leaderAndFollower();
     // A folder under a hand-over file's name: claimed like one, but reading it fails (EISDIR), as no permission would.
     const unreadable = path.join(dir, 'runwatch-inbox-broken.json');
     fs.mkdirSync(unreadable);
-    const followerStore = new RunStore();
-    const follower = shared('follower', followerStore);
-    follower.setRole('follower');
-    await io();
-    followerStore.upsert(run('started-there'));
-    await advance(250 + HEARTBEAT);
-    assert.ok(leaderStore.get('boringMarketing:started-there'), "the follower's hand-over arrives all the same");
+    assert.ok(await handOver(), "the follower's hand-over arrives all the same");
     assert.equal(fs.existsSync(unreadable), false, 'set aside');
     assert.deepEqual(warnings, ['Runwatch could not read a hand-over file between windows (it could not be read: EISDIR); it was set aside.']);
   });
 
   it('the leader reads a damaged hand-over file as empty, says so, sets it aside, and takes the next one', async () => {
-    const leaderStore = new RunStore();
-    const { file: leader, warnings } = sharedSaying('leader', leaderStore);
-    leader.setRole('leader');
-    await io();
+    const { leaderStore, warnings, handOver } = await leaderAndFollower();
     const inbox = path.join(dir, 'runwatch-inbox-follower.json');
     fs.writeFileSync(inbox, '{"upserts": [{"key": "boringMarketing:x", "run": {"provider": "boringMa');
     await advance(HEARTBEAT);
     assert.equal(fs.existsSync(inbox), false, 'set aside');
     assert.deepEqual(leaderStore.all(), []);
     assert.deepEqual(warnings, ['Runwatch could not read a hand-over file between windows (it is not complete JSON); it was set aside.']);
-
-    const followerStore = new RunStore();
-    const follower = shared('follower', followerStore);
-    follower.setRole('follower');
-    await io();
-    followerStore.upsert(run('started-there'));
-    await advance(250 + HEARTBEAT);
-    assert.ok(leaderStore.get('boringMarketing:started-there'), 'the next hand-over arrives');
+    assert.ok(await handOver(), 'the next hand-over arrives');
   });
 });
 
