@@ -1,7 +1,7 @@
 // Cross-window coordination, the shared state: the leader (the window holding the lease, lease.ts) publishes
 // its store (runs and provider health) to a file; followers apply it to their own store. What a follower learns
-// or does itself (a run it started, tracked, refreshed, stopped tracking) goes back to the leader through a
-// per-window inbox file, so the leader polls it too.
+// or does itself (a run it started, tracked, refreshed, stopped tracking) goes back to the leader through inbox
+// files (hand-overs, one file each, never added to), so the leader polls it too.
 //
 // The snapshot holds the whole store, so it is written and read asynchronously, off the extension host's thread:
 // one write at a time (AtomicFileWriter: written aside and renamed over the old file, so a reader in any window
@@ -26,6 +26,8 @@ import type { Account } from './ports';
 
 export const STATE_FILE = 'runwatch-state.json';
 const INBOX_PREFIX = 'runwatch-inbox-';
+/** A hand-over file's number, zero-padded so that names sort in the order written. */
+const HAND_OVER_DIGITS = 10;
 
 export interface SharedSnapshot {
   version: 1;
@@ -154,6 +156,8 @@ export class SharedStateFile implements Disposable {
   private inboxTimer: ReturnType<typeof setTimeout> | undefined;
   private watcher: fs.FSWatcher | undefined;
   private seq = 0;
+  /** Hand-over files this window wrote as a follower (the number in the next one's name). */
+  private handOvers = 0;
   private lastPublishedAt = 0;
   private lastPublishCostMs = 0;
   private lastPublishedHealth = '';
@@ -536,26 +540,19 @@ export class SharedStateFile implements Disposable {
     }
   }
 
+  /**
+   * Hands this window's changes and requests to the leader in a file of their own. Never by adding to a file
+   * the leader may be collecting at that very moment (it is another process): the read-then-write could hand
+   * over again a request the leader had already carried out. The leader takes one window's files in the order
+   * they were written (the number in the name).
+   */
   private flushOutbox(): void {
     if (this.inboxTimer) clearTimeout(this.inboxTimer);
     this.inboxTimer = undefined;
     if (!this.outbox.upserts.length && !this.outbox.removals.length && !this.outbox.requests.length) return;
-    const file = path.join(this.dir, `${INBOX_PREFIX}${this.id}.json`);
+    const file = path.join(this.dir, `${INBOX_PREFIX}${this.id}-${String(++this.handOvers).padStart(HAND_OVER_DIGITS, '0')}.json`);
     try {
-      // Merge with what the leader has not collected yet; this window's newer word on a run wins.
-      const pending = parseInbox(readIfExists(file), why => this.warnDamagedInbox(why));
-      const upserts = new Map(pending.upserts.map(t => [t.key, t] as const));
-      const removals = new Set(pending.removals);
-      for (const key of this.outbox.removals) {
-        upserts.delete(key);
-        removals.add(key);
-      }
-      for (const t of this.outbox.upserts) {
-        removals.delete(t.key);
-        upserts.set(t.key, t);
-      }
-      const requests = [...pending.requests, ...this.outbox.requests];
-      writeAtomically(file, JSON.stringify({ upserts: [...upserts.values()], removals: [...removals], requests } satisfies Inbox), this.id);
+      writeAtomically(file, JSON.stringify(this.outbox satisfies Inbox), this.id);
       this.outbox = { upserts: [], removals: [], requests: [] };
     } catch (e) {
       this.options.log?.warn(`Runwatch could not hand a change to the polling window: ${(e as Error).message}`);
@@ -568,7 +565,8 @@ export class SharedStateFile implements Disposable {
     if (this.currentRole !== 'leader' || this.disposed) return;
     let names: string[];
     try {
-      names = fs.readdirSync(this.dir).filter(n => n.startsWith(INBOX_PREFIX) && n.endsWith('.json'));
+      // Sorted: one window's hand-overs in the order it wrote them.
+      names = fs.readdirSync(this.dir).filter(n => n.startsWith(INBOX_PREFIX) && n.endsWith('.json')).sort();
     } catch {
       return;
     }
@@ -602,7 +600,7 @@ export class SharedStateFile implements Disposable {
       }
       for (const key of inbox.removals) this.store.remove(key);
       // Our own inbox from when we followed: its requests are still pending here, and takeOverPending() does them.
-      if (name === `${INBOX_PREFIX}${this.id}.json`) continue;
+      if (name.startsWith(`${INBOX_PREFIX}${this.id}-`)) continue;
       for (const { id, request } of inbox.requests) this.carryOut(id, request);
     }
   }

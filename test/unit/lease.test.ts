@@ -2,6 +2,8 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+// The module object itself (the namespace above only reads through to it), to step in between two of its calls.
+import nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as FakeTimers from '@sinonjs/fake-timers';
@@ -397,6 +399,52 @@ describe('SharedStateFile', () => {
     overwrite(snapshot(2, 'evidence_collection'));
     await advance(HEARTBEAT);
     assert.equal(followerStore.get('boringMarketing:a')?.run.progress?.current, 'evidence_collection', 'the next good snapshot applies');
+  });
+
+  it("carries a follower's request out once, even when the leader collects its hand-over file while the follower writes the next", async () => {
+    const leader = shared('leader', new RunStore());
+    const carriedOut: string[] = [];
+    leader.onRequest(async request => void carriedOut.push(request.op === 'refresh' ? (request.keys ?? []).join() : request.op));
+    leader.setRole('leader');
+    await io();
+    const follower = shared('follower', new RunStore());
+    follower.setRole('follower');
+    await io();
+    void follower.request({ op: 'refresh', keys: ['first'] }).catch(() => {});
+    // The leader is another process: it may collect the follower's pending hand-over at any moment, here while
+    // the follower is writing its second request to disk.
+    const write = nodeFs.writeFileSync;
+    let collected = false;
+    const writeWhileLeaderCollects: typeof nodeFs.writeFileSync = (file, ...rest) => {
+      write(file, ...rest);
+      if (!collected && String(file).includes('runwatch-inbox-follower')) {
+        collected = true;
+        clock.tick(HEARTBEAT);
+      }
+    };
+    nodeFs.writeFileSync = writeWhileLeaderCollects;
+    try {
+      void follower.request({ op: 'refresh', keys: ['second'] }).catch(() => {});
+    } finally {
+      nodeFs.writeFileSync = write;
+    }
+    await advance(3 * HEARTBEAT);
+    assert.ok(collected, 'the leader collected while the follower wrote');
+    assert.deepEqual(carriedOut.sort(), ['first', 'second']);
+  });
+
+  it("carries a follower's requests out in the order asked, however many wait for a leader", async () => {
+    const follower = shared('follower', new RunStore());
+    follower.setRole('follower');
+    await io();
+    const asked = Array.from({ length: 12 }, (_, i) => `request ${i + 1}`);
+    for (const key of asked) void follower.request({ op: 'refresh', keys: [key] }).catch(() => {});
+    const leader = shared('leader', new RunStore());
+    const carriedOut: string[] = [];
+    leader.onRequest(async request => void carriedOut.push(request.op === 'refresh' ? (request.keys ?? []).join() : request.op));
+    leader.setRole('leader');
+    await advance(HEARTBEAT);
+    assert.deepEqual(carriedOut, asked);
   });
 
   /** A leader that collects hand-overs (with its warnings), and a follower that hands one over on request. */
