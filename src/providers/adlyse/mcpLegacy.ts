@@ -29,17 +29,8 @@ export class LegacyMcpClient {
   private connection?: Promise<Connection>;
   /** The connection once initialized, for sessionId. */
   private current?: Connection;
-  private readonly name: string;
-  private readonly timeoutMs: number;
-  private readonly redact: (text: string) => string;
-  private readonly fetch: typeof fetch;
 
-  constructor(private readonly options: LegacyClientOptions) {
-    this.name = options.name;
-    this.timeoutMs = options.timeoutMs;
-    this.redact = options.redact;
-    this.fetch = options.fetch;
-  }
+  constructor(private readonly options: LegacyClientOptions) {}
 
   get sessionId(): string | undefined {
     return this.current?.transport.sessionId;
@@ -55,7 +46,7 @@ export class LegacyMcpClient {
       if (failure !== 'other') await this.drop(connection);
       const retry = failure === 'sessionGone' || failure === 'brokenBeforeSend' || (failure === 'broken' && idempotent);
       if (!retry) throw e;
-      this.options.log.info(`${this.name}: ${failure === 'sessionGone' ? 'MCP session expired' : 'MCP connection broke'}; starting a new session.`);
+      this.options.log.info(`${this.options.name}: ${failure === 'sessionGone' ? 'MCP session expired' : 'MCP connection broke'}; starting a new session.`);
     }
     connection = await this.connect(await this.readKey());
     try {
@@ -87,7 +78,7 @@ export class LegacyMcpClient {
     connection.closed = true;
     // The spec asks clients to DELETE a session they are done with; a server may refuse (405) or be gone.
     if (connection.transport.sessionId) {
-      await withDeadline(connection.transport.terminateSession(), Math.min(this.timeoutMs, 3_000)).catch(() => undefined);
+      await withDeadline(connection.transport.terminateSession(), Math.min(this.options.timeoutMs, 3_000)).catch(() => undefined);
     }
     await connection.client.close().catch(() => undefined);
   }
@@ -123,7 +114,7 @@ export class LegacyMcpClient {
     const started = Date.now();
     const transport = new StreamableHTTPClientTransport(new URL(this.options.url), {
       requestInit: { headers: { Authorization: `Bearer ${key}`, 'User-Agent': USER_AGENT } },
-      fetch: this.fetch,
+      fetch: this.options.fetch,
       // The optional GET stream only carries server notifications, which Runwatch does not use: when it ends,
       // do not keep reconnecting in the background.
       reconnectionOptions: { initialReconnectionDelay: 1_000, maxReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1, maxRetries: 0 },
@@ -139,19 +130,19 @@ export class LegacyMcpClient {
     };
     client.onerror = error => {
       // Background noise (the optional GET stream ending, a stream cut) is worth a trace, not a warning.
-      log.debug(`${this.name}: MCP transport: ${this.redact(error instanceof Error ? error.message : String(error))}`);
+      log.debug(`${this.options.name}: MCP transport: ${this.options.redact(error instanceof Error ? error.message : String(error))}`);
     };
     try {
-      await client.connect(transport, { timeout: this.timeoutMs });
+      await client.connect(transport, { timeout: this.options.timeoutMs });
     } catch (e) {
       connection.closed = true;
       await client.close().catch(() => undefined);
       if (otherEra('legacy', e)) {
-        log.info(`${this.name}: MCP initialize refused with a 2026-07-28 error after ${Date.now() - started} ms.`);
+        log.info(`${this.options.name}: MCP initialize refused with a 2026-07-28 error after ${Date.now() - started} ms.`);
         throw e; // callTool switches eras on it
       }
       const failed = this.toProviderError(e, 'initialize');
-      log.info(`${this.name}: MCP initialize → ${failed.kind} after ${Date.now() - started} ms: ${failed.message}`);
+      log.info(`${this.options.name}: MCP initialize → ${failed.kind} after ${Date.now() - started} ms: ${failed.message}`);
       // No session, so the tool call this connection was for never went out.
       const { status, retryAfterMs, requestId, code, hint, body } = failed;
       throw new ProviderError(failed.kind, failed.message, { status, retryAfterMs, requestId, code, hint, body, notSent: true });
@@ -159,7 +150,7 @@ export class LegacyMcpClient {
     this.current = connection;
     this.options.onOpened();
     const version = transport.protocolVersion ?? 'unknown';
-    log.info(`${this.name}: MCP session opened (protocol ${version}${transport.sessionId ? ', with session id' : ''}) in ${Date.now() - started} ms`);
+    log.info(`${this.options.name}: MCP session opened (protocol ${version}${transport.sessionId ? ', with session id' : ''}) in ${Date.now() - started} ms`);
     return connection;
   }
 
@@ -174,9 +165,9 @@ export class LegacyMcpClient {
   private async invoke(connection: Connection, name: string, args: Record<string, unknown>): Promise<McpToolResult> {
     const started = Date.now();
     try {
-      const result = await connection.client.callTool({ name, arguments: args }, undefined, { timeout: this.timeoutMs });
+      const result = await connection.client.callTool({ name, arguments: args }, undefined, { timeout: this.options.timeoutMs });
       const parsed = readToolResult(result);
-      this.options.log.debug(`${this.name}: tools/call ${name} → ${parsed.isError ? 'tool error' : 'ok'} (${Date.now() - started} ms)`);
+      this.options.log.debug(`${this.options.name}: tools/call ${name} → ${parsed.isError ? 'tool error' : 'ok'} (${Date.now() - started} ms)`);
       return parsed;
     } catch (e) {
       // A request that never answered may still hold a connection open: release it with the session.

@@ -25,17 +25,8 @@ const modernCallResultSchema = z.looseObject({
 
 export class ModernMcpClient {
   private modernRequestId = 0;
-  private readonly name: string;
-  private readonly timeoutMs: number;
-  private readonly redact: (text: string) => string;
-  private readonly fetch: typeof fetch;
 
-  constructor(private readonly options: EraClientOptions) {
-    this.name = options.name;
-    this.timeoutMs = options.timeoutMs;
-    this.redact = options.redact;
-    this.fetch = options.fetch;
-  }
+  constructor(private readonly options: EraClientOptions) {}
 
   /** A call in the 2026-07-28 era: sent again once when the connection broke, for calls safe to repeat. */
   async call(key: string, name: string, args: Record<string, unknown>, idempotent: boolean): Promise<McpToolResult> {
@@ -44,7 +35,7 @@ export class ModernMcpClient {
     } catch (e) {
       const failure = classify(e);
       if (!(failure === 'brokenBeforeSend' || (failure === 'broken' && idempotent))) throw e;
-      this.options.log.info(`${this.name}: MCP connection broke; sending the request again.`);
+      this.options.log.info(`${this.options.name}: MCP connection broke; sending the request again.`);
     }
     return this.modernToolCall(key, name, args);
   }
@@ -53,15 +44,15 @@ export class ModernMcpClient {
     const started = Date.now();
     const result = await this.modernRequest(key, 'tools/call', { name, arguments: args }, name);
     const checked = z.safeParse(modernCallResultSchema, result);
-    if (!checked.success) throw new ProviderError('badResponse', `${this.name} sent a ${name} result Runwatch could not read (${this.redact(shorten(z.prettifyError(checked.error)))}).`);
+    if (!checked.success) throw new ProviderError('badResponse', `${this.options.name} sent a ${name} result Runwatch could not read (${this.options.redact(shorten(z.prettifyError(checked.error)))}).`);
     // A missing resultType means complete (results from servers of earlier revisions have none).
     const resultType = checked.data.resultType ?? 'complete';
     if (resultType === 'input_required') {
-      throw new ProviderError('unsupported', `${this.name} asked for more input before answering ${name} (MCP input_required), which Runwatch cannot give.`);
+      throw new ProviderError('unsupported', `${this.options.name} asked for more input before answering ${name} (MCP input_required), which Runwatch cannot give.`);
     }
-    if (resultType !== 'complete') throw new ProviderError('badResponse', `${this.name} answered ${name} with an unknown MCP resultType "${this.redact(shorten(resultType, 40))}".`);
+    if (resultType !== 'complete') throw new ProviderError('badResponse', `${this.options.name} answered ${name} with an unknown MCP resultType "${this.options.redact(shorten(resultType, 40))}".`);
     const parsed = readToolResult(result);
-    this.options.log.debug(`${this.name}: tools/call ${name} → ${parsed.isError ? 'tool error' : 'ok'} (${Date.now() - started} ms, MCP ${MODERN_VERSION})`);
+    this.options.log.debug(`${this.options.name}: tools/call ${name} → ${parsed.isError ? 'tool error' : 'ok'} (${Date.now() - started} ms, MCP ${MODERN_VERSION})`);
     return parsed;
   }
 
@@ -85,7 +76,7 @@ export class ModernMcpClient {
     if (mcpName !== undefined) headers['Mcp-Name'] = headerValueFor(mcpName);
     const body = JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } });
     // The deadline covers the answer's body too: an SSE stream that never delivers the response times out.
-    const response = await postWithinOrigin(this.fetch, this.options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+    const response = await postWithinOrigin(this.options.fetch, this.options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.options.timeoutMs) });
     if (!response.ok) {
       const text = response.status >= 300 && response.status < 400 ? 'Redirect to another origin not followed' : await response.text().catch(() => '');
       throw new StreamableHTTPError(response.status, `Error POSTing to endpoint: ${text}`);
@@ -101,7 +92,7 @@ export class ModernMcpClient {
     }
     const parsed = z.safeParse(rpcResponseSchema, message);
     if (!parsed.success || (parsed.data.error === undefined && parsed.data.result === undefined)) {
-      throw new ProviderError('badResponse', `${this.name} sent an MCP message Runwatch could not read (no result or error).`);
+      throw new ProviderError('badResponse', `${this.options.name} sent an MCP message Runwatch could not read (no result or error).`);
     }
     const error = parsed.data.error;
     if (error) throw new McpError(error.code, error.message ?? '', error.data);
