@@ -71,11 +71,17 @@ export function requireWithCodeCache<T>(file: string, localRequire: NodeJS.Requi
     exports: module.exports,
     codeCache,
     compileMs,
-    saveCache: () => (saved ??= codeCache === 'used' || !cacheFile || !cacheDir ? Promise.resolve(codeCache === 'used' ? 'in use' : 'off') : writeCache(script, cacheDir, cacheFile)),
+    saveCache: () => {
+      if (codeCache === 'used') return Promise.resolve('in use');
+      if (!cacheFile) return Promise.resolve('off');
+      return (saved ??= writeCache(script, cacheFile, `${path.basename(file)}-`));
+    },
   };
 }
 
-async function writeCache(script: vm.Script, cacheDir: string, cacheFile: string): Promise<string | undefined> {
+/** Writes the cache, and removes the caches of the same bundle (`bundlePrefix`) that no start will read again. */
+async function writeCache(script: vm.Script, cacheFile: string, bundlePrefix: string): Promise<string | undefined> {
+  const cacheDir = path.dirname(cacheFile);
   try {
     const data = script.createCachedData();
     await fs.promises.mkdir(cacheDir, { recursive: true });
@@ -84,9 +90,8 @@ async function writeCache(script: vm.Script, cacheDir: string, cacheFile: string
     await fs.promises.writeFile(temp, data);
     await fs.promises.rename(temp, cacheFile);
     // Caches of earlier versions of the bundle (or another V8) are never read again.
-    const bundleName = path.basename(cacheFile).replace(/-\d+-\d+-v8-.*$/, '-');
     for (const name of await fs.promises.readdir(cacheDir)) {
-      if (name.startsWith(bundleName) && path.join(cacheDir, name) !== cacheFile && name.endsWith(CACHE_SUFFIX)) await fs.promises.rm(path.join(cacheDir, name), { force: true });
+      if (name.startsWith(bundlePrefix) && name.endsWith(CACHE_SUFFIX) && path.join(cacheDir, name) !== cacheFile) await fs.promises.rm(path.join(cacheDir, name), { force: true });
     }
     return undefined;
   } catch (e) {
