@@ -65,7 +65,7 @@ export interface ActivationWindow {
  */
 function aheadInBatch(userDataDir: string, activationEvent: string): string[] {
   const line = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}).*ExtensionService#_doActivateExtension (\S+), startup: \w+, activationEvent: '([^']+)'/;
-  for (const file of filesUnder(path.join(userDataDir, 'logs')).filter(f => f.endsWith('.log'))) {
+  for (const file of logFiles(userDataDir)) {
     const entries = fs
       .readFileSync(file, 'utf8')
       .split('\n')
@@ -89,9 +89,14 @@ function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
+/** The window's log files (the extension host's and Runwatch's among them). */
+function logFiles(userDataDir: string): string[] {
+  return filesUnder(path.join(userDataDir, 'logs')).filter(f => f.endsWith('.log'));
+}
+
 /** The first match of `pattern` in any log file under the window's user-data dir. */
 function findInLogs(userDataDir: string, pattern: RegExp): RegExpExecArray | undefined {
-  for (const file of filesUnder(path.join(userDataDir, 'logs')).filter(f => f.endsWith('.log'))) {
+  for (const file of logFiles(userDataDir)) {
     const m = pattern.exec(fs.readFileSync(file, 'utf8'));
     if (m) return m;
   }
