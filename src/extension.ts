@@ -16,7 +16,7 @@ import { DeclaredProviders } from './vscode/declaredProviders';
 import { RunDocuments } from './vscode/documents';
 import { Notifier } from './vscode/notifications';
 import { SecretKeyVault } from './vscode/secrets';
-import { Settings } from './vscode/settings';
+import { contributedSettingKeys, Settings } from './vscode/settings';
 import { SteadyMemento } from './vscode/steadyMemento';
 import { RunStatusBar } from './vscode/statusBar';
 import { RateLimitWaits } from './vscode/rateLimitWaits';
@@ -80,7 +80,7 @@ function compose(context: vscode.ExtensionContext, log: vscode.LogOutputChannel,
   if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   // The built-in providers, the scheduler and the window lease: what the service is built from.
   const deps = createDefaultServiceDeps();
-  const settings = new Settings(deps.providers, log);
+  const settings = new Settings(deps.providers, log, contributedSettingKeys(context.extension.packageJSON));
   // Before the vault and the store read anything: a declared provider's key and saved runs load like a built-in's.
   const declared = new DeclaredProviders(settings, deps.providers, log);
   declared.apply();

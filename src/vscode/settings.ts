@@ -35,6 +35,17 @@ export interface SettingsChange {
 
 const FOCUS_MODES: FocusMode[] = ['slow', 'pause', 'normal'];
 
+/** The `runwatch.*` setting keys a manifest (package.json) contributes, without the `runwatch.` prefix. */
+export function contributedSettingKeys(manifest: { contributes?: { configuration?: unknown } }): Set<string> {
+  const configuration = manifest.contributes?.configuration;
+  const sections = (Array.isArray(configuration) ? configuration : [configuration]) as ({ properties?: Record<string, unknown> } | undefined)[];
+  const keys = new Set<string>();
+  for (const section of sections) {
+    for (const name of Object.keys(section?.properties ?? {})) if (name.startsWith('runwatch.')) keys.add(name.slice('runwatch.'.length));
+  }
+  return keys;
+}
+
 export class Settings implements vscode.Disposable {
   private readonly changes: IsolatingEmitter<SettingsChange>;
   /** Which parts of the settings changed. */
@@ -44,14 +55,19 @@ export class Settings implements vscode.Disposable {
   private readonly baseUrls = new Map<ProviderId, { ok: true; url: string } | { ok: false; reason: string }>();
   private readonly registrySubscription: { dispose(): void };
   private declared: CustomDeclarations | undefined;
+  private section: vscode.WorkspaceConfiguration | undefined;
 
   constructor(
     private readonly providers: ProviderRegistry,
     log: Pick<Logger, 'error'>,
+    /** The setting keys the manifest contributes, without `runwatch.` (contributedSettingKeys). */
+    private readonly contributed: ReadonlySet<string>,
   ) {
     this.changes = new IsolatingEmitter('settings change', log);
     this.onDidChange = this.changes.event;
     this.subscription = vscode.workspace.onDidChangeConfiguration(e => {
+      // Registered before any other Runwatch listener, so none of them reads the section from before the change.
+      this.section = undefined;
       if (!e.affectsConfiguration('runwatch') && !e.affectsConfiguration('http')) return;
       this.baseUrls.clear();
       this.declared = undefined;
@@ -71,16 +87,21 @@ export class Settings implements vscode.Disposable {
     this.registrySubscription = providers.onDidChange(() => this.baseUrls.clear());
   }
 
+  /** The `runwatch` section as VS Code has it now; read again after a configuration change. */
   private get config(): vscode.WorkspaceConfiguration {
-    return vscode.workspace.getConfiguration('runwatch');
+    return (this.section ??= vscode.workspace.getConfiguration('runwatch'));
   }
 
   /**
-   * The user's own value of a setting. Every `runwatch.*` setting is application-scoped, and only the user
-   * (global) value is read: a workspace's .vscode/settings.json can neither redirect a key nor slow, pause or
-   * silence Runwatch.
+   * The user's value of a setting, or its default: never a workspace's, so a .vscode/settings.json can neither
+   * redirect a key nor slow, pause or silence Runwatch. Every contributed `runwatch.*` setting is
+   * application-scoped (manifest.test.ts), and VS Code takes those from the user alone: their effective value
+   * is the one wanted, a lookup in the section read once. `inspect()`, which merges every scope and language
+   * override on each call, is left for the keys the manifest does not contribute (a declared provider's base
+   * URL or minimum interval), which VS Code would take from a workspace.
    */
   private userValue(key: string): unknown {
+    if (this.contributed.has(key)) return this.config.get<unknown>(key);
     return this.config.inspect<unknown>(key)?.globalValue;
   }
 
