@@ -25,6 +25,19 @@ function cell(p: PolicyEntry, figure: string, digits: number): string {
   return lo === hi ? num(m, digits) : `${num(m, digits)} (${num(lo, digits)}–${num(hi, digits)})`;
 }
 
+/** The provider where Runwatch's p95 staleness in seconds is furthest behind `peer`'s, as words ('' if none is). */
+function widestGap(rw: PolicyEntry, peer: PolicyEntry): string {
+  type ByProvider = { provider: string; stalenessP95?: number }[];
+  const theirs = new Map(((peer.byProvider ?? []) as ByProvider).map(b => [b.provider, b.stalenessP95]));
+  let widest: { provider: string; ours: number; theirs: number } | undefined;
+  for (const b of (rw.byProvider ?? []) as ByProvider) {
+    const other = theirs.get(b.provider);
+    if (typeof b.stalenessP95 !== 'number' || typeof other !== 'number' || b.stalenessP95 <= other) continue;
+    if (!widest || b.stalenessP95 - other > widest.ours - widest.theirs) widest = { provider: b.provider, ours: b.stalenessP95, theirs: other };
+  }
+  return widest ? `; furthest behind on ${widest.provider}, ${num(widest.ours, 1)} s against ${num(widest.theirs, 1)}` : '';
+}
+
 /** Where Runwatch is not ahead, in words, from the medians. */
 function notAhead(policies: PolicyEntry[]): string {
   const rw = policies.find(p => p.name === 'runwatch');
@@ -48,6 +61,16 @@ function notAhead(policies: PolicyEntry[]): string {
     parts.push(
       `Lower p95 staleness: ${fresher
         .map(p => `${p.name} (${cell(p, 'stalenessP95Cadence', 2)} × cadence against Runwatch's ${cell(rw, 'stalenessP95Cadence', 2)}${overlaps(p, 'stalenessP95Cadence') ? ', ranges overlapping' : ''}, with ${num(p.retryAfterViolations, 0)} Retry-After violations and ${num(p.requestsPerLowerBound, 2)} × the lower bound)`)
+        .join('; ')}`,
+    );
+  }
+  // In seconds the tail weighs providers by their cadence: a slow provider's pause counts for more. Named apart,
+  // with the provider where Runwatch's p95 is furthest behind that peer's.
+  const fresherInSeconds = others.filter(p => (p.stalenessP95 as number) < (rw.stalenessP95 as number));
+  if (fresherInSeconds.length) {
+    parts.push(
+      `Lower p95 staleness in seconds: ${fresherInSeconds
+        .map(p => `${p.name} (${cell(p, 'stalenessP95', 1)} s against Runwatch's ${cell(rw, 'stalenessP95', 1)}${overlaps(p, 'stalenessP95') ? ', ranges overlapping' : ''}, with ${num(p.retryAfterViolations, 0)} Retry-After violations${widestGap(rw, p)})`)
         .join('; ')}`,
     );
   }
