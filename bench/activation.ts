@@ -10,7 +10,9 @@
 // The first window is the first start after an install: no code cache yet (src/codeCache.ts). It stays open
 // until Runwatch has written its cache, and is reported on its own (`firstStart`). Each of the WINDOWS after it
 // starts as fresh as the first, except that its user-data dir holds that cache in Runwatch's global storage
-// folder, as every start after the first does on a user's machine; the gate applies to those.
+// folder, as every start after the first does on a user's machine; the gate applies to those. Each window,
+// the first included, starts once the machine is idle (waitForIdleCpu), so none pays for the previous one's
+// shutdown or the benchmark phase before it; its own start-up load is what it is measured under.
 // Beside the host's figure, the extension's own log line gives activate()'s body (composing Runwatch, after the
 // load), how long the bundle's top level ran (esbuild.js's banner and footer), how long reading and compiling
 // it took and whether the code cache was used, and the launcher's whole activate() call. The host's figure less
@@ -52,6 +54,8 @@ export interface ActivationWindow {
   launcherActivateMs?: number;
   /** The activation event the host logged (exthost.log), e.g. onStartupFinished. */
   activationEvent?: string;
+  /** The machine before this window started (waitForIdleCpu): the CPU share idle in the last second, and how long it was waited for. */
+  idleBefore?: { idleShare: number; waitedMs: number };
   /**
    * The extensions the host activated for the same event just before Runwatch (exthost.log). The host starts
    * Runwatch's codeLoadingTime before an await, so their code loading, queued ahead, is counted in it.
@@ -113,11 +117,38 @@ async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeou
   }
 }
 
+/** A window starts only once the machine is this idle over one second (all cores), or after IDLE_WAIT_MS regardless. */
+const IDLE_SHARE = 0.9;
+const IDLE_WAIT_MS = 30_000;
+
+/** The share of CPU time all cores spent idle over `ms`. */
+async function idleShareOver(ms: number): Promise<number> {
+  const total = () => os.cpus().reduce((t, c) => ({ idle: t.idle + c.times.idle, all: t.all + Object.values(c.times).reduce((a, b) => a + b, 0) }), { idle: 0, all: 0 });
+  const before = total();
+  await new Promise(r => setTimeout(r, ms));
+  const after = total();
+  return after.all > before.all ? (after.idle - before.idle) / (after.all - before.all) : 1;
+}
+
+/**
+ * Waits for the previous window's processes (or the benchmark phase before) to wind down, so that each window
+ * is timed from the same start: an idle machine that then starts code-server, Chromium and the workbench, all
+ * of whose load is measured. Gives up after IDLE_WAIT_MS; the figure says how idle it was.
+ */
+async function waitForIdleCpu(): Promise<{ idleShare: number; waitedMs: number }> {
+  const started = Date.now();
+  for (;;) {
+    const idleShare = await idleShareOver(1000);
+    if (idleShare >= IDLE_SHARE || Date.now() - started >= IDLE_WAIT_MS) return { idleShare: Math.round(idleShare * 100) / 100, waitedMs: Date.now() - started };
+  }
+}
+
 /**
  * One fresh window: a new user-data dir, code-server, a new Chromium profile; read the host's figure.
  * `codeCache`: a cache folder to place in the new user-data dir, or 'write' to wait until Runwatch writes one.
  */
 async function oneWindow(extensionsDir: string, work: string, i: number, extensionId: string, codeCache: string | 'write'): Promise<ActivationWindow> {
+  const idleBefore = await waitForIdleCpu();
   const userDataDir = path.join(work, `user-data-${i}`);
   tools.writeUserSettings(userDataDir, {});
   if (codeCache !== 'write') fs.cpSync(codeCache, codeCacheDir(userDataDir, extensionId), { recursive: true });
@@ -166,6 +197,7 @@ async function oneWindow(extensionsDir: string, work: string, i: number, extensi
       launcherActivateMs: own[5] === undefined ? undefined : Number(own[5]),
       activationEvent: event?.[1],
       aheadInBatch: ahead,
+      idleBefore,
     };
     if (codeCache === 'write') {
       const dir = codeCacheDir(userDataDir, extensionId);
@@ -206,7 +238,7 @@ export async function runActivationBench(log: (line: string) => void = console.l
     const installed = tools.installVsix(vsix, { userDataDir: path.join(work, 'install-profile'), extensionsDir });
     log(`  ${path.basename(vsix)} installed as ${installed.id} ${installed.version}; the first start, then ${WINDOWS} fresh windows`);
     const describe = (w: ActivationWindow) =>
-      `host ${w.hostText} (load + activate call); the extension's own: read and compile ${w.compileMs ?? '?'} ms (code cache ${w.codeCache ?? '?'}), bundle top level ${w.bundleTopLevelMs ?? '?'} ms, activate() body ${w.activateBodyMs} ms, the launcher's whole activate() ${w.launcherActivateMs ?? '?'} ms; event ${w.activationEvent ?? '?'}, activated just ahead for it: ${w.aheadInBatch?.join(', ') || 'none'}`;
+      `host ${w.hostText} (load + activate call); the extension's own: read and compile ${w.compileMs ?? '?'} ms (code cache ${w.codeCache ?? '?'}), bundle top level ${w.bundleTopLevelMs ?? '?'} ms, activate() body ${w.activateBodyMs} ms, the launcher's whole activate() ${w.launcherActivateMs ?? '?'} ms; event ${w.activationEvent ?? '?'}, activated just ahead for it: ${w.aheadInBatch?.join(', ') || 'none'}; started at ${w.idleBefore ? `${Math.round(w.idleBefore.idleShare * 100)} % idle CPU after ${(w.idleBefore.waitedMs / 1000).toFixed(0)} s` : '?'}`;
     const firstStart = await oneWindow(extensionsDir, work, 0, installed.id, 'write');
     log(`  first start after the install: ${describe(firstStart)}`);
     const cache = codeCacheDir(path.join(work, 'user-data-0'), installed.id);
@@ -231,6 +263,7 @@ export async function runActivationBench(log: (line: string) => void = console.l
         "the extension host's own activation time for Runwatch as 'Developer: Show Running Extensions' shows it (codeLoadingTime + activateCallTime, whole ms): " +
         'require() of dist/extension.js (the launcher) plus the synchronous activate() call, which reads, compiles (with the code cache) and runs dist/runwatch.js and composes Runwatch, ' +
         'in a fresh window (fresh user-data dir and browser profile, holding the code cache the first start wrote, as on every start after the first) of code-server, ' +
+        `started once the machine was at least ${IDLE_SHARE * 100} % idle over a second (at most ${IDLE_WAIT_MS / 1000} s waited; each window's idleBefore), so that no window pays for the previous one's shutdown; the load of its own start (code-server, Chromium, the workbench) is all measured; ` +
         'the .vsix installed; the first start after the install (no cache) is reported apart as firstStart; not included: the async work activate() starts without waiting for',
       parts: {
         compileMs: part(windows.map(w => w.compileMs)),
