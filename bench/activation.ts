@@ -19,8 +19,12 @@
 // that call is its codeLoadingTime, whose clock the host starts before an await: it counts the code loading of
 // the extensions activated just ahead of Runwatch for the same event too (read from exthost.log: aheadInBatch).
 //
+// The control: an extension that does nothing, installed beside Runwatch and activated on the same event; its
+// figure in the same window is the floor the host's measurement puts under any extension of that batch.
+//
 // Writes `activation` into bench/results/latest.json (the other fields are left as they are) and
 // bench/results/activation-latest.json (every window's figures). Env: ACTIVATION_WINDOWS (10).
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -42,6 +46,8 @@ export interface ActivationWindow {
   hostMs: number;
   /** What Running Extensions says, verbatim. */
   hostText: string;
+  /** The host's figure, in the same window, for the control: an installed extension whose activate() does nothing (controlExtension). */
+  controlHostMs?: number;
   /** The extension's own timing of activate()'s body. */
   activateBodyMs?: number;
   /** The bundle's top level, first statement to last (esbuild.js's banner and footer). */
@@ -117,6 +123,44 @@ async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeou
   }
 }
 
+/** The control's display name: Running Extensions lists it as "Activation Control 0.0.1 … Activation: N ms". */
+const CONTROL_NAME = 'Activation Control';
+
+/**
+ * The control: an extension that does nothing, activated on the same event as Runwatch (onStartupFinished),
+ * installed beside it from a .vsix of its own. The host's figure for it, in the same window, is what the host's
+ * own measurement costs an extension whose code is next to nothing: chiefly, as that clock starts before an
+ * await, the code loading of the extensions activated just ahead in the same batch. Packaged here with vsce.
+ */
+function controlExtension(work: string): string {
+  const dir = path.join(work, 'control-extension');
+  fs.mkdirSync(dir, { recursive: true });
+  const manifest = {
+    name: 'activation-control',
+    displayName: CONTROL_NAME,
+    description: 'Does nothing: the benchmark reads the host activation figure of an empty extension.',
+    publisher: 'runwatch-bench',
+    version: '0.0.1',
+    license: 'MIT',
+    engines: { vscode: '^1.90.0' },
+    main: './extension.js',
+    activationEvents: ['onStartupFinished'],
+  };
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  fs.writeFileSync(path.join(dir, 'extension.js'), 'exports.activate = function () {};\n');
+  fs.writeFileSync(path.join(dir, 'LICENSE'), 'MIT\n');
+  const vsix = path.join(work, 'activation-control.vsix');
+  const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`packaging the control extension failed: ${`${r.stdout}${r.stderr}`.slice(-1000)}`);
+  return vsix;
+}
+
+/** The milliseconds in a Running Extensions figure ("Activation: 83ms"). */
+function msIn(text: string): number {
+  return Number(/(\d+(?:\.\d+)?)\s*ms/.exec(text)![1]);
+}
+
 /** A window starts only once the machine is this idle over one second (all cores), or after IDLE_WAIT_MS regardless. */
 const IDLE_SHARE = 0.9;
 const IDLE_WAIT_MS = 30_000;
@@ -175,21 +219,25 @@ async function oneWindow(extensionsDir: string, work: string, i: number, extensi
     await page.keyboard.press('Enter');
     // The editor opens in the main editor area or, in newer workbenches, a modal one; each row reads
     // "Runwatch 0.1.0 <where it runs> Activation: 83ms".
+    const rowOf = (name: string) => new RegExp(`${name} \\d+\\.\\d+\\.\\d+ \\S+ ((?:Startup )?Activation: \\d+(?:\\.\\d+)?\\s*ms)`);
+    const seen: { runwatch?: string; control?: string } = {};
     const hostText = await until(async () => {
       const text = ((await page.locator('.monaco-workbench').first().innerText().catch(() => '')) as string).replace(/\s+/g, ' ');
-      const found = /Runwatch \d+\.\d+\.\d+ \S+ ((?:Startup )?Activation: \d+(?:\.\d+)?\s*ms)/.exec(text)?.[1];
+      seen.runwatch ??= rowOf('Runwatch').exec(text)?.[1];
+      seen.control ??= rowOf(CONTROL_NAME).exec(text)?.[1];
       // Still not in view (more extensions than the page is tall): scroll the list down a screen.
-      if (!found) await page.locator('.runtime-extensions-editor .monaco-list').first().hover().then(() => page.mouse.wheel(0, 2000)).catch(() => {});
-      return found;
-    }, 30_000, 'the Running Extensions row for Runwatch').catch(async (e: Error) => {
+      if (!seen.runwatch || !seen.control) await page.locator('.runtime-extensions-editor .monaco-list').first().hover().then(() => page.mouse.wheel(0, 2000)).catch(() => {});
+      return seen.runwatch && seen.control ? seen.runwatch : undefined;
+    }, 30_000, 'the Running Extensions rows for Runwatch and the control').catch(async (e: Error) => {
       if (process.env.ACTIVATION_DEBUG_SHOT) await page.screenshot({ path: process.env.ACTIVATION_DEBUG_SHOT });
       throw e;
     });
     const event = findInLogs(userDataDir, /ExtensionService#_doActivateExtension runwatch\.runwatch, startup: \w+, activationEvent: '([^']+)'/i);
     const ahead = event ? aheadInBatch(userDataDir, event[1]) : [];
     const figures: ActivationWindow = {
-      hostMs: Number(/(\d+(?:\.\d+)?)\s*ms/.exec(hostText)![1]),
+      hostMs: msIn(hostText),
       hostText,
+      controlHostMs: msIn(seen.control!),
       activateBodyMs: Number(own[1]),
       bundleTopLevelMs: own[2] === undefined ? undefined : Number(own[2]),
       compileMs: own[3] === undefined ? undefined : Number(own[3]),
@@ -219,6 +267,8 @@ export interface ActivationFigures {
   gateMet: boolean;
   what: string;
   parts: Record<string, { median: number; min: number; max: number } | undefined>;
+  /** The empty control extension's host figure in the same windows, and Runwatch's less it, window by window. */
+  control?: { what: string; medianMs: number; rangeMs: [number, number]; runwatchAboveControlMs?: { median: number; min: number; max: number } };
   /** The first start after the install: no code cache yet. Not in the median. */
   firstStart: ActivationWindow;
   /** Every extension the host activated just ahead of Runwatch for the same event, in any window. */
@@ -236,9 +286,10 @@ export async function runActivationBench(log: (line: string) => void = console.l
   try {
     const vsix = ensureVsix({ log: line => log(`  ${line}`) });
     const installed = tools.installVsix(vsix, { userDataDir: path.join(work, 'install-profile'), extensionsDir });
-    log(`  ${path.basename(vsix)} installed as ${installed.id} ${installed.version}; the first start, then ${WINDOWS} fresh windows`);
+    const control = tools.installVsix(controlExtension(work), { userDataDir: path.join(work, 'install-profile'), extensionsDir });
+    log(`  ${path.basename(vsix)} installed as ${installed.id} ${installed.version}, and the control (an extension that does nothing) as ${control.id}; the first start, then ${WINDOWS} fresh windows`);
     const describe = (w: ActivationWindow) =>
-      `host ${w.hostText} (load + activate call); the extension's own: read and compile ${w.compileMs ?? '?'} ms (code cache ${w.codeCache ?? '?'}), bundle top level ${w.bundleTopLevelMs ?? '?'} ms, activate() body ${w.activateBodyMs} ms, the launcher's whole activate() ${w.launcherActivateMs ?? '?'} ms; event ${w.activationEvent ?? '?'}, activated just ahead for it: ${w.aheadInBatch?.join(', ') || 'none'}; started at ${w.idleBefore ? `${Math.round(w.idleBefore.idleShare * 100)} % idle CPU after ${(w.idleBefore.waitedMs / 1000).toFixed(0)} s` : '?'}`;
+      `host ${w.hostText} (load + activate call), the control's ${w.controlHostMs ?? '?'} ms; the extension's own: read and compile ${w.compileMs ?? '?'} ms (code cache ${w.codeCache ?? '?'}), bundle top level ${w.bundleTopLevelMs ?? '?'} ms, activate() body ${w.activateBodyMs} ms, the launcher's whole activate() ${w.launcherActivateMs ?? '?'} ms; event ${w.activationEvent ?? '?'}, activated just ahead for it: ${w.aheadInBatch?.join(', ') || 'none'}; started at ${w.idleBefore ? `${Math.round(w.idleBefore.idleShare * 100)} % idle CPU after ${(w.idleBefore.waitedMs / 1000).toFixed(0)} s` : '?'}`;
     const firstStart = await oneWindow(extensionsDir, work, 0, installed.id, 'write');
     log(`  first start after the install: ${describe(firstStart)}`);
     const cache = codeCacheDir(path.join(work, 'user-data-0'), installed.id);
@@ -249,6 +300,7 @@ export async function runActivationBench(log: (line: string) => void = console.l
       log(`  window ${i}: ${describe(w)}`);
     }
     const host = spread(windows.map(w => w.hostMs), 1);
+    const controlMs = windows.map(w => w.controlHostMs).filter((x): x is number => x !== undefined);
     const defined = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
     const part = (xs: (number | undefined)[]) => (defined(xs).length ? spread(defined(xs), 1) : undefined);
     const pkg = JSON.parse(fs.readFileSync(path.join(tools.VSC, 'cs', 'node_modules', 'code-server', 'package.json'), 'utf8'));
@@ -272,6 +324,14 @@ export async function runActivationBench(log: (line: string) => void = console.l
         activateBodyMs: part(windows.map(w => w.activateBodyMs)),
         bundleTopLevelMs: part(windows.map(w => w.bundleTopLevelMs)),
       },
+      control: controlMs.length
+        ? {
+            what: `the host's figure, in the same windows, for an installed extension whose activate() does nothing (${control.id}, on onStartupFinished as Runwatch): the floor the host's measurement puts under any extension activated in that batch`,
+            medianMs: spread(controlMs, 1).median,
+            rangeMs: [spread(controlMs, 1).min, spread(controlMs, 1).max],
+            runwatchAboveControlMs: part(windows.map(w => (w.controlHostMs === undefined ? undefined : w.hostMs - w.controlHostMs))),
+          }
+        : undefined,
       firstStart,
       aheadInBatch: [...new Set(windows.flatMap(w => w.aheadInBatch ?? []))],
       windows,
@@ -301,7 +361,11 @@ async function main(): Promise<void> {
       `[${p.bundleTopLevelMs?.min}–${p.bundleTopLevelMs?.max}], activate() body ${p.activateBodyMs?.median} ms [${p.activateBodyMs?.min}–${p.activateBodyMs?.max}]; ` +
       `the launcher's whole activate() call ${p.launcherActivateMs?.median ?? '?'} ms [${p.launcherActivateMs?.min}–${p.launcherActivateMs?.max}]; the host's figure less that, ` +
       `${p.hostLessLauncherMs?.median ?? '?'} ms [${p.hostLessLauncherMs?.min}–${p.hostLessLauncherMs?.max}], is the host's codeLoadingTime: requiring the 2 KB launcher, and, since the host starts that clock ` +
-      `before an await, the code loading of the extensions activated just ahead of Runwatch for the same event (${figures.aheadInBatch.join(', ') || 'none'}).  The first start after the install, without a code cache: ${figures.firstStart.hostMs} ms. ` +
+      `before an await, the code loading of the extensions activated just ahead of Runwatch for the same event (${figures.aheadInBatch.join(', ') || 'none'}). ` +
+      (figures.control
+        ? `The control, an extension that does nothing, activated for the same event in the same windows: median ${figures.control.medianMs} ms, range ${figures.control.rangeMs[0]}–${figures.control.rangeMs[1]} ms; Runwatch above it, window by window: median ${figures.control.runwatchAboveControlMs?.median} ms [${figures.control.runwatchAboveControlMs?.min}–${figures.control.runwatchAboveControlMs?.max}]. `
+        : '') +
+      `The first start after the install, without a code cache: ${figures.firstStart.hostMs} ms. ` +
       `Load average ${origin.loadAverage1m} on ${origin.cores} cores.`,
   );
 }

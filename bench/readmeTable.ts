@@ -124,6 +124,9 @@ export function renderTable(results: Record<string, any>): string {
       lines.push(
         `Of it, Runwatch's own \`activate()\` call (reading, compiling with the code cache and running the bundle, composing Runwatch): ${num(own.median, 1)} ms (${num(own.min, 1)}–${num(own.max, 1)}); ` +
           `the rest, ${num(rest.median, 1)} ms (${num(rest.min, 1)}–${num(rest.max, 1)}), is the host's code-loading clock, which it starts before an await and so also counts loading the extensions activated just ahead for the same event${ahead.length ? ` (${ahead.join(', ')})` : ''}.` +
+          (a.control
+            ? ` The control, an extension whose \`activate()\` does nothing, activated for the same event in the same windows: ${num(a.control.medianMs, 1)} ms (${num(a.control.rangeMs?.[0], 1)}–${num(a.control.rangeMs?.[1], 1)}); Runwatch above it, window by window: ${num(a.control.runwatchAboveControlMs?.median, 1)} ms (${num(a.control.runwatchAboveControlMs?.min, 1)}–${num(a.control.runwatchAboveControlMs?.max, 1)}).`
+            : '') +
           (a.firstStart ? ` The first start after an install, before the code cache exists: ${num(a.firstStart.hostMs, 0)} ms.` : ''),
       );
     }
