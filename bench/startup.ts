@@ -12,6 +12,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Run } from '../src/core/run';
+import { RunStore } from '../src/core/store';
 import { createSimulator } from '../test/simulator';
 import { SIM_KEYS } from '../test/simulator/keys';
 import { provenance, spread, writeResult } from './provenance';
@@ -23,6 +25,9 @@ const BUNDLE = path.join(ROOT, 'dist', 'extension.js');
 const RUNWATCH_BUNDLE = path.join(ROOT, 'dist', 'runwatch.js');
 const MCP_BUNDLE = path.join(ROOT, 'dist', 'mcp.js');
 const SAMPLES = Number(process.env.STARTUP_SAMPLES ?? 10);
+/** The returning user's saved state: this many Boring Marketing brands, each with one running run and 49 finished (the store keeps 50 finished per account). */
+const RETURNING_BRANDS = 20;
+const FINISHED_PER_BRAND = 49;
 
 interface Sample {
   requireMs: number;
@@ -39,15 +44,20 @@ interface Sample {
 
 /** One fresh process: require the bundle, activate, then two Adlyse calls. */
 async function sample(): Promise<Sample> {
-  const adlyseUrl = process.env.STARTUP_ADLYSE_URL;
-  const stub = createVscodeStub(adlyseUrl ? { 'runwatch.providers.adlyse.baseUrl': adlyseUrl } : {});
+  if (process.env.STARTUP_SCENARIO === 'icu') return icuFirstUse();
+  const returning = process.env.STARTUP_SCENARIO === 'returning';
+  const adlyseUrl = returning ? undefined : process.env.STARTUP_ADLYSE_URL;
+  const bmUrl = process.env.STARTUP_BM_URL;
+  const stub = createVscodeStub(adlyseUrl ? { 'runwatch.providers.adlyse.baseUrl': adlyseUrl } : returning && bmUrl ? { 'runwatch.providers.boringMarketing.baseUrl': bmUrl } : {});
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Module = require('node:module') as { _load(request: string, parent: unknown, isMain: boolean): unknown };
   const load = Module._load;
   Module._load = function (request: string, parent: unknown, isMain: boolean) {
     return request === 'vscode' ? stub : load.call(this, request, parent, isMain);
   };
-  const context = createContext(ROOT, adlyseUrl ? { 'runwatch.key.adlyse': SIM_KEYS.adlyse } : {}, {}, process.env.STARTUP_STORAGE);
+  const secrets: Record<string, string> = adlyseUrl ? { 'runwatch.key.adlyse': SIM_KEYS.adlyse } : returning ? { 'runwatch.key.boringMarketing': SIM_KEYS.boringMarketing } : {};
+  const globalState = returning ? (JSON.parse(fs.readFileSync(process.env.STARTUP_STATE!, 'utf8')) as Record<string, unknown>) : {};
+  const context = createContext(ROOT, secrets, globalState, process.env.STARTUP_STORAGE);
   const mcpLoaded = () => Object.keys(require.cache).some(k => path.resolve(k) === MCP_BUNDLE);
   const t0 = performance.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -72,18 +82,52 @@ async function sample(): Promise<Sample> {
   return result;
 }
 
-async function main(): Promise<void> {
-  // Taken first: the commit and state of the code measured, not of the checkout when it ends.
-  const origin = provenance(ROOT);
-  if (!fs.existsSync(BUNDLE)) throw new Error('dist/extension.js is missing: npm run build');
-  const sim = createSimulator();
-  await sim.start();
+/** A fresh process's first use of Intl (ICU's locale data loaded): what the first formatted duration or date costs anyone. */
+async function icuFirstUse(): Promise<Sample> {
+  const t0 = performance.now();
+  new Intl.NumberFormat('en', { style: 'unit', unit: 'minute', unitDisplay: 'narrow' }).format(5);
+  const t1 = performance.now();
+  return { requireMs: 0, activateMs: t1 - t0, totalMs: t1 - t0, mcpLoadedAtActivation: false };
+}
+
+/** A returning user's globalState: RETURNING_BRANDS brands of running and finished runs, the key remembered as set. */
+async function returningUserState(): Promise<{ state: Record<string, unknown>; runs: number; active: number }> {
+  const state: Record<string, unknown> = {};
+  const store = new RunStore({ storage: { get: <T>(key: string) => state[key] as T | undefined, update: async (key, value) => void (state[key] = value) } });
+  const base = Date.now() - 30 * 86_400_000;
+  let active = 0;
+  for (let b = 0; b < RETURNING_BRANDS; b++) {
+    for (let i = 0; i <= FINISHED_PER_BRAND; i++) {
+      const running = i === FINISHED_PER_BRAND;
+      const startedAt = running ? Date.now() - 5 * 60_000 : base + (b * FINISHED_PER_BRAND + i) * 30 * 60_000;
+      const run: Run = {
+        provider: 'boringMarketing',
+        accountId: `brand-${b}`,
+        id: `run-${b}-${i}`,
+        kind: 'full',
+        status: running ? 'running' : 'succeeded',
+        rawStatus: running ? 'running' : 'done',
+        startedAt: new Date(startedAt).toISOString(),
+        finishedAt: running ? undefined : new Date(startedAt + 20 * 60_000).toISOString(),
+        progress: { current: running ? 'semantic_analysis' : 'queue_building', index: running ? 2 : 6, total: 6 },
+      };
+      store.upsert(run);
+      if (running) active++;
+    }
+  }
+  await store.flush();
+  state['runwatch.keyedProviders.v1'] = ['boringMarketing'];
+  return { state, runs: store.all().length, active };
+}
+
+/** `count` fresh processes (plus a first start, reported apart) of one scenario, sharing one global storage folder. */
+async function series(count: number, env: Record<string, string>, label: string): Promise<{ samples: Sample[]; firstStart?: Sample }> {
   const samples: Sample[] = [];
   let firstStart: Sample | undefined;
   const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-startup-storage-'));
   try {
-    for (let i = -1; i < SAMPLES; i++) {
-      const child = fork(__filename, ['sample'], { env: { ...process.env, STARTUP_ADLYSE_URL: sim.baseUrl('adlyse'), STARTUP_STORAGE: storage }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    for (let i = env.STARTUP_SCENARIO === 'icu' ? 0 : -1; i < count; i++) {
+      const child = fork(__filename, ['sample'], { env: { ...process.env, ...env, STARTUP_STORAGE: storage }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       const s = await new Promise<Sample>((resolve, reject) => {
         child.once('message', m => resolve(m as Sample));
         child.once('exit', code => reject(new Error(`sample process exited (${code}) without a result`)));
@@ -91,17 +135,41 @@ async function main(): Promise<void> {
       if (s.error) throw new Error(s.error);
       if (i < 0) {
         firstStart = s;
-        console.log(`first start (no code cache yet: ${s.codeCache}): require ${s.requireMs.toFixed(1)} ms + activate ${s.activateMs.toFixed(1)} ms = ${s.totalMs.toFixed(1)} ms`);
+        console.log(`${label}: first start (no code cache yet: ${s.codeCache}): require ${s.requireMs.toFixed(1)} ms + activate ${s.activateMs.toFixed(1)} ms = ${s.totalMs.toFixed(1)} ms`);
         continue;
       }
-      if (s.codeCache !== 'used') throw new Error(`sample ${i + 1} did not use the code cache the first start wrote (${s.codeCache})`);
+      if (env.STARTUP_SCENARIO !== 'icu' && s.codeCache !== 'used') throw new Error(`${label} sample ${i + 1} did not use the code cache the first start wrote (${s.codeCache})`);
       samples.push(s);
-      console.log(`sample ${i + 1}: require ${s.requireMs.toFixed(1)} ms + activate ${s.activateMs.toFixed(1)} ms = ${s.totalMs.toFixed(1)} ms; first Adlyse call ${s.mcpFirstCallMs?.toFixed(1)} ms, second ${s.mcpSecondCallMs?.toFixed(1)} ms`);
+      console.log(`${label} sample ${i + 1}: require ${s.requireMs.toFixed(1)} ms + activate ${s.activateMs.toFixed(1)} ms = ${s.totalMs.toFixed(1)} ms${s.mcpFirstCallMs === undefined ? '' : `; first Adlyse call ${s.mcpFirstCallMs.toFixed(1)} ms, second ${s.mcpSecondCallMs?.toFixed(1)} ms`}`);
     }
   } finally {
-    await sim.stop();
     fs.rmSync(storage, { recursive: true, force: true });
   }
+  return { samples, firstStart };
+}
+
+async function main(): Promise<void> {
+  // Taken first: the commit and state of the code measured, not of the checkout when it ends.
+  const origin = provenance(ROOT);
+  if (!fs.existsSync(BUNDLE)) throw new Error('dist/extension.js is missing: npm run build');
+  const sim = createSimulator();
+  await sim.start();
+  const stateFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-startup-state-')), 'globalState.json');
+  let fresh: Awaited<ReturnType<typeof series>>;
+  let returning: Awaited<ReturnType<typeof series>>;
+  let icu: Awaited<ReturnType<typeof series>>;
+  let saved: Awaited<ReturnType<typeof returningUserState>>;
+  try {
+    fresh = await series(SAMPLES, { STARTUP_SCENARIO: 'fresh', STARTUP_ADLYSE_URL: sim.baseUrl('adlyse') }, 'fresh install');
+    saved = await returningUserState();
+    fs.writeFileSync(stateFile, JSON.stringify(saved.state));
+    returning = await series(SAMPLES, { STARTUP_SCENARIO: 'returning', STARTUP_BM_URL: sim.baseUrl('boringMarketing'), STARTUP_STATE: stateFile }, 'returning user');
+    icu = await series(5, { STARTUP_SCENARIO: 'icu' }, 'first use of Intl');
+  } finally {
+    await sim.stop();
+    fs.rmSync(path.dirname(stateFile), { recursive: true, force: true });
+  }
+  const { samples, firstStart } = fresh;
   const total = spread(samples.map(s => s.totalMs), 1);
   const kb = (file: string) => Math.round(fs.statSync(file).size / 1024);
   const result = {
@@ -116,6 +184,20 @@ async function main(): Promise<void> {
       "Not included: the extension host's work around the activation (its own figure adds that) and the async work activate() starts without waiting for.",
     parts: { requireMs: spread(samples.map(s => s.requireMs), 1), activateMs: spread(samples.map(s => s.activateMs), 1) },
     firstStart: firstStart && { totalMs: round(firstStart.totalMs, 1), codeCache: firstStart.codeCache },
+    returningUser: {
+      what:
+        `the same, for a user coming back: ${saved.runs} saved runs under ${RETURNING_BRANDS} Boring Marketing brands (${saved.active} running, the rest finished: the store keeps 50 finished per account), ` +
+        "the key set, so activate() parses every saved run, composes the status bar's text for the running ones and publishes the store for other windows. Its own code cache, written by its own first start, as a returning user's is.",
+      runs: saved.runs,
+      activeRuns: saved.active,
+      medianMs: spread(returning.samples.map(s => s.totalMs), 1).median,
+      rangeMs: [spread(returning.samples.map(s => s.totalMs), 1).min, spread(returning.samples.map(s => s.totalMs), 1).max],
+      firstStart: returning.firstStart && { totalMs: round(returning.firstStart.totalMs, 1), codeCache: returning.firstStart.codeCache },
+    },
+    icuFirstUseMs: {
+      ...spread(icu.samples.map(s => s.totalMs), 1),
+      what: "a fresh Node process's first Intl formatter (ICU's locale data loaded): paid once per process by whoever formats first, a returning user's activation included (the status bar's \"~N min left\")",
+    },
     bundleKB: { launcher: kb(BUNDLE), runwatch: kb(RUNWATCH_BUNDLE), mcp: kb(MCP_BUNDLE) },
     mcp: {
       loadedAtActivation: samples.some(s => s.mcpLoadedAtActivation),
@@ -127,6 +209,8 @@ async function main(): Promise<void> {
   };
   writeResult(path.join(ROOT, 'bench', 'results', 'startup-latest.json'), result);
   console.log(`start-up (require + activate, code cache used): median ${total.median} ms, range ${total.min}–${total.max} ms over ${samples.length} fresh processes; MCP first call ${result.mcp.firstAdlyseCallMs.median} ms [${result.mcp.firstAdlyseCallMs.min}–${result.mcp.firstAdlyseCallMs.max}], second ${result.mcp.secondAdlyseCallMs.median} ms; the first start, without a code cache: ${result.firstStart?.totalMs} ms`);
+  const r = result.returningUser;
+  console.log(`returning user (${r.runs} saved runs, ${r.activeRuns} running, key set): median ${r.medianMs} ms, range ${r.rangeMs[0]}–${r.rangeMs[1]} ms; of which a process's first use of Intl alone costs ${result.icuFirstUseMs.median} ms [${result.icuFirstUseMs.min}–${result.icuFirstUseMs.max}] here`);
 }
 
 if (process.argv[2] === 'sample') {
