@@ -87,7 +87,46 @@ function notAhead(policies: PolicyEntry[]): string {
   return all.length ? `Where Runwatch is not ahead: ${all.join('. ')}.` : 'Runwatch is ahead of or level with every peer on every figure in this table.';
 }
 
-export function renderTable(results: Record<string, any>): string {
+/** The short workload at each time scale (results.timeScales): Runwatch's figures and the self-test, per scale. */
+function timeScaleTable(scales: Record<string, any> | undefined): string[] {
+  const rows = (scales?.byScale ?? []) as { timeScale: number; runsPlanned: number; workloadRealSeconds: number; policies: PolicyEntry[] }[];
+  if (!rows.length) return [];
+  const lines = [
+    '',
+    `Time scales: the short workload (${num(rows[0].runsPlanned, 0)} runs started over ${num((scales?.method?.startWindowMs ?? NaN) / 60_000, 1)} simulated min), one repeat per scale with the same seed, commit ${String(scales?.commit ?? '?').slice(0, 7)}. A figure that moves with the scale measures the machine keeping time, not the policy.`,
+    '',
+    '| Time scale | Real s | runwatch ÷ lower bound | runwatch p95 × cadence | runwatch p95 × cadence from knowable | runwatch Retry-After violations | fixed-cadence ÷ cadence reference (self-test) | buildkite-10s p95 × cadence |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of rows) {
+    const of = (name: string) => row.policies.find(p => p.name === name);
+    const rw = of('runwatch');
+    const fc = of('fixed-cadence');
+    const bk = of('buildkite-10s');
+    lines.push(
+      `| ${row.timeScale} | ${num(row.workloadRealSeconds, 0)} | ${num(rw?.requestsPerLowerBound, 2)} | ${num(rw?.stalenessP95Cadence, 2)} | ${num(rw?.stalenessKnowableP95Cadence, 2)} | ${num(rw?.retryAfterViolations, 0)} | ${num(fc?.requestsPerCadenceReference, 3)} | ${num(bk?.stalenessP95Cadence, 2)} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+/** bench:startup's figures (startup-latest.json), in words: the fresh install and the returning user. */
+function startupLine(startup: Record<string, any> | undefined): string | undefined {
+  const r = startup?.returningUser;
+  if (!startup || typeof startup.medianMs !== 'number' || !r) return undefined;
+  const icu = startup.icuFirstUseMs;
+  return (
+    `Start-up in plain Node (\`npm run bench:startup\`, commit ${String(startup.commit ?? '?').slice(0, 7)}; launcher require + \`activate()\` with a stub \`vscode\`, no extension host around it): ` +
+    `a fresh install ${num(startup.medianMs, 1)} ms (${num(startup.rangeMs?.[0], 1)}–${num(startup.rangeMs?.[1], 1)}); ` +
+    `a returning user with ${typeof r.runs === 'number' ? r.runs.toLocaleString('en-US') : '–'} saved runs (${num(r.activeRuns, 0)} running, key set) ${num(r.medianMs, 1)} ms (${num(r.rangeMs?.[0], 1)}–${num(r.rangeMs?.[1], 1)}), ` +
+    `which parses every saved run, builds the status bar's text and publishes the store for other windows` +
+    (icu ? `; that text is the process's first Intl formatter, which alone costs ${num(icu.median, 1)} ms (${num(icu.min, 1)}–${num(icu.max, 1)})` : '') +
+    '. The windows above measure a fresh install only.'
+  );
+}
+
+export function renderTable(results: Record<string, any>, startup?: Record<string, any>): string {
   const policies = (results.policies ?? []) as PolicyEntry[];
   const lines: string[] = [];
   const date = typeof results.date === 'string' ? results.date.slice(0, 10) : '?';
@@ -131,6 +170,9 @@ export function renderTable(results: Record<string, any>): string {
       );
     }
   }
+  lines.push(...timeScaleTable(results.timeScales));
+  const started = startupLine(startup);
+  if (started) lines.push(started);
   const c = results.tree?.completion;
   if (c) {
     const span = (f: { median: number; min: number; max: number }, digits: number) => `${num(f.median, digits)} (${num(f.min, digits)}–${num(f.max, digits)})`;
@@ -150,7 +192,9 @@ export function writeReadmeTable(root: string): string {
   const start = text.indexOf(START);
   const end = text.indexOf(END);
   if (start < 0 || end < start) return `README.md has no ${START} … ${END} markers: table not written`;
-  const next = `${text.slice(0, start + START.length)}\n${renderTable(results)}\n${text.slice(end)}`;
+  const startupFile = path.join(root, 'bench', 'results', 'startup-latest.json');
+  const startup = fs.existsSync(startupFile) ? JSON.parse(fs.readFileSync(startupFile, 'utf8')) : undefined;
+  const next = `${text.slice(0, start + START.length)}\n${renderTable(results, startup)}\n${text.slice(end)}`;
   if (next !== text) fs.writeFileSync(readme, next);
   return `README.md benchmark table ${next === text ? 'already up to date' : 'regenerated'} from bench/results/latest.json`;
 }

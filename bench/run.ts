@@ -7,7 +7,9 @@
 //   2. Scale: RunStore with 10,000 runs (plain Node) and the Runs tree inside the real VS Code host
 //   3. Start-up: bundle sizes and activate() in the real VS Code host
 //
-// Options: --skip-host (no VS Code part), --only=polling|store|host|bundle, --no-readme;
+//   1b. Time scales: the short workload at time scales 1, 10 and 60, one repeat each (BENCH_SCALES=none skips)
+//
+// Options: --skip-host (no VS Code part), --only=polling|scales|store|host|bundle, --no-readme;
 // env BENCH_REPEATS (5), BENCH_SEED (first repeat's; +1 each), BENCH_TIME_SCALE (default 20),
 // BENCH_SIZE (run counts × this; default 0.3 = 63 runs), BENCH_START_WINDOW_MIN (3), BENCH_LONG=1 (the
 // documented durations at time scale 60), BENCH_DEBUG_DUMP=file.json (every repeat's figures, per run).
@@ -289,6 +291,38 @@ async function main(): Promise<void> {
     report.policies = policies;
     report.repeatsDetail = repeatResults.map(r => ({ seed: r.seed, workloadRealSeconds: r.workloadRealSeconds, runsPlanned: r.runsPlanned, startErrors: r.startErrors.slice(0, 5), unfinished: r.unfinished, faultsInjected: r.faultsInjected, machine: r.machine, policies: r.policies }));
   }
+  if (wants('scales') && process.env.BENCH_SCALES !== 'none') {
+    // Issue 9, "Realism": the same short workload at time scales 1, 10 and 60, one repeat each with one seed, to
+    // show what the figures owe to the scale: at S a real millisecond late is S simulated ones.
+    const scales = (process.env.BENCH_SCALES ?? '1,10,60').split(',').map(Number);
+    const method = { size: 0.15, startWindowMs: 60_000, idleTailSimMs: 15_000, latencyMs: [80, 300] as [number, number], timeoutRate: 0.005, short: true };
+    const byScale = [];
+    for (const timeScale of scales) {
+      log(`\n[1b] time scale ${timeScale}: the short workload (${method.startWindowMs / 60_000} simulated min of starts, size ${method.size}), one repeat, seed ${seed}…`);
+      const r = await runPollingRepeat({ ...method, timeScale, seed, log });
+      const pick = (p: PolicyFigures) => ({
+        name: p.name,
+        requests: p.requests,
+        requestsPerLowerBound: p.requestsPerLowerBound,
+        requestsPerCadenceReference: p.requestsPerCadenceReference,
+        stalenessP50Cadence: p.stalenessP50Cadence,
+        stalenessP95Cadence: p.stalenessP95Cadence,
+        stalenessKnowableP95Cadence: p.stalenessKnowableP95Cadence,
+        retryAfterViolations: p.retryAfterViolations,
+      });
+      byScale.push({ timeScale, seed, runsPlanned: r.runsPlanned, workloadRealSeconds: r.workloadRealSeconds, eventLoopDelayP99Ms: r.machine.eventLoopDelayMs.p99, policies: r.policies.map(pick) });
+      const rw = r.policies.find(p => p.name === RUNWATCH)!;
+      const fc = r.policies.find(p => p.name === 'fixed-cadence');
+      log(`  ${r.workloadRealSeconds} s real; runwatch ÷ lower bound ${rw.requestsPerLowerBound}, p95 ${rw.stalenessP95Cadence} × cadence (from knowable ${rw.stalenessKnowableP95Cadence}); fixed-cadence ÷ reference ${fc?.requestsPerCadenceReference}`);
+    }
+    report.timeScales = {
+      commit: report.commit,
+      dirty: report.dirty,
+      what: 'the short workload at each time scale, one repeat with the same seed (every policy); lower bound and staleness as in `policies`. A figure that moves with the scale measures the machine keeping time, not the policy.',
+      method,
+      byScale,
+    };
+  }
   let store: Awaited<ReturnType<typeof runStoreScaleBench>> | undefined;
   if (wants('store')) {
     log('\n[2] RunStore with 10,000 runs (plain Node)…');
@@ -447,6 +481,8 @@ async function main(): Promise<void> {
     // The growth curve comes from npm run bench:growth (its own command): kept as it was.
     const previous = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
     if (previous.growth) Object.assign(report, { growth: previous.growth, growthMethod: previous.growthMethod });
+    // --only=polling measures no time scales: those of the last run that did stay (with their own commit).
+    if (!report.timeScales && previous.timeScales) report.timeScales = previous.timeScales;
     fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     log(`\nwrote ${path.relative(ROOT, file)} (${report.benchSeconds} s)`);
     if (policies && !args.includes('--no-readme')) log(writeReadmeTable(ROOT));
@@ -455,6 +491,11 @@ async function main(): Promise<void> {
     const previous = JSON.parse(fs.readFileSync(file, 'utf8'));
     fs.writeFileSync(file, `${JSON.stringify({ ...previous, tree: report.tree, activation: report.activation, bundle: report.bundle ?? previous.bundle }, null, 2)}\n`);
     log(`\nupdated tree and activation in ${path.relative(ROOT, file)} (${report.benchSeconds} s)`);
+    if (!args.includes('--no-readme')) log(writeReadmeTable(ROOT));
+  } else if (only === 'scales' && report.timeScales && fs.existsSync(file)) {
+    const previous = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, `${JSON.stringify({ ...previous, timeScales: report.timeScales }, null, 2)}\n`);
+    log(`\nupdated timeScales in ${path.relative(ROOT, file)} (${report.benchSeconds} s)`);
     if (!args.includes('--no-readme')) log(writeReadmeTable(ROOT));
   } else {
     log(`\n(--only=${only}: ${path.relative(ROOT, file)} left as it was) (${report.benchSeconds} s)`);
