@@ -67,6 +67,12 @@ interface Plan {
   /** Consecutive failed polls seen by the scheduler; > 0 means `retryAt` decides the next poll. */
   failStreak: number;
   retryAt: number;
+  /**
+   * Why `retryAt` is where it is: `outage` (a 5xx, timeout or dropped connection without Retry-After: our own
+   * back-off, ended early once the endpoint answers again), `server` (the provider said when), `slow` (an
+   * answer that asking again soon will not change).
+   */
+  backoffReason?: 'outage' | 'server' | 'slow';
   /** Poll at this time regardless of cadence (refresh, refocus, key change); cleared when sent. */
   forceDue?: number;
   /** refreshNow() callers waiting for this run's next poll to settle. */
@@ -565,7 +571,7 @@ export class Scheduler implements PollScheduler {
       handle();
     } catch (e) {
       this.deps.log?.error(`Runwatch could not process a ${this.displayName(lane.id)} run list: ${redact(errorText(e))}`);
-      this.backOff(plan, this.now() + this.jittered(Number.isFinite(batch.cadenceMs) ? batch.cadenceMs : FALLBACK_CADENCE_MS, plan.failStreak + 1));
+      this.backOff(plan, this.now() + this.jittered(Number.isFinite(batch.cadenceMs) ? batch.cadenceMs : FALLBACK_CADENCE_MS, plan.failStreak + 1), 'slow');
     }
     try {
       settle(plan);
@@ -592,9 +598,11 @@ export class Scheduler implements PollScheduler {
       this.unbatchUntil(plan, Infinity, now);
       return;
     }
+    const endsOutage = plan.failStreak > 0 && plan.backoffReason === 'outage';
     plan.failStreak = 0;
     plan.retryAt = 0;
     batch.answeredAt = now;
+    if (endsOutage) this.endOutageBackoffs(lane, now, 'list');
     const listed = new Set<string>();
     for (const run of page.runs) {
       const key = keyOf(run);
@@ -658,12 +666,12 @@ export class Scheduler implements PollScheduler {
         return;
       case 'retry':
         for (const key of batch.members) this.store.recordFailure(key, message);
-        this.backOff(plan, error.retryAfterMs !== undefined ? now + clampRetryAfter(error.retryAfterMs) : now + this.jittered(cadence, plan.failStreak + 1));
+        this.backOffAfterRetryable(plan, error, now, cadence);
         return;
       case 'slow':
         this.noteInternal(error, plan.key);
         for (const key of batch.members) this.store.recordFailure(key, message);
-        this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1));
+        this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1), 'slow');
     }
   }
 
@@ -826,7 +834,7 @@ export class Scheduler implements PollScheduler {
       const now = this.now();
       const tracked = this.store.get(key);
       const plan = this.plans.get(key);
-      if (plan) this.backOff(plan, now + this.jittered(tracked ? this.cadence(tracked, now) : FALLBACK_CADENCE_MS, plan.failStreak + 1));
+      if (plan) this.backOff(plan, now + this.jittered(tracked ? this.cadence(tracked, now) : FALLBACK_CADENCE_MS, plan.failStreak + 1), 'slow');
       this.store.recordFailure(key, `Runwatch could not process the provider's answer (${detail}).`);
     } catch (e) {
       this.deps.log?.error(`Runwatch could not record that failure for ${key}: ${redact(errorText(e))}`);
@@ -839,6 +847,7 @@ export class Scheduler implements PollScheduler {
     this.store.recordPoll(key);
     this.store.upsert(run);
     const plan = this.plans.get(key);
+    const endsOutage = !!plan && plan.failStreak > 0 && plan.backoffReason === 'outage';
     if (plan) {
       plan.failStreak = 0;
       plan.retryAt = 0;
@@ -846,6 +855,7 @@ export class Scheduler implements PollScheduler {
     }
     const now = this.now();
     lane.gate.noteSuccess(now);
+    if (endsOutage) this.endOutageBackoffs(lane, now, 'run');
     const after = this.store.get(key);
     if (after) this.checkStuck(after, now);
     if (after && this.givenUpOn(after, now)) this.giveUp(after);
@@ -888,14 +898,14 @@ export class Scheduler implements PollScheduler {
       case 'retry':
         this.store.recordFailure(key, message);
         // A 503 that says when to come back: the run comes back then, with the whole provider.
-        if (plan) this.backOff(plan, error.retryAfterMs !== undefined ? now + clampRetryAfter(error.retryAfterMs) : now + this.jittered(cadence, plan.failStreak + 1));
+        if (plan) this.backOffAfterRetryable(plan, error, now, cadence);
         return;
       case 'slow':
         // 403, 402, 400/422, 409, unsupported, or Runwatch's own bug: asking again soon will not change the
         // answer. Keep the run, say why, and come back slowly.
         this.noteInternal(error, key);
         this.store.recordFailure(key, message);
-        if (plan) this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1));
+        if (plan) this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1), 'slow');
     }
   }
 
@@ -912,9 +922,38 @@ export class Scheduler implements PollScheduler {
     this.settleLaneWaiters(lane);
   }
 
-  private backOff(plan: Plan, until: number): void {
+  private backOff(plan: Plan, until: number, reason: NonNullable<Plan['backoffReason']>): void {
     plan.failStreak++;
     plan.retryAt = until;
+    plan.backoffReason = reason;
+  }
+
+  /** After a retryable failure: when the provider said (Retry-After), else our own growing, jittered back-off. */
+  private backOffAfterRetryable(plan: Plan, error: ProviderError, now: number, cadence: number): void {
+    if (error.retryAfterMs !== undefined) this.backOff(plan, now + clampRetryAfter(error.retryAfterMs), 'server');
+    else this.backOff(plan, now + this.jittered(cadence, plan.failStreak + 1), 'outage');
+  }
+
+  /**
+   * A run's poll (or an account's list) that had been failing for an outage was just answered: that endpoint is
+   * back. The provider's other polls of the same sort held back by their own outage back-off (up to a minute,
+   * grown while it lasted) are asked again within one cadence instead, spread over it so that a provider just
+   * back gets no burst; a Retry-After or a refusal keeps its time. (When the whole provider backed off, its
+   * queued runs are overdue already and go with the first success; this is for an outage only some requests
+   * saw, such as one endpoint's while the list still answered.)
+   */
+  private endOutageBackoffs(lane: Lane, now: number, sort: 'run' | 'list'): void {
+    for (const plan of sort === 'list' ? this.lists.values() : this.plans.values()) {
+      if (plan.provider !== lane.id || plan.failStreak === 0 || plan.backoffReason !== 'outage' || this.inFlight.has(plan.key)) continue;
+      const tracked = plan.list ? undefined : this.store.get(plan.key);
+      const cadence = plan.list ? (Number.isFinite(plan.list.cadenceMs) ? plan.list.cadenceMs : FALLBACK_CADENCE_MS) : tracked ? this.cadence(tracked, now) : FALLBACK_CADENCE_MS;
+      // Never sooner than a cadence after its last request: a back-off must not end faster than the cadence.
+      const soon = Math.max(now + this.random() * cadence, (plan.lastAttemptAt ?? -Infinity) + cadence);
+      if (plan.retryAt <= soon) continue;
+      plan.retryAt = soon;
+      this.requeue(plan, now);
+    }
+    this.arm(lane, now);
   }
 
   /** Exponential back-off with full jitter above the cadence (see backoffDelay). */

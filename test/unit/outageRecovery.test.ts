@@ -105,4 +105,56 @@ describe('Recovery after a provider outage (Boring Marketing over the simulator)
       for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= CADENCE, `run ${r.id} polled ${times[i] - times[i - 1]} ms after its previous poll`);
     }
   });
+  it('after an outage only some polls saw, asks every run it held back within a cadence of the first one answered again, not at the end of its own back-off', async () => {
+    const bm = sim.provider<BoringMarketingSim>('boringMarketing');
+    const runs = [0, 1, 2, 3, 4, 5].map(i => {
+      const brand = bm.addBrand({ domain: `partial${i}.com` });
+      return { accountId: brand.id, id: bm.addRun(brand.id, { kind: 'full', status: 'running', stage: 'brand_enrichment', inStageMs: i * SEC, queuedMs: 0, durationMs: 2 * 60 * SEC }).id };
+    });
+    const provider = new BoringMarketingProvider({ baseUrl: sim.baseUrl('boringMarketing'), getKey: async () => SIM_KEYS.boringMarketing, log: quiet, timeoutMs: 5000 });
+    const store = new RunStore();
+    for (const r of runs) store.upsert(await provider.getRun({ ...r, kind: 'full' }), { pinned: true });
+    // Seeded jitter: each run's back-off grows on a ladder of its own, as with Math.random.
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    scheduler = new Scheduler({ store, provider: id => (id === 'boringMarketing' ? provider : undefined), onHealth: () => {}, random }, OPTIONS);
+    const second = async () => {
+      await clock.tickAsync(SEC);
+      const deadline = process.hrtime.bigint() + 5_000_000_000n;
+      while (scheduler!['inFlight'].size > 0) {
+        if (process.hrtime.bigint() > deadline) throw new Error('timed out waiting for the polls in flight');
+        await new Promise(resolve => setImmediate(resolve));
+      }
+      await new Promise(resolve => setImmediate(resolve));
+    };
+    const runPath = /^\/brands\/[^/]+\/runs\/[^/]+$/;
+    const polls = () => sim.requestsFor('boringMarketing', runPath);
+
+    scheduler.start();
+    for (let t = 0; t < CADENCE; t += SEC) await second();
+    // Four runs' polls fail for three minutes (their endpoint is down); the other two keep answering, so the
+    // provider as a whole is up and each failing run backs off on its own, up to a minute.
+    const failing = runs.slice(0, 4);
+    sim.addFault({ provider: 'boringMarketing', method: 'GET', path: `^/brands/[^/]+/runs/(${failing.map(r => r.id).join('|')})$`, status: 503, body: { detail: 'Service Unavailable' }, times: 1_000_000 });
+    for (let t = 0; t < 3 * 60 * SEC; t += SEC) await second();
+    sim.clearFaults();
+    const outageEnd = Date.now();
+    for (let t = 0; t < 2 * 60 * SEC; t += SEC) await second();
+
+    const answered = polls().filter(r => r.time >= outageEnd && r.status === 200 && failing.some(f => r.path.endsWith(`/runs/${f.id}`)));
+    assert.ok(answered.length > 0, 'the failing runs were asked again after the outage');
+    const firstAnswer = answered[0].time;
+    const waits = failing.map(r => (answered.find(q => q.path.endsWith(`/runs/${r.id}`))?.time ?? Infinity) - firstAnswer);
+    for (const [i, wait] of waits.entries()) {
+      assert.ok(wait <= CADENCE, `run ${i} was asked ${wait / SEC} s after the first held-back run was answered again, not within a cadence (waits: ${waits.map(w => w / SEC).join(', ')} s)`);
+    }
+    // And never faster than the cadence. The simulator stamps a request when it arrives, which under the fake
+    // clock can be up to one tick after the scheduler sent it: intervals between arrivals may fall short by that.
+    for (const r of runs) {
+      const times = polls()
+        .filter(q => q.path.endsWith(`/runs/${r.id}`))
+        .map(q => q.time);
+      for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= CADENCE - SEC, `run ${r.id} polled ${times[i] - times[i - 1]} ms after its previous poll`);
+    }
+  });
 });
