@@ -107,6 +107,15 @@ function timeScaleTable(scales: Record<string, any> | undefined): string[] {
       `| ${row.timeScale} | ${num(row.workloadRealSeconds, 0)} | ${num(rw?.requestsPerLowerBound, 2)} | ${num(rw?.stalenessP95Cadence, 2)} | ${num(rw?.stalenessKnowableP95Cadence, 2)} | ${num(rw?.retryAfterViolations, 0)} | ${num(fc?.requestsPerCadenceReference, 3)} | ${num(bk?.stalenessP95Cadence, 2)} |`,
     );
   }
+  // Peers without Retry-After violations whose p95 × cadence is below Runwatch's at a scale, said plainly.
+  const behind = rows.flatMap(row => {
+    const rw = row.policies.find(p => p.name === 'runwatch');
+    if (typeof rw?.stalenessP95Cadence !== 'number') return [];
+    return row.policies
+      .filter(p => p.name !== 'runwatch' && p.retryAfterViolations === 0 && typeof p.stalenessP95Cadence === 'number' && p.stalenessP95Cadence < (rw.stalenessP95Cadence as number))
+      .map(p => `at scale ${row.timeScale}, ${p.name} (${num(p.stalenessP95Cadence, 2)} against ${num(rw.stalenessP95Cadence, 2)})`);
+  });
+  if (behind.length) lines.push('', `Lower p95 × cadence than Runwatch's in this short workload, with no Retry-After violations: ${behind.join('; ')}.`);
   lines.push('');
   return lines;
 }
