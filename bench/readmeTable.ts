@@ -77,7 +77,7 @@ function notAhead(policies: PolicyEntry[]): string {
   const quieter = others.filter(p => typeof p.idleRequestsPerHour === 'number' && (p.idleRequestsPerHour as number) < (rw.idleRequestsPerHour as number));
   if (quieter.length) {
     parts.push(
-      `Idle: with nothing running and the Runs view visible, Runwatch makes ${num(rw.idleRequestsPerHour, 0)} requests an hour (its 60 s list refresh, which finds runs started elsewhere); ${quieter.map(p => p.name).join(', ')} make ${num(Math.min(...quieter.map(p => p.idleRequestsPerHour as number)), 0)} (they list nothing)`,
+      `Idle: with nothing running and the Runs view visible, Runwatch makes ${num(rw.idleRequestsPerHour, 0)} requests an hour (its 60 s list refresh, which finds runs started elsewhere, in a focused window; an unfocused one lists 3 times less often by default, \`polling.whenUnfocused\` \`slow\`); ${quieter.map(p => p.name).join(', ')} make ${num(Math.min(...quieter.map(p => p.idleRequestsPerHour as number)), 0)} (they list nothing)`,
     );
   }
   const overBound = (rw.requestsPerLowerBound as number) > 1.05 ? [`Runwatch itself makes ${num(rw.requestsPerLowerBound, 2)} × the lower bound`] : [];

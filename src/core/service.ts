@@ -61,6 +61,8 @@ class Service implements RunwatchService {
   private readonly stuck: Emitter<string>;
   private viewVisible = false;
   private focused = true;
+  /** List-refresh ticks since the window lost focus (polling.whenUnfocused `slow` refreshes on every unfocusedFactor-th). */
+  private unfocusedListTicks = 0;
   private listTimer: ReturnType<typeof setInterval> | undefined;
   private readonly disposables: Disposable[] = [];
   /** Cross-window coordination; absent when no shared folder was given (tests, a single window). */
@@ -728,6 +730,7 @@ class Service implements RunwatchService {
 
   setFocused(focused: boolean): void {
     this.focused = focused;
+    if (focused) this.unfocusedListTicks = 0;
     this.scheduler.setFocused(focused);
   }
 
@@ -741,9 +744,17 @@ class Service implements RunwatchService {
     }
   }
 
-  /** Reloads the lists the user has opened; only runs while the view is visible, and only in the polling window. */
+  /**
+   * Reloads the lists the user has opened; only runs while the view is visible, and only in the polling window.
+   * While the window is not focused it follows polling.whenUnfocused as the polls do: `pause` stops it, `slow`
+   * makes it unfocusedFactor times rarer.
+   */
   private async refreshLoadedLists(): Promise<void> {
-    if (!this.focused && this.schedulerOptions.whenUnfocused === 'pause') return;
+    if (!this.focused) {
+      const { whenUnfocused, unfocusedFactor } = this.schedulerOptions;
+      if (whenUnfocused === 'pause') return;
+      if (whenUnfocused === 'slow' && ++this.unfocusedListTicks % Math.max(1, Math.round(unfocusedFactor || 1)) !== 0) return;
+    }
     // A follower's lists are the leader's, which it keeps fresh (and publishes) itself.
     if (this.isFollower) return;
     for (const id of this.providerIds()) {
