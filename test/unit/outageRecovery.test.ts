@@ -37,30 +37,36 @@ describe('Recovery after a provider outage (Boring Marketing over the simulator)
     await sim.stop();
   });
 
-  it('probes a provider in an outage with one request per round, sees it back within 4 cadences and then polls every run at once', async () => {
+  /** `count` brands with one running full run each (no list batching), tracked in a store, and a scheduler over them. */
+  async function runsUnderScheduler(count: number, domain: string, deps: { onHealth: (h: ProviderHealth) => void; random: () => number }) {
     const bm = sim.provider<BoringMarketingSim>('boringMarketing');
-    // Five brands (one active run each: no list batching), full runs in their first of six 2-minute stages.
-    const runs = [0, 1, 2, 3, 4].map(i => {
-      const brand = bm.addBrand({ domain: `brand${i}.com` });
+    // Full runs in their first of six 2-minute stages.
+    const runs = Array.from({ length: count }, (_, i) => {
+      const brand = bm.addBrand({ domain: `${domain}${i}.com` });
       return { accountId: brand.id, id: bm.addRun(brand.id, { kind: 'full', status: 'running', stage: 'brand_enrichment', inStageMs: i * SEC, queuedMs: 0, durationMs: 2 * 60 * SEC }).id };
     });
     const provider = new BoringMarketingProvider({ baseUrl: sim.baseUrl('boringMarketing'), getKey: async () => SIM_KEYS.boringMarketing, log: quiet, timeoutMs: 5000 });
     const store = new RunStore();
     for (const r of runs) store.upsert(await provider.getRun({ ...r, kind: 'full' }), { pinned: true });
-    const health: ProviderHealth[] = [];
-    // The largest jitter: every back-off is as long as the rules allow.
-    scheduler = new Scheduler({ store, provider: id => (id === 'boringMarketing' ? provider : undefined), onHealth: (_id, h) => health.push(h), random: () => 1 }, OPTIONS);
+    scheduler = new Scheduler({ store, provider: id => (id === 'boringMarketing' ? provider : undefined), onHealth: (_id, h) => deps.onHealth(h), random: deps.random }, OPTIONS);
+    return { runs, store, scheduler };
+  }
 
-    /** Moves the fake clock one second and lets the HTTP round trips it started finish. */
-    const second = async () => {
-      await clock.tickAsync(SEC);
-      const deadline = process.hrtime.bigint() + 5_000_000_000n;
-      while (scheduler!['inFlight'].size > 0) {
-        if (process.hrtime.bigint() > deadline) throw new Error('timed out waiting for the polls in flight');
-        await new Promise(resolve => setImmediate(resolve));
-      }
+  /** Moves the fake clock one second and lets the HTTP round trips it started finish. */
+  async function second(): Promise<void> {
+    await clock.tickAsync(SEC);
+    const deadline = process.hrtime.bigint() + 5_000_000_000n;
+    while (scheduler!['inFlight'].size > 0) {
+      if (process.hrtime.bigint() > deadline) throw new Error('timed out waiting for the polls in flight');
       await new Promise(resolve => setImmediate(resolve));
-    };
+    }
+    await new Promise(resolve => setImmediate(resolve));
+  }
+
+  it('probes a provider in an outage with one request per round, sees it back within 4 cadences and then polls every run at once', async () => {
+    const health: ProviderHealth[] = [];
+    // Five brands; the largest jitter: every back-off is as long as the rules allow.
+    const { runs, store, scheduler } = await runsUnderScheduler(5, 'brand', { onHealth: h => health.push(h), random: () => 1 });
     const runPath = /^\/brands\/[^/]+\/runs\/[^/]+$/;
     const polls = () => sim.requestsFor('boringMarketing', runPath);
 
@@ -106,27 +112,10 @@ describe('Recovery after a provider outage (Boring Marketing over the simulator)
     }
   });
   it('after an outage only some polls saw, asks every run it held back within a cadence of the first one answered again, not at the end of its own back-off', async () => {
-    const bm = sim.provider<BoringMarketingSim>('boringMarketing');
-    const runs = [0, 1, 2, 3, 4, 5].map(i => {
-      const brand = bm.addBrand({ domain: `partial${i}.com` });
-      return { accountId: brand.id, id: bm.addRun(brand.id, { kind: 'full', status: 'running', stage: 'brand_enrichment', inStageMs: i * SEC, queuedMs: 0, durationMs: 2 * 60 * SEC }).id };
-    });
-    const provider = new BoringMarketingProvider({ baseUrl: sim.baseUrl('boringMarketing'), getKey: async () => SIM_KEYS.boringMarketing, log: quiet, timeoutMs: 5000 });
-    const store = new RunStore();
-    for (const r of runs) store.upsert(await provider.getRun({ ...r, kind: 'full' }), { pinned: true });
     // Seeded jitter: each run's back-off grows on a ladder of its own, as with Math.random.
     let seed = 42;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    scheduler = new Scheduler({ store, provider: id => (id === 'boringMarketing' ? provider : undefined), onHealth: () => {}, random }, OPTIONS);
-    const second = async () => {
-      await clock.tickAsync(SEC);
-      const deadline = process.hrtime.bigint() + 5_000_000_000n;
-      while (scheduler!['inFlight'].size > 0) {
-        if (process.hrtime.bigint() > deadline) throw new Error('timed out waiting for the polls in flight');
-        await new Promise(resolve => setImmediate(resolve));
-      }
-      await new Promise(resolve => setImmediate(resolve));
-    };
+    const { runs, scheduler } = await runsUnderScheduler(6, 'partial', { onHealth: () => {}, random });
     const runPath = /^\/brands\/[^/]+\/runs\/[^/]+$/;
     const polls = () => sim.requestsFor('boringMarketing', runPath);
 
