@@ -571,7 +571,7 @@ export class Scheduler implements PollScheduler {
       handle();
     } catch (e) {
       this.deps.log?.error(`Runwatch could not process a ${this.displayName(lane.id)} run list: ${redact(errorText(e))}`);
-      this.backOff(plan, this.now() + this.jittered(Number.isFinite(batch.cadenceMs) ? batch.cadenceMs : FALLBACK_CADENCE_MS, plan.failStreak + 1), 'slow');
+      this.backOff(plan, this.now() + this.jittered(this.planCadence(plan, this.now()), plan.failStreak + 1), 'slow');
     }
     try {
       settle(plan);
@@ -650,7 +650,7 @@ export class Scheduler implements PollScheduler {
   private onListFailure(plan: Plan, error: ProviderError, lane: Lane): void {
     const batch = plan.list!;
     const now = this.now();
-    const cadence = Number.isFinite(batch.cadenceMs) ? batch.cadenceMs : FALLBACK_CADENCE_MS;
+    const cadence = this.planCadence(plan, now);
     lane.gate.noteFailure(error, { now, sentAt: plan.lastAttemptAt ?? now, source: plan.key, baseMs: cadence, soleSource: lane.planCount <= 1 });
     const message = redact(error.message);
     switch (policyOf(error.kind).listPoll) {
@@ -832,9 +832,8 @@ export class Scheduler implements PollScheduler {
     this.deps.log?.error(`Runwatch could not process the answer for ${key}: ${detail}`);
     try {
       const now = this.now();
-      const tracked = this.store.get(key);
       const plan = this.plans.get(key);
-      if (plan) this.backOff(plan, now + this.jittered(tracked ? this.cadence(tracked, now) : FALLBACK_CADENCE_MS, plan.failStreak + 1), 'slow');
+      if (plan) this.backOff(plan, now + this.jittered(this.planCadence(plan, now), plan.failStreak + 1), 'slow');
       this.store.recordFailure(key, `Runwatch could not process the provider's answer (${detail}).`);
     } catch (e) {
       this.deps.log?.error(`Runwatch could not record that failure for ${key}: ${redact(errorText(e))}`);
@@ -945,8 +944,7 @@ export class Scheduler implements PollScheduler {
   private endOutageBackoffs(lane: Lane, now: number, sort: 'run' | 'list'): void {
     for (const plan of sort === 'list' ? this.lists.values() : this.plans.values()) {
       if (plan.provider !== lane.id || plan.failStreak === 0 || plan.backoffReason !== 'outage' || this.inFlight.has(plan.key)) continue;
-      const tracked = plan.list ? undefined : this.store.get(plan.key);
-      const cadence = plan.list ? (Number.isFinite(plan.list.cadenceMs) ? plan.list.cadenceMs : FALLBACK_CADENCE_MS) : tracked ? this.cadence(tracked, now) : FALLBACK_CADENCE_MS;
+      const cadence = this.planCadence(plan, now);
       // Never sooner than a cadence after its last request: a back-off must not end faster than the cadence.
       const soon = Math.max(now + this.random() * cadence, (plan.lastAttemptAt ?? -Infinity) + cadence);
       if (plan.retryAt <= soon) continue;
@@ -954,6 +952,13 @@ export class Scheduler implements PollScheduler {
       this.requeue(plan, now);
     }
     this.arm(lane, now);
+  }
+
+  /** The interval a plan is asked at: its list's (the smallest of its runs'), or its run's; the fallback when unknown. */
+  private planCadence(plan: Plan, now: number): number {
+    if (plan.list) return Number.isFinite(plan.list.cadenceMs) ? plan.list.cadenceMs : FALLBACK_CADENCE_MS;
+    const tracked = this.store.get(plan.key);
+    return tracked ? this.cadence(tracked, now) : FALLBACK_CADENCE_MS;
   }
 
   /** Exponential back-off with full jitter above the cadence (see backoffDelay). */
