@@ -50,30 +50,26 @@ function notAhead(policies: PolicyEntry[]): string {
   if (dominating.length) parts.push(`${dominating.map(p => p.name).join(' and ')} beat${dominating.length === 1 ? 's' : ''} Runwatch on requests and p95 staleness at once, with no more Retry-After violations`);
   const fewer = others.filter(p => (p.requestsPerLowerBound as number) < (rw.requestsPerLowerBound as number));
   if (fewer.length) parts.push(`Fewer requests: ${fewer.map(p => `${p.name} (${num(p.requestsPerLowerBound, 2)} × the lower bound against Runwatch's ${num(rw.requestsPerLowerBound, 2)}, at p95 staleness ${num(p.stalenessP95Cadence, 2)} × cadence against ${num(rw.stalenessP95Cadence, 2)})`).join('; ')}`);
-  const fresher = others.filter(p => (p.stalenessP95Cadence as number) < (rw.stalenessP95Cadence as number));
   // Overlapping ranges over the repeats: the difference is within what the repeats vary by.
   const overlaps = (p: PolicyEntry, figure: string) => {
     const [lo, hi] = p.range?.[figure] ?? [];
     const [rwLo, rwHi] = rw.range?.[figure] ?? [];
     return typeof lo === 'number' && typeof hi === 'number' && typeof rwLo === 'number' && typeof rwHi === 'number' && lo <= rwHi && rwLo <= hi;
   };
-  if (fresher.length) {
+  /** The peers whose p95 staleness (`figure`, in `unit`) is below Runwatch's, each with its violations and `more`. */
+  const lowerStaleness = (title: string, figure: string, unit: string, digits: number, more: (p: PolicyEntry) => string) => {
+    const fresher = others.filter(p => (p[figure] as number) < (rw[figure] as number));
+    if (!fresher.length) return;
     parts.push(
-      `Lower p95 staleness: ${fresher
-        .map(p => `${p.name} (${cell(p, 'stalenessP95Cadence', 2)} × cadence against Runwatch's ${cell(rw, 'stalenessP95Cadence', 2)}${overlaps(p, 'stalenessP95Cadence') ? ', ranges overlapping' : ''}, with ${num(p.retryAfterViolations, 0)} Retry-After violations and ${num(p.requestsPerLowerBound, 2)} × the lower bound)`)
+      `${title}: ${fresher
+        .map(p => `${p.name} (${cell(p, figure, digits)} ${unit} against Runwatch's ${cell(rw, figure, digits)}${overlaps(p, figure) ? ', ranges overlapping' : ''}, with ${num(p.retryAfterViolations, 0)} Retry-After violations${more(p)})`)
         .join('; ')}`,
     );
-  }
+  };
+  lowerStaleness('Lower p95 staleness', 'stalenessP95Cadence', '× cadence', 2, p => ` and ${num(p.requestsPerLowerBound, 2)} × the lower bound`);
   // In seconds the tail weighs providers by their cadence: a slow provider's pause counts for more. Named apart,
   // with the provider where Runwatch's p95 is furthest behind that peer's.
-  const fresherInSeconds = others.filter(p => (p.stalenessP95 as number) < (rw.stalenessP95 as number));
-  if (fresherInSeconds.length) {
-    parts.push(
-      `Lower p95 staleness in seconds: ${fresherInSeconds
-        .map(p => `${p.name} (${cell(p, 'stalenessP95', 1)} s against Runwatch's ${cell(rw, 'stalenessP95', 1)}${overlaps(p, 'stalenessP95') ? ', ranges overlapping' : ''}, with ${num(p.retryAfterViolations, 0)} Retry-After violations${widestGap(rw, p)})`)
-        .join('; ')}`,
-    );
-  }
+  lowerStaleness('Lower p95 staleness in seconds', 'stalenessP95', 's', 1, p => widestGap(rw, p));
   const quieter = others.filter(p => typeof p.idleRequestsPerHour === 'number' && (p.idleRequestsPerHour as number) < (rw.idleRequestsPerHour as number));
   if (quieter.length) {
     parts.push(
