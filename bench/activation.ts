@@ -300,9 +300,9 @@ export async function runActivationBench(log: (line: string) => void = console.l
       log(`  window ${i}: ${describe(w)}`);
     }
     const host = spread(windows.map(w => w.hostMs), 1);
-    const controlMs = windows.map(w => w.controlHostMs).filter((x): x is number => x !== undefined);
     const defined = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
     const part = (xs: (number | undefined)[]) => (defined(xs).length ? spread(defined(xs), 1) : undefined);
+    const controlHost = part(windows.map(w => w.controlHostMs));
     const pkg = JSON.parse(fs.readFileSync(path.join(tools.VSC, 'cs', 'node_modules', 'code-server', 'package.json'), 'utf8'));
     return {
       medianMs: host.median,
@@ -324,11 +324,11 @@ export async function runActivationBench(log: (line: string) => void = console.l
         activateBodyMs: part(windows.map(w => w.activateBodyMs)),
         bundleTopLevelMs: part(windows.map(w => w.bundleTopLevelMs)),
       },
-      control: controlMs.length
+      control: controlHost
         ? {
             what: `the host's figure, in the same windows, for an installed extension whose activate() does nothing (${control.id}, on onStartupFinished as Runwatch): the floor the host's measurement puts under any extension activated in that batch`,
-            medianMs: spread(controlMs, 1).median,
-            rangeMs: [spread(controlMs, 1).min, spread(controlMs, 1).max],
+            medianMs: controlHost.median,
+            rangeMs: [controlHost.min, controlHost.max],
             runwatchAboveControlMs: part(windows.map(w => (w.controlHostMs === undefined ? undefined : w.hostMs - w.controlHostMs))),
           }
         : undefined,

@@ -219,8 +219,10 @@ class Memento {
   setKeysForSync(): void {}
 }
 
-/** An ExtensionContext for the bundle in `extensionDir`; secrets from `secrets`, storage in a fresh temp folder. */
-/** `storageDir`: the global storage folder (where the launcher keeps its code cache); a new temporary one if absent. */
+/**
+ * An ExtensionContext for the bundle in `extensionDir`; secrets from `secrets`. `storageDir` is the global storage
+ * folder (where the launcher keeps its code cache); a new temporary one if absent.
+ */
 export function createContext(extensionDir: string, secrets: Record<string, string> = {}, globalState: Record<string, unknown> = {}, storageDir?: string): Record<string, unknown> {
   const storage = storageDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-startup-'));
   const state = new Memento();
