@@ -120,6 +120,13 @@ export class ProviderGate {
   private readonly streakSources = new Set<string>();
   private backoffLevel = 0;
   private rateLimitLevel = 0;
+  /**
+   * Backed off as a whole for a time Runwatch chose, and not answered since: the next request probes alone.
+   * A pause the server timed (a 503 with Retry-After) ends as a rate limit does, with every due request, since
+   * the server said when it would be back; one probe there would wait out a second pause for every run if the
+   * first request after it fails again.
+   */
+  private probing = false;
   /** When each level was last raised: requests sent before then were already in flight and fail for the same cause. */
   private backoffRaisedAt = -Infinity;
   private rateLimitRaisedAt = -Infinity;
@@ -144,9 +151,9 @@ export class ProviderGate {
   }
 
   hasSlot(): boolean {
-    // Backed off as a whole and not answered since: one request probes whether the provider is back before
-    // the others follow, so each round of an outage costs one request, not one per slot.
-    return this.inFlight < (this.state.state === 'backoff' ? 1 : this.maxConcurrent);
+    // In an outage of unknown length, one request probes whether the provider is back before the others
+    // follow, so each round costs one request, not one per slot.
+    return this.inFlight < (this.probing ? 1 : this.maxConcurrent);
   }
 
   /** Ends a pause whose time is over. A rate limit ends with its window; a back-off with the first success. */
@@ -179,6 +186,7 @@ export class ProviderGate {
   }
 
   noteSuccess(now: number): void {
+    this.probing = false;
     this.failureStreak = 0;
     this.streakSources.clear();
     this.backoffLevel = 0;
@@ -208,6 +216,7 @@ export class ProviderGate {
         if (error.retryAfterMs !== undefined) {
           // A 503 that says when to come back: the whole provider waits, as for a 429.
           const until = now + clampRetryAfter(error.retryAfterMs);
+          this.probing = false;
           this.pause(until, 'retryAfter', { state: 'backoff', message, until });
           return;
         }
@@ -215,6 +224,7 @@ export class ProviderGate {
         if (this.failureStreak >= PROVIDER_FAILURE_STREAK && several) {
           const level = this.raiseLevel('backoff', at.sentAt, now);
           const until = now + backoffDelay(at.baseMs, level, this.deps.random, this.deps.timeScale, OUTAGE_PROBE_CADENCES * at.baseMs);
+          this.probing = true;
           this.pause(until, 'backoff', { state: 'backoff', message, until });
         }
         return;
@@ -245,6 +255,7 @@ export class ProviderGate {
 
   /** A new key (or base URL): forget pauses and levels. The budget's history stays: it is the same account's. */
   resume(): void {
+    this.probing = false;
     this.pausedUntil = 0;
     this.pauseSource = undefined;
     this.failureStreak = 0;

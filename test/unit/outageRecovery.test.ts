@@ -146,4 +146,42 @@ describe('Recovery after a provider outage (Boring Marketing over the simulator)
       for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= CADENCE - SEC, `run ${r.id} polled ${times[i] - times[i - 1]} ms after its previous poll`);
     }
   });
+
+  it('after a 503 that said when to come back, asks every due run at that time, not one probe, and nothing inside the pause', async () => {
+    const health: ProviderHealth[] = [];
+    // Four brands: as many as the per-provider cap sends at once.
+    const { runs, scheduler } = await runsUnderScheduler(4, 'timed', { onHealth: h => health.push(h), random: () => 0.5 });
+    const runPath = /^\/brands\/[^/]+\/runs\/[^/]+$/;
+    const polls = () => sim.requestsFor('boringMarketing', runPath);
+
+    scheduler.start();
+    for (let t = 0; t < CADENCE; t += SEC) await second();
+    // The provider is down for two requests and says so with a time: the first request after the first pause
+    // fails again, as it does when a service comes back a little later than it said.
+    const refuse = () => sim.addFault({ provider: 'boringMarketing', method: 'GET', path: runPath.source, status: 503, headers: { 'retry-after': '60' }, body: { detail: 'Service Unavailable' }, times: 1 });
+    refuse();
+    while (!polls().some(r => r.status === 503)) await second();
+    refuse();
+    for (let t = 0; t < 3 * 60 * SEC; t += SEC) await second();
+
+    const refusals = polls().filter(r => r.status === 503);
+    assert.equal(refusals.length, 2, 'both refusals were met');
+    assert.ok(health.some(h => h.state === 'backoff' && h.until === refusals[0].time + 60 * SEC), 'the provider showed as unavailable until the time it gave');
+    // Nothing inside a pause: every request is either at the refusal's own instant (sent before its answer
+    // arrived) or 60 s after it.
+    for (const refusal of refusals) {
+      const inside = polls().filter(r => r.time > refusal.time && r.time < refusal.time + 60 * SEC);
+      assert.deepEqual(inside.map(r => r.time - refusal.time), [], 'requests inside the Retry-After pause');
+    }
+    assert.ok(refusals[1].time >= refusals[0].time + 60 * SEC, 'the second refusal came after the first pause');
+    // At the end of the first pause, every run went at once: the one that met the second refusal waits again,
+    // the other three are fresh.
+    const resumed = polls().filter(r => r.time === refusals[1].time);
+    assert.equal(resumed.length, runs.length, `${resumed.length} request(s) when the first pause ended, not one per run`);
+    assert.equal(resumed.filter(r => r.status === 200).length, runs.length - 1, 'all but the refused one answered');
+    // And the refused one is asked again when the second pause ends, not later.
+    const refusedRun = runs.find(r => refusals[1].path.endsWith(`/runs/${r.id}`))!;
+    const retried = polls().find(r => r.time >= refusals[1].time + 60 * SEC && r.path.endsWith(`/runs/${refusedRun.id}`));
+    assert.ok(retried && retried.time - (refusals[1].time + 60 * SEC) <= SEC, `the refused run was asked ${retried ? (retried.time - refusals[1].time) / SEC : 'never'} s after the second refusal, not when its pause ended`);
+  });
 });
