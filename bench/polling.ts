@@ -714,6 +714,7 @@ function analysePolicy(state: PolicyState, _all: Map<string, PolicyState>, logs:
     ...(process.env.BENCH_DEBUG_DUMP
       ? {
           staleDetails: details.filter(d => d.ms / d.cadence > 3).map(d => ({ ...d, x: round(d.ms / d.cadence, 2) })),
+          idleRequests: plane.filter(r => r.time >= tail.startSim && r.time <= tail.endSim).map(r => ({ t: r.time - tail.startSim, provider: r.provider, path: r.path, status: r.status })),
           perRun: facts.map(f => ({
             key: f.key,
             knownAt: f.knownAt,

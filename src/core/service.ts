@@ -4,6 +4,7 @@ import { asProviderError, isProviderError, ProviderError } from './errors';
 import { isProviderErrorKind } from './errorPolicy';
 import type { Disposable, PollScheduler, ProviderHealth, RunwatchService, ServiceDeps, ServiceOptions, SharedState, WindowLease } from './contracts';
 import { Emitter } from './emitter';
+import { mayListUnasked } from './health';
 import { keyOf, type ProviderId, type Run } from './run';
 import type { ProviderRegistry } from './registry';
 import { RunStore, accountKey } from './store';
@@ -390,7 +391,7 @@ class Service implements RunwatchService {
 
   private async loadRunsOf(id: ProviderId, accounts: Account[]): Promise<void> {
     for (const account of accounts) {
-      if (this.health(id).state !== 'ok') return;
+      if (!mayListUnasked(this.health(id), Date.now())) return;
       if (!this.cursors.has(accountKey(id, account.id))) await this.refreshRuns(id, account);
     }
   }
@@ -758,11 +759,13 @@ class Service implements RunwatchService {
     // A follower's lists are the leader's, which it keeps fresh (and publishes) itself.
     if (this.isFollower) return;
     for (const id of this.providerIds()) {
-      if (!this.hasKey(id) || this.health(id).state !== 'ok') continue;
+      if (!this.hasKey(id)) continue;
       const accounts = this.accountCache.get(id);
       if (!accounts) continue;
       this.nextListRound(id);
       for (const account of accounts) {
+        // Checked before each list: one that meets a new pause stops the round there.
+        if (!mayListUnasked(this.health(id), Date.now())) break;
         const key = accountKey(id, account.id);
         // Listed by the scheduler within this period (noteListedByScheduler): that answer was the refresh.
         if (Date.now() - (this.listedBySchedulerAt.get(key) ?? -Infinity) < (this.options.listRefreshMs ?? LIST_REFRESH_MS)) continue;

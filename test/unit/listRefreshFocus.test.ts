@@ -1,7 +1,7 @@
-// The Runs view's list refresh (every minute while the view is visible) while the window is not focused: it
-// follows runwatch.polling.whenUnfocused as the polls do. `slow` lists unfocusedFactor times less often, `pause`
-// not at all, and focus brings the minute back. The real service and Talonic adapter against the simulator over
-// real HTTP, under a fake clock.
+// The Runs view's list refresh (every minute while the view is visible). While the window is not focused it
+// follows runwatch.polling.whenUnfocused as the polls do: `slow` lists unfocusedFactor times less often, `pause`
+// not at all, and focus brings the minute back. After a pause the provider asked for, it lists again by itself.
+// The real service and Talonic adapter against the simulator over real HTTP, under a fake clock.
 import * as assert from 'node:assert/strict';
 import * as FakeTimers from '@sinonjs/fake-timers';
 import type { FocusMode, RunwatchService } from '../../src/core/contracts';
@@ -16,7 +16,7 @@ import { MapVault } from './support';
 const T0 = Date.parse('2026-04-07T10:00:00Z');
 const MINUTE = 60_000;
 
-describe('The list refresh while the window is not focused', () => {
+describe('The Runs view\'s list refresh: unfocused windows, and after a pause', () => {
   let clock: ReturnType<typeof FakeTimers.install>;
   let sim: Simulator;
   let service: RunwatchService | undefined;
@@ -81,5 +81,17 @@ describe('The list refresh while the window is not focused', () => {
     const s = await start('normal');
     s.setFocused(false);
     assert.equal(await minutes(4), 4, 'one list a minute while unfocused');
+  });
+
+  it('after a 503 that said when to come back, lists again once that time is over, with no run active to poll', async () => {
+    const s = await start('normal');
+    // The provider is down for one request and says for how long: the next refresh meets it.
+    sim.addFault({ provider: 'talonic', method: 'GET', path: '^/v1/pipelines$', status: 503, headers: { 'retry-after': '90' }, body: { error: { code: 'unavailable', message: 'Service Unavailable' } }, times: 1 });
+    assert.equal(await minutes(1), 1, 'the refresh met the 503');
+    assert.equal(s.health('talonic').state, 'backoff', 'the provider shows as unavailable');
+    assert.equal(await minutes(1), 0, 'nothing inside the 90 s it gave');
+    // Nothing else will ask (no run is active): the list refresh is what finds the provider back.
+    assert.equal(await minutes(2), 2, 'a list a minute again once the pause is over');
+    assert.equal(s.health('talonic').state, 'ok', 'and the provider shows as up');
   });
 });
