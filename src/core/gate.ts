@@ -122,11 +122,16 @@ export class ProviderGate {
   private rateLimitLevel = 0;
   /**
    * Backed off as a whole for a time Runwatch chose, and not answered since: the next request probes alone.
-   * A pause the server timed (a 503 with Retry-After) ends as a rate limit does, with every due request, since
-   * the server said when it would be back; one probe there would wait out a second pause for every run if the
-   * first request after it fails again.
+   * A pause the server timed (a 503 with Retry-After) is not probed: see `unavailableUntil`.
    */
   private probing = false;
+  /**
+   * The end of the unavailability the server announced (a 503 with Retry-After), until the scheduler takes it.
+   * The polls that waited for it then go together, beyond the in-flight cap: the server said when it would be
+   * back, and a probe (or a first batch) that meets one more 503 would otherwise make every run still queued
+   * wait out a second pause. The budget still applies. Not after a 429: a burst is what trips a rate limit.
+   */
+  private unavailableUntil = 0;
   /** When each level was last raised: requests sent before then were already in flight and fail for the same cause. */
   private backoffRaisedAt = -Infinity;
   private rateLimitRaisedAt = -Infinity;
@@ -154,6 +159,13 @@ export class ProviderGate {
     // In an outage of unknown length, one request probes whether the provider is back before the others
     // follow, so each round costs one request, not one per slot.
     return this.inFlight < (this.probing ? 1 : this.maxConcurrent);
+  }
+
+  /** Once per announced unavailability that is over: whether the polls that waited for it may go together now. */
+  takeReopening(now: number): boolean {
+    if (!this.unavailableUntil || this.unavailableUntil > now || this.pausedUntil > now) return false;
+    this.unavailableUntil = 0;
+    return true;
   }
 
   /** Ends a pause whose time is over. A rate limit ends with its window; a back-off with the first success. */
@@ -203,6 +215,7 @@ export class ProviderGate {
     const message = redact(error.message);
     switch (policyOf(error.kind).provider) {
       case 'rateLimit': {
+        this.unavailableUntil = 0;
         const wait =
           error.retryAfterMs !== undefined
             ? clampRetryAfter(error.retryAfterMs)
@@ -218,6 +231,8 @@ export class ProviderGate {
           const until = now + clampRetryAfter(error.retryAfterMs);
           this.probing = false;
           this.pause(until, 'retryAfter', { state: 'backoff', message, until });
+          // Only when this announcement is what ends the pause (not a longer rate limit already running).
+          if (this.pausedUntil === until) this.unavailableUntil = until;
           return;
         }
         const several = this.streakSources.size >= 2 || at.soleSource;
@@ -256,6 +271,7 @@ export class ProviderGate {
   /** A new key (or base URL): forget pauses and levels. The budget's history stays: it is the same account's. */
   resume(): void {
     this.probing = false;
+    this.unavailableUntil = 0;
     this.pausedUntil = 0;
     this.pauseSource = undefined;
     this.failureStreak = 0;

@@ -718,7 +718,9 @@ export class Scheduler implements PollScheduler {
       this.setTimer(lane, gate.pausedUntil, now);
       return;
     }
-    while (gate.hasSlot()) {
+    // The end of an unavailability the server timed: every poll that waited goes now (budget permitting).
+    const reopening = gate.takeReopening(now);
+    while (reopening || gate.hasSlot()) {
       const next = lane.queue.peek();
       if (!next || next.due > now) break;
       const freeAt = gate.budgetFreeAt(now);

@@ -231,6 +231,49 @@ describe('Provider gate: polls and lists share one limit', () => {
     assert.equal(tal.at('list').length, 1, 'and takes the first one that comes free, ahead of the next poll');
     assert.ok(most <= 4);
   });
+
+  /** Eight slow runs; the first poll meets `refusal`; how many polls were in flight at once when its pause ended. */
+  async function inFlightWhenPauseEnds(refusal: ProviderError): Promise<{ atEnd: number; before: number }> {
+    const tal = new Scripted('talonic');
+    const answer = tal.getRun.bind(tal);
+    let inFlight = 0;
+    let most = 0;
+    let refused = false;
+    tal.getRun = async ref => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      try {
+        await new Promise(r => setTimeout(r, 500));
+        if (!refused) {
+          refused = true;
+          tal.sent.push({ what: 'poll', at: Date.now() });
+          throw refusal;
+        }
+        return await answer(ref);
+      } finally {
+        inFlight--;
+      }
+    };
+    const { store } = setup(tal);
+    for (let i = 0; i < 8; i++) store.upsert(run('talonic', `p${i}`));
+    scheduler!.start();
+    // The first polls go at 2 s (the cadence) and are answered at 2.5 s.
+    await clock.tickAsync(3 * SEC);
+    const before = most;
+    most = 0;
+    await clock.tickAsync(60 * SEC);
+    return { atEnd: most, before };
+  }
+
+  it('the polls that waited out a 503 with Retry-After go together when it ends; after a 429 the cap holds', async () => {
+    const unavailable = await inFlightWhenPauseEnds(new ProviderError('server', 'Talonic had a server error (HTTP 503).', { status: 503, retryAfterMs: 30 * SEC }));
+    assert.equal(unavailable.before, 4, 'the cap held before the 503');
+    assert.equal(unavailable.atEnd, 8, 'every run was asked at once when the time the server gave came');
+    scheduler!.dispose();
+    gates!.dispose();
+    const limited = await inFlightWhenPauseEnds(rateLimited(30));
+    assert.equal(limited.atEnd, 4, 'after a rate limit, no more than the cap at once');
+  });
 });
 
 

@@ -147,10 +147,10 @@ describe('Recovery after a provider outage (Boring Marketing over the simulator)
     }
   });
 
-  it('after a 503 that said when to come back, asks every due run at that time, not one probe, and nothing inside the pause', async () => {
+  it('after a 503 that said when to come back, asks every due run at that time (not one probe, not only as many as the cap), and nothing inside the pause', async () => {
     const health: ProviderHealth[] = [];
-    // Four brands: as many as the per-provider cap sends at once.
-    const { runs, scheduler } = await runsUnderScheduler(4, 'timed', { onHealth: h => health.push(h), random: () => 0.5 });
+    // Six brands: more than the per-provider in-flight cap (4).
+    const { runs, scheduler } = await runsUnderScheduler(6, 'timed', { onHealth: h => health.push(h), random: () => 0.5 });
     const runPath = /^\/brands\/[^/]+\/runs\/[^/]+$/;
     const polls = () => sim.requestsFor('boringMarketing', runPath);
 
@@ -174,8 +174,8 @@ describe('Recovery after a provider outage (Boring Marketing over the simulator)
       assert.deepEqual(inside.map(r => r.time - refusal.time), [], 'requests inside the Retry-After pause');
     }
     assert.ok(refusals[1].time >= refusals[0].time + 60 * SEC, 'the second refusal came after the first pause');
-    // At the end of the first pause, every run went at once: the one that met the second refusal waits again,
-    // the other three are fresh.
+    // At the end of the first pause, every run went at once, beyond the in-flight cap: the one that met the
+    // second refusal waits again, the other five are fresh.
     const resumed = polls().filter(r => r.time === refusals[1].time);
     assert.equal(resumed.length, runs.length, `${resumed.length} request(s) when the first pause ended, not one per run`);
     assert.equal(resumed.filter(r => r.status === 200).length, runs.length - 1, 'all but the refused one answered');
