@@ -126,8 +126,8 @@ export class ProviderGate {
    */
   private probing = false;
   /**
-   * The end of the unavailability the server announced (a 503 with Retry-After), until the scheduler takes it.
-   * The polls that waited for it then go together, beyond the in-flight cap: the server said when it would be
+   * The end of the unavailability the server announced (a 503 with Retry-After). The polls that waited for it
+   * then go together, beyond the in-flight cap: the server said when it would be
    * back, and a probe (or a first batch) that meets one more 503 would otherwise make every run still queued
    * wait out a second pause. The budget still applies. Not after a 429: a burst is what trips a rate limit.
    */
@@ -161,11 +161,12 @@ export class ProviderGate {
     return this.inFlight < (this.probing ? 1 : this.maxConcurrent);
   }
 
-  /** Once per announced unavailability that is over: whether the polls that waited for it may go together now. */
-  takeReopening(now: number): boolean {
-    if (!this.unavailableUntil || this.unavailableUntil > now || this.pausedUntil > now) return false;
-    this.unavailableUntil = 0;
-    return true;
+  /**
+   * The end of the last unavailability the server announced, once it is over (else 0): a poll due by then
+   * waited for it, and may go beyond the in-flight cap.
+   */
+  waitedOutUntil(now: number): number {
+    return this.unavailableUntil <= now && this.pausedUntil <= now ? this.unavailableUntil : 0;
   }
 
   /** Ends a pause whose time is over. A rate limit ends with its window; a back-off with the first success. */

@@ -718,11 +718,12 @@ export class Scheduler implements PollScheduler {
       this.setTimer(lane, gate.pausedUntil, now);
       return;
     }
-    // The end of an unavailability the server timed: every poll that waited goes now (budget permitting).
-    const reopening = gate.takeReopening(now);
-    while (reopening || gate.hasSlot()) {
+    // Polls that waited out an unavailability the server timed go together (budget permitting); others take a slot.
+    const waitedOutUntil = gate.waitedOutUntil(now);
+    for (;;) {
       const next = lane.queue.peek();
       if (!next || next.due > now) break;
+      if (!gate.hasSlot() && !(next.due <= waitedOutUntil)) break;
       const freeAt = gate.budgetFreeAt(now);
       if (freeAt > now) {
         this.setTimer(lane, freeAt, now);

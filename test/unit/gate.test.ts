@@ -233,7 +233,7 @@ describe('Provider gate: polls and lists share one limit', () => {
   });
 
   /** Eight slow runs; the first poll meets `refusal`; how many polls were in flight at once when its pause ended. */
-  async function inFlightWhenPauseEnds(refusal: ProviderError): Promise<{ atEnd: number; before: number }> {
+  async function inFlightWhenPauseEnds(refusal: ProviderError): Promise<{ atEnd: number; before: number; after: number }> {
     const tal = new Scripted('talonic');
     const answer = tal.getRun.bind(tal);
     let inFlight = 0;
@@ -261,14 +261,19 @@ describe('Provider gate: polls and lists share one limit', () => {
     await clock.tickAsync(3 * SEC);
     const before = most;
     most = 0;
-    await clock.tickAsync(60 * SEC);
-    return { atEnd: most, before };
+    // The pause (30 s from 2.5 s) ends at 32.5 s.
+    await clock.tickAsync(31 * SEC);
+    const atEnd = most;
+    most = 0;
+    await clock.tickAsync(20 * SEC);
+    return { atEnd, before, after: most };
   }
 
   it('the polls that waited out a 503 with Retry-After go together when it ends; after a 429 the cap holds', async () => {
     const unavailable = await inFlightWhenPauseEnds(new ProviderError('server', 'Talonic had a server error (HTTP 503).', { status: 503, retryAfterMs: 30 * SEC }));
     assert.equal(unavailable.before, 4, 'the cap held before the 503');
     assert.equal(unavailable.atEnd, 8, 'every run was asked at once when the time the server gave came');
+    assert.equal(unavailable.after, 4, 'and the next polls, which did not wait for it, keep to the cap');
     scheduler!.dispose();
     gates!.dispose();
     const limited = await inFlightWhenPauseEnds(rateLimited(30));
