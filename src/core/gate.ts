@@ -28,6 +28,12 @@ export const BACKOFF_CAP_MS = 60_000;
  * cadences, less than one healthy run, and a provider that is back is seen again within them.
  */
 export const OUTAGE_PROBE_CADENCES = 4;
+/**
+ * Most polls in flight at once when an announced unavailability ends (see ProviderGate.unavailableUntil): the
+ * setting's own maximum, above every built-in provider's documented limit on active runs (10), so that all
+ * their runs go together while a declared provider with hundreds of runs still goes in rounds.
+ */
+export const REOPENING_BURST_MAX = 16;
 /** Consecutive server/network failures (across at least two sources) that back off a whole provider. */
 export const PROVIDER_FAILURE_STREAK = 3;
 /** A Retry-After longer than this is treated as this: a broken header must not silence a provider for days. */
@@ -162,11 +168,12 @@ export class ProviderGate {
   }
 
   /**
-   * The end of the last unavailability the server announced, once it is over (else 0): a poll due by then
-   * waited for it, and may go beyond the in-flight cap.
+   * Whether a poll due at `due` waited out the last unavailability the server announced, now over, and may go
+   * beyond the in-flight cap (up to REOPENING_BURST_MAX in flight).
    */
-  waitedOutUntil(now: number): number {
-    return this.unavailableUntil <= now && this.pausedUntil <= now ? this.unavailableUntil : 0;
+  hasReopeningSlot(due: number, now: number): boolean {
+    const waited = this.unavailableUntil > 0 && this.unavailableUntil <= now && this.pausedUntil <= now && due <= this.unavailableUntil;
+    return waited && this.inFlight < REOPENING_BURST_MAX;
   }
 
   /** Ends a pause whose time is over. A rate limit ends with its window; a back-off with the first success. */

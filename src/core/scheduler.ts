@@ -718,12 +718,11 @@ export class Scheduler implements PollScheduler {
       this.setTimer(lane, gate.pausedUntil, now);
       return;
     }
-    // Polls that waited out an unavailability the server timed go together (budget permitting); others take a slot.
-    const waitedOutUntil = gate.waitedOutUntil(now);
     for (;;) {
       const next = lane.queue.peek();
       if (!next || next.due > now) break;
-      if (!gate.hasSlot() && !(next.due <= waitedOutUntil)) break;
+      // Polls that waited out an unavailability the server timed go together (budget permitting); others take a slot.
+      if (!gate.hasSlot() && !gate.hasReopeningSlot(next.due, now)) break;
       const freeAt = gate.budgetFreeAt(now);
       if (freeAt > now) {
         this.setTimer(lane, freeAt, now);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as FakeTimers from '@sinonjs/fake-timers';
 import { ProviderError } from '../../src/core/errors';
 import type { RunwatchService, SchedulerOptions } from '../../src/core/contracts';
-import { asUserAction, gatedProvider, isWaitCancelled, ProviderGates } from '../../src/core/gate';
+import { asUserAction, gatedProvider, isWaitCancelled, ProviderGates, REOPENING_BURST_MAX } from '../../src/core/gate';
 import type { ProviderId, Run } from '../../src/core/run';
 import { Scheduler } from '../../src/core/scheduler';
 import { MemoryStorage, RunStore } from '../../src/core/store';
@@ -232,8 +232,8 @@ describe('Provider gate: polls and lists share one limit', () => {
     assert.ok(most <= 4);
   });
 
-  /** Eight slow runs; the first poll meets `refusal`; how many polls were in flight at once when its pause ended. */
-  async function inFlightWhenPauseEnds(refusal: ProviderError): Promise<{ atEnd: number; before: number; after: number }> {
+  /** `runs` slow runs; the first poll meets `refusal`; how many polls were in flight at once when its pause ended. */
+  async function inFlightWhenPauseEnds(refusal: ProviderError, runs = 8): Promise<{ atEnd: number; before: number; after: number }> {
     const tal = new Scripted('talonic');
     const answer = tal.getRun.bind(tal);
     let inFlight = 0;
@@ -255,7 +255,7 @@ describe('Provider gate: polls and lists share one limit', () => {
       }
     };
     const { store } = setup(tal);
-    for (let i = 0; i < 8; i++) store.upsert(run('talonic', `p${i}`));
+    for (let i = 0; i < runs; i++) store.upsert(run('talonic', `p${i}`));
     scheduler!.start();
     // The first polls go at 2 s (the cadence) and are answered at 2.5 s.
     await clock.tickAsync(3 * SEC);
@@ -278,6 +278,11 @@ describe('Provider gate: polls and lists share one limit', () => {
     gates!.dispose();
     const limited = await inFlightWhenPauseEnds(rateLimited(30));
     assert.equal(limited.atEnd, 4, 'after a rate limit, no more than the cap at once');
+  });
+
+  it('the polls that waited out a 503 with Retry-After go in rounds of at most 16 when there are more', async () => {
+    const many = await inFlightWhenPauseEnds(new ProviderError('server', 'Talonic had a server error (HTTP 503).', { status: 503, retryAfterMs: 30 * SEC }), 40);
+    assert.equal(many.atEnd, REOPENING_BURST_MAX, `${many.atEnd} in flight at once when the pause ended`);
   });
 });
 
