@@ -131,6 +131,10 @@ export class ProviderGate {
    * A pause the server timed (a 503 with Retry-After) is not probed: see `unavailableUntil`.
    */
   private probing = false;
+
+  get isProbing(): boolean {
+    return this.probing;
+  }
   /**
    * The end of the unavailability the server announced (a 503 with Retry-After). The polls that waited for it
    * then go together, beyond the in-flight cap: the server said when it would be

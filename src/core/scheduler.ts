@@ -17,7 +17,7 @@ import { asProviderError, policyOf, redact, type ProviderError } from './errors'
 import type { PollScheduler, ProviderHealth, SchedulerDeps, SchedulerOptions } from './contracts';
 import { accountKey, type RunStore, type StoreChange, type TrackedRun } from './store';
 import type { RunPage, RunSource } from './ports';
-import { BUDGET_MARGIN, backoffDelay, clampRetryAfter, ProviderGates, type ProviderGate } from './gate';
+import { BUDGET_MARGIN, backoffDelay, clampRetryAfter, OUTAGE_PROBE_CADENCES, ProviderGates, type ProviderGate } from './gate';
 import { MinHeap } from './heap';
 import { isStuck, stuckThreshold } from './stuck';
 
@@ -931,8 +931,16 @@ export class Scheduler implements PollScheduler {
 
   /** After a retryable failure: when the provider said (Retry-After), else our own growing, jittered back-off. */
   private backOffAfterRetryable(plan: Plan, error: ProviderError, now: number, cadence: number): void {
-    if (error.retryAfterMs !== undefined) this.backOff(plan, now + clampRetryAfter(error.retryAfterMs), 'server');
-    else this.backOff(plan, now + this.jittered(cadence, plan.failStreak + 1), 'outage');
+    if (error.retryAfterMs !== undefined) {
+      this.backOff(plan, now + clampRetryAfter(error.retryAfterMs), 'server');
+      return;
+    }
+    // While the whole provider is backed off, its gate lets one probe through per round of at most
+    // OUTAGE_PROBE_CADENCES. A run's own back-off, grown through the outage towards a minute, would space the
+    // probes further apart than that and hide the provider's return (the benchmark's Talonic storm: seen
+    // again 2.6–2.9 cadences after it ended), so it is capped at the gate's.
+    const cap = this.lane(plan.provider).gate.isProbing ? OUTAGE_PROBE_CADENCES * cadence : undefined;
+    this.backOff(plan, now + this.jittered(cadence, plan.failStreak + 1, cap), 'outage');
   }
 
   /**
@@ -964,8 +972,8 @@ export class Scheduler implements PollScheduler {
   }
 
   /** Exponential back-off with full jitter above the cadence (see backoffDelay). */
-  private jittered(base: number, attempt: number): number {
-    return backoffDelay(base, attempt, this.random, this.timeScale);
+  private jittered(base: number, attempt: number, capMs?: number): number {
+    return backoffDelay(base, attempt, this.random, this.timeScale, capMs);
   }
 
   private setHealth(lane: Lane, health: ProviderHealth): void {

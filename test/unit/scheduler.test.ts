@@ -6,7 +6,8 @@ import * as FakeTimers from '@sinonjs/fake-timers';
 import { ProviderError } from '../../src/core/errors';
 import type { ProviderHealth, SchedulerOptions } from '../../src/core/contracts';
 import { keyOf, type ProviderId, type Run } from '../../src/core/run';
-import { BACKOFF_CAP_MS, Scheduler, stuckThreshold } from '../../src/core/scheduler';
+import { Scheduler, stuckThreshold } from '../../src/core/scheduler';
+import { OUTAGE_PROBE_CADENCES } from '../../src/core/gate';
 import { RunStore } from '../../src/core/store';
 import type { CadenceContext, Provider, RunRef } from '../../src/providers/provider';
 import { BoringMarketingProvider } from '../../src/providers/boringMarketing';
@@ -347,7 +348,7 @@ describe('Scheduler', () => {
     assert.equal(scheduler.health('gloriaMundo').state, 'rateLimited');
   });
 
-  it('backs a failing run off exponentially with jitter, up to a minute', async () => {
+  it('backs a failing run off exponentially with jitter; the only run of a provider backed off as a whole, up to 4 cadences', async () => {
     const withRandom = async (random: number) => {
       const bm = new ScriptedProvider('boringMarketing', () => 10_000);
       bm.answer('r', new ProviderError('server', 'Boring Marketing had a server error (HTTP 502).', { status: 502 }));
@@ -359,11 +360,13 @@ describe('Scheduler', () => {
       return { gaps: gaps(bm.callsFor('r')), store: h.store, health: h.health };
     };
     const high = await withRandom(1);
-    assert.deepEqual(high.gaps.slice(0, 5), [20_000, 40_000, BACKOFF_CAP_MS, BACKOFF_CAP_MS, BACKOFF_CAP_MS], 'doubles from the cadence, capped at a minute');
+    // From the third failure the provider is backed off as a whole (its only run kept failing), and this run is
+    // its probe: one request per round of at most OUTAGE_PROBE_CADENCES, not the run's own minute.
+    assert.deepEqual(high.gaps.slice(0, 5), [20_000, 40_000, OUTAGE_PROBE_CADENCES * 10_000, OUTAGE_PROBE_CADENCES * 10_000, OUTAGE_PROBE_CADENCES * 10_000], 'doubles from the cadence, capped at the probe round');
     const low = await withRandom(0);
     assert.ok(low.gaps.every(g => g === 10_000), 'the jitter never polls a failing run faster than its cadence');
     const mid = await withRandom(0.5);
-    assert.deepEqual(mid.gaps.slice(0, 3), [15_000, 25_000, 35_000], 'the delay is drawn between the cadence and the ceiling (capped at a minute)');
+    assert.deepEqual(mid.gaps.slice(0, 3), [15_000, 25_000, 25_000], 'the delay is drawn between the cadence and the ceiling (capped at the probe round)');
     const tracked = high.store.get('boringMarketing:r')!;
     assert.equal(tracked.stale, true, 'marked stale after repeated failures');
     assert.equal(tracked.run.status, 'running', 'last known state kept');
