@@ -132,14 +132,15 @@ export class ProviderGate {
    */
   private probing = false;
 
+  /** Backed off as a whole for a time Runwatch chose: the scheduler caps its runs' own back-offs at the probe round. */
   get isProbing(): boolean {
     return this.probing;
   }
   /**
    * The end of the unavailability the server announced (a 503 with Retry-After). The polls that waited for it
-   * then go together, beyond the in-flight cap: the server said when it would be
-   * back, and a probe (or a first batch) that meets one more 503 would otherwise make every run still queued
-   * wait out a second pause. The budget still applies. Not after a 429: a burst is what trips a rate limit.
+   * then go together, beyond the in-flight cap: the server said when it would be back, and a probe (or a first
+   * batch) that meets one more 503 would otherwise make every run still queued wait out a second pause. The
+   * budget still applies. Not after a 429: a burst is what trips a rate limit.
    */
   private unavailableUntil = 0;
   /** When each level was last raised: requests sent before then were already in flight and fail for the same cause. */
