@@ -671,7 +671,7 @@ export class Scheduler implements PollScheduler {
       case 'slow':
         this.noteInternal(error, plan.key);
         for (const key of batch.members) this.store.recordFailure(key, message);
-        this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1), 'slow');
+        this.backOffSlowly(plan, now, cadence);
     }
   }
 
@@ -906,7 +906,7 @@ export class Scheduler implements PollScheduler {
         // answer. Keep the run, say why, and come back slowly.
         this.noteInternal(error, key);
         this.store.recordFailure(key, message);
-        if (plan) this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1), 'slow');
+        if (plan) this.backOffSlowly(plan, now, cadence);
     }
   }
 
@@ -927,6 +927,11 @@ export class Scheduler implements PollScheduler {
     plan.failStreak++;
     plan.retryAt = until;
     plan.backoffReason = reason;
+  }
+
+  /** After an answer that asking again soon will not change: a back-off from a minute (or the cadence, if longer). */
+  private backOffSlowly(plan: Plan, now: number, cadence: number): void {
+    this.backOff(plan, now + this.jittered(Math.max(cadence, SLOW_BACKOFF_BASE_MS / this.timeScale), plan.failStreak + 1), 'slow');
   }
 
   /** After a retryable failure: when the provider said (Retry-After), else our own growing, jittered back-off. */
