@@ -759,17 +759,19 @@ class Service implements RunwatchService {
     // A follower's lists are the leader's, which it keeps fresh (and publishes) itself.
     if (this.isFollower) return;
     for (const id of this.providerIds()) {
-      if (!this.hasKey(id)) continue;
+      // A round begins only when its lists may go (see listRounds).
+      if (!this.hasKey(id) || !mayListUnasked(this.health(id), Date.now())) continue;
       const accounts = this.accountCache.get(id);
       if (!accounts) continue;
       this.nextListRound(id);
       for (const account of accounts) {
-        // Checked before each list: one that meets a new pause stops the round there.
-        if (!mayListUnasked(this.health(id), Date.now())) break;
         const key = accountKey(id, account.id);
         // Listed by the scheduler within this period (noteListedByScheduler): that answer was the refresh.
         if (Date.now() - (this.listedBySchedulerAt.get(key) ?? -Infinity) < (this.options.listRefreshMs ?? LIST_REFRESH_MS)) continue;
-        if (this.cursors.has(key)) await this.refreshRuns(id, account);
+        if (!this.cursors.has(key)) continue;
+        await this.refreshRuns(id, account);
+        // A list that met a new pause ends the round there.
+        if (!mayListUnasked(this.health(id), Date.now())) break;
       }
     }
   }
