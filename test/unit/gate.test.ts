@@ -5,7 +5,6 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as FakeTimers from '@sinonjs/fake-timers';
 import { ProviderError } from '../../src/core/errors';
 import type { RunwatchService, SchedulerOptions } from '../../src/core/contracts';
 import { asUserAction, gatedProvider, isWaitCancelled, ProviderGates, REOPENING_BURST_MAX } from '../../src/core/gate';
@@ -17,7 +16,7 @@ import { createDefaultServiceDeps } from '../../src/serviceDeps';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import type { Account, Provider, RunRef } from '../../src/providers/provider';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
-import { MapVault } from './support';
+import { MapVault, fakeEngineClock, type FakeClock } from './support';
 import type { BoringMarketingSim } from '../simulator/boringMarketing';
 
 const T0 = Date.parse('2026-04-07T10:00:00Z');
@@ -96,12 +95,12 @@ function maxInAnyWindow(times: number[], windowMs: number): number {
 const rateLimited = (seconds: number) => new ProviderError('rateLimited', 'Boring Marketing: too many requests (HTTP 429).', { status: 429, retryAfterMs: seconds * SEC });
 
 describe('Provider gate: polls and lists share one limit', () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: FakeClock;
   let scheduler: Scheduler | undefined;
   let gates: ProviderGates | undefined;
 
   beforeEach(() => {
-    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = fakeEngineClock(T0);
   });
 
   afterEach(() => {

@@ -6,7 +6,6 @@ import * as fs from 'node:fs';
 import nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as FakeTimers from '@sinonjs/fake-timers';
 import type { SchedulerOptions } from '../../src/core/contracts';
 import { FileLease, LEASE_FILE } from '../../src/core/lease';
 import { SharedStateFile, STATE_FILE, type SharedSnapshot, type SharedStateOptions } from '../../src/core/sharedState';
@@ -14,6 +13,7 @@ import type { ProviderId, Run } from '../../src/core/run';
 import { Scheduler } from '../../src/core/scheduler';
 import { RunStore } from '../../src/core/store';
 import type { Provider, RunRef } from '../../src/providers/provider';
+import { fakeEngineClock, type FakeClock } from './support';
 
 const T0 = Date.parse('2026-04-07T10:00:00Z');
 const HEARTBEAT = 2000;
@@ -26,7 +26,7 @@ function run(id: string, over: Partial<Run> = {}): Run {
 const settle = () => new Promise(resolve => setImmediate(resolve));
 
 describe('FileLease', () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: FakeClock;
   let dir: string;
   const leases: FileLease[] = [];
 
@@ -39,7 +39,7 @@ describe('FileLease', () => {
   const leaders = () => leases.filter(l => l.isLeader).map(l => l.id);
 
   beforeEach(() => {
-    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = fakeEngineClock(T0);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-lease-'));
   });
 
@@ -203,7 +203,7 @@ describe('FileLease', () => {
 });
 
 describe('SharedStateFile', () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: FakeClock;
   let dir: string;
   const disposables: SharedStateFile[] = [];
 
@@ -231,7 +231,7 @@ describe('SharedStateFile', () => {
   }
 
   beforeEach(() => {
-    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = fakeEngineClock(T0);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-state-'));
   });
 
@@ -488,7 +488,7 @@ describe('SharedStateFile', () => {
 
 describe('Windows sharing one lease: runs are polled once', () => {
   it('only the leader polls; when it closes, the follower takes over and polls', async () => {
-    const clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const clock = fakeEngineClock(T0);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runwatch-windows-'));
     const options: SchedulerOptions = { whenUnfocused: 'normal', unfocusedFactor: 1, maxConcurrentPerProvider: 4, stuckAfterMs: 0, minIntervalMs: {} };
     const windows = ['a', 'b'].map(name => {

@@ -2,7 +2,6 @@
 // under a fake clock (the simulator's clock reads Date.now, so the simulated runs move with it). Requests are
 // counted as the simulator received them.
 import * as assert from 'node:assert/strict';
-import * as FakeTimers from '@sinonjs/fake-timers';
 import type { RunwatchService, SchedulerOptions } from '../../src/core/contracts';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import { keyOf } from '../../src/core/run';
@@ -10,7 +9,7 @@ import { Scheduler } from '../../src/core/scheduler';
 import { createRunwatchService } from '../../src/core/service';
 import { MemoryStorage, RunStore } from '../../src/core/store';
 import { createDefaultServiceDeps } from '../../src/serviceDeps';
-import { MapVault } from './support';
+import { MapVault, fakeEngineClock, type FakeClock } from './support';
 import type { Account } from '../../src/providers/provider';
 import { BoringMarketingProvider } from '../../src/providers/boringMarketing';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator/index';
@@ -27,7 +26,7 @@ const OPTIONS: SchedulerOptions = { whenUnfocused: 'slow', unfocusedFactor: 3, m
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 describe('List batching (Boring Marketing over the simulator)', () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: FakeClock;
   let sim: Simulator;
   let bm: BoringMarketingSim;
   let provider: BoringMarketingProvider;
@@ -37,7 +36,7 @@ describe('List batching (Boring Marketing over the simulator)', () => {
   let runIds: string[];
 
   beforeEach(async () => {
-    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = fakeEngineClock(T0);
     sim = createSimulator();
     await sim.start();
     bm = sim.provider<BoringMarketingSim>('boringMarketing');
@@ -158,13 +157,13 @@ describe('List batching (Boring Marketing over the simulator)', () => {
 });
 
 describe('The service’s list refresh beside the batched list (Boring Marketing over the simulator)', () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: FakeClock;
   let sim: Simulator;
   let bm: BoringMarketingSim;
   let service: RunwatchService | undefined;
 
   beforeEach(async () => {
-    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = fakeEngineClock(T0);
     sim = createSimulator();
     await sim.start();
     bm = sim.provider<BoringMarketingSim>('boringMarketing');

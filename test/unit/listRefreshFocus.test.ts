@@ -3,7 +3,6 @@
 // not at all, and focus brings the minute back. After a pause the provider asked for, it lists again by itself.
 // The real service and Talonic adapter against the simulator over real HTTP, under a fake clock.
 import * as assert from 'node:assert/strict';
-import * as FakeTimers from '@sinonjs/fake-timers';
 import type { FocusMode, RunwatchService } from '../../src/core/contracts';
 import { silentLogger, validateBaseUrl } from '../../src/core/http';
 import { createRunwatchService } from '../../src/core/service';
@@ -11,18 +10,18 @@ import { MemoryStorage } from '../../src/core/store';
 import { createDefaultServiceDeps } from '../../src/serviceDeps';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator';
 import type { TalonicSim } from '../simulator/talonic';
-import { MapVault } from './support';
+import { MapVault, fakeEngineClock, type FakeClock } from './support';
 
 const T0 = Date.parse('2026-04-07T10:00:00Z');
 const MINUTE = 60_000;
 
 describe('The Runs view\'s list refresh: unfocused windows, and after a pause', () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: FakeClock;
   let sim: Simulator;
   let service: RunwatchService | undefined;
 
   beforeEach(async () => {
-    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = fakeEngineClock(T0);
     sim = createSimulator();
     await sim.start();
   });

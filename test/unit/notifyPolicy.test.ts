@@ -1,9 +1,9 @@
 // Notification policy under a fake clock: what is shown, when, batched how and worded how.
 import * as assert from 'node:assert/strict';
-import * as FakeTimers from '@sinonjs/fake-timers';
 import { AwayTracker, NotificationBatcher, awaySummary, finishedWhileClosed, type NotificationBatch, type NotificationPolicy, type NotifyEvent } from '../../src/core/notifyPolicy';
 import type { Run, RunStatus } from '../../src/core/run';
 import type { TrackedRun } from '../../src/core/store';
+import { fakeEngineClock, type FakeClock } from './support';
 
 const T0 = Date.parse('2026-04-07T10:00:00Z');
 const ALL: NotificationPolicy = { onSuccess: true, onFailure: true, onCancel: true, onStuck: true };
@@ -36,12 +36,12 @@ function tracked(id: string, status: RunStatus, over: Partial<TrackedRun> = {}):
 }
 
 describe('NotificationBatcher', () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: FakeClock;
   let batches: NotificationBatch[];
   let quiet: boolean;
 
   beforeEach(() => {
-    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = fakeEngineClock(T0);
     batches = [];
     quiet = false;
   });

@@ -3,7 +3,6 @@
 // checks: once the provider answers again, every run shows its current state within a cadence, not when its
 // own back-off (up to a minute) happens to end; and nothing is asked faster than the cadence meanwhile.
 import * as assert from 'node:assert/strict';
-import * as FakeTimers from '@sinonjs/fake-timers';
 import type { ProviderHealth, SchedulerOptions } from '../../src/core/contracts';
 import { keyOf } from '../../src/core/run';
 import { Scheduler } from '../../src/core/scheduler';
@@ -11,6 +10,7 @@ import { RunStore } from '../../src/core/store';
 import { BoringMarketingProvider } from '../../src/providers/boringMarketing';
 import { createSimulator, SIM_KEYS, type Simulator } from '../simulator/index';
 import type { BoringMarketingSim } from '../simulator/boringMarketing';
+import { fakeEngineClock, type FakeClock } from './support';
 
 const T0 = Date.parse('2026-04-07T10:00:00Z');
 const SEC = 1000;
@@ -20,12 +20,12 @@ const OPTIONS: SchedulerOptions = { whenUnfocused: 'slow', unfocusedFactor: 3, m
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 describe('Recovery after a provider outage (Boring Marketing over the simulator)', () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: FakeClock;
   let sim: Simulator;
   let scheduler: Scheduler | undefined;
 
   beforeEach(async () => {
-    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = fakeEngineClock(T0);
     sim = createSimulator();
     await sim.start();
   });

@@ -2,7 +2,6 @@
 // drive it with a small scripted Provider (getRun answers from a script and logs when it was called);
 // the last test drives the real Boring Marketing adapter over HTTP against the simulator.
 import * as assert from 'node:assert/strict';
-import * as FakeTimers from '@sinonjs/fake-timers';
 import { ProviderError } from '../../src/core/errors';
 import type { ProviderHealth, SchedulerOptions } from '../../src/core/contracts';
 import { keyOf, type ProviderId, type Run } from '../../src/core/run';
@@ -12,6 +11,7 @@ import { RunStore } from '../../src/core/store';
 import type { CadenceContext, Provider, RunRef } from '../../src/providers/provider';
 import { BoringMarketingProvider } from '../../src/providers/boringMarketing';
 import { createSimulator, SIM_KEYS } from '../simulator/index';
+import { fakeEngineClock, type FakeClock } from './support';
 
 const T0 = Date.parse('2026-04-07T10:00:00Z');
 const SEC = 1000;
@@ -138,11 +138,11 @@ function maxInAnyWindow(times: number[], windowMs: number): number {
 }
 
 describe('Scheduler', () => {
-  let clock: ReturnType<typeof FakeTimers.install>;
+  let clock: FakeClock;
   let current: Harness | undefined;
 
   beforeEach(() => {
-    clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = fakeEngineClock(T0);
   });
 
   afterEach(() => {
@@ -725,7 +725,7 @@ describe('Scheduler with the real Boring Marketing adapter', () => {
 
   it('polls a run over HTTP at the adapter’s cadence until it finishes, then stops', async function () {
     // The simulator's clock reads Date.now, so the fake clock moves the simulated runs on too.
-    const clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const clock = fakeEngineClock(T0);
     const sim = createSimulator();
     let scheduler: Scheduler | undefined;
     try {

@@ -1,6 +1,7 @@
 // Helpers the unit tests share: a logger that keeps every line (to prove no key is ever logged), a way to
-// await a call's ProviderError, and an in-memory key vault for services built in tests.
+// await a call's ProviderError, an in-memory key vault for services built in tests, and the engine's fake clock.
 import * as assert from 'node:assert/strict';
+import * as FakeTimers from '@sinonjs/fake-timers';
 import { ProviderError } from '../../src/core/errors';
 import type { KeyVault } from '../../src/core/contracts';
 import type { Logger } from '../../src/core/http';
@@ -47,4 +48,14 @@ export class MapVault implements KeyVault {
   hasKey(id: ProviderId) {
     return this.keys.has(id);
   }
+}
+
+export type FakeClock = ReturnType<typeof FakeTimers.install>;
+
+/**
+ * A fake clock at `now` for the timers the engine uses (timeouts and intervals) and Date, which the simulator's
+ * clock reads too; everything else (setImmediate, the sockets) stays real so HTTP round trips still finish.
+ */
+export function fakeEngineClock(now: number): FakeClock {
+  return FakeTimers.install({ now, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
 }
