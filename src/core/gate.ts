@@ -25,9 +25,10 @@ export const BACKOFF_CAP_MS = 60_000;
 /**
  * A provider backed off as a whole is probed by one request at a time (see ProviderGate.hasSlot), so its pause
  * is capped at this many of the failing request's cadences: an outage costs at most one request per that many
- * cadences, less than one healthy run, and a provider that is back is seen again within them.
+ * cadences, half of what one healthy run costs, and a provider that is back is seen again within them. (At 4,
+ * the benchmark's Talonic storm was seen ended up to 20 s late, later than a peer polling every run each 10 s.)
  */
-export const OUTAGE_PROBE_CADENCES = 4;
+export const OUTAGE_PROBE_CADENCES = 2;
 /**
  * Most polls in flight at once when an announced unavailability ends (see ProviderGate.unavailableUntil): the
  * setting's own maximum, above every built-in provider's documented limit on active runs (10), so that all

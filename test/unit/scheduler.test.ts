@@ -348,7 +348,7 @@ describe('Scheduler', () => {
     assert.equal(scheduler.health('gloriaMundo').state, 'rateLimited');
   });
 
-  it('backs a failing run off exponentially with jitter; the only run of a provider backed off as a whole, up to 4 cadences', async () => {
+  it('backs a failing run off exponentially with jitter; the only run of a provider backed off as a whole, up to 2 cadences', async () => {
     const withRandom = async (random: number) => {
       const bm = new ScriptedProvider('boringMarketing', () => 10_000);
       bm.answer('r', new ProviderError('server', 'Boring Marketing had a server error (HTTP 502).', { status: 502 }));
@@ -362,11 +362,11 @@ describe('Scheduler', () => {
     const high = await withRandom(1);
     // From the third failure the provider is backed off as a whole (its only run kept failing), and this run is
     // its probe: one request per round of at most OUTAGE_PROBE_CADENCES, not the run's own minute.
-    assert.deepEqual(high.gaps.slice(0, 5), [20_000, 40_000, OUTAGE_PROBE_CADENCES * 10_000, OUTAGE_PROBE_CADENCES * 10_000, OUTAGE_PROBE_CADENCES * 10_000], 'doubles from the cadence, capped at the probe round');
+    assert.deepEqual(high.gaps.slice(0, 5), [20_000, 40_000, OUTAGE_PROBE_CADENCES * 10_000, OUTAGE_PROBE_CADENCES * 10_000, OUTAGE_PROBE_CADENCES * 10_000], 'doubles from the cadence, then capped at the probe round (2 cadences)');
     const low = await withRandom(0);
     assert.ok(low.gaps.every(g => g === 10_000), 'the jitter never polls a failing run faster than its cadence');
     const mid = await withRandom(0.5);
-    assert.deepEqual(mid.gaps.slice(0, 3), [15_000, 25_000, 25_000], 'the delay is drawn between the cadence and the ceiling (capped at the probe round)');
+    assert.deepEqual(mid.gaps.slice(0, 3), [15_000, 25_000, 15_000], 'the delay is drawn between the cadence and the ceiling (capped at the probe round)');
     const tracked = high.store.get('boringMarketing:r')!;
     assert.equal(tracked.stale, true, 'marked stale after repeated failures');
     assert.equal(tracked.run.status, 'running', 'last known state kept');
