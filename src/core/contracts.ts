@@ -104,6 +104,8 @@ export interface SharedStateParts {
   health: () => Partial<Record<ProviderId, ProviderHealth>>;
   /** Account lists to publish (the leader's). */
   lists: () => SharedLists;
+  /** Benchmark and soak only (see RunwatchServiceOptions.timeScale). */
+  timeScale?: number;
 }
 
 /**

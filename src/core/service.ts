@@ -124,6 +124,7 @@ class Service implements RunwatchService {
         log: this.options.log,
         health: () => Object.fromEntries(this.providers.ids().map(id => [id, this.scheduler.health(id)])),
         lists: () => this.publishedLists(),
+        timeScale: this.options.timeScale,
       });
       shared.onRequest(request => this.carryOut(request));
       let role: boolean | undefined;

@@ -81,6 +81,11 @@ export interface SharedStateOptions {
   heartbeatMs?: number;
   /** Wait after a change before writing, so a burst of changes is one write. */
   debounceMs?: number;
+  /**
+   * Benchmark and soak only: simulated time runs this many times faster. The debounce is how long the leader
+   * takes to learn of a run another window started, so it shrinks with the engine's other times.
+   */
+  timeScale?: number;
   /** The leader republishes this often while runs are active, so followers see fresh confirmation times. */
   refreshMs?: number;
   /** Provider health to publish (the leader's scheduler). */
@@ -193,7 +198,7 @@ export class SharedStateFile implements Disposable {
     this.id = options.id ?? randomUUID();
     this.path = path.join(dir, STATE_FILE);
     this.heartbeatMs = Math.max(10, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
-    this.debounceMs = options.debounceMs ?? 250;
+    this.debounceMs = (options.debounceMs ?? 250) / Math.max(1, options.timeScale ?? 1);
     this.refreshMs = options.refreshMs ?? 2 * this.heartbeatMs;
     this.now = options.now ?? (() => Date.now());
     this.applied = new Emitter('shared state', options.log);

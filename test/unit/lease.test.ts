@@ -301,6 +301,24 @@ describe('SharedStateFile', () => {
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')).runs.length, 20);
   });
 
+  it('shortens the debounce by the benchmark’s time scale, so a run another window started reaches the leader as soon as in real use', async () => {
+    const store = new RunStore();
+    const leader = new SharedStateFile(dir, store, { id: 'leader', heartbeatMs: HEARTBEAT, watch: false, timeScale: 10 });
+    disposables.push(leader);
+    leader.setRole('leader');
+    await io();
+    const seq = () => JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')).seq as number;
+    const first = seq();
+    store.upsert(run('started-elsewhere'));
+    await settle();
+    await clock.tickAsync(24);
+    await io();
+    assert.equal(seq(), first, 'nothing written inside the scaled debounce (25 ms at time scale 10)');
+    await clock.tickAsync(1);
+    await io();
+    assert.equal(seq(), first + 1, 'written after 250 ms ÷ 10, not after 250 ms');
+  });
+
   it('hands what a follower starts or stops tracking to the leader, and does not take a removal back', async () => {
     const leaderStore = new RunStore();
     leaderStore.upsert(run('shared'));
