@@ -2,7 +2,7 @@
 // bench/results/latest.json, and regenerates the README's benchmark table from it (bench/readmeTable.ts).
 // Not a test: it reports what it measures, Runwatch ahead or not.
 //
-//   1. Requests and staleness, 5 seeded repeats: Runwatch's real engine and the peer policies side by side,
+//   1. Requests and staleness, 10 seeded repeats: Runwatch's real engine and the peer policies side by side,
 //      each in its own simulated world with the same workload, faults, latency and timeouts (polling.ts)
 //   2. Scale: RunStore with 10,000 runs (plain Node) and the Runs tree inside the real VS Code host
 //   3. Start-up: bundle sizes and activate() in the real VS Code host
@@ -10,7 +10,7 @@
 //   1b. Time scales: the short workload at time scales 1, 10 and 60, one repeat each (BENCH_SCALES=none skips)
 //
 // Options: --skip-host (no VS Code part), --only=polling|scales|store|host|bundle, --no-readme;
-// env BENCH_REPEATS (5), BENCH_SEED (first repeat's; +1 each), BENCH_TIME_SCALE (default 20),
+// env BENCH_REPEATS (10), BENCH_SEED (first repeat's; +1 each), BENCH_TIME_SCALE (default 20),
 // BENCH_SIZE (run counts × this; default 0.3 = 63 runs), BENCH_START_WINDOW_MIN (3), BENCH_LONG=1 (the
 // documented durations at time scale 60), BENCH_DEBUG_DUMP=file.json (every repeat's figures, per run).
 import { spawn } from 'node:child_process';
@@ -244,7 +244,9 @@ async function main(): Promise<void> {
   // full runs 15–30 min) at time scale 60, about a minute of real time per repeat.
   const long = process.env.BENCH_LONG === '1';
   const scale = Number(process.env.BENCH_TIME_SCALE || (long ? 60 : 20));
-  const repeats = Number(process.env.BENCH_REPEATS || 5);
+  // Ten, not the five the issue asks for at least: one repeat's p95 rests on the ~14 slowest of ~270 changes,
+  // so the same seed moves by several cadences from one bench run to the next; ten steady the medians.
+  const repeats = Number(process.env.BENCH_REPEATS || 10);
   const seed = Number(process.env.BENCH_SEED || 20261122);
   const size = Number(process.env.BENCH_SIZE || (long ? 0.6 : 0.3));
   if (!(scale >= 1 && scale <= 600)) throw new Error('BENCH_TIME_SCALE must be between 1 and 600');
