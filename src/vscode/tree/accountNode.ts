@@ -1,6 +1,7 @@
 // An account row (brand, workflow, spec, pipeline) whose children are its runs, newest first.
 // Its run list is loaded from the provider the first time it is expanded; after that the store answers.
 import * as vscode from 'vscode';
+import { mayListUnasked } from '../../core/health';
 import { isActive, type ProviderId } from '../../core/run';
 import type { Account } from '../../core/ports';
 import { ActionNode } from './actionNode';
@@ -54,11 +55,10 @@ export class AccountNode extends RunwatchNode {
   override async getChildren(): Promise<RunwatchNode[]> {
     const { service } = this.ctx;
     const { capabilities } = this.ctx.capabilities(this.provider);
-    // Like every automatic list load, none while the provider is not answering normally: a rejected key
-    // (401) stops all calls until the key changes, and a Retry-After window allows none. The store's runs
-    // show meanwhile; the list loads on the next render once the provider is healthy again.
-    const healthy = service.health(this.provider).state === 'ok';
-    if (capabilities.listRuns && service.hasKey(this.provider) && healthy && !this.ctx.runsRequested(this.provider, this.account.id)) {
+    // The rule of every automatic list load (mayListUnasked): none while a rejected key (401) stops all calls
+    // or a pause runs. The store's runs show meanwhile; the list loads on the next render once the pause is over.
+    const mayList = mayListUnasked(service.health(this.provider), Date.now());
+    if (capabilities.listRuns && service.hasKey(this.provider) && mayList && !this.ctx.runsRequested(this.provider, this.account.id)) {
       this.ctx.markRunsRequested(this.provider, this.account.id);
       await service.refreshRuns(this.provider, this.account);
     }
