@@ -264,7 +264,7 @@ async function main(): Promise<void> {
       timeScale: scale,
       size,
       startWindowMs: Number(process.env.BENCH_START_WINDOW_MIN || (long ? 24 : 3)) * 60_000,
-      // Longer than the longest timer (the 60 s tick, a 60 s Retry-After, the engine's 120 s back-off cap).
+      // Longer than the longest timer (the 60 s tick, a 60 s Retry-After, the engine's 60 s back-off cap).
       // Three periods of the longest timer (the 60 s list refresh and tick): 130 s held two or three of them by
       // phase, so one repeat in five read 637 an hour where the others read 997.
       idleTailSimMs: 180_000,
